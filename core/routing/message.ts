@@ -20,6 +20,11 @@ export interface PeerInfo {
   readonly identifier: string;
   /** Attributes from the peer's verified credential(s); empty when it has none. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Identifier of the trusted authority whose credential produced `attributes`;
+   * absent when the peer presented no credential that verified against a trusted authority.
+   */
+  readonly authority?: string;
   /** Local address of the channel's encryptor on this node (where replies go). */
   readonly channel: string;
 }
