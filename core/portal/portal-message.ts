@@ -1,0 +1,194 @@
+import { InvalidInputError } from '../errors.js';
+
+/**
+ * Portal protocol messages: what an inlet session and an outlet session exchange.
+ * Hand-written binary, first byte = type. Every decode is bounds-checked and throws
+ * InvalidInputError (origin `portal`) on anything malformed.
+ *
+ * | type | name       | layout after the type byte                                  |
+ * |------|------------|-------------------------------------------------------------|
+ * | 1    | ping       | version u8, window u32be, id length u8, id bytes (0..64)     |
+ * | 2    | pong       | version u8, window u32be                                     |
+ * | 3    | payload    | data bytes (1..MAX_PAYLOAD_CHUNK)                            |
+ * | 4    | credit     | amount u32be (> 0)                                           |
+ * | 5    | end        | (nothing)                                                    |
+ * | 6    | disconnect | reason u8 (1..255; absent = 0, unspecified)                  |
+ */
+
+/** Protocol version carried by ping and pong. */
+export const PORTAL_PROTOCOL_VERSION = 1;
+
+/**
+ * Largest data chunk in one payload message (48 KiB): leaves room for routing and
+ * channel overhead under the transport's 256 KiB frame, even through nested channels.
+ */
+export const MAX_PAYLOAD_CHUNK = 48 * 1024;
+
+/** Default credit window per direction and session (256 KiB). */
+export const DEFAULT_CREDIT_WINDOW = 256 * 1024;
+
+/** Largest window a peer may announce (16 MiB): bounds what a peer can make us send ahead. */
+export const MAX_CREDIT_WINDOW = 16 * 1024 * 1024;
+
+/** Longest session id a ping may carry, in bytes. */
+export const MAX_SESSION_ID_LENGTH = 64;
+
+/** Message type bytes. */
+export const PING = 1;
+export const PONG = 2;
+export const PAYLOAD = 3;
+export const CREDIT = 4;
+export const END = 5;
+export const DISCONNECT = 6;
+
+/** Why a session was aborted. Codes only: a peer never learns more than this. */
+export const DisconnectReason = {
+  unspecified: 0,
+  /** The outlet could not connect to its target. */
+  connectFailed: 1,
+  /** A step (connect, pong) did not complete in time. */
+  timeout: 2,
+  /** A policy refused the session. */
+  refused: 3,
+  /** The peer broke the protocol (exceeded its credit, unexpected message). */
+  protocolError: 4,
+  /** The local TCP connection failed or was reset. */
+  connectionLost: 5,
+  /** The inlet or outlet is shutting down. */
+  shutdown: 6,
+  /** The peer speaks a protocol version this side does not. */
+  unsupportedVersion: 7,
+} as const;
+
+/** A disconnect reason code (0..255; unknown codes decode as-is). */
+export type DisconnectReasonCode = number;
+
+/** A decoded portal message. */
+export type PortalMessage =
+  | { readonly type: 'ping'; readonly version: number; readonly window: number; readonly sessionId?: Uint8Array }
+  | { readonly type: 'pong'; readonly version: number; readonly window: number }
+  | { readonly type: 'payload'; readonly data: Uint8Array }
+  | { readonly type: 'credit'; readonly amount: number }
+  | { readonly type: 'end' }
+  | { readonly type: 'disconnect'; readonly reason: DisconnectReasonCode };
+
+function checkWindow(window: number, what: string): void {
+  if (!Number.isInteger(window) || window < 1 || window > MAX_CREDIT_WINDOW) {
+    throw new InvalidInputError('portal', `${what} must be 1..${MAX_CREDIT_WINDOW} bytes`);
+  }
+}
+
+/** Encodes a portal message. Throws InvalidInputError on out-of-range fields. */
+export function encodePortalMessage(message: PortalMessage): Uint8Array {
+  switch (message.type) {
+    case 'ping': {
+      checkWindow(message.window, 'ping window');
+      const id = message.sessionId ?? new Uint8Array(0);
+      if (id.length > MAX_SESSION_ID_LENGTH) throw new InvalidInputError('portal', `session id must be at most ${MAX_SESSION_ID_LENGTH} bytes`);
+      const out = Buffer.allocUnsafe(7 + id.length);
+      out[0] = PING;
+      out[1] = message.version & 0xff;
+      out.writeUInt32BE(message.window, 2);
+      out[6] = id.length;
+      out.set(id, 7);
+      return out;
+    }
+    case 'pong': {
+      checkWindow(message.window, 'pong window');
+      const out = Buffer.allocUnsafe(6);
+      out[0] = PONG;
+      out[1] = message.version & 0xff;
+      out.writeUInt32BE(message.window, 2);
+      return out;
+    }
+    case 'payload':
+      return encodePayload(message.data);
+    case 'credit':
+      return encodeCredit(message.amount);
+    case 'end':
+      return Uint8Array.of(END);
+    case 'disconnect':
+      if (!Number.isInteger(message.reason) || message.reason < 0 || message.reason > 255) {
+        throw new InvalidInputError('portal', 'disconnect reason must be 0..255');
+      }
+      return message.reason === DisconnectReason.unspecified ? Uint8Array.of(DISCONNECT) : Uint8Array.of(DISCONNECT, message.reason);
+  }
+}
+
+/** Encodes a payload message (hot path: one allocation, one copy). */
+export function encodePayload(data: Uint8Array): Uint8Array {
+  if (data.length === 0 || data.length > MAX_PAYLOAD_CHUNK) {
+    throw new InvalidInputError('portal', `payload chunk must be 1..${MAX_PAYLOAD_CHUNK} bytes`);
+  }
+  const out = Buffer.allocUnsafe(1 + data.length);
+  out[0] = PAYLOAD;
+  out.set(data, 1);
+  return out;
+}
+
+/** Encodes a credit grant of `amount` bytes. */
+export function encodeCredit(amount: number): Uint8Array {
+  if (!Number.isInteger(amount) || amount < 1 || amount > 0xffffffff) {
+    throw new InvalidInputError('portal', 'credit amount must be 1..2^32-1');
+  }
+  const out = Buffer.allocUnsafe(5);
+  out[0] = CREDIT;
+  out.writeUInt32BE(amount, 1);
+  return out;
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
+}
+
+function expectLength(bytes: Uint8Array, length: number, name: string): void {
+  if (bytes.length !== length) throw new InvalidInputError('portal', `${name} message must be ${length} bytes, got ${bytes.length}`);
+}
+
+/**
+ * Decodes a portal message. Payload data is a view into `bytes` (no copy).
+ * Throws InvalidInputError (origin `portal`) on any malformed input.
+ */
+export function decodePortalMessage(bytes: Uint8Array): PortalMessage {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidInputError('portal', 'empty portal message');
+  switch (bytes[0]) {
+    case PING: {
+      if (bytes.length < 7) throw new InvalidInputError('portal', 'ping message is truncated');
+      const window = u32(bytes, 2);
+      checkWindow(window, 'ping window');
+      const idLength = bytes[6]!;
+      if (idLength > MAX_SESSION_ID_LENGTH) throw new InvalidInputError('portal', 'ping session id is too long');
+      expectLength(bytes, 7 + idLength, 'ping');
+      const base = { type: 'ping' as const, version: bytes[1]!, window };
+      return idLength === 0 ? base : { ...base, sessionId: bytes.slice(7) };
+    }
+    case PONG: {
+      expectLength(bytes, 6, 'pong');
+      const window = u32(bytes, 2);
+      checkWindow(window, 'pong window');
+      return { type: 'pong', version: bytes[1]!, window };
+    }
+    case PAYLOAD:
+      if (bytes.length < 2 || bytes.length > 1 + MAX_PAYLOAD_CHUNK) {
+        throw new InvalidInputError('portal', `payload chunk must be 1..${MAX_PAYLOAD_CHUNK} bytes`);
+      }
+      return { type: 'payload', data: bytes.subarray(1) };
+    case CREDIT: {
+      expectLength(bytes, 5, 'credit');
+      const amount = u32(bytes, 1);
+      if (amount === 0) throw new InvalidInputError('portal', 'credit amount must be positive');
+      return { type: 'credit', amount };
+    }
+    case END:
+      expectLength(bytes, 1, 'end');
+      return { type: 'end' };
+    case DISCONNECT:
+      if (bytes.length > 2) throw new InvalidInputError('portal', 'disconnect message is too long');
+      if (bytes.length === 2 && bytes[1] === DisconnectReason.unspecified) {
+        throw new InvalidInputError('portal', 'disconnect reason 0 must be omitted');
+      }
+      return { type: 'disconnect', reason: bytes.length === 2 ? bytes[1]! : DisconnectReason.unspecified };
+    default:
+      throw new InvalidInputError('portal', `unknown portal message type ${bytes[0]}`);
+  }
+}
