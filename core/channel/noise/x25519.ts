@@ -1,0 +1,107 @@
+import {
+  createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject,
+} from 'node:crypto';
+import { assertBytes, InvalidInputError } from '../../errors.js';
+
+/** Noise `DHLEN` for Curve25519. */
+export const DHLEN = 32;
+
+/** DER prefixes that wrap a raw 32-byte X25519 key (RFC 8410). */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
+/**
+ * The local static key of a handshake. The private half may live in a vault: the
+ * handshake only calls `dh`, which must return X25519(private, peerPublic) and throw
+ * on an all-zero result (see `SecureChannelVault.x25519Derive`).
+ */
+export interface LocalStaticKey {
+  readonly publicKey: Uint8Array;
+  dh(peerPublic: Uint8Array): Uint8Array;
+}
+
+/** Imports a raw 32-byte X25519 public key. */
+function importPublicKey(publicKey: Uint8Array): KeyObject {
+  assertBytes(publicKey, DHLEN, 'X25519 public key', 'channel');
+  const der = Buffer.concat([SPKI_PREFIX, publicKey]);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
+/** True when every byte of `bytes` is zero, in time independent of the content. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  return acc === 0;
+}
+
+/**
+ * Noise `DH(key_pair, public_key)` with a private key already imported.
+ * Policy: an all-zero shared secret (low-order peer point) is refused with
+ * InvalidInputError, whichever library would have returned it.
+ */
+function derive(privateKey: KeyObject, peerPublic: Uint8Array): Uint8Array {
+  const publicKey = importPublicKey(peerPublic);
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey, publicKey });
+  } catch (cause) {
+    // OpenSSL itself refuses an all-zero X25519 result.
+    throw new InvalidInputError('channel', 'X25519 produced an all-zero shared secret', { cause });
+  }
+  if (isAllZero(shared)) throw new InvalidInputError('channel', 'X25519 produced an all-zero shared secret');
+  return shared;
+}
+
+/**
+ * An X25519 key pair held as a node:crypto KeyObject: used for ephemeral keys (generated,
+ * or injected from test vectors) and for software static keys. The private key never
+ * sits in a JavaScript buffer once imported; `destroy()` drops it.
+ */
+export class X25519KeyPair implements LocalStaticKey {
+  private privateKey: KeyObject | null;
+
+  private constructor(privateKey: KeyObject, readonly publicKey: Uint8Array) {
+    this.privateKey = privateKey;
+  }
+
+  /** A fresh random key pair (Noise `GENERATE_KEYPAIR()`). */
+  static generate(): X25519KeyPair {
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
+    return new X25519KeyPair(privateKey, new Uint8Array(raw));
+  }
+
+  /** Imports a raw 32-byte private key; the temporary DER copy is zeroed. */
+  static fromPrivateKey(privateKey: Uint8Array): X25519KeyPair {
+    assertBytes(privateKey, DHLEN, 'X25519 private key', 'channel');
+    const der = Buffer.concat([PKCS8_PREFIX, privateKey]);
+    try {
+      const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      const raw = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
+      return new X25519KeyPair(key, new Uint8Array(raw));
+    } finally {
+      der.fill(0);
+    }
+  }
+
+  /** X25519(private, peerPublic); throws InvalidInputError on an all-zero result. */
+  dh(peerPublic: Uint8Array): Uint8Array {
+    if (this.privateKey === null) throw new InvalidInputError('channel', 'X25519 key pair was destroyed');
+    return derive(this.privateKey, peerPublic);
+  }
+
+  /** Drops the private key; later `dh` calls throw. */
+  destroy(): void {
+    this.privateKey = null;
+  }
+}
+
+/** One-shot X25519 on raw keys (used by tests and vectors). */
+export function x25519(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+  const pair = X25519KeyPair.fromPrivateKey(privateKey);
+  try {
+    return pair.dh(peerPublic);
+  } finally {
+    pair.destroy();
+  }
+}
