@@ -1,0 +1,57 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { validateNodeName } from '../../home.js';
+import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
+import { DEFAULT_TCP_LISTENER } from '../../node-config.js';
+import { createNode, deleteNode, startNode } from '../../node-lifecycle.js';
+import { runDaemon } from '../../daemon/run-daemon.js';
+import { fields } from '../../format.js';
+
+/** `symbolon node create [NAME]`: creates a node and starts it in the background. */
+export default class NodeCreate extends BaseCommand {
+  static override summary = 'Create a node and start it in the background.';
+  static override description = `Creates a node in the home (SYMBOLON_HOME, default ~/.symbolon) and starts it as a background process with a TCP listener and an echo service. Its log and pid are kept under <home>/nodes/<name>/. The home's first node becomes its default node. With --foreground the node runs in this terminal until Ctrl-C (for containers).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> n1',
+    '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
+    '<%= config.bin %> <%= command.id %> edge --foreground',
+  ];
+  static override args = {
+    name: Args.string({ description: `node name (default: ${DEFAULT_NODE_NAME})`, required: false }),
+  };
+  static override flags = {
+    'tcp-listener-address': Flags.string({ description: 'HOST:PORT the node listens on (port 0 picks a free port)', default: DEFAULT_TCP_LISTENER }),
+    foreground: Flags.boolean({ description: 'run the node in this terminal instead of the background', default: false }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(NodeCreate);
+    const home = this.home;
+    const name = validateNodeName(args.name ?? DEFAULT_NODE_NAME);
+    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'] });
+    if (flags.foreground) {
+      process.exitCode = await runDaemon({ home, name, foreground: true });
+      return undefined;
+    }
+    let info;
+    try {
+      info = await startNode(home, name);
+    } catch (err) {
+      await deleteNode(home, name);
+      throw err;
+    }
+    const isDefault = home.defaultNode() === name;
+    this.log(`Node ${name} created and started`);
+    this.log(fields([
+      ['pid', String(info.pid)],
+      ['tcp listener', info.tcpListenerAddress],
+      ['control socket', info.controlSocket],
+      ['default node', isDefault ? 'yes' : 'no'],
+    ]));
+    return {
+      name, status: info.status, pid: info.pid, isDefault,
+      tcpListenerAddress: info.tcpListenerAddress, configuredTcpListenerAddress: config.tcpListenerAddress,
+      controlSocket: info.controlSocket, log: home.node(name).log,
+    };
+  }
+}

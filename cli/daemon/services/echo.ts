@@ -1,0 +1,17 @@
+import { allowAll } from '../../../core/node/access-control.js';
+import { EchoWorker } from '../../../core/node/echo-worker.js';
+import type { DaemonService } from '../service.js';
+
+/** Local address of the echo service. */
+export const ECHO_ADDRESS = 'echo';
+
+/**
+ * Starts the `echo` worker, which returns every payload to its sender. It accepts remote
+ * traffic (allowAll) until policies can guard it.
+ */
+export const echoService: DaemonService = {
+  name: 'echo',
+  async start(ctx) {
+    await ctx.node.startWorker(ECHO_ADDRESS, new EchoWorker(), { incoming: allowAll, outgoing: allowAll });
+  },
+};

@@ -1,0 +1,14 @@
+import type { DaemonService } from '../service.js';
+import { echoService } from './echo.js';
+import { messageService } from './message.js';
+import { nodeInfoService } from './node-info.js';
+
+/**
+ * The services every node daemon runs, started in this order. A new capability adds its
+ * file under services/ and one entry here.
+ */
+export const daemonServices: readonly DaemonService[] = [
+  nodeInfoService,
+  echoService,
+  messageService,
+];

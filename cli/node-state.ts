@@ -1,0 +1,69 @@
+import { readFileSync, rmSync } from 'node:fs';
+import type { Home } from './home.js';
+import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
+
+/** What a running node records about itself in `nodes/<name>/state.json`. */
+export interface NodeState {
+  readonly pid: number;
+  readonly startedAt: string;
+  /** The actual listener address (the port is resolved when configured as 0). */
+  readonly tcpListenerAddress: string;
+  /** Where the node's control socket is. */
+  readonly controlSocket: string;
+}
+
+/** Reads a node's state; undefined when missing or malformed. */
+export function readNodeState(home: Home, name: string): NodeState | undefined {
+  let value: unknown;
+  try {
+    value = readJsonFile(home.node(name).state);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  const { pid, startedAt, tcpListenerAddress, controlSocket } = value;
+  if (typeof pid !== 'number' || typeof startedAt !== 'string' || typeof tcpListenerAddress !== 'string' || typeof controlSocket !== 'string') {
+    return undefined;
+  }
+  return { pid, startedAt, tcpListenerAddress, controlSocket };
+}
+
+/** Writes the state file and the pid file of a running node. */
+export function writeNodeState(home: Home, name: string, state: NodeState): void {
+  const paths = home.node(name);
+  writeJsonFileAtomic(paths.state, state);
+  writeJsonFileAtomic(paths.pid, state.pid);
+}
+
+/** Reads the pid file; undefined when missing or malformed. */
+export function readPid(home: Home, name: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(home.node(name).pid, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the pid and state files (after a node stopped or died). */
+export function clearNodeState(home: Home, name: string): void {
+  const paths = home.node(name);
+  rmSync(paths.pid, { force: true });
+  rmSync(paths.state, { force: true });
+}
+
+/** True when a process with this pid exists (and may be signalled by, or belongs to, someone). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of node `name` when its process is alive; undefined when it is stopped or dead. */
+export function runningPid(home: Home, name: string): number | undefined {
+  const pid = readPid(home, name);
+  return pid !== undefined && isProcessAlive(pid) ? pid : undefined;
+}
