@@ -1,0 +1,89 @@
+import { digestOf, encodeDeterministic, sha256 } from '../core/cbor.js';
+import type { Signature } from '../core/vault/keys.js';
+
+/** Version of the audit record and checkpoint formats. */
+export const AUDIT_FORMAT_VERSION = 1;
+/** `prevHash` of the first record: 64 zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** What an audit record reports. */
+export type AuditRecordType =
+  | 'ticket.created'
+  | 'ticket.redeemed'
+  | 'ticket.refused'
+  | 'member.added'
+  | 'member.removed'
+  | 'credential.issued'
+  | 'credential.refused'
+  | 'access.refused';
+
+/** Every record type, for validation. */
+export const AUDIT_RECORD_TYPES: readonly AuditRecordType[] = [
+  'ticket.created', 'ticket.redeemed', 'ticket.refused', 'member.added', 'member.removed',
+  'credential.issued', 'credential.refused', 'access.refused',
+];
+
+/** A field value: JSON and CBOR agree on these, so an export re-encodes to the same bytes. */
+export type AuditValue = string | number | boolean | readonly string[] | Readonly<Record<string, string>>;
+
+/** The hashed part of an audit record. */
+export interface AuditRecord {
+  readonly version: number;
+  /** Position in the log, from 1, without gaps. */
+  readonly seq: number;
+  /** Milliseconds since the Unix epoch. */
+  readonly time: number;
+  readonly type: AuditRecordType;
+  /** Identifier of whoever caused the change (an identity identifier, or the authority's). */
+  readonly actor: string;
+  /** Type-specific details (never secrets: ticket codes appear only as hashes). */
+  readonly fields: Readonly<Record<string, AuditValue>>;
+  /** `hash` of the record before it (lowercase hex), {@link GENESIS_HASH} for seq 1. */
+  readonly prevHash: string;
+}
+
+/** A stored record with its hash. */
+export interface AuditEntry extends AuditRecord {
+  /** Lowercase hex SHA-256 of the deterministic CBOR of the {@link AuditRecord} part. */
+  readonly hash: string;
+}
+
+/** The signed statement "the log up to `seq` has head `head`". */
+export interface AuditCheckpoint {
+  readonly version: number;
+  /** Identifier of the authority that signs. */
+  readonly authority: string;
+  readonly seq: number;
+  /** Hash of record `seq` (lowercase hex). */
+  readonly head: string;
+  /** Milliseconds since the Unix epoch. */
+  readonly time: number;
+}
+
+/** A checkpoint with the authority's signature over {@link checkpointDigest}. */
+export interface SignedCheckpoint extends AuditCheckpoint {
+  readonly signature: Signature;
+}
+
+/** The position and hash of the newest record (seq 0 and {@link GENESIS_HASH} when empty). */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** The record's hashed part, whatever extra properties `record` carries. */
+export function hashedPart(record: AuditRecord): AuditRecord {
+  const { version, seq, time, type, actor, fields, prevHash } = record;
+  return { version, seq, time, type, actor, fields, prevHash };
+}
+
+/** Lowercase hex SHA-256 of the deterministic CBOR of the record's hashed part. */
+export function auditRecordHash(record: AuditRecord): string {
+  return Buffer.from(sha256(encodeDeterministic(hashedPart(record)))).toString('hex');
+}
+
+/** The 32-byte digest the authority signs for a checkpoint. */
+export function checkpointDigest(checkpoint: AuditCheckpoint): Uint8Array {
+  const { version, authority, seq, head, time } = checkpoint;
+  return digestOf({ version, authority, seq, head, time });
+}

@@ -1,0 +1,124 @@
+import type { Attributes } from './attributes.js';
+import type { AuditEntry, AuditHead, AuditRecordType, AuditValue, SignedCheckpoint } from './audit-record.js';
+
+/** What a member may do: admins manage members and create any ticket; enrollers create member tickets. */
+export type Role = 'admin' | 'enroller' | 'member';
+
+/** A stored enrollment ticket. The code is never stored: only its hash. */
+export interface TicketRecord {
+  /** Lowercase hex SHA-256 of the code (see `ticketCodeHash`). */
+  readonly hash: string;
+  /** Attributes the enrollee receives. */
+  readonly attributes: Attributes;
+  /** How many redemptions the ticket admits in total. */
+  readonly usageCount: number;
+  /** Redemptions left. */
+  readonly usesLeft: number;
+  /** Milliseconds since the Unix epoch. */
+  readonly expiresAt: number;
+  /** Relay names the enrollee may register (sorted). */
+  readonly relays: readonly string[];
+  /** An enroller ticket makes the enrollee an enroller. */
+  readonly enroller: boolean;
+  /** Identifier of the admin or enroller who created it. */
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+/** Why a redemption was refused. */
+export type RedemptionRefusal = 'unknown' | 'expired' | 'used-up';
+
+/** Outcome of one redemption attempt. */
+export type Redemption =
+  | { readonly ok: true; readonly ticket: TicketRecord }
+  | { readonly ok: false; readonly reason: RedemptionRefusal };
+
+/** A project member. */
+export interface MemberRecord {
+  readonly identifier: string;
+  readonly attributes: Attributes;
+  readonly role: Role;
+  /** Identifier of the admin who added it, or of the enrollee itself when it redeemed a ticket. */
+  readonly addedBy: string;
+  readonly addedAt: number;
+  /** Hash of the ticket it enrolled with, if it enrolled with one. */
+  readonly ticketHash?: string;
+}
+
+/** Who authorised a credential: the member's enrollment ticket, or the admin who added it. */
+export type CredentialAuthorisation = { readonly ticketHash: string } | { readonly admin: string };
+
+/** One issued credential, as recorded (the credential itself is not stored, only its hash). */
+export interface CredentialIssuance {
+  readonly subject: string;
+  readonly attributes: Attributes;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Lowercase hex SHA-256 of the encoded credential. */
+  readonly credentialHash: string;
+  readonly authorisedBy: CredentialAuthorisation;
+}
+
+/** Filters for reading the audit log. */
+export interface AuditQuery {
+  /** Only records with `seq` greater than this. */
+  readonly afterSeq?: number;
+  /** Only records at or after this time (ms). */
+  readonly sinceTime?: number;
+  /** Only records whose `subject` field is this identifier. */
+  readonly subject?: string;
+  /** At most this many records (default 1000). */
+  readonly limit?: number;
+}
+
+/** Options of every store I/O method. */
+export interface StoreCallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The operations of one transaction. Every state change appends its audit record in
+ * this same transaction, so a change and its record commit together or not at all.
+ */
+export interface AuthorityTransaction {
+  /** Stores a new ticket; audits `ticket.created`. */
+  createTicket(ticket: TicketRecord): Promise<void>;
+  /**
+   * Redeems one use of a ticket with one atomic conditional update (uses left > 0 and
+   * not expired at `now`). Audits `ticket.redeemed`, or `ticket.refused` with the reason.
+   */
+  redeemTicket(hash: string, enrollee: string, now: number): Promise<Redemption>;
+  /** A ticket by hash. */
+  getTicket(hash: string): Promise<TicketRecord | undefined>;
+  /** A member; on Postgres the row is share-locked until the transaction ends. */
+  getMember(identifier: string): Promise<MemberRecord | undefined>;
+  /** All members, ordered by identifier. */
+  listMembers(): Promise<MemberRecord[]>;
+  /** Adds or replaces a member; audits `member.added` with `actor`. */
+  putMember(member: MemberRecord, actor: string): Promise<void>;
+  /** Removes a member; audits `member.removed` when it existed. Returns the removed member. */
+  removeMember(identifier: string, actor: string): Promise<MemberRecord | undefined>;
+  /** Records an issued credential; audits `credential.issued` with `actor`. */
+  recordCredentialIssued(issuance: CredentialIssuance, actor: string): Promise<void>;
+  /** Audits a refused request that changes no state (`access.refused`, `credential.refused`). */
+  recordRefusal(type: Extract<AuditRecordType, 'access.refused' | 'credential.refused'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
+}
+
+/** The authority's persistent state: tickets, members, credential records and the audit log. */
+export interface AuthorityStore {
+  /**
+   * Runs `fn` in one transaction, committing when it resolves and rolling back when it
+   * throws. `fn` must only use `tx` (it may be retried after a serialization conflict).
+   */
+  withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T>;
+  /** The newest record's position and hash. */
+  auditHead(options?: StoreCallOptions): Promise<AuditHead>;
+  /** Audit records in `seq` order. */
+  readAudit(query?: AuditQuery, options?: StoreCallOptions): Promise<AuditEntry[]>;
+  /** Stores a signed checkpoint (a second one for the same `seq` is ignored). */
+  saveCheckpoint(checkpoint: SignedCheckpoint, options?: StoreCallOptions): Promise<void>;
+  /** Checkpoints in `seq` order, optionally only those at or below `upToSeq`. */
+  checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<SignedCheckpoint[]>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,214 @@
+import { UnsupportedError } from '../core/errors.js';
+import type { Attributes } from './attributes.js';
+import {
+  AUDIT_FORMAT_VERSION, auditRecordHash, GENESIS_HASH,
+  type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditValue, type SignedCheckpoint,
+} from './audit-record.js';
+import type {
+  AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, Role,
+  StoreCallOptions, TicketRecord,
+} from './authority-store.js';
+import { SCHEMA, SCHEMA_VERSION, type SqlDriver, type SqlRow, type SqlSession } from './sql-driver.js';
+
+/** Clock in milliseconds since the Unix epoch. */
+export type Clock = () => number;
+
+const num = (v: unknown): number => Number(v);
+const attrs = (v: unknown): Attributes => JSON.parse(String(v)) as Attributes;
+
+function toTicket(r: SqlRow): TicketRecord {
+  return {
+    hash: String(r.hash), attributes: attrs(r.attributes), usageCount: num(r.usage_count), usesLeft: num(r.uses_left),
+    expiresAt: num(r.expires_at), relays: JSON.parse(String(r.relays)) as string[], enroller: num(r.enroller) === 1,
+    createdBy: String(r.created_by), createdAt: num(r.created_at),
+  };
+}
+
+function toMember(r: SqlRow): MemberRecord {
+  const m: MemberRecord = {
+    identifier: String(r.identifier), attributes: attrs(r.attributes), role: String(r.role) as Role,
+    addedBy: String(r.added_by), addedAt: num(r.added_at),
+  };
+  return r.ticket_hash == null ? m : { ...m, ticketHash: String(r.ticket_hash) };
+}
+
+function toEntry(r: SqlRow): AuditEntry {
+  return {
+    version: num(r.version), seq: num(r.seq), time: num(r.time), type: String(r.type) as AuditRecordType,
+    actor: String(r.actor), fields: JSON.parse(String(r.fields)) as Record<string, AuditValue>,
+    prevHash: String(r.prev_hash), hash: String(r.hash),
+  };
+}
+
+/** Transaction operations over one SQL session; every change appends its audit record. */
+class SqlAuthorityTransaction implements AuthorityTransaction {
+  constructor(
+    private readonly s: SqlSession,
+    private readonly lock: { update: string; share: string },
+    private readonly clock: Clock,
+  ) {}
+
+  async createTicket(t: TicketRecord): Promise<void> {
+    await this.s.run(
+      `INSERT INTO tickets (hash, attributes, usage_count, uses_left, expires_at, relays, enroller, created_by, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [t.hash, JSON.stringify(t.attributes), t.usageCount, t.usesLeft, t.expiresAt, JSON.stringify(t.relays), t.enroller ? 1 : 0, t.createdBy, t.createdAt],
+    );
+    await this.append('ticket.created', t.createdBy, {
+      ticketHash: t.hash, attributes: t.attributes, usageCount: t.usageCount, expiresAt: t.expiresAt,
+      relays: t.relays, enroller: t.enroller,
+    });
+  }
+
+  async redeemTicket(hash: string, enrollee: string, now: number): Promise<Redemption> {
+    const rows = await this.s.all(
+      `UPDATE tickets SET uses_left = uses_left - 1 WHERE hash = $1 AND uses_left > 0 AND expires_at > $2 RETURNING *`,
+      [hash, now],
+    );
+    if (rows[0] !== undefined) {
+      const ticket = toTicket(rows[0]);
+      await this.append('ticket.redeemed', enrollee, { ticketHash: hash, subject: enrollee, usesLeft: ticket.usesLeft });
+      return { ok: true, ticket };
+    }
+    const current = await this.getTicket(hash);
+    const reason = current === undefined ? 'unknown' : current.usesLeft <= 0 ? 'used-up' : 'expired';
+    await this.append('ticket.refused', enrollee, { ticketHash: hash, subject: enrollee, reason });
+    return { ok: false, reason };
+  }
+
+  async getTicket(hash: string): Promise<TicketRecord | undefined> {
+    const rows = await this.s.all(`SELECT * FROM tickets WHERE hash = $1`, [hash]);
+    return rows[0] === undefined ? undefined : toTicket(rows[0]);
+  }
+
+  async getMember(identifier: string): Promise<MemberRecord | undefined> {
+    const rows = await this.s.all(`SELECT * FROM members WHERE identifier = $1${this.lock.share}`, [identifier]);
+    return rows[0] === undefined ? undefined : toMember(rows[0]);
+  }
+
+  async listMembers(): Promise<MemberRecord[]> {
+    return (await this.s.all(`SELECT * FROM members ORDER BY identifier`)).map(toMember);
+  }
+
+  async putMember(m: MemberRecord, actor: string): Promise<void> {
+    await this.s.run(
+      `INSERT INTO members (identifier, attributes, role, added_by, added_at, ticket_hash) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (identifier) DO UPDATE SET attributes = $2, role = $3, added_by = $4, added_at = $5, ticket_hash = $6`,
+      [m.identifier, JSON.stringify(m.attributes), m.role, m.addedBy, m.addedAt, m.ticketHash ?? null],
+    );
+    const fields: Record<string, AuditValue> = { subject: m.identifier, role: m.role, attributes: m.attributes };
+    if (m.ticketHash !== undefined) fields.ticketHash = m.ticketHash;
+    await this.append('member.added', actor, fields);
+  }
+
+  async removeMember(identifier: string, actor: string): Promise<MemberRecord | undefined> {
+    const rows = await this.s.all(`DELETE FROM members WHERE identifier = $1 RETURNING *`, [identifier]);
+    if (rows[0] === undefined) return undefined;
+    const removed = toMember(rows[0]);
+    await this.append('member.removed', actor, { subject: identifier, role: removed.role });
+    return removed;
+  }
+
+  async recordCredentialIssued(c: CredentialIssuance, actor: string): Promise<void> {
+    const ticketHash = 'ticketHash' in c.authorisedBy ? c.authorisedBy.ticketHash : null;
+    const admin = 'admin' in c.authorisedBy ? c.authorisedBy.admin : null;
+    await this.s.run(
+      `INSERT INTO credentials (credential_hash, subject, attributes, created_at, expires_at, ticket_hash, admin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [c.credentialHash, c.subject, JSON.stringify(c.attributes), c.createdAt, c.expiresAt, ticketHash, admin],
+    );
+    const fields: Record<string, AuditValue> = {
+      subject: c.subject, attributes: c.attributes, createdAt: c.createdAt, expiresAt: c.expiresAt, credentialHash: c.credentialHash,
+    };
+    if (ticketHash !== null) fields.ticketHash = ticketHash;
+    if (admin !== null) fields.admin = admin;
+    await this.append('credential.issued', actor, fields);
+  }
+
+  async recordRefusal(type: 'access.refused' | 'credential.refused', actor: string, fields: Record<string, AuditValue>): Promise<void> {
+    await this.append(type, actor, fields);
+  }
+
+  /** Appends one chained record; the head row lock serializes appenders across processes. */
+  private async append(type: AuditRecordType, actor: string, fields: Record<string, AuditValue>): Promise<AuditEntry> {
+    const head = (await this.s.all(`SELECT seq, hash FROM audit_head WHERE id = 1${this.lock.update}`))[0];
+    if (head === undefined) throw new UnsupportedError('authority', 'audit log head is missing: database not initialized');
+    const record: AuditRecord = {
+      version: AUDIT_FORMAT_VERSION, seq: num(head.seq) + 1, time: this.clock(), type, actor, fields, prevHash: String(head.hash),
+    };
+    const hash = auditRecordHash(record);
+    const subject = typeof fields.subject === 'string' ? fields.subject : null;
+    await this.s.run(
+      `INSERT INTO audit_records (seq, time, type, actor, subject, fields, prev_hash, hash, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [record.seq, record.time, type, actor, subject, JSON.stringify(fields), record.prevHash, hash, record.version],
+    );
+    await this.s.run(`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, [record.seq, hash]);
+    return { ...record, hash };
+  }
+}
+
+/** An {@link AuthorityStore} over SQLite or PostgreSQL; open it with `openSqliteAuthorityStore` or `openPostgresAuthorityStore`. */
+export class SqlAuthorityStore implements AuthorityStore {
+  private readonly lock: { update: string; share: string };
+
+  private constructor(private readonly driver: SqlDriver, private readonly clock: Clock) {
+    this.lock = driver.dialect === 'postgres' ? { update: ' FOR UPDATE', share: ' FOR SHARE' } : { update: '', share: '' };
+  }
+
+  /** Creates the schema if needed, checks its version and returns the store. */
+  static async open(driver: SqlDriver, clock: Clock = Date.now): Promise<SqlAuthorityStore> {
+    await driver.transaction(async (s) => {
+      if (driver.dialect === 'postgres') await s.all(`SELECT pg_advisory_xact_lock(7382001)`);
+      for (const ddl of SCHEMA) await s.run(ddl);
+      const rows = await s.all(`SELECT value FROM authority_meta WHERE key = 'schema_version'`);
+      if (rows[0]?.value !== String(SCHEMA_VERSION)) {
+        throw new UnsupportedError('authority', `authority database schema version ${String(rows[0]?.value)} is not supported (expected ${SCHEMA_VERSION})`);
+      }
+    });
+    return new SqlAuthorityStore(driver, clock);
+  }
+
+  async withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T> {
+    return await this.driver.transaction((s) => fn(new SqlAuthorityTransaction(s, this.lock, this.clock)), options?.signal);
+  }
+
+  async auditHead(options?: StoreCallOptions): Promise<AuditHead> {
+    options?.signal?.throwIfAborted();
+    const row = (await this.driver.query(`SELECT seq, hash FROM audit_head WHERE id = 1`))[0];
+    return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: num(row.seq), hash: String(row.hash) };
+  }
+
+  async readAudit(query: AuditQuery = {}, options?: StoreCallOptions): Promise<AuditEntry[]> {
+    options?.signal?.throwIfAborted();
+    const where: string[] = ['seq > $1'];
+    const params: unknown[] = [query.afterSeq ?? 0];
+    if (query.sinceTime !== undefined) { params.push(query.sinceTime); where.push(`time >= $${params.length}`); }
+    if (query.subject !== undefined) { params.push(query.subject); where.push(`subject = $${params.length}`); }
+    params.push(Math.max(1, Math.min(query.limit ?? 1000, 100_000)));
+    const rows = await this.driver.query(`SELECT * FROM audit_records WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${params.length}`, params);
+    return rows.map(toEntry);
+  }
+
+  async saveCheckpoint(c: SignedCheckpoint, options?: StoreCallOptions): Promise<void> {
+    await this.driver.transaction(async (s) => {
+      await s.run(
+        `INSERT INTO audit_checkpoints (seq, authority, head, time, signature_type, signature, version) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT DO NOTHING`,
+        [c.seq, c.authority, c.head, c.time, c.signature.type, Buffer.from(c.signature.bytes).toString('base64url'), c.version],
+      );
+    }, options?.signal);
+  }
+
+  async checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<SignedCheckpoint[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.driver.query(`SELECT * FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq`, [upToSeq ?? Number.MAX_SAFE_INTEGER]);
+    return rows.map((r) => ({
+      version: num(r.version), authority: String(r.authority), seq: num(r.seq), head: String(r.head), time: num(r.time),
+      signature: { type: String(r.signature_type) as SignedCheckpoint['signature']['type'], bytes: new Uint8Array(Buffer.from(String(r.signature), 'base64url')) },
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
