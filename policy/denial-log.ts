@@ -1,0 +1,69 @@
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import type { PolicyScope } from './policy.js';
+
+/** One refused request, as kept and reported on the local node. */
+export interface Denial {
+  /** ISO 8601 time of the decision. */
+  readonly at: string;
+  readonly resource: { readonly type: string; readonly name: string; readonly node: string };
+  readonly action: string;
+  /** The subject's identifier; absent for an unauthenticated sender. */
+  readonly subject?: string;
+  /** Why: the policy and failing sub-expression, or the default rule. Local only. */
+  readonly reason: string;
+  readonly policy?: { readonly scope: PolicyScope; readonly expression: string };
+}
+
+/** Denial counters: the total and per resource (`type/name`). */
+export interface DenialCounts {
+  readonly total: number;
+  readonly byResource: Readonly<Record<string, number>>;
+}
+
+/**
+ * The node's record of denials: each is logged (warn) through the core Logger, kept in a
+ * bounded ring buffer and counted per resource. Nothing here is ever sent to a peer.
+ */
+export class DenialLog {
+  private readonly logger: Logger;
+  private readonly capacity: number;
+  private readonly ring: Denial[] = [];
+  private next = 0;
+  private total = 0;
+  private readonly byResource = new Map<string, number>();
+
+  constructor(options: { logger?: Logger; capacity?: number } = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.capacity = Math.max(1, Math.floor(options.capacity ?? 1000));
+  }
+
+  /** Logs, keeps and counts one denial. */
+  record(denial: Denial): void {
+    this.logger.warn({
+      resource: denial.resource, action: denial.action, subject: denial.subject ?? null,
+      reason: denial.reason, policy: denial.policy ?? null,
+    }, 'access denied');
+    if (this.ring.length < this.capacity) this.ring.push(denial);
+    else this.ring[this.next] = denial;
+    this.next = (this.next + 1) % this.capacity;
+    this.total++;
+    const key = `${denial.resource.type}/${denial.resource.name}`;
+    this.byResource.set(key, (this.byResource.get(key) ?? 0) + 1);
+  }
+
+  /** The most recent denials, newest first, at most `limit` (default: all kept). */
+  recent(limit = this.capacity): Denial[] {
+    const out: Denial[] = [];
+    const n = Math.min(Math.max(0, Math.floor(limit)), this.ring.length);
+    for (let i = 1; i <= n; i++) {
+      out.push(this.ring[(this.next - i + this.ring.length * 2) % this.ring.length]!);
+    }
+    return out;
+  }
+
+  /** Counts since the node started (not bounded by the ring buffer). */
+  counts(): DenialCounts {
+    return { total: this.total, byResource: Object.fromEntries(this.byResource) };
+  }
+}

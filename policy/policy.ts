@@ -1,0 +1,83 @@
+import { InvalidInputError } from '../core/errors.js';
+import { compilePolicyExpression } from './policy-expression.js';
+import type { PolicyExpression } from './policy-expression.js';
+
+/** Resource types used across the product; any other string names a kind of worker. */
+export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker'] as const;
+
+/** What a policy is attached to: one named resource, or every resource of a type. */
+export type PolicyScope =
+  | { readonly kind: 'resource'; readonly name: string }
+  | { readonly kind: 'resource-type'; readonly type: string };
+
+/** The outcome of a decision, as returned to enforcement points and logged on denial. */
+export interface Decision {
+  readonly allowed: boolean;
+  /** For the local operator only; never sent to a peer. */
+  readonly reason: string;
+  /** The policy that decided, absent when the default decided. */
+  readonly policy?: { readonly scope: PolicyScope; readonly expression: string };
+}
+
+/** A stored policy with its compiled expression and precomputed allow decision. */
+export interface Policy {
+  readonly scope: PolicyScope;
+  /** The expression source as written. */
+  readonly expression: string;
+  /** ISO 8601 creation time. */
+  readonly createdAt: string;
+  /** The compilation; absent when a stored source no longer compiles (the policy then denies). */
+  readonly compiled?: PolicyExpression;
+  /** Why a stored source does not compile. */
+  readonly compileError?: string;
+  /** The decision returned when the expression allows (shared, frozen: no allocation per decision). */
+  readonly allowDecision: Decision;
+}
+
+/** Where policies are looked up on the hot path: synchronous, in memory. */
+export interface PolicyLookup {
+  /** The policy for this resource name, else for its type, else undefined. */
+  policyFor(resource: { readonly type: string; readonly name: string }): Policy | undefined;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+
+/** Throws InvalidInputError unless the scope names a resource or type of a sane shape. */
+export function assertPolicyScope(scope: PolicyScope): void {
+  const value = scope.kind === 'resource' ? scope.name : scope.kind === 'resource-type' ? scope.type : undefined;
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new InvalidInputError('policy', `policy scope must be a resource name or type of 1-128 letters, digits and . _ : @ / -`);
+  }
+}
+
+/** A human-readable label: `resource echo`, `resource-type worker`. */
+export function scopeLabel(scope: PolicyScope): string {
+  return scope.kind === 'resource' ? `resource ${scope.name}` : `resource-type ${scope.type}`;
+}
+
+/** Builds a policy, compiling its expression. Throws InvalidInputError on an invalid expression. */
+export function createPolicy(scope: PolicyScope, expression: string, createdAt: string): Policy {
+  assertPolicyScope(scope);
+  return withCompilation(scope, expression, createdAt, compilePolicyExpression(expression), undefined);
+}
+
+/** Builds a policy from storage: a source that no longer compiles yields a policy that denies. */
+export function restorePolicy(scope: PolicyScope, expression: string, createdAt: string): Policy {
+  try {
+    return createPolicy(scope, expression, createdAt);
+  } catch (error) {
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    return withCompilation(scope, expression, createdAt, undefined, message);
+  }
+}
+
+function withCompilation(scope: PolicyScope, expression: string, createdAt: string, compiled: PolicyExpression | undefined, compileError: string | undefined): Policy {
+  const frozenScope = Object.freeze({ ...scope });
+  const allowDecision: Decision = Object.freeze({
+    allowed: true,
+    reason: `allowed by ${scopeLabel(scope)} policy`,
+    policy: Object.freeze({ scope: frozenScope, expression }),
+  });
+  const base = { scope: frozenScope, expression, createdAt, allowDecision };
+  return Object.freeze(compiled !== undefined ? { ...base, compiled } : { ...base, compileError: compileError ?? 'does not compile' });
+}
