@@ -41,3 +41,11 @@ export class PeerLock implements AccessControl {
     return l;
   }
 }
+
+/**
+ * `control` and then `lock`, without turning a synchronous decision into a promise
+ * (per-message hot path): the lock is checked first, then `control` decides.
+ */
+export function withPeerLock(control: AccessControl, lock: PeerLock): AccessControl {
+  return { isAuthorized: (request) => lock.isAuthorized(request) && control.isAuthorized(request) };
+}

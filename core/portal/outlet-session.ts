@@ -1,0 +1,140 @@
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import type { Message, Route } from '../routing/message.js';
+import type { Worker, WorkerContext } from '../node/worker.js';
+import { DisconnectReason, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
+import type { DisconnectReasonCode } from './portal-message.js';
+import { PortalPipe } from './portal-pipe.js';
+import type { PortalCounters } from './portal-counters.js';
+import type { HostPort } from './host-port.js';
+
+/** What an outlet session needs from its outlet. */
+export interface OutletSessionHost {
+  readonly target: HostPort;
+  readonly window: number;
+  readonly connectTimeoutMs: number;
+  readonly counters: PortalCounters;
+  readonly logger: Logger;
+  /** Called once when the session has ended; the outlet stops the worker. */
+  ended(session: OutletSession): void;
+}
+
+/**
+ * The outlet side of one portal session, a worker at a fresh address. On start it connects
+ * to the target (bounded by a timeout); once connected it answers `pong` from its own
+ * address and moves bytes through a {@link PortalPipe}. A failed connect sends `disconnect`.
+ */
+export class OutletSession implements Worker {
+  private ctx: WorkerContext | undefined;
+  private socket: Socket | undefined;
+  private pipe: PortalPipe | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+
+  constructor(
+    private readonly host: OutletSessionHost,
+    readonly address: string,
+    /** The route back to the inlet session (the ping's return route). */
+    private readonly peerRoute: Route,
+    /** Bytes the inlet allows us to send before it grants credit. */
+    private readonly peerWindow: number,
+  ) {}
+
+  /** {@inheritDoc Worker.initialize} */
+  initialize(ctx: WorkerContext): void {
+    this.ctx = ctx;
+  }
+
+  /** Connects to the target; answers pong or disconnect. Call once, after the worker started. */
+  open(): void {
+    const { host, port } = this.host.target;
+    const socket = connect({ host, port, allowHalfOpen: true });
+    this.socket = socket;
+    socket.pause();
+    socket.setNoDelay(true);
+    const fail = (reason: DisconnectReasonCode, why: string): void => {
+      this.host.logger.info({ target: `${host}:${port}`, why }, 'outlet could not connect to its target');
+      this.host.counters.sessionsFailed++;
+      this.finish(reason, true);
+    };
+    const onError = (error: Error): void => fail(DisconnectReason.connectFailed, error.message);
+    const onClose = (): void => fail(DisconnectReason.connectFailed, 'connection closed');
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    this.timer = setTimeout(() => fail(DisconnectReason.timeout, `no connection within ${this.host.connectTimeoutMs} ms`), this.host.connectTimeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (this.done) return;
+      this.host.counters.sessionsOpened++;
+      this.send(encodePortalMessage({ type: 'pong', version: PORTAL_PROTOCOL_VERSION, window: this.host.window }));
+      this.pipe = new PortalPipe({
+        socket,
+        sendToPeer: (payload) => this.send(payload),
+        sendWindow: this.peerWindow,
+        receiveWindow: this.host.window,
+        counters: this.host.counters,
+        logger: this.host.logger,
+        onClose: () => this.finish(undefined, false),
+      });
+      this.pipe.start();
+    });
+  }
+
+  /** Bytes held for this session (unsent reads plus unwritten socket data). */
+  get bufferedBytes(): number {
+    return this.pipe?.bufferedBytes ?? 0;
+  }
+
+  /** {@inheritDoc Worker.handleMessage} */
+  handleMessage(_ctx: WorkerContext, message: Message): void {
+    let decoded;
+    try {
+      decoded = decodePortalMessage(message.payload);
+    } catch (error) {
+      this.host.counters.malformed++;
+      this.host.logger.debug({ err: (error as Error).message }, 'malformed portal message dropped');
+      return;
+    }
+    if (this.pipe) this.pipe.handle(decoded);
+    else if (decoded.type === 'disconnect') this.finish(undefined, false);
+    else this.host.counters.unexpected++;
+  }
+
+  /** {@inheritDoc Worker.shutdown} */
+  shutdown(): void {
+    this.abort(DisconnectReason.shutdown);
+  }
+
+  /** Aborts the session, telling the inlet. */
+  abort(reason: DisconnectReasonCode): void {
+    if (this.pipe) this.pipe.abort(reason);
+    else this.finish(reason, true);
+  }
+
+  private send(payload: Uint8Array): void {
+    this.ctx?.send(this.peerRoute, payload);
+  }
+
+  private finish(reason: DisconnectReasonCode | undefined, notifyPeer: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (notifyPeer && reason !== undefined) {
+      try {
+        this.send(encodePortalMessage({ type: 'disconnect', reason }));
+      } catch {
+        // The route is gone: nothing more to tell.
+      }
+    }
+    if (this.socket && !this.socket.destroyed) {
+      this.socket.on('error', () => {});
+      this.socket.destroy();
+    }
+    this.host.ended(this);
+  }
+}

@@ -1,0 +1,173 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import type { Node } from '../node/node.js';
+import type { Logger } from '../logger.js';
+import type { PeerInfo, Route } from '../routing/message.js';
+import { AbortedError, IoError } from '../errors.js';
+import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW } from './portal-message.js';
+import { newPortalCounters } from './portal-counters.js';
+import type { PortalCounters } from './portal-counters.js';
+import { InletSession } from './inlet-session.js';
+import type { InletSessionHost } from './inlet-session.js';
+import { PeerLock } from './peer-lock.js';
+import { formatHostPort, parseHostPort } from './host-port.js';
+import { positive, stopQuietly } from './tcp-outlet.js';
+
+/** Supplies the route to the outlet for a new session (e.g. re-creating a channel after a failure). */
+export type OutletRouteProvider = (options: { signal: AbortSignal }) => Route | Promise<Route>;
+
+/** Options for {@link TcpInlet}. */
+export interface TcpInletOptions {
+  /** Where to listen, `HOST:PORT` (port 0 picks a free port). */
+  readonly listen: string;
+  /** The outlet's route (ending at its listener address), or a function returning a fresh one per session. */
+  readonly outlet: Route | OutletRouteProvider;
+  /** The inlet's policy on the outlet side's identity (the pong's `origin.peer`). */
+  readonly authorizeOutlet: (peer: PeerInfo | undefined) => boolean | Promise<boolean>;
+  /** How long to wait for the outlet's pong, in ms (default 10 000). */
+  readonly pongTimeoutMs?: number;
+  /** Credit window per session and direction, in bytes (default 256 KiB). */
+  readonly window?: number;
+  /** Most concurrent sessions; further client connections are closed (default 10 000). */
+  readonly maxSessions?: number;
+  readonly logger?: Logger;
+}
+
+/** What `status()` reports. */
+export interface TcpInletStatus extends Readonly<PortalCounters> {
+  /** The address listened on (actual port once started). */
+  readonly listen: string;
+  readonly running: boolean;
+  /** True when the last session opened (a pong was accepted); false after a failure or before any session. */
+  readonly connected: boolean;
+  /** Why the last session failed to open (local detail), if it did. */
+  readonly lastError?: string;
+  /** When `connected` last changed (ms since the epoch). */
+  readonly since: number;
+  /** Sessions currently open or opening. */
+  readonly sessions: number;
+}
+
+/**
+ * A TCP inlet: listens on a local port and turns each accepted connection into a portal
+ * session to the outlet. Many sessions share one route (and so one secure channel).
+ * See docs/portals.md.
+ */
+export class TcpInlet {
+  private readonly node: Node;
+  private readonly options: TcpInletOptions;
+  private readonly sessions = new Map<string, InletSession>();
+  private readonly counters = newPortalCounters();
+  private readonly host: InletSessionHost;
+  private readonly maxSessions: number;
+  private readonly stopping = new AbortController();
+  private server: Server | undefined;
+  private listenAddress: string;
+  private connected = false;
+  private lastError: string | undefined;
+  private since = Date.now();
+
+  constructor(node: Node, options: TcpInletOptions) {
+    this.node = node;
+    this.options = options;
+    parseHostPort(options.listen, 'inlet address', true);
+    this.listenAddress = options.listen;
+    this.maxSessions = positive(options.maxSessions ?? 10_000, 'maxSessions', Number.MAX_SAFE_INTEGER);
+    this.host = {
+      window: positive(options.window ?? DEFAULT_CREDIT_WINDOW, 'window', MAX_CREDIT_WINDOW),
+      pongTimeoutMs: positive(options.pongTimeoutMs ?? 10_000, 'pongTimeoutMs', 3_600_000),
+      counters: this.counters,
+      logger: (options.logger ?? node.logger).child({ inlet: options.listen }),
+      authorizeOutlet: options.authorizeOutlet,
+      opened: (outcome) => this.setConnected(outcome),
+      ended: (session) => this.sessionEnded(session),
+    };
+  }
+
+  /** Starts listening; resolves with the actual `HOST:PORT`. Throws IoError if the port is taken. */
+  async start(options: { signal?: AbortSignal } = {}): Promise<{ address: string }> {
+    if (options.signal?.aborted) throw new AbortedError('portal');
+    const { host, port } = parseHostPort(this.options.listen, 'inlet address', true);
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(new IoError('portal', `inlet cannot listen on ${this.options.listen}: ${error.message}`, { cause: error }));
+      server.once('error', onError);
+      server.listen({ host, port }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.host.logger.warn({ err: error.message }, 'inlet listener error'));
+    this.server = server;
+    const bound = server.address() as AddressInfo;
+    this.listenAddress = formatHostPort(bound.address, bound.port);
+    return { address: this.listenAddress };
+  }
+
+  /** Stops listening and aborts every session (the outlets are told). */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const session of [...this.sessions.values()]) session.abort(DisconnectReason.shutdown);
+    await Promise.all([...this.sessions.keys()].map((a) => stopQuietly(this.node, a)));
+    this.sessions.clear();
+    await closed;
+  }
+
+  /** Connection state and counters. */
+  status(): TcpInletStatus {
+    return {
+      ...this.counters,
+      listen: this.listenAddress,
+      running: this.server !== undefined,
+      connected: this.connected,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      since: this.since,
+      sessions: this.sessions.size,
+    };
+  }
+
+  /** Bytes held in memory across all sessions (socket buffers and unsent reads). */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const s of this.sessions.values()) total += s.bufferedBytes;
+    return total;
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.stopping.signal.aborted || this.sessions.size >= this.maxSessions) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const address = this.node.freshAddress('inlet_session');
+    const lock = new PeerLock();
+    const session = new InletSession(this.host, address, socket, lock);
+    this.sessions.set(address, session);
+    this.openSession(session, lock).catch((error: unknown) => {
+      session.fail(`cannot reach the outlet: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  private async openSession(session: InletSession, lock: PeerLock): Promise<void> {
+    await this.node.startWorker(session.address, session, { incoming: lock });
+    const outlet = this.options.outlet;
+    const route = typeof outlet === 'function' ? await outlet({ signal: this.stopping.signal }) : outlet;
+    session.open(route);
+  }
+
+  private setConnected(outcome: true | string): void {
+    const connected = outcome === true;
+    if (connected !== this.connected) this.since = Date.now();
+    this.connected = connected;
+    if (outcome !== true) this.lastError = outcome;
+  }
+
+  private sessionEnded(session: InletSession): void {
+    if (this.sessions.get(session.address) !== session) return;
+    this.sessions.delete(session.address);
+    void stopQuietly(this.node, session.address);
+  }
+}

@@ -1,0 +1,164 @@
+import { allowLocal } from '../node/access-control.js';
+import type { AccessControl } from '../node/access-control.js';
+import type { Node } from '../node/node.js';
+import type { Worker, WorkerContext } from '../node/worker.js';
+import type { Logger } from '../logger.js';
+import type { Message } from '../routing/message.js';
+import { AbortedError, InvalidInputError } from '../errors.js';
+import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
+import { newPortalCounters } from './portal-counters.js';
+import type { PortalCounters } from './portal-counters.js';
+import { OutletSession } from './outlet-session.js';
+import type { OutletSessionHost } from './outlet-session.js';
+import { PeerLock, withPeerLock } from './peer-lock.js';
+import { parseHostPort } from './host-port.js';
+import type { HostPort } from './host-port.js';
+
+/** Options for {@link TcpOutlet}. */
+export interface TcpOutletOptions {
+  /** The TCP server sessions connect to, `HOST:PORT`. */
+  readonly target: string;
+  /** The listener's worker address (default `outlet`). */
+  readonly address?: string;
+  /**
+   * Who may open sessions (resource type `tcp-outlet`): attached to the listener and to
+   * every session worker. Default `allowLocal`; give the policy's access control for remote peers.
+   */
+  readonly incoming?: AccessControl;
+  /** Connect timeout for each session, in ms (default 10 000). */
+  readonly connectTimeoutMs?: number;
+  /** Credit window per session and direction, in bytes (default 256 KiB). */
+  readonly window?: number;
+  /** Most concurrent sessions; more are refused (default 10 000). */
+  readonly maxSessions?: number;
+  readonly logger?: Logger;
+}
+
+/** What `status()` reports. */
+export interface TcpOutletStatus extends Readonly<PortalCounters> {
+  readonly address: string;
+  readonly target: string;
+  readonly running: boolean;
+  /** Sessions currently open or connecting. */
+  readonly sessions: number;
+}
+
+/**
+ * A TCP outlet: a listener worker that, for each `ping`, starts a session worker at a fresh
+ * address (same incoming access control, pinned to the pinging peer), connects it to the
+ * target and answers `pong` from there. See docs/portals.md.
+ */
+export class TcpOutlet {
+  readonly address: string;
+  readonly target: string;
+  private readonly node: Node;
+  private readonly incoming: AccessControl;
+  private readonly maxSessions: number;
+  private readonly sessions = new Map<string, OutletSession>();
+  private readonly counters = newPortalCounters();
+  private readonly host: OutletSessionHost;
+  private running = false;
+
+  constructor(node: Node, options: TcpOutletOptions) {
+    this.node = node;
+    this.target = options.target;
+    const target: HostPort = parseHostPort(options.target, 'outlet target');
+    this.address = options.address ?? 'outlet';
+    this.incoming = options.incoming ?? allowLocal;
+    this.maxSessions = positive(options.maxSessions ?? 10_000, 'maxSessions', Number.MAX_SAFE_INTEGER);
+    const logger = (options.logger ?? node.logger).child({ outlet: this.address });
+    this.host = {
+      target,
+      window: positive(options.window ?? DEFAULT_CREDIT_WINDOW, 'window', MAX_CREDIT_WINDOW),
+      connectTimeoutMs: positive(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs', 3_600_000),
+      counters: this.counters,
+      logger,
+      ended: (session) => this.sessionEnded(session),
+    };
+  }
+
+  /** Starts the listener worker. Throws AlreadyExistsError if the address is taken. */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (options.signal?.aborted) throw new AbortedError('portal');
+    const listener: Worker = { handleMessage: (ctx, message) => this.onPing(ctx, message) };
+    await this.node.startWorker(this.address, listener, { incoming: this.incoming });
+    this.running = true;
+  }
+
+  /** Stops the listener and aborts every session (the inlets are told). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await stopQuietly(this.node, this.address);
+    for (const session of [...this.sessions.values()]) session.abort(DisconnectReason.shutdown);
+    await Promise.all([...this.sessions.keys()].map((a) => stopQuietly(this.node, a)));
+    this.sessions.clear();
+  }
+
+  /** Counters and the number of live sessions. */
+  status(): TcpOutletStatus {
+    return { ...this.counters, address: this.address, target: this.target, running: this.running, sessions: this.sessions.size };
+  }
+
+  /** Bytes held in memory across all sessions (socket buffers and unsent reads). */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const s of this.sessions.values()) total += s.bufferedBytes;
+    return total;
+  }
+
+  private async onPing(ctx: WorkerContext, message: Message): Promise<void> {
+    let ping;
+    try {
+      ping = decodePortalMessage(message.payload);
+    } catch (error) {
+      this.counters.malformed++;
+      this.host.logger.debug({ err: (error as Error).message }, 'malformed portal message dropped');
+      return;
+    }
+    if (ping.type !== 'ping') {
+      this.counters.unexpected++;
+      return;
+    }
+    const refuse = (reason: number): void => {
+      this.counters.sessionsFailed++;
+      ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason }));
+    };
+    if (ping.version !== PORTAL_PROTOCOL_VERSION) return refuse(DisconnectReason.unsupportedVersion);
+    if (this.sessions.size >= this.maxSessions || !this.running) return refuse(DisconnectReason.refused);
+    const address = this.node.freshAddress(`${this.address}_session`);
+    const session = new OutletSession(this.host, address, message.returnRoute, ping.window);
+    this.sessions.set(address, session);
+    try {
+      await this.node.startWorker(address, session, { incoming: withPeerLock(this.incoming, PeerLock.lockedTo(message)) });
+    } catch (error) {
+      this.sessions.delete(address);
+      this.host.logger.warn({ err: (error as Error).message }, 'outlet could not start a session');
+      return refuse(DisconnectReason.unspecified);
+    }
+    this.host.logger.debug({ session: address }, 'outlet session opening');
+    session.open();
+  }
+
+  private sessionEnded(session: OutletSession): void {
+    if (this.sessions.get(session.address) !== session) return;
+    this.sessions.delete(session.address);
+    void stopQuietly(this.node, session.address);
+  }
+}
+
+/** Stops a worker if it is still there; never rejects. */
+export async function stopQuietly(node: Node, address: string): Promise<void> {
+  if (!node.hasWorker(address)) return;
+  try {
+    await node.stopWorker(address);
+  } catch {
+    // Already gone (node stopping): nothing left to release.
+  }
+}
+
+/** Checks a positive integer option. */
+export function positive(value: number, what: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidInputError('portal', `${what} must be an integer 1..${max}`);
+  return value;
+}
