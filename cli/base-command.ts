@@ -1,3 +1,4 @@
+import { format } from 'node:util';
 import { Command } from '@oclif/core';
 import { Home } from './home.js';
 import { formatErrorReport, reportError } from './error-output.js';
@@ -16,6 +17,11 @@ export abstract class BaseCommand extends Command {
     return Home.fromEnv();
   }
 
+  /** Prints a line for humans (nothing with --json). */
+  override log(message = '', ...args: unknown[]): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${format(message, ...args)}\n`);
+  }
+
   /** Prints plain (uncoloured) JSON so scripts can read it. */
   override logJson(json: unknown): void {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -24,6 +30,7 @@ export abstract class BaseCommand extends Command {
   /** Reports any failure as described above and sets the exit code; never rethrows. */
   protected override async catch(err: Error & { code?: string }): Promise<void> {
     if (err.code === 'EEXIT') throw err;
+    this.parsed = true;
     const report = reportError(err);
     process.exitCode = report.exitCode;
     if (this.jsonEnabled()) {

@@ -27,9 +27,11 @@ export interface ErrorReport {
 
 interface OclifError { oclif?: { exit?: number }; code?: string }
 
-/** The first line of a message, without trailing punctuation noise. */
+/** The first line of a message that says something (skips oclif's header and help hint). */
 function firstLine(message: string): string {
-  return (message.split('\n').find((l) => l.trim() !== '') ?? message).trim();
+  const lines = message.split('\n').map((l) => l.trim())
+    .filter((l) => l !== '' && !/^The following errors? occurred:?$/.test(l) && !/^See more help with/.test(l));
+  return lines[0] ?? message.trim();
 }
 
 /**

@@ -4,7 +4,6 @@ import { validateNodeName } from '../../home.js';
 import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
 import { DEFAULT_TCP_LISTENER } from '../../node-config.js';
 import { createNode, deleteNode, startNode } from '../../node-lifecycle.js';
-import { runDaemon } from '../../daemon/run-daemon.js';
 import { fields } from '../../format.js';
 
 /** `symbolon node create [NAME]`: creates a node and starts it in the background. */
@@ -30,6 +29,7 @@ export default class NodeCreate extends BaseCommand {
     const name = validateNodeName(args.name ?? DEFAULT_NODE_NAME);
     const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'] });
     if (flags.foreground) {
+      const { runDaemon } = await import('../../daemon/run-daemon.js');
       process.exitCode = await runDaemon({ home, name, foreground: true });
       return undefined;
     }

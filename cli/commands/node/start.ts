@@ -3,7 +3,6 @@ import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
 import { readNodeConfig } from '../../node-config.js';
 import { startNode } from '../../node-lifecycle.js';
-import { runDaemon } from '../../daemon/run-daemon.js';
 import { fields } from '../../format.js';
 
 /** `symbolon node start [NAME]`: restarts a stopped node from its configuration. */
@@ -21,6 +20,7 @@ export default class NodeStart extends BaseCommand {
     if (name === undefined) throw new NotFoundError('cli', 'this home has no nodes');
     readNodeConfig(home, name);
     if (flags.foreground) {
+      const { runDaemon } = await import('../../daemon/run-daemon.js');
       process.exitCode = await runDaemon({ home, name, foreground: true });
       return undefined;
     }
