@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { auditRecordHash, GENESIS_HASH } from './audit-record.js';
+import type { AuthorityStore, TicketRecord } from './authority-store.js';
+import { generateTicketCode, ticketCodeHash } from './ticket-code.js';
+
+/** A store under test and a second, independent instance on the same database. */
+export interface StoreFixture {
+  readonly store: AuthorityStore;
+  /** Opens another instance on the same database (another connection pool); absent when the driver allows one per process. */
+  openAnother?(): Promise<AuthorityStore>;
+  cleanup(): Promise<void>;
+}
+
+function ticket(overrides: Partial<TicketRecord> = {}): TicketRecord {
+  const now = Date.now();
+  return {
+    hash: ticketCodeHash(generateTicketCode()), attributes: { component: 'db' }, usageCount: 1, usesLeft: 1,
+    expiresAt: now + 600_000, relays: ['postgres'], enroller: false, createdBy: 'Iadmin', createdAt: now, ...overrides,
+  };
+}
+
+/** The behaviour every AuthorityStore implementation must show. */
+export function describeAuthorityStore(name: string, open: () => Promise<StoreFixture>): void {
+  describe(`${name} authority store`, () => {
+    it('stores tickets, redeems them with usage counts and names each refusal', async () => {
+      const f = await open();
+      try {
+        const t3 = ticket({ usageCount: 3, usesLeft: 3 });
+        const expired = ticket({ expiresAt: Date.now() - 1 });
+        await f.store.withTransaction(async (tx) => { await tx.createTicket(t3); await tx.createTicket(expired); });
+        expect(await f.store.withTransaction((tx) => tx.getTicket(t3.hash))).toEqual(t3);
+        const outcomes = [];
+        for (let i = 0; i < 4; i++) outcomes.push(await f.store.withTransaction((tx) => tx.redeemTicket(t3.hash, `I${i}`, Date.now())));
+        expect(outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', 'ok', 'ok', 'used-up']);
+        expect(await f.store.withTransaction((tx) => tx.redeemTicket(expired.hash, 'Ix', Date.now()))).toEqual({ ok: false, reason: 'expired' });
+        expect(await f.store.withTransaction((tx) => tx.redeemTicket('ab'.repeat(32), 'Ix', Date.now()))).toEqual({ ok: false, reason: 'unknown' });
+        const types = (await f.store.readAudit()).map((r) => r.type);
+        expect(types).toEqual(['ticket.created', 'ticket.created', 'ticket.redeemed', 'ticket.redeemed', 'ticket.redeemed', 'ticket.refused', 'ticket.refused', 'ticket.refused']);
+      } finally { await f.cleanup(); }
+    });
+
+    it('adds, lists and removes members, and records credentials, all audited and chained', async () => {
+      const f = await open();
+      try {
+        await f.store.withTransaction(async (tx) => {
+          await tx.putMember({ identifier: 'Ib', attributes: { a: '1' }, role: 'member', addedBy: 'Iadmin', addedAt: 5 }, 'Iadmin');
+          await tx.putMember({ identifier: 'Ia', attributes: {}, role: 'admin', addedBy: 'Iauth', addedAt: 4, ticketHash: 'cd'.repeat(32) }, 'Iauth');
+        });
+        expect((await f.store.withTransaction((tx) => tx.listMembers())).map((m) => m.identifier)).toEqual(['Ia', 'Ib']);
+        await f.store.withTransaction((tx) => tx.recordCredentialIssued({ subject: 'Ib', attributes: { a: '1' }, createdAt: 1, expiresAt: 2, credentialHash: 'ef'.repeat(32), authorisedBy: { admin: 'Iadmin' } }, 'Iauth'));
+        expect((await f.store.withTransaction((tx) => tx.removeMember('Ib', 'Iadmin')))?.identifier).toBe('Ib');
+        expect(await f.store.withTransaction((tx) => tx.removeMember('Ib', 'Iadmin'))).toBeUndefined();
+        expect(await f.store.withTransaction((tx) => tx.getMember('Ib'))).toBeUndefined();
+        await expect(f.store.withTransaction(async (tx) => { await tx.removeMember('Ia', 'Iadmin'); throw new Error('boom'); })).rejects.toThrow('boom');
+        expect(await f.store.withTransaction((tx) => tx.getMember('Ia'))).toMatchObject({ role: 'admin', ticketHash: 'cd'.repeat(32) });
+        const log = await f.store.readAudit();
+        expect(log.map((r) => r.type)).toEqual(['member.added', 'member.added', 'credential.issued', 'member.removed']);
+        let prev = GENESIS_HASH;
+        for (const [i, r] of log.entries()) {
+          expect(r.seq).toBe(i + 1);
+          expect(r.prevHash).toBe(prev);
+          expect(auditRecordHash(r)).toBe(r.hash);
+          prev = r.hash;
+        }
+        expect(await f.store.auditHead()).toEqual({ seq: 4, hash: prev });
+        expect((await f.store.readAudit({ subject: 'Ib' })).map((r) => r.seq)).toEqual([1, 3, 4]);
+      } finally { await f.cleanup(); }
+    });
+
+    it('lets exactly one of 50 concurrent redemptions of a single-use ticket succeed', async () => {
+      const f = await open();
+      const other = f.openAnother === undefined ? f.store : await f.openAnother();
+      try {
+        const t = ticket();
+        await f.store.withTransaction((tx) => tx.createTicket(t));
+        const attempts = Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? f.store : other).withTransaction((tx) => tx.redeemTicket(t.hash, `I${i}`, Date.now())));
+        const results = await Promise.all(attempts);
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok && r.reason === 'used-up')).toHaveLength(49);
+        const log = await other.readAudit();
+        expect(log.filter((r) => r.type === 'ticket.redeemed')).toHaveLength(1);
+        expect(log.filter((r) => r.type === 'ticket.refused')).toHaveLength(49);
+        expect(log.map((r) => r.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+        for (let i = 1; i < log.length; i++) expect(log[i]?.prevHash).toBe(log[i - 1]?.hash);
+      } finally { if (other !== f.store) await other.close(); await f.cleanup(); }
+    });
+  });
+}
