@@ -1,10 +1,10 @@
-import { InvalidInputError, NotFoundError, assertBytes } from '../../core/errors.js';
-import { checkHandle, newKeyId, throwIfAborted } from '../../core/vault/key-id.js';
-import type { KeyHandle, PublicKey, Signature, SigningKeyType } from '../../core/vault/keys.js';
-import type { SecureChannelVault, X25519Handle } from '../../core/vault/secure-channel-vault.js';
-import type { SigningVault, VaultCallOptions } from '../../core/vault/signing-vault.js';
-import { SOFTWARE_SIGNING_KEY_TYPES, SoftwareSigningKey, assertSoftwareSigningKeyType } from '../../core/vault/software-signing-key.js';
-import { SoftwareX25519Key } from '../../core/vault/software-x25519-key.js';
+import { InvalidInputError, NotFoundError, assertBytes } from '../errors.js';
+import { checkHandle, newKeyId, throwIfAborted } from './key-id.js';
+import type { KeyHandle, PublicKey, Signature, SigningKeyType } from './keys.js';
+import type { SecureChannelVault, X25519Handle } from './secure-channel-vault.js';
+import type { SigningVault, VaultCallOptions } from './signing-vault.js';
+import { SOFTWARE_SIGNING_KEY_TYPES, SoftwareSigningKey, assertSoftwareSigningKeyType } from './software-signing-key.js';
+import { SoftwareX25519Key } from './software-x25519-key.js';
 
 /** Options of {@link MemoryVault}. */
 export interface MemoryVaultOptions {
