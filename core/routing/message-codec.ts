@@ -26,6 +26,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export interface EncodeOptions {
   /** Bytes left free (and zeroed) before the message, e.g. for a frame header. */
   readonly headroom?: number;
+  /** Leaves out the first onward hop (a hop being consumed as the message is sent). */
+  readonly dropFirstHop?: boolean;
 }
 
 /** Encodes a message. Throws InvalidInputError for a route too long or an address that cannot be encoded. */
@@ -34,12 +36,13 @@ export function encodeMessage(message: Message, options: EncodeOptions = {}): Ui
   const payload = message.payload;
   if (!(payload instanceof Uint8Array)) throw new InvalidInputError('routing', 'message payload must be bytes');
   if (payload.length > 0xffffffff) throw new InvalidInputError('routing', 'message payload is too large');
-  const size = headroom + 1 + routeSize(message.onwardRoute, 'onward') + routeSize(message.returnRoute, 'return') + 4 + payload.length;
+  const onward = options.dropFirstHop && Array.isArray(message.onwardRoute) ? message.onwardRoute.slice(1) : message.onwardRoute;
+  const size = headroom + 1 + routeSize(onward, 'onward') + routeSize(message.returnRoute, 'return') + 4 + payload.length;
   const out = Buffer.allocUnsafe(size);
   out.fill(0, 0, headroom);
   let at = headroom;
   out[at++] = MESSAGE_VERSION;
-  at = writeRoute(out, at, message.onwardRoute);
+  at = writeRoute(out, at, onward);
   at = writeRoute(out, at, message.returnRoute);
   out.writeUInt32BE(payload.length, at);
   out.set(payload, at + 4);

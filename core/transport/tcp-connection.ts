@@ -1,0 +1,283 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '../logger.js';
+import type { Node } from '../node/node.js';
+import type { Worker, WorkerContext } from '../node/worker.js';
+import { local } from '../routing/address.js';
+import type { Address } from '../routing/address.js';
+import type { Message, MessageOrigin } from '../routing/message.js';
+import { decodeMessage, encodeMessage } from '../routing/message-codec.js';
+import { FRAME_HEADER_SIZE, FrameDecoder } from './frame-decoder.js';
+import type { FrameSink } from './frame-decoder.js';
+
+/** The byte a connecting side sends first. */
+export const TRANSPORT_VERSION = 1;
+
+/** What `connections()` reports about one connection. */
+export interface TcpConnectionInfo {
+  /** Local worker address of the connection (replies route through it). */
+  readonly workerAddress: string;
+  /** `host:port` of the peer (as dialed for outgoing connections). */
+  readonly remote: string;
+  readonly direction: 'incoming' | 'outgoing';
+  /** Milliseconds since the epoch. */
+  readonly openedAt: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Bytes written but not yet taken by the kernel. */
+  readonly bufferedBytes: number;
+  /** True while reading is paused because a connection it feeds is congested. */
+  readonly paused: boolean;
+}
+
+/** Transport counters; they only grow. */
+export interface TcpTransportStats {
+  framesIn: number;
+  framesOut: number;
+  /** Connections closed for announcing a frame larger than maxFrameSize. */
+  oversized: number;
+  /** Frames whose body did not decode as a message (dropped, connection kept). */
+  malformed: number;
+  /** Connections closed because the peer stayed silent past the heartbeat timeout. */
+  heartbeatTimeouts: number;
+  /** Incoming connections closed for a wrong first (version) byte. */
+  badVersion: number;
+  /** Outgoing connects that failed. */
+  connectFailures: number;
+  /** Messages dropped because a connection's write buffer was past maxBufferedBytes, or too big for a frame. */
+  writeDropped: number;
+}
+
+/** What a connection needs from its transport. */
+export interface ConnectionHost {
+  readonly node: Node;
+  readonly logger: Logger;
+  readonly stats: TcpTransportStats;
+  readonly maxFrameSize: number;
+  readonly writeHighWaterMark: number;
+  readonly maxBufferedBytes: number;
+  /** The connection a routed message came in on (its return route's first hop), if any. */
+  sourceOf(message: Message): TcpConnection | undefined;
+  closed(connection: TcpConnection): void;
+}
+
+const TCP_ORIGIN: MessageOrigin = Object.freeze({ via: 'tcp' });
+const HEARTBEAT = new Uint8Array(FRAME_HEADER_SIZE);
+
+/**
+ * One TCP connection, registered as a worker at `workerAddress`. Messages routed to that
+ * address leave through the socket (the address pops itself, nothing is pushed: the
+ * receiving side pushes its own connection address). Frames that arrive are decoded,
+ * get this connection's address pushed onto their return route and origin `tcp`, and
+ * are routed by the node.
+ */
+export class TcpConnection implements Worker, FrameSink {
+  readonly self: Address;
+  readonly openedAt = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Set when bytes arrive / leave; the transport's shared heartbeat tick clears them. */
+  readActivity = false;
+  writeActivity = false;
+  lastReadAt = Date.now();
+  lastWriteAt = Date.now();
+  private awaitingVersion: boolean;
+  private readonly decoder: FrameDecoder;
+  private corked = false;
+  private pausedBy = 0;
+  /** Connections whose reading this one paused because its own write buffer is full. */
+  private blocked: Set<TcpConnection> | null = null;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly socket: Socket,
+    readonly workerAddress: string,
+    readonly remote: string,
+    readonly direction: 'incoming' | 'outgoing',
+  ) {
+    this.self = local(workerAddress);
+    this.awaitingVersion = direction === 'incoming';
+    this.decoder = new FrameDecoder(host.maxFrameSize, this);
+    socket.setNoDelay(true);
+    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (error) => host.logger.debug({ connection: workerAddress, remote, err: error }, 'tcp connection error'));
+    socket.once('close', () => {
+      this.decoder.halt();
+      this.onDrain();
+      host.closed(this);
+    });
+    if (direction === 'outgoing') this.writeRaw(Uint8Array.of(TRANSPORT_VERSION));
+  }
+
+  /** A snapshot for `connections()`. */
+  info(): TcpConnectionInfo {
+    return {
+      workerAddress: this.workerAddress,
+      remote: this.remote,
+      direction: this.direction,
+      openedAt: this.openedAt,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      bufferedBytes: this.socket.writableLength,
+      paused: this.pausedBy > 0,
+    };
+  }
+
+  /** Worker side: a message routed to this connection's address leaves through the socket. */
+  handleMessage(_ctx: WorkerContext, message: Message): void {
+    this.sendMessage(message);
+  }
+
+  /** Worker side: closes the socket and waits until it is closed. */
+  async shutdown(): Promise<void> {
+    this.close();
+    await this.closedPromise;
+  }
+
+  /** Closes the connection now; pending writes are discarded. */
+  close(): void {
+    this.decoder.halt();
+    this.socket.destroy();
+  }
+
+  /** Resolves once the socket is closed. */
+  whenClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /**
+   * Writes `message` as one frame, leaving out its first onward hop (the hop this
+   * connection stands for). Applies the back-pressure rule (see TcpTransport).
+   */
+  sendMessage(message: Message): void {
+    const host = this.host;
+    if (this.socket.destroyed || !this.socket.writable) {
+      host.node.reportDropped(message, `connection ${this.workerAddress} is closed`);
+      return;
+    }
+    if (message.onwardRoute.length < 2) {
+      host.node.reportDropped(message, `nothing to route after ${this.workerAddress}`);
+      return;
+    }
+    if (this.socket.writableLength > host.maxBufferedBytes) {
+      host.stats.writeDropped++;
+      host.node.reportDropped(message, `connection ${this.workerAddress} write buffer is full`);
+      return;
+    }
+    let frame: Uint8Array;
+    try {
+      frame = encodeMessage(message, { headroom: FRAME_HEADER_SIZE, dropFirstHop: true });
+    } catch (error) {
+      host.node.reportDropped(message, `cannot encode: ${(error as Error).message}`);
+      return;
+    }
+    const length = frame.length - FRAME_HEADER_SIZE;
+    if (length > host.maxFrameSize) {
+      host.stats.writeDropped++;
+      host.node.reportDropped(message, `message of ${length} bytes exceeds the frame limit`);
+      return;
+    }
+    (frame as Buffer).writeUInt32BE(length, 0);
+    host.stats.framesOut++;
+    this.writeRaw(frame);
+    // Above the socket's own high-water mark too, so 'drain' is sure to follow.
+    if (this.socket.writableLength > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
+      const source = host.sourceOf(message);
+      if (source !== undefined) this.block(source);
+    }
+  }
+
+  /** Sends a heartbeat (an empty frame). */
+  sendHeartbeat(): void {
+    if (!this.socket.destroyed && this.socket.writable) this.writeRaw(HEARTBEAT);
+  }
+
+  /** Pauses reading on behalf of a congested connection (counted: resumes when all released). */
+  pauseReading(): void {
+    if (this.pausedBy++ === 0) this.socket.pause();
+  }
+
+  /** Releases one pause. */
+  resumeReading(): void {
+    if (this.pausedBy > 0 && --this.pausedBy === 0 && !this.socket.destroyed) this.socket.resume();
+  }
+
+  /** FrameSink: a frame arrived. */
+  onFrame(body: Uint8Array): void {
+    const host = this.host;
+    host.stats.framesIn++;
+    let decoded: Message;
+    try {
+      decoded = decodeMessage(body);
+    } catch (error) {
+      host.stats.malformed++;
+      host.node.reportMalformed(this.workerAddress, error);
+      return;
+    }
+    host.node.route({
+      onwardRoute: decoded.onwardRoute,
+      returnRoute: [this.self, ...decoded.returnRoute],
+      payload: decoded.payload,
+      origin: TCP_ORIGIN,
+    });
+  }
+
+  /** FrameSink: a heartbeat arrived (activity is already recorded). */
+  onHeartbeat(): void {}
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.readActivity = true;
+    let bytes: Uint8Array = chunk;
+    if (this.awaitingVersion) {
+      if (bytes[0] !== TRANSPORT_VERSION) {
+        this.host.stats.badVersion++;
+        this.host.logger.warn({ connection: this.workerAddress, remote: this.remote, version: bytes[0] }, 'tcp peer sent an unknown version; closing');
+        this.close();
+        return;
+      }
+      this.awaitingVersion = false;
+      bytes = bytes.subarray(1);
+    }
+    if (!this.decoder.push(bytes) && this.decoder.oversizedLength !== null) {
+      this.host.stats.oversized++;
+      this.host.logger.warn(
+        { connection: this.workerAddress, remote: this.remote, length: this.decoder.oversizedLength, max: this.host.maxFrameSize },
+        'tcp peer announced an oversized frame; closing',
+      );
+      this.close();
+    }
+  }
+
+  private writeRaw(bytes: Uint8Array): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.socket.write(bytes);
+    this.bytesOut += bytes.length;
+    this.writeActivity = true;
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  private block(source: TcpConnection): void {
+    this.blocked ??= new Set();
+    if (this.blocked.has(source)) return;
+    this.blocked.add(source);
+    source.pauseReading();
+  }
+
+  private onDrain(): void {
+    const blocked = this.blocked;
+    if (blocked === null) return;
+    this.blocked = null;
+    for (const source of blocked) source.resumeReading();
+  }
+}

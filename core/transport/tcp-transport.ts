@@ -1,0 +1,344 @@
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { AbortedError, IoError, TimeoutError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { allowAll, denyAll } from '../node/access-control.js';
+import type { Node } from '../node/node.js';
+import { LOCAL, TCP } from '../routing/address.js';
+import type { Message } from '../routing/message.js';
+import { formatHostPort, parseHostPort } from './host-port.js';
+import { TcpConnection } from './tcp-connection.js';
+import type { ConnectionHost, TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
+import { TcpListener } from './tcp-listener.js';
+
+export type { TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
+
+/** Options for {@link TcpTransport}. */
+export interface TcpTransportOptions {
+  /** Largest frame body accepted or sent, in bytes. Default 256 KiB. */
+  maxFrameSize?: number;
+  /** A connection that wrote nothing for this long sends a heartbeat. Default 5 s. */
+  heartbeatIntervalMs?: number;
+  /** A connection that received nothing for this long is closed. Default 20 s. */
+  heartbeatTimeoutMs?: number;
+  /** Buffered bytes past which a connection pauses the connections feeding it. Default 1 MiB. */
+  writeHighWaterMark?: number;
+  /** Buffered bytes past which a connection drops further messages. Default 8 x writeHighWaterMark. */
+  maxBufferedBytes?: number;
+  /** Timeout of a connect started by routing. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+interface Dial {
+  readonly promise: Promise<TcpConnection>;
+  readonly controller: AbortController;
+  readonly queue: Message[];
+  queuedBytes: number;
+}
+
+/**
+ * TCP transport: listeners and connections are workers on `node`, and the transport is the
+ * node's router for TCP addresses. Sending to a route whose first hop is `tcp(host:port)`
+ * connects lazily (concurrent sends share one connect and queue, up to writeHighWaterMark
+ * bytes, until it is open), pops the TCP hop and writes one frame.
+ *
+ * Wire: the connecting side first sends the version byte 1; then both sides send frames of
+ * u32 big-endian length + encoded message; an empty frame is a heartbeat.
+ *
+ * Back-pressure rule: after writing a frame, if the connection's socket holds more than
+ * writeHighWaterMark bytes (or its own stream high-water mark, whichever is larger), the
+ * connection that message arrived on (the first hop of its return route, when that is one
+ * of this transport's connections) stops reading until the congested socket drains. Any
+ * message offered while a socket holds more than maxBufferedBytes is dropped and counted;
+ * so what one slow peer makes the node buffer is bounded.
+ */
+export class TcpTransport {
+  readonly stats: TcpTransportStats = {
+    framesIn: 0, framesOut: 0, oversized: 0, malformed: 0, heartbeatTimeouts: 0, badVersion: 0, connectFailures: 0, writeDropped: 0,
+  };
+  private readonly host: ConnectionHost;
+  private readonly logger: Logger;
+  private readonly heartbeatIntervalMs: number;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly byAddress = new Map<string, TcpConnection>();
+  private readonly outgoing = new Map<string, TcpConnection>();
+  private readonly dials = new Map<string, Dial>();
+  private readonly listenerAddresses = new Set<string>();
+  private readonly closedListeners = new Set<(info: TcpConnectionInfo) => void>();
+  private readonly removeStopHook: () => void;
+  private timer: NodeJS.Timeout | null = null;
+  private counter = 0;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly node: Node,
+    options: TcpTransportOptions = {},
+  ) {
+    const writeHighWaterMark = options.writeHighWaterMark ?? 1024 * 1024;
+    this.logger = node.logger.child({ transport: 'tcp' });
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 20_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.host = {
+      node,
+      logger: this.logger,
+      stats: this.stats,
+      maxFrameSize: options.maxFrameSize ?? 256 * 1024,
+      writeHighWaterMark,
+      maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
+      sourceOf: (message) => {
+        const first = message.returnRoute[0];
+        return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
+      },
+      closed: (connection) => this.onConnectionClosed(connection),
+    };
+    node.registerRouter(TCP, this.router);
+    this.removeStopHook = node.onStop(() => this.stop());
+  }
+
+  /** Listens on `hostPort` (port 0 allowed); resolves with the actual `host:port`. */
+  async listen(hostPort: string, options: { signal?: AbortSignal } = {}): Promise<{ address: string }> {
+    this.assertRunning();
+    const listener = new TcpListener((socket) => this.accept(socket));
+    const address = await listener.listen(hostPort, options);
+    const workerAddress = `tcp-listener-${++this.counter}`;
+    try {
+      await this.node.startWorker(workerAddress, listener, { incoming: denyAll, outgoing: denyAll });
+    } catch (error) {
+      await listener.shutdown();
+      throw error;
+    }
+    this.listenerAddresses.add(workerAddress);
+    this.logger.info({ address, worker: workerAddress }, 'tcp listener started');
+    return { address };
+  }
+
+  /** Opens (or reuses) the outgoing connection to `hostPort`. Routing also connects lazily. */
+  async connect(hostPort: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TcpConnectionInfo> {
+    this.assertRunning();
+    parseHostPort(hostPort);
+    const existing = this.outgoing.get(hostPort);
+    if (existing) return existing.info();
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortedError('transport', 'connect aborted');
+    const dial = this.dials.get(hostPort) ?? this.dial(hostPort, options.timeoutMs ?? this.connectTimeoutMs);
+    if (!signal) return (await dial.promise).info();
+    return new Promise<TcpConnectionInfo>((resolve, reject) => {
+      const onAbort = (): void => reject(new AbortedError('transport', 'connect aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      dial.promise.then(
+        (connection) => { signal.removeEventListener('abort', onAbort); resolve(connection.info()); },
+        (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+      );
+    });
+  }
+
+  /** Snapshots of every open connection. */
+  connections(): TcpConnectionInfo[] {
+    return [...this.byAddress.values()].map((c) => c.info());
+  }
+
+  /** Worker addresses of the listeners. */
+  listeners(): string[] {
+    return [...this.listenerAddresses];
+  }
+
+  /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
+  onClosed(listener: (info: TcpConnectionInfo) => void): () => void {
+    this.closedListeners.add(listener);
+    return () => this.closedListeners.delete(listener);
+  }
+
+  /** Closes listeners, connections and pending connects; removes the router. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.removeStopHook();
+    this.node.unregisterRouter(TCP, this.router);
+    for (const dial of this.dials.values()) dial.controller.abort();
+    const waits: Array<Promise<unknown>> = [...this.dials.values()].map((d) => d.promise.catch(() => undefined));
+    for (const address of [...this.listenerAddresses, ...this.byAddress.keys()]) {
+      if (this.node.hasWorker(address)) waits.push(this.node.stopWorker(address).catch(() => undefined));
+    }
+    for (const connection of this.byAddress.values()) waits.push(connection.shutdown());
+    await Promise.all(waits);
+    this.listenerAddresses.clear();
+    this.stopTimer();
+  }
+
+  /** Router for TCP first hops: write on the open connection, or connect and queue. */
+  private readonly router = (message: Message): void => {
+    const hostPort = message.onwardRoute[0]!.value;
+    const connection = this.outgoing.get(hostPort);
+    if (connection) {
+      connection.sendMessage(message);
+      return;
+    }
+    if (this.stopping) {
+      this.node.reportDropped(message, 'tcp transport stopped');
+      return;
+    }
+    let dial = this.dials.get(hostPort);
+    if (!dial) {
+      try {
+        dial = this.dial(hostPort, this.connectTimeoutMs);
+      } catch (error) {
+        this.node.reportDropped(message, (error as Error).message);
+        return;
+      }
+    }
+    const size = message.payload.length;
+    if (dial.queuedBytes + size > this.host.writeHighWaterMark) {
+      this.stats.writeDropped++;
+      this.node.reportDropped(message, `too much queued for ${hostPort} while connecting`);
+      return;
+    }
+    dial.queue.push(message);
+    dial.queuedBytes += size;
+  };
+
+  private dial(hostPort: string, timeoutMs: number): Dial {
+    const { host, port } = parseHostPort(hostPort);
+    const controller = new AbortController();
+    const queue: Message[] = [];
+    const promise = this.openSocket(hostPort, host, port, controller.signal, timeoutMs).then(
+      (socket) => {
+        this.dials.delete(hostPort);
+        const connection = this.adopt(socket, hostPort, 'outgoing');
+        this.outgoing.set(hostPort, connection);
+        for (const message of queue.splice(0)) connection.sendMessage(message);
+        return connection;
+      },
+      (error: unknown) => {
+        this.dials.delete(hostPort);
+        this.stats.connectFailures++;
+        this.logger.warn({ remote: hostPort, dropped: queue.length, reason: (error as Error).message }, 'tcp connect failed');
+        for (const message of queue.splice(0)) this.node.reportDropped(message, `cannot connect to ${hostPort}`);
+        throw error;
+      },
+    );
+    promise.catch(() => undefined);
+    const dial: Dial = { promise, controller, queue, queuedBytes: 0 };
+    this.dials.set(hostPort, dial);
+    return dial;
+  }
+
+  /** Connects one socket; on failure, the socket is closed before the promise rejects. */
+  private openSocket(hostPort: string, host: string, port: number, signal: AbortSignal, timeoutMs: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host, port, noDelay: true });
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        socket.off('connect', onConnect);
+        socket.off('error', onError);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const fail = (error: Error): void => {
+        cleanup();
+        socket.on('error', () => undefined);
+        if (socket.closed) reject(error);
+        else {
+          socket.once('close', () => reject(error));
+          socket.destroy();
+        }
+      };
+      const onConnect = (): void => {
+        cleanup();
+        resolve(socket);
+      };
+      const onError = (error: Error): void => fail(new IoError('transport', `cannot connect to ${hostPort}: ${error.message}`, { cause: error }));
+      const onAbort = (): void => fail(new AbortedError('transport', `connect to ${hostPort} aborted`));
+      const timer = setTimeout(() => fail(new TimeoutError('transport', `connect to ${hostPort} took longer than ${timeoutMs} ms`)), timeoutMs);
+      socket.once('connect', onConnect);
+      socket.once('error', onError);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const remote = formatHostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    this.adopt(socket, remote, 'incoming');
+  }
+
+  /** Wraps an open socket in a connection worker. */
+  private adopt(socket: Socket, remote: string, direction: 'incoming' | 'outgoing'): TcpConnection {
+    const workerAddress = `tcp-conn-${++this.counter}`;
+    const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction);
+    this.byAddress.set(workerAddress, connection);
+    // Registration cannot clash (fresh address) and the connection has no initialize step,
+    // so the worker is registered before this promise settles.
+    this.node.startWorker(workerAddress, connection, { incoming: allowAll, outgoing: allowAll }).catch((error: unknown) => {
+      this.logger.warn({ connection: workerAddress, err: error }, 'cannot register tcp connection');
+      connection.close();
+    });
+    this.startTimer();
+    this.logger.debug({ connection: workerAddress, remote, direction }, 'tcp connection open');
+    return connection;
+  }
+
+  private onConnectionClosed(connection: TcpConnection): void {
+    this.byAddress.delete(connection.workerAddress);
+    if (this.outgoing.get(connection.remote) === connection) this.outgoing.delete(connection.remote);
+    if (this.node.hasWorker(connection.workerAddress)) {
+      this.node.stopWorker(connection.workerAddress).catch(() => undefined);
+    }
+    if (this.byAddress.size === 0) this.stopTimer();
+    this.logger.debug({ connection: connection.workerAddress, remote: connection.remote }, 'tcp connection closed');
+    const info = connection.info();
+    for (const listener of this.closedListeners) {
+      try {
+        listener(info);
+      } catch (error) {
+        this.logger.error({ err: error }, 'tcp onClosed listener failed');
+      }
+    }
+  }
+
+  /** One shared timer for every connection: heartbeats out, silent peers closed. */
+  private startTimer(): void {
+    if (this.timer) return;
+    const period = Math.max(1, Math.min(this.heartbeatIntervalMs, Math.floor(this.heartbeatTimeoutMs / 2)));
+    this.timer = setInterval(this.tick, period);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private readonly tick = (): void => {
+    const now = Date.now();
+    for (const connection of this.byAddress.values()) {
+      if (connection.readActivity) {
+        connection.readActivity = false;
+        connection.lastReadAt = now;
+      } else if (now - connection.lastReadAt > this.heartbeatTimeoutMs) {
+        this.stats.heartbeatTimeouts++;
+        this.logger.info({ connection: connection.workerAddress, remote: connection.remote }, 'tcp peer silent past the heartbeat timeout; closing');
+        connection.close();
+        continue;
+      }
+      if (connection.writeActivity) {
+        connection.writeActivity = false;
+        connection.lastWriteAt = now;
+      } else if (now - connection.lastWriteAt >= this.heartbeatIntervalMs) {
+        connection.sendHeartbeat();
+        connection.writeActivity = false;
+        connection.lastWriteAt = now;
+      }
+    }
+  };
+
+  private assertRunning(): void {
+    if (this.stopping || this.node.isStopped) throw new AbortedError('transport', 'tcp transport is stopped');
+  }
+}
