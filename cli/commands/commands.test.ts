@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from '@oclif/core';
+import type { Command, Config } from '@oclif/core';
 import Status from './status.js';
 import NodeList from './node/list.js';
 import NodeShow from './node/show.js';
@@ -17,7 +17,7 @@ import { createNode } from '../node-lifecycle.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs a command class in-process and captures what it prints. */
-async function run(cmd: typeof Command, argv: string[]): Promise<{ result: unknown; stdout: string; stderr: string; code: number }> {
+async function run<T extends Command>(cmd: (new (argv: string[], config: Config) => T) & { run: typeof Command.run }, argv: string[]): Promise<{ result: unknown; stdout: string; stderr: string; code: number }> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });

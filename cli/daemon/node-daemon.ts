@@ -52,7 +52,7 @@ export class NodeDaemon {
 
     const node = new Node({ name, logger });
     this.cleanups.push(() => node.stop());
-    const transport = new TcpTransport(node, { logger });
+    const transport = new TcpTransport(node);
     this.cleanups.push(() => transport.stop());
     const listening = await transport.listen(tcpListenerAddress);
 

@@ -1,3 +1,4 @@
+import type { TcpConnectionInfo } from '../../../core/transport/tcp-transport.js';
 import type { DaemonService } from '../service.js';
 
 /** What `node.info` returns about a running node. */
@@ -12,7 +13,7 @@ export interface NodeInfo {
   /** Number of workers the node hosts. */
   readonly workers: number;
   /** Open TCP connections (inbound and outbound). */
-  readonly connections: readonly unknown[];
+  readonly connections: readonly TcpConnectionInfo[];
   /** Control methods the node answers. */
   readonly methods: readonly string[];
 }
