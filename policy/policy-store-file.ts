@@ -57,7 +57,7 @@ export class FilePolicyStore implements PolicyStore {
     return this.byName.get(resource.name) ?? this.byType.get(resource.type);
   }
 
-  create(scope: PolicyScope, expression: string, options: StoreOptions = {}): Promise<Policy> {
+  async create(scope: PolicyScope, expression: string, options: StoreOptions = {}): Promise<Policy> {
     checkSignal(options.signal);
     const policy = createPolicy(scope, expression, this.clock().toISOString());
     return this.change(options, () => {
@@ -81,7 +81,7 @@ export class FilePolicyStore implements PolicyStore {
     return policy;
   }
 
-  delete(scope: PolicyScope, options: StoreOptions = {}): Promise<void> {
+  async delete(scope: PolicyScope, options: StoreOptions = {}): Promise<void> {
     checkSignal(options.signal);
     assertPolicyScope(scope);
     return this.change(options, () => {
