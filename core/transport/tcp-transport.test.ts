@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { allowAll } from '../node/access-control.js';
+import { EchoWorker } from '../node/echo-worker.js';
+import { Node } from '../node/node.js';
+import { local, tcp } from '../routing/address.js';
+import type { Message } from '../routing/message.js';
+import { decodeMessage, encodeMessage } from '../routing/message-codec.js';
+import { TcpTransport } from './tcp-transport.js';
+import type { TcpTransportOptions } from './tcp-transport.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Peer { node: Node; transport: TcpTransport; address: string }
+
+async function peer(name: string, options: TcpTransportOptions = {}, listen = true): Promise<Peer> {
+  const node = new Node({ name });
+  const transport = new TcpTransport(node, options);
+  cleanups.push(() => node.stop());
+  await node.startWorker('echo', new EchoWorker(), { incoming: allowAll });
+  const address = listen ? (await transport.listen('127.0.0.1:0')).address : '';
+  return { node, transport, address };
+}
+
+/** A raw client socket; collects what it receives. */
+async function rawClient(address: string): Promise<{ socket: Socket; received: Buffer[]; closed: Promise<void> }> {
+  const [host, port] = address.split(':');
+  const socket = connect({ host: host!, port: Number(port) });
+  socket.on('error', () => undefined);
+  const received: Buffer[] = [];
+  socket.on('data', (d: Buffer) => received.push(d));
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  cleanups.push(async () => { socket.destroy(); await closed; });
+  await new Promise<void>((r, j) => { socket.once('connect', () => r()); socket.once('error', j); });
+  return { socket, received, closed };
+}
+
+function frame(body: Uint8Array): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length);
+  return Buffer.concat([header, body]);
+}
+
+async function echoOver(from: Node, route: Message['onwardRoute'], payload = 'ping'): Promise<string> {
+  const reply = await from.request(route, bytes(payload), { timeoutMs: 5_000 });
+  return text(reply.payload);
+}
+
+describe('TcpTransport', () => {
+  it('echoes over one hop, with the connection address as return hop', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b');
+    const reply = await a.node.request([tcp(b.address), local('echo')], bytes('hello'), { timeoutMs: 5_000 });
+    expect(text(reply.payload)).toBe('hello');
+    expect(reply.origin).toEqual({ via: 'tcp' });
+    const [outgoing] = a.transport.connections();
+    expect(outgoing).toMatchObject({ remote: b.address, direction: 'outgoing' });
+    expect(reply.returnRoute[0]).toEqual(local(outgoing!.workerAddress));
+    expect(b.transport.connections()).toMatchObject([{ direction: 'incoming' }]);
+    expect(b.transport.stats.framesIn).toBe(1);
+  });
+
+  it('routes across three nodes A -> B -> C and back', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b');
+    const c = await peer('c');
+    expect(await echoOver(a.node, [tcp(b.address), tcp(c.address), local('echo')], 'three hops')).toBe('three hops');
+    expect(c.transport.connections()).toHaveLength(1);
+    expect(b.transport.connections().map((x) => x.direction).sort()).toEqual(['incoming', 'outgoing']);
+  });
+
+  it('shares one lazy connect between concurrent sends, and drops on connect failure', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b');
+    const replies = await Promise.all([1, 2, 3, 4, 5].map((i) => echoOver(a.node, [tcp(b.address), local('echo')], String(i))));
+    expect(replies).toEqual(['1', '2', '3', '4', '5']);
+    expect(a.transport.connections()).toHaveLength(1);
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const dropped = a.node.stats.dropped;
+    a.node.send([tcp(`127.0.0.1:${deadPort}`), local('echo')], bytes('x'));
+    await expect.poll(() => a.transport.stats.connectFailures).toBe(1);
+    expect(a.node.stats.dropped).toBe(dropped + 1);
+  });
+
+  it('closes only the connection that announces an oversized frame', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b', { maxFrameSize: 1024 });
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')])).toBe('ping');
+    const raw = await rawClient(b.address);
+    raw.socket.write(Buffer.from([1, 0, 0, 0x04, 0x01]));
+    await raw.closed;
+    expect(b.transport.stats.oversized).toBe(1);
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')], 'still works')).toBe('still works');
+  });
+
+  it('closes on a wrong version byte, drops malformed frames but keeps the connection', async () => {
+    const b = await peer('b');
+    const wrongVersion = await rawClient(b.address);
+    wrongVersion.socket.write(Buffer.from([9, 0, 0, 0, 0]));
+    await wrongVersion.closed;
+    expect(b.transport.stats.badVersion).toBe(1);
+
+    const raw = await rawClient(b.address);
+    raw.socket.write(Buffer.concat([Buffer.from([1]), frame(Buffer.from('garbage')), frame(Uint8Array.of(1, 1, 0))]));
+    await expect.poll(() => b.transport.stats.malformed).toBe(2);
+    const request = encodeMessage({ onwardRoute: [local('echo')], returnRoute: [local('raw-client')], payload: bytes('over raw') });
+    raw.socket.write(frame(request));
+    await expect.poll(() => Buffer.concat(raw.received).length).toBeGreaterThan(4);
+    const reply = Buffer.concat(raw.received);
+    const replyMessage = decodeMessage(reply.subarray(4, 4 + reply.readUInt32BE(0)));
+    expect(text(replyMessage.payload)).toBe('over raw');
+    expect(replyMessage.onwardRoute).toEqual([local('raw-client')]);
+    expect(b.node.stats.malformed).toBe(2);
+  });
+
+  it('survives random bytes on many connections while another keeps working (fuzz)', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b', { maxFrameSize: 4096 });
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')])).toBe('ping');
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.uint8Array({ minLength: 1, maxLength: 300 }), async (versioned, junk) => {
+        const raw = await rawClient(b.address);
+        raw.socket.write(versioned ? Buffer.concat([Buffer.from([1]), junk]) : junk);
+        await sleep(2);
+        raw.socket.destroy();
+        await raw.closed;
+      }),
+      { numRuns: 40 },
+    );
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')], 'after fuzz')).toBe('after fuzz');
+    await expect.poll(() => b.transport.connections()).toHaveLength(1);
+  });
+
+  it('sends heartbeats on idle connections and closes a silent peer', async () => {
+    const options = { heartbeatIntervalMs: 30, heartbeatTimeoutMs: 150 };
+    const a = await peer('a', options, false);
+    const b = await peer('b', options);
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')])).toBe('ping');
+    const silent = await rawClient(b.address);
+    silent.socket.write(Buffer.from([1]));
+    const started = Date.now();
+    await silent.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(b.transport.stats.heartbeatTimeouts).toBe(1);
+    expect(Buffer.concat(silent.received).subarray(0, 4)).toEqual(Buffer.alloc(4));
+    await sleep(200);
+    expect(a.transport.connections()).toHaveLength(1);
+    expect(a.transport.stats.heartbeatTimeouts + b.transport.stats.heartbeatTimeouts).toBe(1);
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')], 'idle but alive')).toBe('idle but alive');
+  });
+
+  it('bounds what a relay buffers for a peer that stops reading (back-pressure)', async () => {
+    const highWaterMark = 256 * 1024;
+    const sink: Server = createServer((socket) => socket.pause());
+    const sinkSockets = new Set<Socket>();
+    sink.on('connection', (s) => sinkSockets.add(s));
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { for (const s of sinkSockets) s.destroy(); sink.close(() => r()); }));
+    const sinkAddress = `127.0.0.1:${(sink.address() as AddressInfo).port}`;
+
+    const a = await peer('a', { maxBufferedBytes: 128 * 1024 * 1024 }, false);
+    const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 });
+    await a.transport.connect(b.address);
+    await b.transport.connect(sinkAddress);
+    const payload = new Uint8Array(16 * 1024);
+    let peak = 0;
+    let sawPause = false;
+    let sampling = true;
+    const sample = (): void => {
+      for (const c of b.transport.connections()) {
+        if (c.remote === sinkAddress) peak = Math.max(peak, c.bufferedBytes);
+        if (c.direction === 'incoming' && c.paused) sawPause = true;
+      }
+      if (sampling) setImmediate(sample);
+    };
+    sample();
+    for (let i = 0; i < 3072; i++) a.node.send([tcp(b.address), tcp(sinkAddress), local('x')], payload);
+    await expect.poll(() => sawPause, { timeout: 10_000 }).toBe(true);
+    await sleep(300);
+    sampling = false;
+    const aBuffered = a.transport.connections()[0]!.bufferedBytes;
+    expect(b.transport.stats.writeDropped).toBe(0);
+    expect(peak).toBeGreaterThan(highWaterMark);
+    expect(peak).toBeLessThan(highWaterMark + 2 * 64 * 1024 + payload.length + 1024);
+    expect(aBuffered).toBeGreaterThan(0);
+  });
+
+  it('stop() releases every socket, timer and listener', async () => {
+    const resources = (): string[] => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').sort();
+    await sleep(20);
+    const before = resources();
+    const a = new Node({ name: 'a' });
+    const b = new Node({ name: 'b' });
+    const ta = new TcpTransport(a, { heartbeatIntervalMs: 20 });
+    const tb = new TcpTransport(b, { heartbeatIntervalMs: 20 });
+    await b.startWorker('echo', new EchoWorker(), { incoming: allowAll });
+    const { address } = await tb.listen('127.0.0.1:0');
+    expect(await echoOver(a, [tcp(address), local('echo')])).toBe('ping');
+    const closedInfo: string[] = [];
+    ta.onClosed((info) => closedInfo.push(info.direction));
+    await a.stop();
+    await b.stop();
+    expect(closedInfo).toEqual(['outgoing']);
+    expect(ta.connections()).toEqual([]);
+    expect(tb.connections()).toEqual([]);
+    expect(resources()).toEqual(before);
+    await expect(ta.listen('127.0.0.1:0')).rejects.toThrow(/stopped/);
+  });
+});
