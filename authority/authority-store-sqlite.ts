@@ -13,15 +13,11 @@ export interface SqliteAuthorityStoreOptions {
   readonly clock?: Clock;
 }
 
-/** Rewrites `$n` placeholders to `?` and orders the parameters to match. */
-function positional(sql: string, params: readonly unknown[]): [string, unknown[]] {
-  const ordered: unknown[] = [];
-  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-    const value = params[Number(n) - 1];
-    ordered.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
-    return '?';
-  });
-  return [text, ordered];
+/** `$n` placeholders rewritten to `?`, with the parameter index each `?` takes. */
+interface Prepared { readonly stmt: Database.Statement; readonly order: readonly number[] }
+
+function bindValue(value: unknown): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
 /**
@@ -32,7 +28,7 @@ function positional(sql: string, params: readonly unknown[]): [string, unknown[]
  */
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
-  private readonly statements = new Map<string, { sql: string; stmt: Database.Statement }>();
+  private readonly statements = new Map<string, Prepared>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly session: SqlSession;
 
@@ -47,13 +43,14 @@ class SqliteDriver implements SqlDriver {
   }
 
   private prepare(sql: string, params: readonly unknown[]): [Database.Statement, unknown[]] {
-    const [text, ordered] = positional(sql, params);
     let entry = this.statements.get(sql);
     if (entry === undefined) {
-      entry = { sql: text, stmt: this.db.prepare(text) };
+      const order: number[] = [];
+      const text = sql.replace(/\$(\d+)/g, (_, n: string) => { order.push(Number(n) - 1); return '?'; });
+      entry = { stmt: this.db.prepare(text), order };
       this.statements.set(sql, entry);
     }
-    return [entry.stmt, ordered];
+    return [entry.stmt, entry.order.map((i) => bindValue(params[i]))];
   }
 
   private all(sql: string, params: readonly unknown[]): SqlRow[] {

@@ -111,6 +111,8 @@ export interface AuthorityStore {
    * throws. `fn` must only use `tx` (it may be retried after a serialization conflict).
    */
   withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T>;
+  /** A member, read outside any write transaction (a snapshot that may change right after). */
+  getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined>;
   /** The newest record's position and hash. */
   auditHead(options?: StoreCallOptions): Promise<AuditHead>;
   /** Audit records in `seq` order. */

@@ -162,12 +162,11 @@ export class Authority {
    * nothing.
    */
   async issueCredentialFor(subject: string, options?: StoreCallOptions): Promise<IssuedCredential> {
-    const member = await this.write(async (tx) => {
-      const m = await tx.getMember(subject);
-      if (m === undefined) await tx.recordRefusal('credential.refused', subject, { subject, reason: 'not a member' });
-      return m;
-    }, options, false);
-    if (member === undefined) throw new UnauthorizedError('authority', 'credential refused: not a member of this project');
+    const member = await this.store.getMember(subject, options);
+    if (member === undefined) {
+      await this.write((tx) => tx.recordRefusal('credential.refused', subject, { subject, reason: 'not a member' }), options);
+      throw new UnauthorizedError('authority', 'credential refused: not a member of this project');
+    }
     const requestedAt = this.clock();
     const signed = await this.options.signCredential(subject, member.attributes, this.ttl);
     const credentialHash = Buffer.from(sha256(signed.credential)).toString('hex');
@@ -214,7 +213,7 @@ export class Authority {
 
   /** One member (admins, or the member itself). */
   async getMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined> {
-    if (actor === identifier) return await this.store.withTransaction((tx) => tx.getMember(identifier), options);
+    if (actor === identifier) return await this.store.getMember(identifier, options);
     return await this.authorized(actor, 'member.show', ['admin'], (tx) => tx.getMember(identifier), options);
   }
 
@@ -266,9 +265,9 @@ export class Authority {
   }
 
   /** Runs a transaction, then signs a checkpoint when enough changes have accumulated. */
-  private async write<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions, counts = true): Promise<T> {
+  private async write<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T> {
     const result = await this.store.withTransaction(fn, options);
-    if (counts && ++this.changesSinceCheckpoint >= this.checkpointEvery) await this.checkpoint(options);
+    if (++this.changesSinceCheckpoint >= this.checkpointEvery) await this.checkpoint(options);
     return result;
   }
 }

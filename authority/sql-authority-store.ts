@@ -172,6 +172,12 @@ export class SqlAuthorityStore implements AuthorityStore {
     return await this.driver.transaction((s) => fn(new SqlAuthorityTransaction(s, this.lock, this.clock)), options?.signal);
   }
 
+  async getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined> {
+    options?.signal?.throwIfAborted();
+    const row = (await this.driver.query(`SELECT * FROM members WHERE identifier = $1`, [identifier]))[0];
+    return row === undefined ? undefined : toMember(row);
+  }
+
   async auditHead(options?: StoreCallOptions): Promise<AuditHead> {
     options?.signal?.throwIfAborted();
     const row = (await this.driver.query(`SELECT seq, hash FROM audit_head WHERE id = 1`))[0];
