@@ -8,7 +8,7 @@ import { DEFAULT_TCP_LISTENER, readNodeConfig, validateListenerAddress, writeNod
 import type { NodeConfig } from './node-config.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from './node-state.js';
 import { daemonCommand } from './daemon-command.js';
-import { readLogTail, startupFailureReason } from './node-log.js';
+import { formatLogLine, readLogTail, startupFailureReason } from './node-log.js';
 import type { NodeInfo } from './daemon/services/node-info.js';
 
 /** A node that exited or hung while starting; `logTail` holds the last lines of its log. */
@@ -69,7 +69,7 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
     }
     if (exit !== undefined) {
       const tail = readLogTail(paths.log, 20, logStart);
-      throw new NodeStartError(`node '${name}' failed to start: ${startupFailureReason(tail) ?? exit}`, tail);
+      throw new NodeStartError(`node '${name}' failed to start: ${startupFailureReason(tail) ?? exit}`, tail.map(formatLogLine));
     }
     const state = readNodeState(home, name);
     if (state && state.pid === child.pid) {
@@ -83,7 +83,7 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
   }
   child.kill('SIGKILL');
   const tail = readLogTail(paths.log, 20, logStart);
-  throw new NodeStartError(`node '${name}' did not become ready within ${timeoutMs} ms`, tail);
+  throw new NodeStartError(`node '${name}' did not become ready within ${timeoutMs} ms`, tail.map(formatLogLine));
 }
 
 async function waitForExit(pid: number, ms: number): Promise<boolean> {

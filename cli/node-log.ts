@@ -54,7 +54,7 @@ export function formatLogLine(line: string): string {
     return line;
   }
   if (!isObject(entry)) return line;
-  const { time, level, msg, pid: _pid, hostname: _host, name: _name, ...rest } = entry;
+  const { time, level, msg, pid: _pid, hostname: _host, name: _name, node: _node, ...rest } = entry;
   const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
   const when = typeof time === 'number' ? new Date(time).toISOString() : '';
   const lvl = typeof level === 'number' ? (levels[level] ?? String(level)) : '';

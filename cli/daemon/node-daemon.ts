@@ -28,6 +28,7 @@ export interface NodeDaemonOptions {
 export class NodeDaemon {
   private readonly cleanups: Array<() => void | Promise<void>> = [];
   private stopped: Promise<void> | undefined;
+  private started = false;
 
   private constructor(private readonly options: NodeDaemonOptions) {}
 
@@ -76,7 +77,8 @@ export class NodeDaemon {
       if (readPid(home, name) === process.pid) clearNodeState(home, name);
       rmSync(controlSocket, { force: true });
     });
-    logger.info({ node: name, pid: process.pid, tcpListenerAddress: listening.address, controlSocket }, 'node started');
+    this.started = true;
+    logger.info({ tcpListenerAddress: listening.address, controlSocket }, 'node started');
   }
 
   /** Stops services, the control socket, the transport and the node; removes pid and state files. */
@@ -89,7 +91,7 @@ export class NodeDaemon {
           this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
         }
       }
-      this.options.logger.info({ node: this.options.name }, 'node stopped');
+      if (this.started) this.options.logger.info({}, 'node stopped');
     })();
     return this.stopped;
   }

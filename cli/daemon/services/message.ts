@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../core/errors.js';
+import { InvalidInputError, TimeoutError } from '../../../core/errors.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import type { DaemonService } from '../service.js';
 
@@ -35,7 +35,10 @@ export const messageService: DaemonService = {
       const route = ctx.parseRoute(to);
       if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
       const started = performance.now();
-      const reply = await ctx.node.request(route, payload, { timeoutMs: timeoutMs ?? 10_000, signal });
+      const limit = timeoutMs ?? 10_000;
+      const reply = await ctx.node.request(route, payload, { timeoutMs: limit, signal }).catch((err: unknown) => {
+        throw err instanceof TimeoutError ? new TimeoutError('node', `no reply from ${to} within ${limit} ms`, { cause: err }) : err;
+      });
       return {
         route: formatRoute(route),
         reply: Buffer.from(reply.payload).toString('utf8'),
