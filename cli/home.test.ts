@@ -119,3 +119,14 @@ describe('json files', () => {
     }
   });
 });
+
+describe('isProcessAlive', () => {
+  it('sees this process, not an exited child (even before it is reaped)', async () => {
+    const { isProcessAlive } = await import('./node-state.js');
+    const { spawn } = await import('node:child_process');
+    expect(isProcessAlive(process.pid)).toBe(true);
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((r) => child.once('exit', r));
+    expect(isProcessAlive(child.pid!)).toBe(false);
+  });
+});

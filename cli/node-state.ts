@@ -52,14 +52,29 @@ export function clearNodeState(home: Home, name: string): void {
   rmSync(paths.state, { force: true });
 }
 
-/** True when a process with this pid exists (and may be signalled by, or belongs to, someone). */
+/**
+ * True when a process with this pid exists and has not exited. A zombie (exited, not yet
+ * reaped by its parent, which for a detached node may be a slow init) counts as exited.
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
+}
+
+/** True when /proc says the process has exited (state Z or X); false where /proc is absent. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** The pid of node `name` when its process is alive; undefined when it is stopped or dead. */
