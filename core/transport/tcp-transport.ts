@@ -114,7 +114,12 @@ export class TcpTransport {
     return { address };
   }
 
-  /** Opens (or reuses) the outgoing connection to `hostPort`. Routing also connects lazily. */
+  /**
+   * Opens (or reuses) the outgoing connection to `hostPort`; routing also connects lazily.
+   * `timeoutMs` (default connectTimeoutMs) bounds a connect this call starts; `signal`
+   * stops this call's wait (a connect shared with routed messages goes on).
+   * Rejects with IoError, TimeoutError or AbortedError (origin transport).
+   */
   async connect(hostPort: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TcpConnectionInfo> {
     this.assertRunning();
     parseHostPort(hostPort);
