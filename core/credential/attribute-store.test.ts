@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { AttributeStore } from './attribute-store.js';
+
+const subject = (n: number): string => `I${n.toString(16).padStart(32, '0')}`;
+const credential = (n: number, expiresAt: number, role = 'member') => ({
+  issuer: subject(999), subject: subject(n), attributes: { role }, createdAt: 0, expiresAt,
+});
+
+describe('AttributeStore', () => {
+  it('holds attributes until expiry and replaces them with newer ones', () => {
+    let now = 1000;
+    const store = new AttributeStore({ clock: () => now });
+    store.put(credential(1, 2000));
+    expect(store.peerAttributes(subject(1))).toEqual({ attributes: { role: 'member' }, authority: subject(999) });
+    store.put(credential(1, 3000, 'admin'));
+    expect(store.get(subject(1))?.attributes.role).toBe('admin');
+    expect(store.peerAttributes(subject(2))).toEqual({ attributes: {} });
+    now = 3000;
+    expect(store.get(subject(1))).toBeUndefined();
+    expect(store.size).toBe(0);
+    store.put(credential(3, 2000));
+    expect(store.size).toBe(0);
+  });
+
+  it('purges expired entries and evicts the oldest beyond capacity', () => {
+    let now = 0;
+    const store = new AttributeStore({ maxSubjects: 3, clock: () => now });
+    for (let i = 1; i <= 4; i++) store.put(credential(i, i * 10));
+    expect(store.size).toBe(3);
+    expect(store.get(subject(1))).toBeUndefined();
+    now = 25;
+    expect(store.purgeExpired()).toBe(1);
+    expect(store.delete(subject(3))).toBe(true);
+    expect(store.size).toBe(1);
+    expect(() => new AttributeStore({ maxSubjects: 0 })).toThrow(/positive/);
+  });
+});

@@ -1,0 +1,87 @@
+import { InvalidInputError } from '../errors.js';
+import { nowSeconds } from '../identity/seconds.js';
+import type { VerifiedCredential } from './credential.js';
+
+/** Attributes a peer holds, and the authority that vouched for them. */
+export interface SubjectAttributes {
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly authority: string;
+  readonly expiresAt: number;
+}
+
+/** Options of {@link AttributeStore}. */
+export interface AttributeStoreOptions {
+  /** Most subjects kept; the oldest entry is evicted beyond it. Default 10 000. */
+  readonly maxSubjects?: number;
+  /** Current time in seconds; default the system clock. */
+  readonly clock?: () => number;
+}
+
+/**
+ * Verified attributes per subject identifier, until their credential expires. Secure
+ * channels `put` what `verifyCredential` returned and read `peerAttributes` to fill
+ * `PeerInfo.attributes` / `authority`. A newer credential for a subject replaces the
+ * previous one, whichever authority issued it.
+ */
+export class AttributeStore {
+  private readonly entries = new Map<string, SubjectAttributes>();
+  private readonly maxSubjects: number;
+  private readonly clock: () => number;
+
+  constructor(options: AttributeStoreOptions = {}) {
+    this.maxSubjects = options.maxSubjects ?? 10_000;
+    if (!Number.isInteger(this.maxSubjects) || this.maxSubjects < 1) throw new InvalidInputError('credential', 'maxSubjects must be a positive integer');
+    this.clock = options.clock ?? nowSeconds;
+  }
+
+  /** Records a verified credential for its subject. */
+  put(verified: VerifiedCredential): void {
+    this.entries.delete(verified.subject);
+    if (verified.expiresAt <= this.clock()) return;
+    this.entries.set(verified.subject, { attributes: verified.attributes, authority: verified.issuer, expiresAt: verified.expiresAt });
+    while (this.entries.size > this.maxSubjects) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /** The subject's current attributes, or undefined when none or expired. */
+  get(subject: string): SubjectAttributes | undefined {
+    const entry = this.entries.get(subject);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock()) {
+      this.entries.delete(subject);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** `PeerInfo` fields for a subject: its attributes and authority, or `{ attributes: {} }`. */
+  peerAttributes(subject: string): { attributes: Readonly<Record<string, string>>; authority?: string } {
+    const entry = this.get(subject);
+    return entry ? { attributes: entry.attributes, authority: entry.authority } : { attributes: {} };
+  }
+
+  /** Forgets a subject; true when it was known. */
+  delete(subject: string): boolean {
+    return this.entries.delete(subject);
+  }
+
+  /** Drops every expired entry; returns how many. */
+  purgeExpired(): number {
+    const now = this.clock();
+    let dropped = 0;
+    for (const [subject, entry] of this.entries) {
+      if (entry.expiresAt <= now) {
+        this.entries.delete(subject);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Number of subjects held (expired ones included until read or purged). */
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,173 @@
+import { encodeDeterministic, sha256 } from '../cbor.js';
+import { InvalidInputError, SymbolonError } from '../errors.js';
+import { DEFAULT_MAX_DRIFT_SECONDS } from '../identity/change-history.js';
+import { assertIdentifier } from '../identity/identifier.js';
+import type { Identity } from '../identity/identity.js';
+import { isSeconds } from '../identity/identity-change.js';
+import { verifyPurposeKeyAttestation, type PurposeKeyAttestation } from '../identity/purpose-key-attestation.js';
+import { assertSeconds, assertTtl, nowSeconds } from '../identity/seconds.js';
+import { checkShape, decodeCanonical, encodeEnvelope, envelopeFrom, MAX_SIGNED_STRUCTURE_BYTES } from '../identity/signed-structure.js';
+import type { KeyHandle, PublicKey } from '../vault/keys.js';
+import type { SigningVault } from '../vault/signing-vault.js';
+import { verifySignature } from '../vault/verify.js';
+import { attributesProblem, checkedAttributes } from './attributes.js';
+import { CredentialVerificationError, type CredentialFailureReason } from './credential-error.js';
+
+/** Version of the credential data format. */
+export const CREDENTIAL_VERSION = 1;
+
+/** A credential as sent: the signed credential and the issuer's credential-signing key attestation. */
+export interface PresentedCredential {
+  readonly credential: Uint8Array;
+  readonly attestation: Uint8Array;
+}
+
+/** What a verified credential says. */
+export interface VerifiedCredential {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** Input of {@link issueCredential}. */
+export interface IssueCredentialOptions {
+  /** The issuing identity (an authority). */
+  readonly issuer: Identity;
+  /** The vault and handle of the issuer's credential-signing purpose key. */
+  readonly signingVault: SigningVault;
+  readonly signingKey: KeyHandle;
+  /** The issuer's attestation of that key (purpose `credential-signing`). */
+  readonly attestation: Uint8Array;
+  /** The identifier the credential is about. */
+  readonly subject: string;
+  readonly attributes: Record<string, string>;
+  /** Validity in seconds (capped at the attestation's expiry). */
+  readonly ttl: number;
+  /** Issue time in seconds; default now. */
+  readonly now?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link verifyCredential}. */
+export interface VerifyCredentialOptions {
+  /** The identifier the credential must be about: the channel's authenticated peer. */
+  readonly subject: string;
+  /** Trusted authorities by identifier. */
+  readonly trustedIssuers: ReadonlyMap<string, Identity>;
+  /** Current time in seconds. */
+  readonly now: number;
+  /** Tolerated clock difference; default 60 s. */
+  readonly maxDriftSeconds?: number;
+}
+
+/**
+ * Issues a credential: checks the attestation and attributes, signs
+ * SHA-256(deterministic CBOR of { kind, version, subject, issuer, attributes, createdAt,
+ * expiresAt }) with the credential-signing key, and checks the signature against the
+ * attested key. Returns the credential with the attestation to send along.
+ */
+export async function issueCredential(options: IssueCredentialOptions): Promise<PresentedCredential & { expiresAt: number }> {
+  const { issuer, subject, attestation } = options;
+  assertIdentifier(subject, 'subject');
+  const attributes = checkedAttributes(options.attributes);
+  const createdAt = options.now ?? nowSeconds();
+  assertSeconds(createdAt, 'now', 'credential');
+  assertTtl(options.ttl, 'ttl', 'credential');
+  let attested: PurposeKeyAttestation;
+  try {
+    attested = verifyPurposeKeyAttestation(attestation, issuer, 'credential-signing', createdAt, { maxDriftSeconds: 0 });
+  } catch (cause) {
+    throw new InvalidInputError('credential', `cannot issue: ${(cause as Error).message}`, { cause });
+  }
+  const expiresAt = Math.min(createdAt + options.ttl, attested.expiresAt);
+  const data = encodeDeterministic({
+    kind: 'credential', version: CREDENTIAL_VERSION, subject, issuer: issuer.identifier, attributes, createdAt, expiresAt,
+  });
+  const digest = sha256(data);
+  const signature = await options.signingVault.signDigest(options.signingKey, digest, { signal: options.signal });
+  if (!verifySignature(attested.publicKey as PublicKey, digest, signature)) {
+    throw new InvalidInputError('credential', `key ${options.signingKey.id} is not the attested credential-signing key of ${issuer.identifier}`);
+  }
+  return { credential: encodeEnvelope({ data, signature: signature.bytes }), attestation, expiresAt };
+}
+
+/**
+ * Verifies a presented credential: decodes it, finds the issuer among `trustedIssuers`,
+ * verifies the issuer's attestation of the credential-signing key, the signature, the
+ * subject, and the validity windows (within `maxDriftSeconds`).
+ * Throws CredentialVerificationError with the reason.
+ */
+export function verifyCredential(presented: PresentedCredential, options: VerifyCredentialOptions): VerifiedCredential {
+  const { now } = options;
+  assertSeconds(now, 'now', 'credential');
+  const drift = options.maxDriftSeconds ?? DEFAULT_MAX_DRIFT_SECONDS;
+  const fail = (reason: CredentialFailureReason, why: string, cause?: unknown): never => {
+    throw new CredentialVerificationError(reason, `credential: ${why}`, cause === undefined ? undefined : { cause });
+  };
+  if (!presented || !(presented.credential instanceof Uint8Array) || !(presented.attestation instanceof Uint8Array)) return fail('malformed', 'credential and attestation bytes required');
+  if (presented.credential.length > MAX_SIGNED_STRUCTURE_BYTES) return fail('malformed', 'too large');
+  const outer = decodeCanonical(presented.credential, 'credential', 'credential');
+  if (typeof outer === 'string') return fail('malformed', outer);
+  const envelope = envelopeFrom(outer, false);
+  if (typeof envelope === 'string') return fail('malformed', envelope);
+  const data = decodeCredentialData(envelope.data);
+  if (typeof data === 'string') return fail('malformed', data);
+  const issuer = options.trustedIssuers.get(data.issuer);
+  if (!issuer || issuer.identifier !== data.issuer) return fail('untrusted-issuer', `issuer ${data.issuer} is not a trusted authority`);
+  let attested: PurposeKeyAttestation;
+  try {
+    attested = verifyPurposeKeyAttestation(presented.attestation, issuer, 'credential-signing', now, { maxDriftSeconds: drift });
+  } catch (cause) {
+    if (!(cause instanceof SymbolonError)) throw cause;
+    return fail('bad-attestation', cause.message, cause);
+  }
+  const key = attested.publicKey as PublicKey;
+  if (!verifySignature(key, sha256(envelope.data), { type: key.type, bytes: envelope.signature })) {
+    return fail('bad-signature', `signature does not verify with the attested key of ${data.issuer}`);
+  }
+  if (data.createdAt + drift < attested.createdAt || data.createdAt > attested.expiresAt) {
+    return fail('bad-attestation', 'issued outside the validity of the signing key attestation');
+  }
+  if (data.subject !== options.subject) return fail('wrong-subject', `about ${data.subject}, not ${options.subject}`);
+  if (now + drift < data.createdAt) return fail('not-yet-valid', `not valid before ${data.createdAt} (now ${now})`);
+  if (now >= data.expiresAt + drift) return fail('expired', `expired at ${data.expiresAt} (now ${now})`);
+  return data;
+}
+
+/** Encodes a presented credential for the wire (deterministic CBOR map). */
+export function encodePresentedCredential(presented: PresentedCredential): Uint8Array {
+  return encodeDeterministic({ credential: presented.credential, attestation: presented.attestation });
+}
+
+/** Decodes {@link encodePresentedCredential}'s output; CredentialVerificationError (malformed) otherwise. */
+export function decodePresentedCredential(bytes: Uint8Array): PresentedCredential {
+  const value = decodeCanonical(bytes, 'credential', 'presented credential');
+  const problem = typeof value === 'string' ? value : checkShape(value, ['credential', 'attestation'], ['credential', 'attestation']);
+  const v = value as Record<string, unknown>;
+  if (problem || !(v.credential instanceof Uint8Array) || !(v.attestation instanceof Uint8Array)) {
+    throw new CredentialVerificationError('malformed', `presented credential: ${problem ?? 'fields must be bytes'}`);
+  }
+  return { credential: v.credential, attestation: v.attestation };
+}
+
+function decodeCredentialData(bytes: Uint8Array): VerifiedCredential | string {
+  const value = decodeCanonical(bytes, 'credential', 'credential data');
+  if (typeof value === 'string') return value;
+  const fields = ['kind', 'version', 'subject', 'issuer', 'attributes', 'createdAt', 'expiresAt'];
+  const shape = checkShape(value, fields, fields);
+  if (shape) return shape;
+  const v = value as Record<string, unknown>;
+  if (v.kind !== 'credential') return 'not a credential';
+  if (v.version !== CREDENTIAL_VERSION) return `unsupported version ${String(v.version)}`;
+  if (typeof v.subject !== 'string' || typeof v.issuer !== 'string') return 'subject and issuer must be strings';
+  const problem = attributesProblem(v.attributes);
+  if (problem) return problem;
+  if (!isSeconds(v.createdAt) || !isSeconds(v.expiresAt)) return 'timestamps must be whole seconds';
+  if (v.expiresAt <= v.createdAt) return 'expiresAt is not after createdAt';
+  return {
+    issuer: v.issuer, subject: v.subject, attributes: Object.freeze({ ...(v.attributes as Record<string, string>) }),
+    createdAt: v.createdAt, expiresAt: v.expiresAt,
+  };
+}
