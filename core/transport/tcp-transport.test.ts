@@ -195,6 +195,14 @@ describe('TcpTransport', () => {
     expect(peak).toBeGreaterThan(highWaterMark);
     expect(peak).toBeLessThan(highWaterMark + 2 * 64 * 1024 + payload.length + 1024);
     expect(aBuffered).toBeGreaterThan(0);
+
+    let delivered = 0;
+    for (const s of sinkSockets) {
+      s.on('data', (d: Buffer) => { delivered += d.length; });
+      s.resume();
+    }
+    await expect.poll(() => delivered, { timeout: 10_000 }).toBeGreaterThan(3072 * payload.length);
+    expect(b.transport.connections().every((c) => !c.paused)).toBe(true);
   });
 
   it('stop() releases every socket, timer and listener', async () => {
