@@ -1,4 +1,4 @@
-import { NotFoundError } from '../core/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../core/errors.js';
 import type { Home } from './home.js';
 import { validateNodeName } from './home.js';
 import { createNode, notRunning, startNode } from './node-lifecycle.js';
@@ -32,10 +32,20 @@ export async function ensureNode(home: Home, name?: string, { signal }: { signal
   const target = existing ?? DEFAULT_NODE_NAME;
   let created = false;
   if (!home.hasNode(target)) {
-    createNode(home, target);
-    created = true;
+    try {
+      createNode(home, target);
+      created = true;
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    }
   }
   if (runningPid(home, target) !== undefined) return { name: target, created, started: false };
-  await startNode(home, target, signal ? { signal } : {});
+  try {
+    await startNode(home, target, signal ? { signal } : {});
+  } catch (err) {
+    // Another command may have started it at the same time; its node serves us as well.
+    if (runningPid(home, target) === undefined) throw err;
+    return { name: target, created, started: false };
+  }
   return { name: target, created, started: true };
 }

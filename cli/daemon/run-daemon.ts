@@ -15,9 +15,9 @@ export interface RunDaemonOptions {
 export function daemonLogger(home: Home, name: string, foreground: boolean): pino.Logger {
   const level = process.env.SYMBOLON_LOG_LEVEL ?? 'info';
   const stdout = pino.destination({ dest: 1, sync: true });
-  if (!foreground) return pino({ level, base: { node: name, pid: process.pid } }, stdout);
+  if (!foreground) return pino({ level, base: { pid: process.pid } }, stdout);
   const file = pino.destination({ dest: home.node(name).log, append: true, sync: true, mkdir: true });
-  return pino({ level, base: { node: name, pid: process.pid } }, pino.multistream([{ level: 'trace', stream: stdout }, { level: 'trace', stream: file }]));
+  return pino({ level, base: { pid: process.pid } }, pino.multistream([{ level: 'trace', stream: stdout }, { level: 'trace', stream: file }]));
 }
 
 /**
