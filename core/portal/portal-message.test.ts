@@ -15,14 +15,14 @@ const portalMessage: fc.Arbitrary<PortalMessage> = fc.oneof(
     sessionId: fc.uint8Array({ minLength: 1, maxLength: MAX_SESSION_ID_LENGTH }),
   }),
   fc.record({ type: fc.constant('pong' as const), version: fc.integer({ min: 0, max: 255 }), window }),
-  fc.record({ type: fc.constant('payload' as const), data: fc.uint8Array({ minLength: 1, maxLength: 2048 }) }),
+  fc.record({ type: fc.constant('payload' as const), sequence: fc.integer({ min: 0, max: 0xffffffff }), data: fc.uint8Array({ minLength: 1, maxLength: 2048 }) }),
   fc.record({ type: fc.constant('credit' as const), amount: fc.integer({ min: 1, max: 0xffffffff }) }),
   fc.constant({ type: 'end' as const }),
   fc.record({ type: fc.constant('disconnect' as const), reason: fc.integer({ min: 0, max: 255 }) }),
 );
 
 function normalize(m: PortalMessage): unknown {
-  if (m.type === 'payload') return { type: 'payload', data: Array.from(m.data) };
+  if (m.type === 'payload') return { type: 'payload', sequence: m.sequence, data: Array.from(m.data) };
   if (m.type === 'ping' && m.sessionId) return { ...m, sessionId: Array.from(m.sessionId) };
   return m;
 }
@@ -64,7 +64,7 @@ describe('portal messages', () => {
     expect(Array.from(encodePortalMessage({ type: 'ping', version: PORTAL_PROTOCOL_VERSION, window: 0x40000 })))
       .toEqual([1, 1, 0, 4, 0, 0, 0]);
     expect(Array.from(encodePortalMessage({ type: 'pong', version: 1, window: 0x40000 }))).toEqual([2, 1, 0, 4, 0, 0]);
-    expect(Array.from(encodePayload(Uint8Array.of(9, 8)))).toEqual([3, 9, 8]);
+    expect(Array.from(encodePayload(0x0a0b0c0d, Uint8Array.of(9, 8)))).toEqual([3, 10, 11, 12, 13, 9, 8]);
     expect(Array.from(encodeCredit(0x01020304))).toEqual([4, 1, 2, 3, 4]);
     expect(Array.from(encodePortalMessage({ type: 'end' }))).toEqual([5]);
     expect(Array.from(encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.refused }))).toEqual([6, 3]);
@@ -72,10 +72,12 @@ describe('portal messages', () => {
   });
 
   it('bounds chunks, windows and credit', () => {
-    expect(() => encodePayload(new Uint8Array(0))).toThrow(InvalidInputError);
-    expect(() => encodePayload(new Uint8Array(MAX_PAYLOAD_CHUNK + 1))).toThrow(InvalidInputError);
-    expect(decodePortalMessage(encodePayload(new Uint8Array(MAX_PAYLOAD_CHUNK))).type).toBe('payload');
-    const big = new Uint8Array(MAX_PAYLOAD_CHUNK + 2);
+    expect(() => encodePayload(0, new Uint8Array(0))).toThrow(InvalidInputError);
+    expect(() => encodePayload(0, new Uint8Array(MAX_PAYLOAD_CHUNK + 1))).toThrow(InvalidInputError);
+    expect(() => encodePayload(-1, new Uint8Array(1))).toThrow(InvalidInputError);
+    expect(decodePortalMessage(encodePayload(1, new Uint8Array(MAX_PAYLOAD_CHUNK))).type).toBe('payload');
+    expect(() => decodePortalMessage(Uint8Array.of(3, 0, 0, 0, 1))).toThrow(InvalidInputError);
+    const big = new Uint8Array(MAX_PAYLOAD_CHUNK + 6);
     big[0] = 3;
     expect(() => decodePortalMessage(big)).toThrow(InvalidInputError);
     expect(() => decodePortalMessage(Uint8Array.of(4, 0, 0, 0, 0))).toThrow(InvalidInputError);

@@ -9,7 +9,7 @@ import { InvalidInputError } from '../errors.js';
  * |------|------------|-------------------------------------------------------------|
  * | 1    | ping       | version u8, window u32be, id length u8, id bytes (0..64)     |
  * | 2    | pong       | version u8, window u32be                                     |
- * | 3    | payload    | data bytes (1..MAX_PAYLOAD_CHUNK)                            |
+ * | 3    | payload    | sequence u32be, data bytes (1..MAX_PAYLOAD_CHUNK)            |
  * | 4    | credit     | amount u32be (> 0)                                           |
  * | 5    | end        | (nothing)                                                    |
  * | 6    | disconnect | reason u8 (1..255; absent = 0, unspecified)                  |
@@ -67,7 +67,8 @@ export type DisconnectReasonCode = number;
 export type PortalMessage =
   | { readonly type: 'ping'; readonly version: number; readonly window: number; readonly sessionId?: Uint8Array }
   | { readonly type: 'pong'; readonly version: number; readonly window: number }
-  | { readonly type: 'payload'; readonly data: Uint8Array }
+  /** `sequence` counts payloads per direction from 0 (mod 2^32): a lost or reordered chunk is detected, never passed on. */
+  | { readonly type: 'payload'; readonly sequence: number; readonly data: Uint8Array }
   | { readonly type: 'credit'; readonly amount: number }
   | { readonly type: 'end' }
   | { readonly type: 'disconnect'; readonly reason: DisconnectReasonCode };
@@ -102,7 +103,7 @@ export function encodePortalMessage(message: PortalMessage): Uint8Array {
       return out;
     }
     case 'payload':
-      return encodePayload(message.data);
+      return encodePayload(message.sequence, message.data);
     case 'credit':
       return encodeCredit(message.amount);
     case 'end':
@@ -116,13 +117,17 @@ export function encodePortalMessage(message: PortalMessage): Uint8Array {
 }
 
 /** Encodes a payload message (hot path: one allocation, one copy). */
-export function encodePayload(data: Uint8Array): Uint8Array {
+export function encodePayload(sequence: number, data: Uint8Array): Uint8Array {
   if (data.length === 0 || data.length > MAX_PAYLOAD_CHUNK) {
     throw new InvalidInputError('portal', `payload chunk must be 1..${MAX_PAYLOAD_CHUNK} bytes`);
   }
-  const out = Buffer.allocUnsafe(1 + data.length);
+  if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffffffff) {
+    throw new InvalidInputError('portal', 'payload sequence must be 0..2^32-1');
+  }
+  const out = Buffer.allocUnsafe(5 + data.length);
   out[0] = PAYLOAD;
-  out.set(data, 1);
+  out.writeUInt32BE(sequence, 1);
+  out.set(data, 5);
   return out;
 }
 
@@ -169,10 +174,10 @@ export function decodePortalMessage(bytes: Uint8Array): PortalMessage {
       return { type: 'pong', version: bytes[1]!, window };
     }
     case PAYLOAD:
-      if (bytes.length < 2 || bytes.length > 1 + MAX_PAYLOAD_CHUNK) {
+      if (bytes.length < 6 || bytes.length > 5 + MAX_PAYLOAD_CHUNK) {
         throw new InvalidInputError('portal', `payload chunk must be 1..${MAX_PAYLOAD_CHUNK} bytes`);
       }
-      return { type: 'payload', data: bytes.subarray(1) };
+      return { type: 'payload', sequence: u32(bytes, 1), data: bytes.subarray(5) };
     case CREDIT: {
       expectLength(bytes, 5, 'credit');
       const amount = u32(bytes, 1);

@@ -8,7 +8,7 @@ import type { Route } from '../routing/message.js';
 import { TcpInlet } from './tcp-inlet.js';
 import type { TcpInletOptions } from './tcp-inlet.js';
 import { TcpOutlet } from './tcp-outlet.js';
-import { DEFAULT_CREDIT_WINDOW, MAX_PAYLOAD_CHUNK } from './portal-message.js';
+import { DEFAULT_CREDIT_WINDOW, MAX_PAYLOAD_CHUNK, encodePayload } from './portal-message.js';
 import { startEchoServer } from './testing/echo-server.js';
 import type { EchoServer } from './testing/echo-server.js';
 import { hashingServer, neverReads, replyOnEnd } from './testing/hash-server.js';
@@ -138,7 +138,7 @@ describe('portal between two nodes', () => {
   it('drops and counts malformed and unexpected portal messages', async () => {
     const { a, b, outlet, address } = await pair();
     a.send([tcp('b.test:1'), local('outlet')], Uint8Array.of(0xee, 1, 2));
-    a.send([tcp('b.test:1'), local('outlet')], Uint8Array.of(3, 1, 2));
+    a.send([tcp('b.test:1'), local('outlet')], Uint8Array.of(3, 0, 0, 0, 0, 1));
     a.send([tcp('b.test:1'), local('outlet')], new Uint8Array(0));
     await expect.poll(() => outlet.status().malformed).toBe(2);
     expect(outlet.status().unexpected).toBe(1);
@@ -157,5 +157,18 @@ describe('portal between two nodes', () => {
     await expect.poll(() => b.stats.denied).toBe(denied + 1);
     expect(outlet.status().sessions).toBe(1);
     client.destroy();
+  });
+
+  it('aborts a session on a lost chunk instead of passing on a gap', async () => {
+    const { b, inlet, outlet, server, address } = await pair();
+    const client = await openClient(address);
+    client.on('error', () => {});
+    await expect.poll(() => inlet.status().sessions === 1 && outlet.status().sessionsOpened === 1).toBe(true);
+    const sessionAddress = b.workerAddresses().find((w) => w.startsWith('outlet_session'))!;
+    // As if chunk 0 had been dropped on the way: chunk 1 arrives from the session's peer.
+    b.route({ onwardRoute: [local(sessionAddress)], returnRoute: [tcp('a.test:1')], payload: encodePayload(1, Uint8Array.of(1)), origin: { via: 'tcp' } });
+    expect(await closedWithoutData(client)).toBe(0);
+    await expect.poll(() => inlet.status().sessions + outlet.status().sessions).toBe(0);
+    expect(server.received()).toBe(0);
   });
 });

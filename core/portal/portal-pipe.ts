@@ -49,6 +49,8 @@ export class PortalPipe {
   private readonly writeLengths: number[] = [];
   private writeHead = 0;
   private toGrant = 0;
+  private sendSequence = 0;
+  private receiveSequence = 0;
   private readonly grantThreshold: number;
   private readEnded = false;
   private sentEnd = false;
@@ -90,7 +92,7 @@ export class PortalPipe {
   handle(message: PortalMessage): void {
     if (this.closed) return;
     switch (message.type) {
-      case 'payload': return this.onPayload(message.data);
+      case 'payload': return this.onPayload(message.sequence, message.data);
       case 'credit':
         this.sendCredit = Math.min(this.sendCredit + message.amount, Number.MAX_SAFE_INTEGER);
         return this.flush();
@@ -115,11 +117,13 @@ export class PortalPipe {
     this.close({ reason, byPeer: false });
   }
 
-  private onPayload(data: Uint8Array): void {
-    if (this.peerEnded || data.length > this.receiveAllowance) {
-      this.options.logger.debug({ bytes: data.length, allowance: this.receiveAllowance }, 'portal peer broke the protocol');
+  private onPayload(sequence: number, data: Uint8Array): void {
+    if (this.peerEnded || data.length > this.receiveAllowance || sequence !== this.receiveSequence) {
+      this.options.logger.debug({ bytes: data.length, allowance: this.receiveAllowance, sequence, expected: this.receiveSequence },
+        'portal peer broke the protocol or a chunk was lost');
       return this.abort(DisconnectReason.protocolError);
     }
+    this.receiveSequence = (this.receiveSequence + 1) >>> 0;
     this.receiveAllowance -= data.length;
     this.options.counters.bytesIn += data.length;
     this.writeLengths.push(data.length);
@@ -180,7 +184,8 @@ export class PortalPipe {
       this.pendingBytes -= size;
       this.sendCredit -= size;
       this.options.counters.bytesOut += size;
-      this.send(encodePayload(chunk));
+      this.send(encodePayload(this.sendSequence, chunk));
+      this.sendSequence = (this.sendSequence + 1) >>> 0;
     }
     if (this.closed) return;
     if (this.pendingBytes > 0 || this.sendCredit <= 0) this.socket.pause();
