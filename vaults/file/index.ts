@@ -1,0 +1,2 @@
+/** The file vault: keys in one private file each, optionally encrypted with a passphrase. */
+export { FileVault, type FileVaultOptions } from './file-vault.js';
