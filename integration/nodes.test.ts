@@ -46,37 +46,42 @@ describe('background nodes through the real CLI', () => {
   });
 
   it('lists, shows and summarizes the nodes', async () => {
-    const list = (await runCliJson(home, ['node', 'list'])).json as { nodes: Summary[] };
+    const [listR, showR, text, statusR, logs] = await Promise.all([
+      runCliJson(home, ['node', 'list']),
+      runCliJson(home, ['node', 'show', 'n2']),
+      runCli(home, ['node', 'show', 'n2']),
+      runCliJson(home, ['status']),
+      runCli(home, ['node', 'logs', 'n1', '--lines', '20']),
+    ]);
+    const list = listR.json as { nodes: Summary[] };
     expect(list.nodes.map((n) => [n.name, n.status, n.pid])).toEqual([...started].map(([n, pid]) => [n, 'running', pid]));
-    const show = (await runCliJson(home, ['node', 'show', 'n2'])).json as { workers: number; connections: unknown[]; uptimeMs: number; status: string };
+    const show = showR.json as { workers: number; connections: unknown[]; uptimeMs: number; status: string };
     expect(show.status).toBe('running');
     expect(show.workers).toBeGreaterThanOrEqual(1);
     expect(show.connections.length).toBeGreaterThanOrEqual(1);
     expect(show.uptimeMs).toBeGreaterThanOrEqual(0);
-    const text = await runCli(home, ['node', 'show', 'n2']);
     expect(text.stdout).toMatch(/status:\s+running/);
-    const status = (await runCliJson(home, ['status'])).json as { defaultNode: string; running: number };
-    expect(status).toMatchObject({ defaultNode: 'n1', running: 3 });
-    const logs = await runCli(home, ['node', 'logs', 'n1', '--lines', '20']);
+    expect(statusR.json).toMatchObject({ defaultNode: 'n1', running: 3 });
     expect(logs.stdout).toContain('node started');
   });
 
   it('reports errors as one line with an exit code by kind', async () => {
-    let r = await runCli(home, ['message', 'send', '--from', 'n1', '--to', '/node/nope/service/echo', 'hi']);
-    expect([r.code, r.stderr, r.stdout]).toEqual([3, "Error: node 'nope' does not exist\n", '']);
-    r = await runCli(home, ['message', 'send', '--from', 'n1', '--to', '/bogus/x', 'hi']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^Error: [^\n]+\n$/);
-    r = await runCli(home, ['message', 'send', '--from', 'n1', '--to', '/service/nothing', '--timeout', '300ms', 'hi']);
-    expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^Error: [^\n]*300 ms[^\n]*\n$/);
-    r = await runCli(home, ['node', 'create', 'n1']);
-    expect([r.code, r.stderr]).toEqual([6, "Error: node 'n1' already exists\n"]);
-    r = await runCli(home, ['node', 'frobnicate']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    const j = await runCliJson(home, ['node', 'show', 'ghost']);
-    expect(j).toMatchObject({ code: 3, json: { error: { origin: 'cli', kind: 'not-found', message: "node 'ghost' does not exist" } } });
+    const [unknown, bad, silent, dup, verb, ghost] = await Promise.all([
+      runCli(home, ['message', 'send', '--from', 'n1', '--to', '/node/nope/service/echo', 'hi']),
+      runCli(home, ['message', 'send', '--from', 'n1', '--to', '/bogus/x', 'hi']),
+      runCli(home, ['message', 'send', '--from', 'n1', '--to', '/service/nothing', '--timeout', '300ms', 'hi']),
+      runCli(home, ['node', 'create', 'n1']),
+      runCli(home, ['node', 'frobnicate']),
+      runCliJson(home, ['node', 'show', 'ghost']),
+    ]);
+    expect([unknown.code, unknown.stderr, unknown.stdout]).toEqual([3, "Error: node 'nope' does not exist\n", '']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^Error: [^\n]+\n$/);
+    expect([silent.code, silent.stderr]).toEqual([5, 'Error: no reply from /service/nothing within 300 ms\n']);
+    expect([dup.code, dup.stderr]).toEqual([6, "Error: node 'n1' already exists\n"]);
+    expect(verb.code).not.toBe(0);
+    expect(verb.stderr).not.toMatch(/\n\s+at /);
+    expect(ghost).toMatchObject({ code: 3, json: { error: { origin: 'cli', kind: 'not-found', message: "node 'ghost' does not exist" } } });
   });
 
   it('restarts a node from its configuration on the same fixed port', async () => {
