@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DRIFT_SECONDS, encodeChangeHistory, verifyChangeHistory } f
 import { identifierFromHash } from './identifier.js';
 import type { IdentityChange } from './identity-change.js';
 import { IdentityVerificationError } from './identity-error.js';
-import { assertSeconds } from './seconds.js';
+import { assertSeconds, nowSeconds } from './seconds.js';
 
 /** JSON form of an identity: its verified change history in hex, plus the local key handle if any. */
 export interface IdentityJSON {
@@ -95,8 +95,8 @@ export class Identity {
     return this.primaryKeyHandle ? { ...json, primaryKeyHandle: { ...this.primaryKeyHandle } } : json;
   }
 
-  /** Verifies a JSON identity at `now` (seconds), including that its identifier matches the history. */
-  static fromJSON(json: IdentityJSON, now: number, options: { maxDriftSeconds?: number } = {}): Identity {
+  /** Verifies a JSON identity at `now` (seconds, default the system clock), including that its identifier matches the history. */
+  static fromJSON(json: IdentityJSON, now: number = nowSeconds(), options: { maxDriftSeconds?: number } = {}): Identity {
     if (json === null || typeof json !== 'object' || typeof json.changeHistory !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(json.changeHistory)) {
       throw new IdentityVerificationError('malformed', 'identity JSON needs a hex changeHistory');
     }

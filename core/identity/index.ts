@@ -6,7 +6,7 @@ export { IdentityVerificationError, type IdentityFailureReason } from './identit
 export type { IdentityChange, IdentityChangeData } from './identity-change.js';
 export { DEFAULT_MAX_DRIFT_SECONDS, MAX_CHANGES, verifyChangeHistory } from './change-history.js';
 export {
-  attestPurposeKey, verifyPurposeKeyAttestation, DEFAULT_ATTESTATION_TTL_SECONDS,
+  attestPurposeKey, verifyPurposeKeyAttestation, verifySecureChannelAttestation, DEFAULT_ATTESTATION_TTL_SECONDS,
   type AttestOptions, type KeyPurpose, type PurposeKeyAttestation, type PurposePublicKey,
 } from './purpose-key-attestation.js';
 export { PurposeKeys, type AttestedSecureChannelKey, type AttestedSigningKey, type PurposeKeysOptions } from './purpose-keys.js';

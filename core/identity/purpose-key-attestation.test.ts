@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeStrict, encodeDeterministic } from '../cbor.js';
 import { MemoryVault } from '../vault/memory-vault.js';
 import { createIdentity, rotateIdentity } from './identity-lifecycle.js';
-import { attestPurposeKey, verifyPurposeKeyAttestation } from './purpose-key-attestation.js';
+import { attestPurposeKey, verifyPurposeKeyAttestation, verifySecureChannelAttestation } from './purpose-key-attestation.js';
 
 const T0 = 1_700_000_000;
 const DAY = 86_400;
@@ -23,6 +23,8 @@ describe('purpose-key attestations', () => {
       const verified = verifyPurposeKeyAttestation(attestation, identity, 'secure-channel', T0 + 1);
       expect(verified).toMatchObject({ subject: identity.identifier, purpose: 'secure-channel', createdAt: T0, expiresAt: T0 + DAY });
       expect(verified.publicKey.bytes).toEqual(xKey.bytes);
+      expect(verifySecureChannelAttestation(attestation, identity, xKey.bytes, T0).subject).toBe(identity.identifier);
+      expect(() => verifySecureChannelAttestation(attestation, identity, new Uint8Array(32).fill(9), T0)).toThrow(expect.objectContaining({ reason: 'key-mismatch' }));
       const signing = await vault.signingPublicKey(await vault.generateSigningKey('p256'));
       const credAttestation = await attestPurposeKey(identity, vault, undefined, 'credential-signing', signing, { now: T0 });
       expect(verifyPurposeKeyAttestation(credAttestation, identity, 'credential-signing', T0).publicKey).toEqual(signing);

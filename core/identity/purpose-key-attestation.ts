@@ -104,6 +104,25 @@ export function verifyPurposeKeyAttestation(
   return decoded;
 }
 
+/**
+ * Verifies a secure-channel attestation and that the attested X25519 key equals
+ * `staticKey` (the peer's Noise static key); `key-mismatch` otherwise.
+ */
+export function verifySecureChannelAttestation(
+  attestation: Uint8Array,
+  identity: Identity,
+  staticKey: Uint8Array,
+  now: number,
+  options: { maxDriftSeconds?: number } = {},
+): PurposeKeyAttestation {
+  const verified = verifyPurposeKeyAttestation(attestation, identity, 'secure-channel', now, options);
+  const key = verified.publicKey.bytes;
+  if (!(staticKey instanceof Uint8Array) || key.length !== staticKey.length || !key.every((b, i) => b === staticKey[i])) {
+    throw new IdentityVerificationError('key-mismatch', 'purpose-key attestation: the attested X25519 key is not the peer static key');
+  }
+  return verified;
+}
+
 function decodeAttestationData(bytes: Uint8Array): PurposeKeyAttestation | string {
   const value = decodeCanonical(bytes, 'identity', 'attestation data');
   if (typeof value === 'string') return value;
