@@ -1,0 +1,2 @@
+/** The memory vault: keys in process memory. */
+export { MemoryVault, type MemoryVaultOptions } from './memory-vault.js';
