@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -169,7 +170,7 @@ describe('AwsKmsVault against the local KMS endpoint', () => {
     expect(e.kind).toBe('io');
     expect(e.message).toContain('after 4 attempt');
     expect(server.requests.slice(before).length).toBe(4);
-    server.inject({ operation: 'Sign', error: 'ThrottlingException', times: -6 }); // no-op entry
+    server.clearFailures();
   });
 
   it('an abort during throttling backoff stops the retries', async () => {
@@ -180,6 +181,7 @@ describe('AwsKmsVault against the local KMS endpoint', () => {
     setTimeout(() => ac.abort(), 50);
     const e = await kindOf(slow.signDigest(h, digest(), { signal: ac.signal }));
     expect(e.kind).toBe('aborted');
+    server.clearFailures();
     await slow.close();
   });
 });
@@ -196,6 +198,15 @@ describe('AwsKmsVault without a reachable endpoint', () => {
     expect(e.kind).toBe('io');
     expect(e.message).toBe(`AWS KMS endpoint ${endpoint} is unreachable (ECONNREFUSED)`);
     await vault.close();
+  });
+
+  it('keeps the SDK\'s Node-version warning away from users', () => {
+    const env = { ...process.env };
+    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const script = "const { createAwsKmsVault } = await import('./vaults/aws-kms/aws-kms-vault.ts'); createAwsKmsVault('kms', { region: 'eu-west-1' }); console.log('made');";
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 20_000 });
+    expect(out.stdout).toContain('made');
+    expect(out.stderr).not.toContain('NodeVersionSupportWarning');
   });
 
   it('validates the persisted config', () => {

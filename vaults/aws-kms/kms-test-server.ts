@@ -103,6 +103,11 @@ export class KmsTestServer {
     this.failures.push({ error: failure.error, operation: failure.operation, remaining: failure.times ?? 1, status: failure.status ?? 400 });
   }
 
+  /** Drops every injected failure not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Sets a key's state, as EnableKey/DisableKey/ScheduleKeyDeletion would. */
   setKeyState(keyId: string, state: TestKey['state']): void {
     this.resolveKey(keyId).state = state;

@@ -89,7 +89,12 @@ export class KeyVaultTestServer {
     this.failures.push({ ...failure, remaining: failure.times ?? 1 });
   }
 
-  /** Adds a key directly (e.g. an RSA-like key of another curve) for tests of existing keys. */
+  /** Drops every injected failure not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
+  /** Adds a key directly (P-256 or P-384, with the given operations) for tests of existing keys; returns its version. */
   addKey(name: string, crv: 'P-256' | 'P-384', ops: readonly string[] = ['sign', 'verify']): string {
     return this.storeKey(name, crv, 'EC', ops).version;
   }
