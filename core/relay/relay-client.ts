@@ -1,0 +1,172 @@
+import type { Node } from '../node/node.js';
+import type { Logger } from '../logger.js';
+import type { Route } from '../routing/message.js';
+import { AbortedError, InvalidInputError } from '../errors.js';
+import { assertRelayName, decodeRelayMessage, encodeRelayMessage, relayAddress } from './relay-message.js';
+
+/** Supplies the route to the project's relay service, e.g. re-creating a secure channel after a failure. */
+export type RelayServiceRouteProvider = (options: { signal: AbortSignal }) => Route | Promise<Route>;
+
+/** Options for {@link RelayClient}. */
+export interface RelayClientOptions {
+  /** The relay name to register (`forward_to_NAME` on the project node). */
+  readonly name: string;
+  /** Route to the relay service (ending at its address, e.g. `[...toProject, local('relay')]`), or a provider called before every attempt. */
+  readonly route: Route | RelayServiceRouteProvider;
+  /** Interval between keep-alives, in ms (default 5 000). Keep it well under the service's expiry. */
+  readonly keepAliveMs?: number;
+  /** How long to wait for each reply, in ms (default 5 000). */
+  readonly requestTimeoutMs?: number;
+  /** First retry delay after a failure, doubled up to `maxBackoffMs` (defaults 250 and 10 000 ms). */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly logger?: Logger;
+}
+
+/** What `status()` reports. */
+export interface RelayClientStatus {
+  readonly name: string;
+  /** The relay's worker address on the project node. */
+  readonly address: string;
+  /** True while the last registration or keep-alive was accepted. */
+  readonly connected: boolean;
+  readonly lastError?: string;
+  /** When `connected` last changed (ms since the epoch). */
+  readonly since: number;
+  /** Accepted registrations (first ones and re-registrations after a failure). */
+  readonly registrations: number;
+}
+
+/**
+ * Keeps a relay registered at the project node: registers NAME, refreshes it every
+ * `keepAliveMs`, and on a refusal, timeout or route failure re-registers with exponential
+ * backoff (asking the route provider for a fresh route each time), by itself, until stopped.
+ */
+export class RelayClient {
+  readonly name: string;
+  private readonly node: Node;
+  private readonly options: RelayClientOptions;
+  private readonly logger: Logger;
+  private readonly keepAliveMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private connected = false;
+  private lastError: string | undefined;
+  private since = Date.now();
+  private registrations = 0;
+  private lastRoute: Route | undefined;
+
+  constructor(node: Node, options: RelayClientOptions) {
+    assertRelayName(options.name);
+    this.name = options.name;
+    this.node = node;
+    this.options = options;
+    this.keepAliveMs = checkMs(options.keepAliveMs ?? 5_000, 'keepAliveMs');
+    this.requestTimeoutMs = checkMs(options.requestTimeoutMs ?? 5_000, 'requestTimeoutMs');
+    this.minBackoffMs = checkMs(options.minBackoffMs ?? 250, 'minBackoffMs');
+    this.maxBackoffMs = Math.max(this.minBackoffMs, checkMs(options.maxBackoffMs ?? 10_000, 'maxBackoffMs'));
+    this.logger = (options.logger ?? node.logger).child({ relay: options.name });
+  }
+
+  /** Starts keeping the relay registered; resolves after the first attempt (see `status()` for its outcome). */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (options.signal?.aborted) throw new AbortedError('relay');
+    if (this.loop) return;
+    await this.attempt();
+    this.loop = this.run();
+  }
+
+  /** Stops the keep-alive and asks the service to remove the relay (best effort, bounded). */
+  async stop(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    await this.loop;
+    if (this.connected && this.lastRoute && !this.node.isStopped) {
+      try {
+        await this.node.request(this.lastRoute, encodeRelayMessage({ type: 'delete', name: this.name }), { timeoutMs: this.requestTimeoutMs });
+      } catch (error) {
+        this.logger.debug({ err: (error as Error).message }, 'relay delete got no reply');
+      }
+    }
+    this.setConnected(false, this.lastError);
+  }
+
+  /** Registration state. */
+  status(): RelayClientStatus {
+    return {
+      name: this.name,
+      address: relayAddress(this.name),
+      connected: this.connected,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      since: this.since,
+      registrations: this.registrations,
+    };
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.minBackoffMs;
+    while (!this.stopping.signal.aborted) {
+      const ok = this.connected;
+      const delay = ok ? this.keepAliveMs : backoff;
+      if (!(await sleep(delay, this.stopping.signal))) return;
+      await this.attempt();
+      backoff = this.connected ? this.minBackoffMs : Math.min(this.maxBackoffMs, backoff * 2);
+    }
+  }
+
+  /** One registration or keep-alive; never throws. */
+  private async attempt(): Promise<void> {
+    const signal = this.stopping.signal;
+    try {
+      const provider = this.options.route;
+      const route = typeof provider === 'function' ? await provider({ signal }) : provider;
+      this.lastRoute = route;
+      const reply = await this.node.request(route, encodeRelayMessage({ type: 'create', name: this.name }), {
+        timeoutMs: this.requestTimeoutMs, signal,
+      });
+      const decoded = decodeRelayMessage(reply.payload);
+      if (decoded.type !== 'created') return this.setConnected(false, 'the relay service refused the registration');
+      if (!this.connected) {
+        this.registrations++;
+        this.logger.info({ registrations: this.registrations }, 'relay registered');
+      }
+      this.setConnected(true);
+    } catch (error) {
+      if (signal.aborted) return;
+      this.setConnected(false, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private setConnected(connected: boolean, error?: string): void {
+    if (connected !== this.connected) {
+      this.since = Date.now();
+      if (!connected) this.logger.warn({ err: error }, 'relay registration lost');
+    }
+    this.connected = connected;
+    if (!connected && error !== undefined) this.lastError = error;
+  }
+}
+
+function checkMs(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1 || value > 3_600_000) throw new InvalidInputError('relay', `${what} must be 1..3600000 ms`);
+  return value;
+}
+
+/** Waits `ms`; resolves false (early) if `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

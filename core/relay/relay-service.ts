@@ -1,0 +1,213 @@
+import type { AccessControl } from '../node/access-control.js';
+import { allowAll } from '../node/access-control.js';
+import type { Node } from '../node/node.js';
+import type { Worker, WorkerContext } from '../node/worker.js';
+import type { Logger } from '../logger.js';
+import type { Message, PeerInfo, Route } from '../routing/message.js';
+import { formatRoute } from '../routing/route.js';
+import { sameAddress } from '../routing/address.js';
+import { AbortedError, InvalidInputError } from '../errors.js';
+import { decodeRelayMessage, encodeRelayMessage, relayAddress } from './relay-message.js';
+import { RelayForwarder } from './relay-forwarder.js';
+
+/**
+ * Decides relay actions: `create` (register or refresh NAME) and `send` (a message through
+ * `forward_to_NAME`). Policy: a subject whose credential allows NAME, or an admin.
+ * A throw or rejection is a denial.
+ */
+export type RelayAuthorizer = (peer: PeerInfo | undefined, name: string, action: 'create' | 'send') => boolean | Promise<boolean>;
+
+/** Options for {@link RelayService}. */
+export interface RelayServiceOptions {
+  /** Decides who may create and who may send through each relay. */
+  readonly authorize: RelayAuthorizer;
+  /** The service's worker address (default `relay`). */
+  readonly address?: string;
+  /** Access control on the service address itself (default allowAll: `authorize` decides per name). */
+  readonly incoming?: AccessControl;
+  /** A relay not refreshed for this long is removed, in ms (default 30 000). */
+  readonly expireAfterMs?: number;
+  /** Most relays at once (default 10 000). */
+  readonly maxRelays?: number;
+  readonly logger?: Logger;
+}
+
+/** One registered relay, as `list()` reports it. */
+export interface RelayInfo {
+  readonly name: string;
+  /** Worker address on this node, `forward_to_NAME`. */
+  readonly address: string;
+  /** Identifier of the registering peer (absent for an unauthenticated local/TCP registrant). */
+  readonly owner?: string;
+  /** Route to the registering node, as text. */
+  readonly route: string;
+  readonly createdAt: number;
+  readonly refreshedAt: number;
+}
+
+interface Entry {
+  readonly forwarder: RelayForwarder;
+  readonly owner: string | undefined;
+  readonly createdAt: number;
+  refreshedAt: number;
+}
+
+/**
+ * The project node's relay service: a worker that handles `create NAME` (register or
+ * keep alive) and `delete NAME`. A live name belongs to the peer identifier that created
+ * it (an unauthenticated registrant: to its connection); another peer is refused until
+ * the owner deletes it or stops refreshing it.
+ * Replies are `created`, `deleted` or `refused`, never a reason. See docs/portals.md.
+ */
+export class RelayService {
+  readonly address: string;
+  private readonly node: Node;
+  private readonly options: RelayServiceOptions;
+  private readonly expireAfterMs: number;
+  private readonly maxRelays: number;
+  private readonly logger: Logger;
+  private readonly relays = new Map<string, Entry>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(node: Node, options: RelayServiceOptions) {
+    this.node = node;
+    this.options = options;
+    this.address = options.address ?? 'relay';
+    this.expireAfterMs = options.expireAfterMs ?? 30_000;
+    this.maxRelays = options.maxRelays ?? 10_000;
+    if (!Number.isInteger(this.expireAfterMs) || this.expireAfterMs < 10) throw new InvalidInputError('relay', 'expireAfterMs must be an integer >= 10');
+    this.logger = (options.logger ?? node.logger).child({ service: this.address });
+  }
+
+  /** Starts the service worker and the expiry sweep. */
+  async start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (options.signal?.aborted) throw new AbortedError('relay');
+    const worker: Worker = { handleMessage: (ctx, message) => this.onRequest(ctx, message) };
+    await this.node.startWorker(this.address, worker, { incoming: this.options.incoming ?? allowAll });
+    const every = Math.max(5, Math.floor(this.expireAfterMs / 4));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  /** Stops the service and removes every relay. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    await stopIfPresent(this.node, this.address);
+    await Promise.all([...this.relays.keys()].map((name) => this.remove(name)));
+  }
+
+  /** The registered relays. */
+  list(): RelayInfo[] {
+    return [...this.relays.entries()].map(([name, e]) => ({
+      name,
+      address: relayAddress(name),
+      ...(e.owner === undefined ? {} : { owner: e.owner }),
+      route: formatRoute(e.forwarder.route),
+      createdAt: e.createdAt,
+      refreshedAt: e.refreshedAt,
+    }));
+  }
+
+  private async onRequest(ctx: WorkerContext, message: Message): Promise<void> {
+    let request;
+    try {
+      request = decodeRelayMessage(message.payload);
+    } catch (error) {
+      this.logger.debug({ err: (error as Error).message }, 'malformed relay request dropped');
+      return;
+    }
+    if (request.type !== 'create' && request.type !== 'delete') return;
+    const peer = message.origin?.peer;
+    const reply = (type: 'created' | 'deleted' | 'refused'): void => ctx.send(message.returnRoute, encodeRelayMessage({ type }));
+    const current = this.live(request.name);
+    // The registrant's own worker is the last hop of the return route: the relay forwards
+    // to the node in front of it.
+    const toOwner = message.returnRoute.slice(0, -1);
+    // An authenticated owner may re-register from anywhere (a new channel after a failure);
+    // an unauthenticated one only over the same first hop (the same connection).
+    const isOwner = current !== undefined && current.owner === peer?.identifier &&
+      (current.owner !== undefined || sameFirstHop(current.forwarder.route, toOwner));
+    if (request.type === 'delete') {
+      if (!isOwner) return reply('refused');
+      await this.remove(request.name);
+      this.logger.info({ relay: request.name, owner: peer?.identifier }, 'relay deleted');
+      return reply('deleted');
+    }
+    if (toOwner.length === 0 || (current !== undefined && !isOwner)) {
+      this.logger.info({ relay: request.name, peer: peer?.identifier, owner: current?.owner }, 'relay create refused: name in use or no route');
+      return reply('refused');
+    }
+    if (!(await this.allowed(peer, request.name, 'create'))) {
+      this.logger.info({ relay: request.name, peer: peer?.identifier }, 'relay create refused by policy');
+      return reply('refused');
+    }
+    const now = Date.now();
+    if (current) {
+      current.forwarder.retarget(toOwner);
+      current.refreshedAt = now;
+      return reply('created');
+    }
+    if (this.relays.size >= this.maxRelays) return reply('refused');
+    const name = request.name;
+    const forwarder = new RelayForwarder(name, toOwner);
+    // The owner's own traffic (replies) passes; everyone else needs the `send` permission.
+    const sendControl: AccessControl = {
+      isAuthorized: ({ message: m }) => forwarder.isFromOwner(m) || this.allowed(m.origin?.peer, name, 'send'),
+    };
+    await stopIfPresent(this.node, relayAddress(name));
+    try {
+      await this.node.startWorker(relayAddress(name), forwarder, { incoming: sendControl });
+    } catch (error) {
+      this.logger.warn({ relay: name, err: (error as Error).message }, 'relay could not start');
+      return reply('refused');
+    }
+    this.relays.set(name, { forwarder, owner: peer?.identifier, createdAt: now, refreshedAt: now });
+    this.logger.info({ relay: name, owner: peer?.identifier, route: formatRoute(toOwner) }, 'relay created');
+    reply('created');
+  }
+
+  private async allowed(peer: PeerInfo | undefined, name: string, action: 'create' | 'send'): Promise<boolean> {
+    try {
+      return (await this.options.authorize(peer, name, action)) === true;
+    } catch (error) {
+      this.logger.warn({ relay: name, action, err: (error as Error).message }, 'relay authorization failed');
+      return false;
+    }
+  }
+
+  /** The entry for `name` unless it has expired (an expired one is removed). */
+  private live(name: string): Entry | undefined {
+    const entry = this.relays.get(name);
+    if (entry && Date.now() - entry.refreshedAt > this.expireAfterMs) {
+      this.relays.delete(name);
+      void stopIfPresent(this.node, relayAddress(name));
+      this.logger.info({ relay: name }, 'relay expired');
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep(): void {
+    for (const name of [...this.relays.keys()]) this.live(name);
+  }
+
+  private async remove(name: string): Promise<void> {
+    this.relays.delete(name);
+    await stopIfPresent(this.node, relayAddress(name));
+  }
+}
+
+function sameFirstHop(a: Route, b: Route): boolean {
+  return a[0] !== undefined && b[0] !== undefined && sameAddress(a[0], b[0]);
+}
+
+/** Stops a worker if present; never rejects. */
+async function stopIfPresent(node: Node, address: string): Promise<void> {
+  if (!node.hasWorker(address)) return;
+  try {
+    await node.stopWorker(address);
+  } catch {
+    // Gone already (node stopping).
+  }
+}
