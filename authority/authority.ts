@@ -2,9 +2,9 @@ import { sha256 } from '../core/cbor.js';
 import { InvalidInputError, UnauthorizedError } from '../core/errors.js';
 import type { PublicKey, Signature } from '../core/vault/keys.js';
 import { grantedAttributes, validateAttributes, validateRelayNames, type Attributes } from './attributes.js';
-import { exportAuditLines } from './audit-export.js';
-import { AUDIT_FORMAT_VERSION, checkpointDigest, type AuditCheckpoint, type SignedCheckpoint } from './audit-record.js';
-import type { AuthorityStore, AuthorityTransaction, MemberRecord, Role, StoreCallOptions } from './authority-store.js';
+import { AUDIT_EXPORT_FORMAT, checkpointLine, exportAuditLines, recordLine, type AuditExportHeader } from './audit-export.js';
+import { AUDIT_FORMAT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type SignedCheckpoint } from './audit-record.js';
+import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, Role, StoreCallOptions } from './authority-store.js';
 import { DEFAULT_CREDENTIAL_TTL_MS, DEFAULT_TICKET_TTL_MS, MAX_CREDENTIAL_TTL_MS, MIN_CREDENTIAL_TTL_MS } from './credential-lifetime.js';
 import { encodeEnrollmentTicket } from './enrollment-ticket.js';
 import { TicketRefusedError } from './ticket-refused-error.js';
@@ -67,6 +67,25 @@ export interface CreatedTicket {
 export interface IssuedCredential extends SignedCredential {
   readonly createdAt: number;
   readonly credentialHash: string;
+}
+
+/** Where an audit export page starts (see {@link Authority.exportAuditPage}). */
+export interface AuditExportCursor {
+  /** The export covers records up to this checkpointed `seq` (absent on the first page). */
+  readonly upToSeq?: number;
+  /** Records after this `seq` (default 0). */
+  readonly afterSeq?: number;
+  /** Byte budget of one page's lines (default 128 KiB). */
+  readonly maxBytes?: number;
+}
+
+/** One page of an audit export. */
+export interface AuditExportPage {
+  /** JSONL lines; the header comes first on the first page. */
+  readonly lines: string[];
+  readonly upToSeq: number;
+  /** `afterSeq` of the next page; absent on the last page. */
+  readonly next?: number;
 }
 
 /** Marks an audited refusal inside a transaction's result. */
@@ -234,6 +253,44 @@ export class Authority {
     const lines: string[] = [];
     for await (const line of exportAuditLines(this.store, this.identifier, latest?.seq ?? 0, this.clock(), options)) lines.push(line);
     return lines;
+  }
+
+  /** Audit records matching `query`, in `seq` order (admins only). */
+  async readAudit(actor: string, query: AuditQuery = {}, options?: StoreCallOptions): Promise<AuditEntry[]> {
+    await this.authorized(actor, 'audit.show', ['admin'], async () => undefined, options);
+    return await this.store.readAudit(query, options);
+  }
+
+  /**
+   * One page of an audit export (admins only), for callers that cannot hold the whole log
+   * at once. The first page (no `upToSeq`) checkpoints the head and starts with the header;
+   * pass the returned `upToSeq` and `next` to get the following page, until `next` is absent.
+   * Lines are added while they fit in `maxBytes` (default 128 KiB), at least one record a page.
+   */
+  async exportAuditPage(actor: string, cursor: AuditExportCursor = {}, options?: StoreCallOptions): Promise<AuditExportPage> {
+    await this.authorized(actor, 'audit.export', ['admin'], async () => undefined, options);
+    const maxBytes = cursor.maxBytes ?? 128 * 1024;
+    const lines: string[] = [];
+    let upToSeq = cursor.upToSeq;
+    if (upToSeq === undefined) {
+      upToSeq = ((await this.checkpoint(options)) ?? (await this.store.checkpoints(undefined, options)).at(-1))?.seq ?? 0;
+      const header: AuditExportHeader = { kind: 'header', format: AUDIT_EXPORT_FORMAT, version: AUDIT_FORMAT_VERSION, authority: this.identifier, exportedAt: this.clock() };
+      lines.push(JSON.stringify(header));
+    }
+    let after = cursor.afterSeq ?? 0;
+    if (after >= upToSeq) return { lines, upToSeq };
+    const page = await this.store.readAudit({ afterSeq: after, limit: Math.min(500, upToSeq - after) }, options);
+    const checkpoints = (await this.store.checkpoints(upToSeq, options)).filter((c) => c.seq > after);
+    let bytes = lines.reduce((n, l) => n + l.length, 0);
+    for (const entry of page) {
+      const group = [recordLine(entry), ...checkpoints.filter((c) => c.seq === entry.seq).map(checkpointLine)];
+      const size = group.reduce((n, l) => n + l.length, 0);
+      if (after !== (cursor.afterSeq ?? 0) && bytes + size > maxBytes) break;
+      lines.push(...group);
+      bytes += size;
+      after = entry.seq;
+    }
+    return after < upToSeq && page.length > 0 ? { lines, upToSeq, next: after } : { lines, upToSeq };
   }
 
   private async signCheckpoint(options?: StoreCallOptions): Promise<SignedCheckpoint | undefined> {

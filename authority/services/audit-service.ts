@@ -1,0 +1,40 @@
+import type { Authority } from '../authority.js';
+import { takePage } from './page-budget.js';
+import type { ServiceMethod } from './service-worker.js';
+
+/** Records an `audit show` page returns at most. */
+const MAX_SHOW_LIMIT = 1000;
+
+/**
+ * The `audit` service (admins only):
+ * - `show { afterSeq?, sinceTime?, subject?, limit? }` -> `{ records, next? }`: records in
+ *   `seq` order (at most `limit`, default 100, at most 1000); `next` is the `afterSeq` of the
+ *   following page when the page was cut short by size
+ * - `export { upToSeq?, afterSeq? }` -> `{ lines, upToSeq, next? }`: JSONL export lines
+ *   (see docs/authority.md); the first call checkpoints the head; call again with the
+ *   returned `upToSeq` and `next` as `afterSeq` until `next` is absent
+ */
+export function auditMethods(authority: Authority): Record<string, ServiceMethod> {
+  return {
+    show: async ({ caller, params, signal }) => {
+      params.only('afterSeq', 'sinceTime', 'subject', 'limit');
+      const limit = Math.min(params.optionalInteger('limit') ?? 100, MAX_SHOW_LIMIT);
+      const records = await authority.readAudit(caller.identifier, {
+        afterSeq: params.optionalInteger('afterSeq'),
+        sinceTime: params.optionalInteger('sinceTime'),
+        subject: params.optionalString('subject', 256),
+        limit: Math.max(1, limit),
+      }, { signal });
+      const { page, more } = takePage(records.map((r) => ({ ...r })));
+      return more ? { records: page, next: page.at(-1)!.seq } : { records: page };
+    },
+    export: async ({ caller, params, signal }) => {
+      params.only('upToSeq', 'afterSeq');
+      const page = await authority.exportAuditPage(caller.identifier, {
+        upToSeq: params.optionalInteger('upToSeq'),
+        afterSeq: params.optionalInteger('afterSeq'),
+      }, { signal });
+      return { lines: page.lines, upToSeq: page.upToSeq, next: page.next };
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { issueCredential } from '../../core/credential/credential.js';
+import type { Identity } from '../../core/identity/identity.js';
+import type { AttestedSigningKey } from '../../core/identity/purpose-keys.js';
+import type { Node } from '../../core/node/node.js';
+import type { SigningVault } from '../../core/vault/signing-vault.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { AuthorityStore } from '../authority-store.js';
+import { Authority, type SignCredential, type SignDigest } from '../authority.js';
+import { startAuthorityServices, type AuthorityServices, type AuthorityServicesOptions } from './start-authority-services.js';
+
+/** Options of {@link createProjectAuthority}. */
+export interface ProjectAuthorityOptions {
+  /** The project node the services run on. */
+  readonly node: Node;
+  /** The authority's identity; `primaryKeyHandle` must be set (it signs audit checkpoints). */
+  readonly identity: Identity;
+  /** The vault holding the identity's primary key (may be a KMS or HSM: called once per checkpoint). */
+  readonly identityVault: SigningVault;
+  /** The identity's credential-signing purpose key (`PurposeKeys.credentialSigningKey`), re-attested as needed. */
+  readonly purposeKeys: { credentialSigningKey(options?: { signal?: AbortSignal }): Promise<AttestedSigningKey> };
+  /** The vault holding the credential-signing key (the node's local vault). */
+  readonly credentialVault: SigningVault;
+  readonly store: AuthorityStore;
+  readonly projectName: string;
+  /** Route text enrollees use to reach the project node, e.g. `/ip4/127.0.0.1/tcp/4000`. */
+  readonly projectRoute: string;
+  /** Made the first admin when the project has none (the project's creator). */
+  readonly admin?: string;
+  /** Credential lifetime in ms (default 1 h). */
+  readonly credentialTtlMs?: number;
+  readonly checkpointEvery?: number;
+  /** Milliseconds since the epoch (default `Date.now`). */
+  readonly clock?: () => number;
+  readonly accessControl?: AuthorityServicesOptions['accessControl'];
+  readonly addresses?: AuthorityServicesOptions['addresses'];
+}
+
+/** A running project authority. */
+export interface ProjectAuthority {
+  readonly authority: Authority;
+  readonly services: AuthorityServices;
+  /** Stops the services (the store stays open: its owner closes it). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Signs credentials with `issueCredential` and the identity's attested credential-signing
+ * key. The Authority counts in milliseconds, credentials in whole seconds: the lifetime is
+ * rounded down to seconds and the result's times are converted back to milliseconds.
+ */
+export function credentialSigner(options: Pick<ProjectAuthorityOptions, 'identity' | 'purposeKeys' | 'credentialVault' | 'clock'>): SignCredential {
+  const clock = options.clock ?? Date.now;
+  return async (subject, attributes, ttlMs) => {
+    const key = await options.purposeKeys.credentialSigningKey();
+    const now = Math.floor(clock() / 1000);
+    const issued = await issueCredential({
+      issuer: options.identity, signingVault: options.credentialVault, signingKey: key.handle, attestation: key.attestation,
+      subject, attributes: { ...attributes }, ttl: Math.max(1, Math.floor(ttlMs / 1000)), now,
+    });
+    return { credential: issued.credential, attestation: issued.attestation, createdAt: now * 1000, expiresAt: issued.expiresAt * 1000 };
+  };
+}
+
+/** Signs audit checkpoint digests with the identity's primary key (checked against its public key). */
+export function checkpointSigner(identity: Identity, identityVault: SigningVault): SignDigest {
+  return async (digest) => await identity.sign(identityVault, digest);
+}
+
+/**
+ * Bootstraps a project authority on `node`: builds the {@link Authority} over `store`
+ * (credentials signed by the credential purpose key, checkpoints by the primary key,
+ * tickets carrying the identity's change history), makes `admin` the first admin when the
+ * project has none, and starts the authority services.
+ */
+export async function createProjectAuthority(options: ProjectAuthorityOptions): Promise<ProjectAuthority> {
+  const { identity } = options;
+  if (identity.primaryKeyHandle === undefined) throw new InvalidInputError('authority', `authority identity ${identity.identifier} has no local primary key handle`);
+  const authority = new Authority({
+    store: options.store,
+    identifier: identity.identifier,
+    project: { name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory() },
+    signCredential: credentialSigner(options),
+    signDigest: checkpointSigner(identity, options.identityVault),
+    publicKey: identity.currentPublicKey,
+    credentialTtlMs: options.credentialTtlMs,
+    checkpointEvery: options.checkpointEvery,
+    clock: options.clock,
+  });
+  if (options.admin !== undefined) await authority.bootstrap(options.admin);
+  const services = await startAuthorityServices(options.node, { authority, accessControl: options.accessControl, addresses: options.addresses });
+  return { authority, services, stop: () => services.stop() };
+}

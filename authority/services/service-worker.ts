@@ -1,0 +1,108 @@
+import { SymbolonError } from '../../core/errors.js';
+import type { Worker, WorkerContext } from '../../core/node/worker.js';
+import type { Message, PeerInfo } from '../../core/routing/message.js';
+import { TicketRefusedError } from '../ticket-refused-error.js';
+import { Params } from './params.js';
+import { decodeRequest, encodeError, encodeResult, salvageRequestId, type WireError, type WireMap } from './protocol.js';
+
+/** One call of a service method, made by an authenticated channel peer. */
+export interface ServiceCall {
+  /** The peer the secure channel authenticated: the only identity a service trusts. */
+  readonly caller: PeerInfo;
+  readonly params: Params;
+  /** Aborted when the service stops. */
+  readonly signal: AbortSignal;
+}
+
+/** A service method: resolves with the result map, or throws a SymbolonError the caller may see. */
+export type ServiceMethod = (call: ServiceCall) => Promise<WireMap>;
+
+/** Counters of one service; they only grow. */
+export interface ServiceStats {
+  served: number;
+  /** Requests answered with an error (refusals, invalid parameters, malformed requests). */
+  failed: number;
+  malformed: number;
+}
+
+/** Requests one service handles at the same time; more wait in its mailbox. */
+const DEFAULT_MAX_IN_FLIGHT = 32;
+
+/**
+ * A worker that serves the methods of one authority service with the shared request/response
+ * codec. Each request gets exactly one reply on its return route; a malformed request, an
+ * unknown method or a failing method yields an error reply, never a crash. Up to
+ * `maxInFlight` requests run concurrently (a slow signing vault does not stall the others).
+ * Access control is attached to the worker's address by whoever starts it; the worker
+ * itself additionally refuses any message that did not come through a secure channel, since
+ * it has no caller identity to act for.
+ */
+export class AuthorityServiceWorker implements Worker {
+  /** Counters for this service. */
+  readonly stats: ServiceStats = { served: 0, failed: 0, malformed: 0 };
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly service: string,
+    private readonly methods: Readonly<Record<string, ServiceMethod>>,
+    options: { maxInFlight?: number } = {},
+  ) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  }
+
+  /** Starts serving `message` and returns once there is room for the next one. */
+  async handleMessage(ctx: WorkerContext, message: Message): Promise<void> {
+    const work: Promise<void> = this.serve(ctx, message).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+  }
+
+  /** Aborts running requests and waits for them to finish. */
+  async shutdown(): Promise<void> {
+    this.stopping.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async serve(ctx: WorkerContext, message: Message): Promise<void> {
+    if (message.returnRoute.length === 0) {
+      this.stats.malformed++;
+      ctx.logger.debug({ service: this.service }, 'authority request without a return route dropped');
+      return;
+    }
+    const reply = (payload: Uint8Array): void => ctx.send(message.returnRoute, payload);
+    let id = 0;
+    try {
+      let request;
+      try {
+        request = decodeRequest(message.payload);
+      } catch (error) {
+        this.stats.malformed++;
+        id = salvageRequestId(message.payload);
+        throw error;
+      }
+      id = request.id;
+      const peer = message.origin?.via === 'channel' ? message.origin.peer : undefined;
+      if (peer === undefined) throw new SymbolonError('authority', 'unauthorized', `the authority ${this.service} service answers only requests made over a secure channel`);
+      const method = Object.hasOwn(this.methods, request.method) ? this.methods[request.method] : undefined;
+      if (method === undefined) throw new SymbolonError('authority', 'invalid', `the authority ${this.service} service has no method "${request.method}"`);
+      const result = await method({ caller: peer, params: new Params(request.params), signal: this.stopping.signal });
+      reply(encodeResult(id, result));
+      this.stats.served++;
+    } catch (error) {
+      this.stats.failed++;
+      reply(encodeError(id, this.wireError(ctx, error)));
+    }
+  }
+
+  /** What the caller learns about a failure: the message of our own errors, nothing about others. */
+  private wireError(ctx: WorkerContext, error: unknown): WireError {
+    if (error instanceof SymbolonError && error.kind !== 'internal') {
+      ctx.logger.debug({ service: this.service, err: error }, 'authority request refused');
+      return { kind: error.kind, message: error.message, ...(error instanceof TicketRefusedError ? { reason: error.reason } : {}) };
+    }
+    ctx.logger.error({ service: this.service, err: error }, 'authority request failed');
+    return { kind: 'internal', message: `the authority ${this.service} service failed to handle the request` };
+  }
+}
