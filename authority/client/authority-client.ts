@@ -1,0 +1,195 @@
+import { AbortedError, InvalidInputError, SymbolonError, TimeoutError } from '../../core/errors.js';
+import type { AccessControl } from '../../core/node/access-control.js';
+import type { Node } from '../../core/node/node.js';
+import { local } from '../../core/routing/address.js';
+import type { Route } from '../../core/routing/message.js';
+import type { AuditEntry } from '../audit-record.js';
+import type { AuditQuery, MemberRecord, Role } from '../authority-store.js';
+import type { TicketOptions } from '../authority.js';
+import { decodeEnrollmentTicket } from '../enrollment-ticket.js';
+import { Params } from '../services/params.js';
+import { decodeResponse, encodeRequest, newRequestId, type WireMap } from '../services/protocol.js';
+import { DEFAULT_AUTHORITY_SERVICE_ADDRESSES, type AuthorityServiceName } from '../services/service-addresses.js';
+import { auditEntryFromWire, credentialFromWire, memberFromWire, type FetchedCredential } from '../services/wire-records.js';
+import { errorFromReply } from './authority-service-error.js';
+
+/** Options of {@link AuthorityClient}. */
+export interface AuthorityClientOptions {
+  /** How long to wait for each reply (default 15 s). */
+  readonly timeoutMs?: number;
+  /** When set, only replies that came through a secure channel from this identifier are accepted. */
+  readonly authority?: string;
+  /** Service addresses on the project node (default the standard ones). */
+  readonly addresses?: Partial<Record<AuthorityServiceName, string>>;
+}
+
+/** Options of each call. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Overrides the client's timeout for this call. */
+  readonly timeoutMs?: number;
+}
+
+/** What enrollment returns. */
+export interface EnrollResult {
+  readonly member: MemberRecord;
+  /** The first credential; absent when the authority could not issue it (see `credentialError`). */
+  readonly credential?: FetchedCredential;
+  readonly credentialError?: string;
+}
+
+/** A ticket created through the `tickets` service. */
+export interface CreatedTicketInfo {
+  /** The single printable ticket line for the enrollee (a secret). */
+  readonly ticket: string;
+  /** SHA-256 of the code, as the audit log shows it. */
+  readonly hash: string;
+  readonly expiresAt: number;
+  readonly usageCount: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** Pages a listing follows at most (a bound against a misbehaving authority). */
+const MAX_PAGES = 100_000;
+
+/**
+ * Calls the authority services of a project node over `routeToAuthority`, a route that runs
+ * through a secure channel to the project node (the caller creates the channel; the
+ * services know the caller by the channel's authenticated identity). Refusals are thrown
+ * as {@link TicketRefusedError} or AuthorityServiceError with the authority's one-line
+ * message, a missing reply as TimeoutError.
+ */
+export class AuthorityClient {
+  private readonly timeoutMs: number;
+  private readonly addresses: Readonly<Record<AuthorityServiceName, string>>;
+  private readonly replies: AccessControl | undefined;
+
+  constructor(private readonly node: Node, private readonly routeToAuthority: Route, options: AuthorityClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = { ...DEFAULT_AUTHORITY_SERVICE_ADDRESSES, ...options.addresses };
+    const expected = options.authority;
+    this.replies = expected === undefined ? undefined : {
+      isAuthorized: ({ message }) => message.origin?.via === 'channel' && message.origin.peer?.identifier === expected,
+    };
+  }
+
+  /** Redeems a ticket (its printable line or its 32-byte code): this node's identity becomes a member. */
+  async enroll(ticketOrCode: string | Uint8Array, options: CallOptions = {}): Promise<EnrollResult> {
+    const code = typeof ticketOrCode === 'string' ? decodeEnrollmentTicket(ticketOrCode).code : ticketOrCode;
+    const result = new Params(await this.call('enrollment', 'redeem', { code }, options)).only('member', 'credential', 'credentialError');
+    const credential = result.optionalMap('credential');
+    const credentialError = result.optionalString('credentialError', 1000);
+    return {
+      member: memberFromWire(result.nested('member')),
+      ...(credential === undefined ? {} : { credential: credentialFromWire(credential) }),
+      ...(credentialError === undefined ? {} : { credentialError }),
+    };
+  }
+
+  /** A fresh credential for this node's identity (members only). */
+  async fetchCredential(options: CallOptions = {}): Promise<FetchedCredential> {
+    return credentialFromWire(await this.call('credentials', 'issue', {}, options));
+  }
+
+  /** Creates an enrollment ticket (admins and enrollers; enroller tickets admins only). */
+  async createTicket(ticket: TicketOptions = {}, options: CallOptions = {}): Promise<CreatedTicketInfo> {
+    const params = { ...ticket, attributes: ticket.attributes === undefined ? undefined : { ...ticket.attributes }, relays: ticket.relays === undefined ? undefined : [...ticket.relays] };
+    const p = new Params(await this.call('tickets', 'create', params, options)).only('ticket', 'hash', 'expiresAt', 'usageCount');
+    return { ticket: p.string('ticket', 64 * 1024), hash: p.string('hash', 64), expiresAt: p.integer('expiresAt'), usageCount: p.integer('usageCount') };
+  }
+
+  /** Adds or replaces a member (admins only). */
+  async addMember(identifier: string, member: { attributes?: Readonly<Record<string, string>>; role?: Role } = {}, options: CallOptions = {}): Promise<MemberRecord> {
+    const params = { identifier, attributes: member.attributes === undefined ? undefined : { ...member.attributes }, role: member.role };
+    return memberFromWire(new Params(await this.call('members', 'add', params, options)).only('member').nested('member'));
+  }
+
+  /** All members, ordered by identifier (admins only). */
+  async listMembers(options: CallOptions = {}): Promise<MemberRecord[]> {
+    const members: MemberRecord[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const p = new Params(await this.call('members', 'list', { after }, options)).only('members', 'next');
+      members.push(...p.mapList('members').map(memberFromWire));
+      after = p.optionalString('next', 256);
+      if (after === undefined) return members;
+    }
+    throw new InvalidInputError('authority', 'the member list did not end');
+  }
+
+  /** One member (admins, or a member asking about itself); the error has kind `not-found` when it is not a member. */
+  async showMember(identifier: string, options: CallOptions = {}): Promise<MemberRecord> {
+    return memberFromWire(new Params(await this.call('members', 'show', { identifier }, options)).only('member').nested('member'));
+  }
+
+  /** Removes a member (admins only); false when it was not a member. */
+  async removeMember(identifier: string, options: CallOptions = {}): Promise<boolean> {
+    const p = new Params(await this.call('members', 'remove', { identifier }, options)).only('removed');
+    const removed = p.optionalBoolean('removed');
+    if (removed === undefined) throw new InvalidInputError('authority', 'the authority did not say whether the member was removed');
+    return removed;
+  }
+
+  /** Audit records matching `filters`, in `seq` order, at most `filters.limit` (default 100; admins only). */
+  async auditShow(filters: AuditQuery = {}, options: CallOptions = {}): Promise<AuditEntry[]> {
+    const limit = filters.limit ?? 100;
+    const records: AuditEntry[] = [];
+    let afterSeq = filters.afterSeq;
+    for (let page = 0; page < MAX_PAGES && records.length < limit; page++) {
+      const params = { afterSeq, sinceTime: filters.sinceTime, subject: filters.subject, limit: limit - records.length };
+      const p = new Params(await this.call('audit', 'show', params, options)).only('records', 'next');
+      records.push(...p.mapList('records').map(auditEntryFromWire));
+      afterSeq = p.optionalInteger('next');
+      if (afterSeq === undefined) break;
+    }
+    return records;
+  }
+
+  /** The whole audit log as JSONL export lines, ending with a signed checkpoint (admins only). */
+  async auditExport(options: CallOptions = {}): Promise<string[]> {
+    const lines: string[] = [];
+    let upToSeq: number | undefined;
+    let afterSeq: number | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const p = new Params(await this.call('audit', 'export', { upToSeq, afterSeq }, options)).only('lines', 'upToSeq', 'next');
+      const got = p.optionalStringList('lines') ?? [];
+      lines.push(...got);
+      upToSeq = p.integer('upToSeq');
+      const next = p.optionalInteger('next');
+      if (next === undefined) return lines;
+      if (afterSeq !== undefined && next <= afterSeq) throw new InvalidInputError('authority', 'the audit export did not advance');
+      afterSeq = next;
+    }
+    throw new InvalidInputError('authority', 'the audit export did not end');
+  }
+
+  /** Sends one request to a service and returns its result map, or throws the error it answered with. */
+  async call(service: AuthorityServiceName, method: string, params: WireMap, options: CallOptions = {}): Promise<WireMap> {
+    const id = newRequestId();
+    const payload = encodeRequest({ id, method, params });
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const route = [...this.routeToAuthority, local(this.addresses[service])];
+    let reply;
+    try {
+      reply = await this.node.request(route, payload, { timeoutMs, signal: options.signal, ...(this.replies ? { incoming: this.replies } : {}) });
+    } catch (error) {
+      if (error instanceof TimeoutError) throw new TimeoutError('authority', `the authority's ${service} service did not answer within ${timeoutMs} ms`, { cause: error });
+      if (error instanceof AbortedError) throw new AbortedError('authority', `${service} request aborted`, { cause: error });
+      throw error;
+    }
+    let response;
+    try {
+      response = decodeResponse(reply.payload);
+    } catch (error) {
+      throw new InvalidInputError('authority', `the authority's ${service} service sent a malformed reply: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.id !== id) throw new InvalidInputError('authority', `the authority's ${service} service answered another request`);
+    if (!response.ok) throw errorFromReply(service, method, response.error);
+    return response.result;
+  }
+}
+
+/** True when `error` is a refusal by the authority (as opposed to a transport failure or timeout). */
+export function isAuthorityRefusal(error: unknown): boolean {
+  return error instanceof SymbolonError && error.origin === 'authority' && ['unauthorized', 'not-found', 'expired'].includes(error.kind);
+}
