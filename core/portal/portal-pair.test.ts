@@ -14,30 +14,39 @@ import type { EchoServer } from './testing/echo-server.js';
 import { hashingServer, neverReads, replyOnEnd } from './testing/hash-server.js';
 import { exchange, openClient, sha256Hex } from './testing/tcp-client.js';
 import { linkInProcess } from './testing/node-link.js';
+import { TcpTransport } from '../transport/tcp-transport.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Pair { a: Node; b: Node; inlet: TcpInlet; outlet: TcpOutlet; server: EchoServer; address: string }
+interface Pair { a: Node; b: Node; inlet: TcpInlet; outlet: TcpOutlet; server: EchoServer; address: string; toB: string }
 
-/** Node A runs the inlet, node B the outlet in front of `server`. */
-async function pair(serverBehaviour?: (s: Socket) => void, inletOptions: Partial<TcpInletOptions> = {}, target?: string): Promise<Pair> {
+type Mode = 'tcp' | 'in-process';
+
+/** Node A runs the inlet, node B the outlet in front of `server`; linked by real TCP or in process. */
+async function pair(mode: Mode, serverBehaviour?: (s: Socket) => void, inletOptions: Partial<TcpInletOptions> = {}, target?: string): Promise<Pair> {
   const server = await startEchoServer(serverBehaviour);
   cleanups.push(() => server.close());
   const a = new Node({ name: 'a' });
   const b = new Node({ name: 'b' });
   cleanups.push(() => a.stop(), () => b.stop());
-  cleanups.push(linkInProcess({ 'a.test:1': a, 'b.test:1': b }));
+  let toB = 'b.test:1';
+  if (mode === 'in-process') {
+    cleanups.push(linkInProcess({ 'a.test:1': a, 'b.test:1': b }));
+  } else {
+    new TcpTransport(a);
+    toB = (await new TcpTransport(b).listen('127.0.0.1:0')).address;
+  }
   const outlet = new TcpOutlet(b, { target: target ?? server.address, incoming: allowAll });
   await outlet.start();
   cleanups.push(() => outlet.stop());
-  const route: Route = [tcp('b.test:1'), local('outlet')];
+  const route: Route = [tcp(toB), local('outlet')];
   const inlet = new TcpInlet(a, { listen: '127.0.0.1:0', outlet: route, authorizeOutlet: () => true, ...inletOptions });
   const { address } = await inlet.start();
   cleanups.push(() => inlet.stop());
-  return { a, b, inlet, outlet, server, address };
+  return { a, b, inlet, outlet, server, address, toB };
 }
 
 async function closedWithoutData(socket: Socket): Promise<number> {
@@ -52,9 +61,9 @@ async function closedWithoutData(socket: Socket): Promise<number> {
   return bytes;
 }
 
-describe('portal between two nodes', () => {
+describe.each(['tcp', 'in-process'] as const)('portal between two nodes (%s)', (mode) => {
   it('carries 100 concurrent connections, each with its own data', async () => {
-    const { inlet, outlet, address } = await pair();
+    const { inlet, outlet, address } = await pair(mode);
     const inputs = Array.from({ length: 100 }, (_, i) => randomBytes(1000 + i * 997));
     const outputs = await Promise.all(inputs.map((d) => exchange(address, d)));
     outputs.forEach((o, i) => expect(o.equals(inputs[i]!)).toBe(true));
@@ -63,20 +72,20 @@ describe('portal between two nodes', () => {
   });
 
   it('moves 64 MiB with a matching SHA-256', async () => {
-    const { address } = await pair(hashingServer);
+    const { address } = await pair(mode, hashingServer);
     const data = randomBytes(64 * 1024 * 1024);
     const digest = await exchange(address, data, 1024 * 1024);
     expect(digest.toString()).toBe(sha256Hex(data));
   }, 60_000);
 
   it('keeps the other direction open after a half-close', async () => {
-    const { address } = await pair(replyOnEnd('server'));
+    const { address } = await pair(mode, replyOnEnd('server'));
     const reply = await exchange(address, Buffer.from('client data'));
     expect(reply.toString()).toBe('server:client data');
   });
 
   it('buffers about one window when the server stops reading', async () => {
-    const { inlet, outlet, a, b, server, address } = await pair(neverReads);
+    const { inlet, outlet, a, b, server, address } = await pair(mode, neverReads);
     const client = await openClient(address);
     client.on('error', () => {});
     const block = Buffer.alloc(64 * 1024, 7);
@@ -104,7 +113,7 @@ describe('portal between two nodes', () => {
   });
 
   it('closes the client and sends nothing onward when authorizeOutlet denies', async () => {
-    const { server, outlet, inlet, address } = await pair(undefined, { authorizeOutlet: async () => false });
+    const { server, outlet, inlet, address } = await pair(mode, undefined, { authorizeOutlet: async () => false });
     const client = await openClient(address);
     client.write('secret query');
     expect(await closedWithoutData(client)).toBe(0);
@@ -117,7 +126,7 @@ describe('portal between two nodes', () => {
     const closed = await startEchoServer();
     const target = closed.address;
     await closed.close();
-    const { inlet, outlet, address } = await pair(undefined, {}, target);
+    const { inlet, outlet, address } = await pair(mode, undefined, {}, target);
     const client = await openClient(address);
     expect(await closedWithoutData(client)).toBe(0);
     expect(inlet.status().connected).toBe(false);
@@ -126,20 +135,22 @@ describe('portal between two nodes', () => {
   });
 
   it('closes the client when no pong arrives in time', async () => {
-    const { a, inlet, address } = await pair(undefined, { outlet: [tcp('b.test:1'), local('nowhere')], pongTimeoutMs: 200 });
+    let toB = '';
+    const { a, inlet, address, toB: bAddress } = await pair(mode, undefined, { outlet: (): Route => [tcp(toB), local('nowhere')], pongTimeoutMs: 200 });
+    toB = bAddress;
     const client = await openClient(address);
     expect(await closedWithoutData(client)).toBe(0);
     expect(inlet.status()).toMatchObject({ connected: false, lastError: 'no pong from the outlet in time' });
     // The session lingers one more timeout for a late pong, then is gone.
     await expect.poll(() => inlet.status().sessions).toBe(0);
-    expect(a.workerAddresses()).toEqual([]);
+    expect(a.workerAddresses().filter((w) => w.startsWith('inlet_session'))).toEqual([]);
   });
 
   it('drops and counts malformed and unexpected portal messages', async () => {
-    const { a, b, outlet, address } = await pair();
-    a.send([tcp('b.test:1'), local('outlet')], Uint8Array.of(0xee, 1, 2));
-    a.send([tcp('b.test:1'), local('outlet')], Uint8Array.of(3, 0, 0, 0, 0, 1));
-    a.send([tcp('b.test:1'), local('outlet')], new Uint8Array(0));
+    const { a, b, outlet, address, toB } = await pair(mode);
+    a.send([tcp(toB), local('outlet')], Uint8Array.of(0xee, 1, 2));
+    a.send([tcp(toB), local('outlet')], Uint8Array.of(3, 0, 0, 0, 0, 1));
+    a.send([tcp(toB), local('outlet')], new Uint8Array(0));
     await expect.poll(() => outlet.status().malformed).toBe(2);
     expect(outlet.status().unexpected).toBe(1);
     expect(b.stats.workerErrors).toBe(0);
@@ -148,7 +159,7 @@ describe('portal between two nodes', () => {
   });
 
   it('rejects session messages from anyone but the session peer', async () => {
-    const { b, outlet, address } = await pair(neverReads);
+    const { b, outlet, address } = await pair(mode, neverReads);
     const client = await openClient(address);
     await expect.poll(() => outlet.status().sessions).toBe(1);
     const sessionAddress = b.workerAddresses().find((w) => w.startsWith('outlet_session'))!;
@@ -160,13 +171,15 @@ describe('portal between two nodes', () => {
   });
 
   it('aborts a session on a lost chunk instead of passing on a gap', async () => {
-    const { b, inlet, outlet, server, address } = await pair();
+    const { b, inlet, outlet, server, address } = await pair(mode);
     const client = await openClient(address);
     client.on('error', () => {});
     await expect.poll(() => inlet.status().sessions === 1 && outlet.status().sessionsOpened === 1).toBe(true);
     const sessionAddress = b.workerAddresses().find((w) => w.startsWith('outlet_session'))!;
-    // As if chunk 0 had been dropped on the way: chunk 1 arrives from the session's peer.
-    b.route({ onwardRoute: [local(sessionAddress)], returnRoute: [tcp('a.test:1')], payload: encodePayload(1, Uint8Array.of(1)), origin: { via: 'tcp' } });
+    // As if chunk 0 had been dropped on the way: chunk 1 arrives from the session's peer
+    // (same first return hop as the session's ping).
+    const head = mode === 'tcp' ? local(b.workerAddresses().find((w) => w !== sessionAddress && w.startsWith('tcp-conn-'))!) : tcp('a.test:1');
+    b.route({ onwardRoute: [local(sessionAddress)], returnRoute: [head], payload: encodePayload(1, Uint8Array.of(1)), origin: { via: 'tcp' } });
     expect(await closedWithoutData(client)).toBe(0);
     await expect.poll(() => inlet.status().sessions + outlet.status().sessions).toBe(0);
     expect(server.received()).toBe(0);
