@@ -1,0 +1,116 @@
+import { AbortedError, InvalidInputError } from '../errors.js';
+import { allowAll, denyAll } from '../node/access-control.js';
+import type { Node } from '../node/node.js';
+import type { Worker, WorkerContext } from '../node/worker.js';
+import type { Message } from '../routing/message.js';
+import { DEFAULT_LISTENER_ADDRESS, HANDSHAKE_MESSAGE_1 } from './channel-wire.js';
+import { handshakeContext, type HandshakeContext } from './handshake-common.js';
+import { ResponderHandshake, type ResponderOutcome } from './handshake-responder.js';
+import { checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT_MS, type SecureChannelOptions } from './secure-channel-options.js';
+
+/** Options of {@link SecureChannelListener}. */
+export interface SecureChannelListenerOptions extends SecureChannelOptions {
+  /** Worker address; default `api`. */
+  readonly address?: string;
+  /** Handshakes in progress at once; further message 1s are dropped. Default 64. */
+  readonly maxPendingHandshakes?: number;
+}
+
+/** Listener counters; they only grow. */
+export interface SecureChannelListenerStats {
+  /** Channels opened. */
+  accepted: number;
+  /** Handshakes the authorize hook denied. */
+  refused: number;
+  /** Handshakes that failed verification or were cut short. */
+  failed: number;
+  /** Handshakes that ran out of time. */
+  timedOut: number;
+  /** Message 1s dropped: too many pending handshakes, or not a message 1. */
+  dropped: number;
+}
+
+/**
+ * The responder side: a worker (default address `api`) that accepts handshake message 1
+ * from anyone (incoming allowAll) and spawns one {@link ResponderHandshake} per message,
+ * each with its own decryptor address. Bounded: at most `maxPendingHandshakes` at once,
+ * each cut off after `handshakeTimeoutMs`. Which peers may complete a handshake is the
+ * `authorize` hook's call (resource type `secure-channel-listener`).
+ */
+export class SecureChannelListener implements Worker {
+  readonly stats: SecureChannelListenerStats = { accepted: 0, refused: 0, failed: 0, timedOut: 0, dropped: 0 };
+  private pending = 0;
+  private stopped = false;
+
+  private constructor(
+    private readonly node: Node,
+    /** The listener's worker address. */
+    readonly address: string,
+    private readonly options: SecureChannelListenerOptions,
+    private readonly context: HandshakeContext,
+    private readonly maxPending: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts a listener on `node`. Rejects with AlreadyExistsError when the address is taken. */
+  static async start(node: Node, options: SecureChannelListenerOptions): Promise<SecureChannelListener> {
+    if (options.signal?.aborted) throw new AbortedError('channel', 'secure channel listener start aborted');
+    const maxPending = options.maxPendingHandshakes ?? 64;
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw new InvalidInputError('channel', 'maxPendingHandshakes must be a positive integer');
+    const timeoutMs = checkTimeout(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
+    const address = options.address ?? DEFAULT_LISTENER_ADDRESS;
+    const logger = node.logger.child({ component: 'secure-channel', role: 'responder', listener: address });
+    const listener = new SecureChannelListener(node, address, options, handshakeContext(node, options, logger), maxPending, timeoutMs);
+    await node.startWorker(address, listener, { incoming: allowAll, outgoing: denyAll });
+    options.signal?.addEventListener('abort', listener.onAbort, { once: true });
+    return listener;
+  }
+
+  /** Handshakes in progress. */
+  get pendingHandshakes(): number {
+    return this.pending;
+  }
+
+  /** Stops accepting handshakes (open channels stay). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.node.hasWorker(this.address)) await this.node.stopWorker(this.address);
+  }
+
+  /** {@inheritDoc Worker.handleMessage} */
+  async handleMessage(_ctx: WorkerContext, message: Message): Promise<void> {
+    if (this.stopped) return;
+    if (message.payload.length < 2 || message.payload[0] !== HANDSHAKE_MESSAGE_1 || message.returnRoute.length === 0) {
+      this.stats.dropped++;
+      this.context.logger.debug({ length: message.payload.length }, 'not a handshake message 1; dropped');
+      return;
+    }
+    if (this.pending >= this.maxPending) {
+      this.stats.dropped++;
+      this.context.logger.warn({ pending: this.pending }, 'too many pending secure channel handshakes; message 1 dropped');
+      return;
+    }
+    this.pending++;
+    const responder = new ResponderHandshake(this.node, this.address, this.options, this.context, message, this.timeoutMs, this.finished);
+    await responder.run();
+  }
+
+  /** {@inheritDoc Worker.shutdown} */
+  shutdown(): void {
+    this.stopped = true;
+  }
+
+  private readonly finished = (outcome: ResponderOutcome): void => {
+    this.pending--;
+    if (outcome === 'accepted') this.stats.accepted++;
+    else if (outcome === 'refused') this.stats.refused++;
+    else if (outcome === 'timeout') this.stats.timedOut++;
+    else this.stats.failed++;
+  };
+
+  private readonly onAbort = (): void => {
+    this.stop().catch(() => undefined);
+  };
+}

@@ -1,0 +1,333 @@
+import type { Logger } from '../logger.js';
+import type { AttributeStore } from '../credential/attribute-store.js';
+import type { Identity } from '../identity/identity.js';
+import type { Node } from '../node/node.js';
+import type { WorkerContext } from '../node/worker.js';
+import { allowAll } from '../node/access-control.js';
+import { local, type Address } from '../routing/address.js';
+import type { Message, MessageOrigin, PeerInfo, Route } from '../routing/message.js';
+import { decodeMessage, encodeMessage } from '../routing/message-codec.js';
+import {
+  CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY, controlPlaintext,
+} from './channel-wire.js';
+import { ChannelWorker } from './channel-worker.js';
+import { decodeCredentialUpdate, encodeCredentialUpdate } from './handshake-payload.js';
+import { NoiseReplayError } from './noise/noise-errors.js';
+import type { TransportState } from './noise/transport-state.js';
+import { acceptCredentials } from './peer-verification.js';
+import { encryptorAccessControl, ReplyHops } from './reply-hops.js';
+import type { SecureChannelOptions } from './secure-channel-options.js';
+import type { SecureChannelRegistry } from './secure-channel-registry.js';
+import { ChannelLiveness } from './channel-liveness.js';
+
+/** Counters of one channel; they only grow. */
+export interface SecureChannelStats {
+  /** Frames that decrypted. */
+  framesIn: number;
+  /** Frames sent. */
+  framesOut: number;
+  /** Frames that failed to authenticate (forged, corrupted, truncated): dropped. */
+  forged: number;
+  /** Frames refused by the replay window: dropped. */
+  replayed: number;
+  /** Authentic frames whose content did not decode: dropped. */
+  malformed: number;
+  /** Credential updates received. */
+  credentialUpdates: number;
+}
+
+/** Everything a channel is built from (by the initiator or a responder). */
+export interface SecureChannelInit {
+  readonly node: Node;
+  readonly registry: SecureChannelRegistry;
+  readonly role: 'initiator' | 'responder';
+  readonly address: string;
+  readonly decryptorAddress: string;
+  readonly decryptor: ChannelWorker;
+  readonly route: Route;
+  readonly transport: TransportState;
+  readonly peerIdentity: Identity;
+  readonly attributeStore: AttributeStore;
+  readonly options: SecureChannelOptions;
+  readonly clock: () => number;
+  readonly logger: Logger;
+}
+
+/**
+ * An established secure channel: an encryptor worker at `address` (send a message to
+ * `[address, ...rest]` and it reaches `rest` on the peer's node, authenticated) and a
+ * decryptor worker at `decryptorAddress` (where the peer's frames arrive). Closing it,
+ * locally, by the peer, or because what it runs over died, removes both workers and
+ * drops the transport keys.
+ */
+export class SecureChannel {
+  /** The encryptor's local address (what `/secure/<name>` routes name). */
+  readonly address: string;
+  /** The decryptor's local address (the peer sends frames here). */
+  readonly decryptorAddress: string;
+  /** The route to the peer's decryptor. */
+  readonly route: Route;
+  readonly role: 'initiator' | 'responder';
+  /** The peer's verified identity. */
+  readonly peerIdentity: Identity;
+  /** Milliseconds since the epoch. */
+  readonly createdAt = Date.now();
+  readonly stats: SecureChannelStats = { framesIn: 0, framesOut: 0, forged: 0, replayed: 0, malformed: 0, credentialUpdates: 0 };
+  /** Time (ms) a frame last decrypted. */
+  lastReceivedAt = Date.now();
+  private readonly init: SecureChannelInit;
+  private readonly replyHops = new ReplyHops();
+  private readonly closedListeners = new Set<(reason: string) => void>();
+  private readonly encryptor: ChannelWorker;
+  private readonly liveness: ChannelLiveness;
+  private readonly selfHop: Address;
+  private readonly decryptorHop: Address;
+  private transport: TransportState | null;
+  private origin: MessageOrigin | null = null;
+  private readyWaiter: (() => void) | null = null;
+  private closeReason: string | null = null;
+
+  /** @internal built by the handshake drivers. */
+  constructor(init: SecureChannelInit) {
+    this.init = init;
+    this.address = init.address;
+    this.decryptorAddress = init.decryptorAddress;
+    this.route = init.route;
+    this.role = init.role;
+    this.peerIdentity = init.peerIdentity;
+    this.transport = init.transport;
+    this.selfHop = local(init.address);
+    this.decryptorHop = local(init.decryptorAddress);
+    this.encryptor = new ChannelWorker((ctx, message) => this.encryptMessage(ctx, message));
+    this.liveness = new ChannelLiveness(this, init.options, init.registry);
+  }
+
+  /** The peer as messages from it are stamped now (attributes current at this moment). */
+  get peer(): PeerInfo {
+    return this.currentOrigin().peer!;
+  }
+
+  /** True once the channel closed. */
+  get isClosed(): boolean {
+    return this.closeReason !== null;
+  }
+
+  /** Why the channel closed, or undefined while open. */
+  get closedReason(): string | undefined {
+    return this.closeReason ?? undefined;
+  }
+
+  /** True once the transport keys were dropped (after close). */
+  get keysErased(): boolean {
+    return this.transport === null;
+  }
+
+  /** @internal starts the encryptor and takes over the decryptor; `awaitReady` resolves on the first authentic frame. */
+  async start(): Promise<void> {
+    const { node, decryptor, options } = this.init;
+    decryptor.handler = (ctx, message) => this.decryptFrame(ctx, message);
+    decryptor.onShutdown = () => this.teardown('decryptor stopped');
+    this.encryptor.onShutdown = () => this.teardown('encryptor stopped');
+    await node.startWorker(this.address, this.encryptor, {
+      incoming: options.encryptorIncoming ?? encryptorAccessControl(this.replyHops), outgoing: allowAll,
+    });
+  }
+
+  /** @internal resolves when the peer's first authentic frame (READY) arrives. */
+  awaitReady(): Promise<void> {
+    return new Promise((resolve) => {
+      this.readyWaiter = resolve;
+    });
+  }
+
+  /** @internal marks the channel open: registry, liveness. */
+  opened(): void {
+    this.init.registry.add(this);
+    this.liveness.start();
+  }
+
+  /** @internal the responder's confirmation that the initiator was authorized. */
+  sendReady(): void {
+    this.sendPlaintext(controlPlaintext(CHANNEL_READY));
+  }
+
+  /** Pushes the current credential (from the credential provider) to the peer; false when there is none or the channel is closed. */
+  presentCredential(): boolean {
+    const credential = this.init.options.credentials?.();
+    if (!credential || this.isClosed) return false;
+    const body = encodeCredentialUpdate([credential]);
+    const plaintext = new Uint8Array(1 + body.length);
+    plaintext[0] = CHANNEL_CREDENTIAL;
+    plaintext.set(body, 1);
+    return this.sendPlaintext(plaintext);
+  }
+
+  /** @internal sends a keep-alive probe. */
+  ping(): void {
+    this.sendPlaintext(controlPlaintext(CHANNEL_PING));
+  }
+
+  /** Calls `listener` once the channel closed, with the reason. Returns an unsubscribe function. */
+  onClosed(listener: (reason: string) => void): () => void {
+    if (this.closeReason !== null) {
+      listener(this.closeReason);
+      return () => undefined;
+    }
+    this.closedListeners.add(listener);
+    return () => this.closedListeners.delete(listener);
+  }
+
+  /** Tells the peer (best effort), then removes both workers and drops the keys. Idempotent. */
+  async close(options: { signal?: AbortSignal } = {}): Promise<void> {
+    void options;
+    if (this.isClosed) return;
+    this.sendPlaintext(controlPlaintext(CHANNEL_CLOSE));
+    await this.teardown('closed locally');
+  }
+
+  /**
+   * @internal Drops keys and secrets, stops both workers, leaves the registry, tells
+   * listeners. Idempotent; safe from inside the channel's own workers.
+   */
+  teardown(reason: string): Promise<void> {
+    if (this.closeReason !== null) return Promise.resolve();
+    this.closeReason = reason;
+    this.transport?.close();
+    this.transport = null;
+    this.origin = null;
+    this.replyHops.clear();
+    this.readyWaiter = null;
+    this.liveness.stop();
+    this.init.registry.remove(this);
+    const { node, logger } = this.init;
+    logger.info({ channel: this.address, peer: this.peerIdentity.identifier, reason }, 'secure channel closed');
+    const stops: Array<Promise<void>> = [];
+    for (const address of [this.address, this.decryptorAddress]) {
+      if (node.hasWorker(address)) stops.push(node.stopWorker(address).catch(() => undefined));
+    }
+    for (const listener of [...this.closedListeners]) {
+      try {
+        listener(reason);
+      } catch (error) {
+        logger.error({ err: error }, 'secure channel onClosed listener failed');
+      }
+    }
+    this.closedListeners.clear();
+    return Promise.all(stops).then(() => undefined);
+  }
+
+  /** Encryptor: `[encryptor, ...rest]` -> one frame with inner onward `rest` to the peer. */
+  private encryptMessage(_ctx: WorkerContext, message: Message): void {
+    if (message.onwardRoute.length < 2) {
+      this.stats.malformed++;
+      this.init.node.reportDropped(message, `nothing to route after channel ${this.address}`);
+      return;
+    }
+    let plaintext: Uint8Array;
+    try {
+      plaintext = encodeMessage(message, { headroom: 1, dropFirstHop: true });
+    } catch (error) {
+      this.init.node.reportDropped(message, `cannot encode for channel: ${(error as Error).message}`);
+      return;
+    }
+    plaintext[0] = CHANNEL_PAYLOAD;
+    if (!this.sendPlaintext(plaintext)) this.init.node.reportDropped(message, `channel ${this.address} is closed`);
+  }
+
+  private sendPlaintext(plaintext: Uint8Array): boolean {
+    const transport = this.transport;
+    const ctx = this.encryptor.context ?? this.init.decryptor.context;
+    if (transport === null || ctx === null) return false;
+    const frame = transport.encrypt(plaintext);
+    this.stats.framesOut++;
+    ctx.send(this.route, frame, [this.decryptorHop]);
+    return true;
+  }
+
+  /** Decryptor: one frame in; dropped and counted unless it authenticates and decodes. */
+  private decryptFrame(ctx: WorkerContext, message: Message): void {
+    const transport = this.transport;
+    if (transport === null) return;
+    let plaintext: Uint8Array;
+    try {
+      plaintext = transport.decrypt(message.payload);
+    } catch (error) {
+      if (error instanceof NoiseReplayError) this.stats.replayed++;
+      else this.stats.forged++;
+      this.init.logger.debug({ channel: this.address, reason: (error as Error).message }, 'secure channel frame dropped');
+      return;
+    }
+    this.stats.framesIn++;
+    this.lastReceivedAt = Date.now();
+    if (this.readyWaiter !== null) {
+      const ready = this.readyWaiter;
+      this.readyWaiter = null;
+      ready();
+    }
+    switch (plaintext[0]) {
+      case CHANNEL_PAYLOAD: return this.deliver(ctx, plaintext);
+      case CHANNEL_READY: return;
+      case CHANNEL_PING: this.sendPlaintext(controlPlaintext(CHANNEL_PONG)); return;
+      case CHANNEL_PONG: return;
+      case CHANNEL_CREDENTIAL: return this.updateCredentials(plaintext);
+      case CHANNEL_CLOSE: void this.teardown('closed by peer'); return;
+      default:
+        this.stats.malformed++;
+    }
+  }
+
+  private deliver(ctx: WorkerContext, plaintext: Uint8Array): void {
+    let inner: Message;
+    try {
+      inner = decodeMessage(plaintext.subarray(1));
+    } catch (error) {
+      this.stats.malformed++;
+      this.init.node.reportMalformed(this.decryptorAddress, error);
+      return;
+    }
+    if (inner.onwardRoute.length === 0) {
+      this.stats.malformed++;
+      return;
+    }
+    const back = inner.returnRoute[0];
+    if (back !== undefined) this.replyHops.record(back);
+    ctx.forward({
+      onwardRoute: inner.onwardRoute,
+      returnRoute: [this.selfHop, ...inner.returnRoute],
+      payload: inner.payload,
+      origin: this.currentOrigin(),
+    });
+  }
+
+  private updateCredentials(plaintext: Uint8Array): void {
+    this.stats.credentialUpdates++;
+    const { logger, attributeStore, options, clock } = this.init;
+    try {
+      const credentials = decodeCredentialUpdate(plaintext.subarray(1));
+      acceptCredentials(credentials, this.peerIdentity.identifier, {
+        now: clock(), trustedAuthorities: options.trustedAuthorities ?? new Map(), attributeStore, logger,
+      });
+    } catch (error) {
+      this.stats.malformed++;
+      logger.info({ channel: this.address, reason: (error as Error).message }, 'credential update refused');
+    }
+  }
+
+  /** The origin stamped on delivered messages; rebuilt only when the peer's attributes changed. */
+  private currentOrigin(): MessageOrigin {
+    const { attributes, authority } = this.init.attributeStore.peerAttributes(this.peerIdentity.identifier);
+    const cached = this.origin?.peer;
+    if (cached && cached.authority === authority && (cached.attributes === attributes || authority === undefined)) return this.origin!;
+    const peer: PeerInfo = {
+      identifier: this.peerIdentity.identifier,
+      attributes: authority === undefined ? NO_ATTRIBUTES : attributes,
+      ...(authority === undefined ? {} : { authority }),
+      channel: this.address,
+    };
+    const origin: MessageOrigin = { via: 'channel', peer };
+    if (this.closeReason === null) this.origin = origin;
+    return origin;
+  }
+}
+
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
