@@ -56,10 +56,20 @@ export class InletSession implements Worker {
     this.ctx = ctx;
   }
 
-  /** Sends ping along `outletRoute` and starts the pong timeout. Call once, after the worker started. */
+  /** Starts the opening timeout (it covers getting the route, the ping and the pong). Call once. */
+  begin(): void {
+    this.timer ??= setTimeout(() => this.fail('no pong from the outlet in time', true), this.host.pongTimeoutMs);
+  }
+
+  /** True once the session has ended (or given up opening). */
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Sends ping along `outletRoute`. Call once, after the worker started. */
   open(outletRoute: Route): void {
     if (this.state !== 'opening') return;
-    this.timer = setTimeout(() => this.fail('no pong from the outlet in time', true), this.host.pongTimeoutMs);
+    this.begin();
     const ping = encodePortalMessage({ type: 'ping', version: PORTAL_PROTOCOL_VERSION, window: this.host.window, sessionId: this.sessionId });
     this.ctx?.send(outletRoute, ping);
   }

@@ -146,6 +146,7 @@ export class TcpInlet {
     const lock = new PeerLock();
     const session = new InletSession(this.host, address, socket, lock);
     this.sessions.set(address, session);
+    session.begin();
     this.openSession(session, lock).catch((error: unknown) => {
       session.fail(`cannot reach the outlet: ${error instanceof Error ? error.message : String(error)}`);
     });
@@ -153,6 +154,11 @@ export class TcpInlet {
 
   private async openSession(session: InletSession, lock: PeerLock): Promise<void> {
     await this.node.startWorker(session.address, session, { incoming: lock });
+    if (session.isClosed) {
+      // Gave up (timeout, shutdown) while the worker was starting.
+      await stopQuietly(this.node, session.address);
+      return;
+    }
     const outlet = this.options.outlet;
     const route = typeof outlet === 'function' ? await outlet({ signal: this.stopping.signal }) : outlet;
     session.open(route);

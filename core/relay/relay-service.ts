@@ -167,12 +167,18 @@ export class RelayService {
     reply('created');
   }
 
-  private async allowed(peer: PeerInfo | undefined, name: string, action: 'create' | 'send'): Promise<boolean> {
-    try {
-      return (await this.options.authorize(peer, name, action)) === true;
-    } catch (error) {
-      this.logger.warn({ relay: name, action, err: (error as Error).message }, 'relay authorization failed');
+  /** Runs the authorizer; synchronous when it is (the per-message `send` path); a throw or rejection denies. */
+  private allowed(peer: PeerInfo | undefined, name: string, action: 'create' | 'send'): boolean | Promise<boolean> {
+    const denied = (error: unknown): false => {
+      this.logger.warn({ relay: name, action, err: error instanceof Error ? error.message : String(error) }, 'relay authorization failed');
       return false;
+    };
+    try {
+      const result = this.options.authorize(peer, name, action);
+      if (typeof result === 'boolean') return result;
+      return Promise.resolve(result).then((ok) => ok === true, denied);
+    } catch (error) {
+      return denied(error);
     }
   }
 
