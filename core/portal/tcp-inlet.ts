@@ -11,7 +11,7 @@ import { InletSession } from './inlet-session.js';
 import type { InletSessionHost } from './inlet-session.js';
 import { PeerLock } from './peer-lock.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
-import { positive, stopQuietly } from './tcp-outlet.js';
+import { positive, stopQuietly } from './session-support.js';
 
 /** Supplies the route to the outlet for a new session (e.g. re-creating a channel after a failure). */
 export type OutletRouteProvider = (options: { signal: AbortSignal }) => Route | Promise<Route>;

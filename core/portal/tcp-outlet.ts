@@ -4,7 +4,7 @@ import type { Node } from '../node/node.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../routing/message.js';
-import { AbortedError, InvalidInputError } from '../errors.js';
+import { AbortedError } from '../errors.js';
 import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import { newPortalCounters } from './portal-counters.js';
 import type { PortalCounters } from './portal-counters.js';
@@ -12,6 +12,7 @@ import { OutletSession } from './outlet-session.js';
 import type { OutletSessionHost } from './outlet-session.js';
 import { PeerLock, withPeerLock } from './peer-lock.js';
 import { parseHostPort } from './host-port.js';
+import { positive, stopQuietly } from './session-support.js';
 import type { HostPort } from './host-port.js';
 
 /** Options for {@link TcpOutlet}. */
@@ -145,20 +146,4 @@ export class TcpOutlet {
     this.sessions.delete(session.address);
     void stopQuietly(this.node, session.address);
   }
-}
-
-/** Stops a worker if it is still there; never rejects. */
-export async function stopQuietly(node: Node, address: string): Promise<void> {
-  if (!node.hasWorker(address)) return;
-  try {
-    await node.stopWorker(address);
-  } catch {
-    // Already gone (node stopping): nothing left to release.
-  }
-}
-
-/** Checks a positive integer option. */
-export function positive(value: number, what: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidInputError('portal', `${what} must be an integer 1..${max}`);
-  return value;
 }
