@@ -178,8 +178,7 @@ export class SecureChannel {
   }
 
   /** Tells the peer (best effort), then removes both workers and drops the keys. Idempotent. */
-  async close(options: { signal?: AbortSignal } = {}): Promise<void> {
-    void options;
+  async close(_options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.isClosed) return;
     this.sendPlaintext(controlPlaintext(CHANNEL_CLOSE));
     await this.teardown('closed locally');
