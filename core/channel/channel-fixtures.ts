@@ -15,7 +15,8 @@ import { Node } from '../node/node.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import type { KeyHandle } from '../vault/keys.js';
 import { MemoryVault } from '../vault/memory-vault.js';
-import type { SecureChannelKey, SecureChannelOptions } from './secure-channel-options.js';
+import type { SecureChannelListenerOptions } from './secure-channel-listener.js';
+import type { SecureChannelKey } from './secure-channel-options.js';
 
 /** An authority able to issue credentials (tests and benchmarks). */
 export interface TestAuthority {
@@ -49,7 +50,7 @@ export interface TestActor {
   /** The credential its provider returns; replace to refresh. */
   credential: PresentedCredential | undefined;
   /** Channel options for this actor (add `authorize` etc. as needed). */
-  options(extra?: Partial<SecureChannelOptions>): SecureChannelOptions;
+  options(extra?: Partial<SecureChannelListenerOptions>): SecureChannelListenerOptions;
 }
 
 /** Starts an actor: node, TCP listener, `echo` worker (channel or local callers). Stop with `actor.node.stop()`. */
