@@ -8,6 +8,7 @@ import type { Home } from '../home.js';
 import { NodeConfigFile } from '../node-config.js';
 import { parseRouteInHome } from '../node-routes.js';
 import { clearNodeState, readPid, runningPid, writeNodeState } from '../node-state.js';
+import { NodeSecurity } from './node-security.js';
 import type { DaemonContext, DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
 
@@ -51,6 +52,8 @@ export class NodeDaemon {
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
+    const security = await NodeSecurity.open({ home, node: name, logger });
+    this.cleanups.push(() => security.close());
     const node = new Node({ name, logger });
     this.cleanups.push(() => node.stop());
     const transport = new TcpTransport(node);
@@ -61,7 +64,7 @@ export class NodeDaemon {
     const control = new ControlServer({ path: controlSocket, logger });
     const startedAt = new Date();
     const ctx: DaemonContext = {
-      name, home, node, transport, control, config, logger, startedAt, controlSocket,
+      name, home, node, transport, control, config, logger, startedAt, controlSocket, security,
       tcpListenerAddress: listening.address,
       parseRoute: (text) => parseRouteInHome(home, text),
       onStop: (step) => { this.cleanups.push(step); },

@@ -5,6 +5,7 @@ import type { Route } from '../../core/routing/message.js';
 import type { TcpTransport } from '../../core/transport/tcp-transport.js';
 import type { Home } from '../home.js';
 import type { NodeConfigFile } from '../node-config.js';
+import type { NodeSecurity } from './node-security.js';
 
 /** What a daemon service gets to wire itself into a running node. */
 export interface DaemonContext {
@@ -21,6 +22,11 @@ export interface DaemonContext {
   /** The actual TCP listener address. */
   readonly tcpListenerAddress: string;
   readonly controlSocket: string;
+  /**
+   * The node's security runtime: identity, purpose keys, trusted authorities, attribute
+   * store, its credential, policies and access controls (see node-security.ts).
+   */
+  readonly security: NodeSecurity;
   /** Parses route text, resolving `/node/NAME` against the home. */
   parseRoute(text: string): Route;
   /** Adds a cleanup step; steps run in reverse order when the node stops. */

@@ -2,6 +2,8 @@ import type { DaemonService } from '../service.js';
 import { echoService } from './echo.js';
 import { messageService } from './message.js';
 import { nodeInfoService } from './node-info.js';
+import { policyService } from './policy.js';
+import { securityService } from './security.js';
 
 /**
  * The services every node daemon runs, started in this order. A new capability adds its
@@ -11,4 +13,6 @@ export const daemonServices: readonly DaemonService[] = [
   nodeInfoService,
   echoService,
   messageService,
+  securityService,
+  policyService,
 ];
