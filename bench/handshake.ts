@@ -1,0 +1,85 @@
+// Secure channel figures, in process, two nodes over TCP on 127.0.0.1: full mutual-auth
+// handshakes per second (identities, X25519 key attestations, credentials verified against
+// a trusted authority, the listener's authorize hook; each channel opened and then closed),
+// and request/reply round trips per second through one channel to an echo worker.
+// Prints one JSON line; exports the measurement.
+import { pathToFileURL } from 'node:url';
+import { testActor, testAuthority } from '../core/channel/channel-fixtures.js';
+import { createSecureChannel } from '../core/channel/create-secure-channel.js';
+import { SecureChannelListener } from '../core/channel/secure-channel-listener.js';
+import { local, tcp } from '../core/routing/address.js';
+
+/** Result of {@link benchSecureChannels}. */
+export interface SecureChannelBench {
+  readonly name: 'secure_channel';
+  /** Complete handshakes (open, confirmed, closed) per second. */
+  readonly handshakesPerSecond: number;
+  readonly handshakes: number;
+  readonly handshakeConcurrency: number;
+  /** Request/reply round trips per second through one channel (one in flight). */
+  readonly roundTripsPerSecond: number;
+  readonly roundTrips: number;
+  readonly transport: 'tcp-127.0.0.1';
+}
+
+/**
+ * Runs handshakes for `durationMs` with `concurrency` in flight (bounded by `maxHandshakes`),
+ * then round trips for `durationMs` (bounded by `maxRoundTrips`).
+ */
+export async function benchSecureChannels(durationMs = 1500, concurrency = 8, maxHandshakes = 20_000, maxRoundTrips = 200_000): Promise<SecureChannelBench> {
+  const authority = await testAuthority();
+  const a = await testActor('bench-a', authority, { role: 'client' }, [authority]);
+  const b = await testActor('bench-b', authority, { role: 'server' }, [authority]);
+  try {
+    await SecureChannelListener.start(b.node, b.options({
+      maxPendingHandshakes: 256,
+      authorize: (peer) => peer.identifier === a.identity.identifier && peer.attributes.role === 'client',
+    }));
+    const route = [tcp(b.address), local('api')];
+    const options = a.options({ authorize: (peer) => peer.attributes.role === 'server' });
+    await (await createSecureChannel(a.node, route, options)).close();
+
+    let handshakes = 0;
+    const start = performance.now();
+    const deadline = start + durationMs;
+    const loop = async (): Promise<void> => {
+      while (performance.now() < deadline && handshakes < maxHandshakes) {
+        const channel = await createSecureChannel(a.node, route, options);
+        await channel.close();
+        handshakes++;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, loop));
+    const handshakeSeconds = (performance.now() - start) / 1000;
+
+    const channel = await createSecureChannel(a.node, route, options);
+    const echo = [local(channel.address), local('echo')];
+    const payload = new Uint8Array(64);
+    for (let i = 0; i < 200; i++) await a.node.request(echo, payload);
+    let roundTrips = 0;
+    const rtStart = performance.now();
+    const rtDeadline = rtStart + durationMs;
+    while (performance.now() < rtDeadline && roundTrips < maxRoundTrips) {
+      for (let i = 0; i < 50; i++) await a.node.request(echo, payload);
+      roundTrips += 50;
+    }
+    const rtSeconds = (performance.now() - rtStart) / 1000;
+    await channel.close();
+    return {
+      name: 'secure_channel',
+      handshakesPerSecond: Math.round(handshakes / handshakeSeconds),
+      handshakes,
+      handshakeConcurrency: concurrency,
+      roundTripsPerSecond: Math.round(roundTrips / rtSeconds),
+      roundTrips,
+      transport: 'tcp-127.0.0.1',
+    };
+  } finally {
+    await a.node.stop();
+    await b.node.stop();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await benchSecureChannels()));
+}
