@@ -1,0 +1,135 @@
+/**
+ * Builds the portal benchmark's nodes, each in its own process: an inlet node, an outlet
+ * node in front of the sink, and a project node running the relay service. Inlets on the
+ * inlet node, one per path:
+ * - `plain`: inlet -> outlet over the TCP transport, no secure channel (portal overhead only);
+ * - `channel`: inlet -> outlet over one secure channel;
+ * - `relay`: the outlet node keeps a channel to the project and a relay registered there;
+ *   the inlet node opens a channel to the project and, inside it and through the relay,
+ *   an end-to-end channel to the outlet node (three channels).
+ * A path that cannot be built is left out and its reason reported in `missing`.
+ */
+import { local, tcp } from '../core/routing/address.js';
+import type { Address } from '../core/routing/address.js';
+import { formatRoute } from '../core/routing/route.js';
+import { BenchChild } from './support/child-rpc.js';
+import type { BenchAuthority } from './support/bench-identity.js';
+import type { IdentityJSON } from '../core/identity/index.js';
+
+/** The portal paths a topology may offer. */
+export type PortalPath = 'plain' | 'channel' | 'relay';
+
+/** The running nodes and the inlet address of each path that could be built. */
+export interface PortalTopology {
+  readonly inlets: Partial<Record<PortalPath, string>>;
+  /** Why a path is absent, by path. */
+  readonly missing: Partial<Record<PortalPath, string>>;
+  readonly inletNode: BenchChild;
+  readonly outletNode: BenchChild;
+  /** Stops every node process. */
+  stop(): Promise<void>;
+}
+
+/** Inputs of {@link startPortalTopology}. */
+export interface PortalTopologyOptions {
+  /** The sink's `HOST:PORT` (the outlet's target). */
+  readonly sink: string;
+  readonly authority: BenchAuthority;
+  /** Which paths to build (default all). */
+  readonly paths?: readonly PortalPath[];
+  readonly signal?: AbortSignal;
+}
+
+const RELAY_NAME = 'bench';
+
+function route(...hops: Address[]): string {
+  return formatRoute(hops);
+}
+
+/** Gives `node` an identity and a credential from `authority`. */
+async function enroll(node: BenchChild, authority: BenchAuthority, attributes: Record<string, string>): Promise<void> {
+  const identity = await node.call<IdentityJSON>('identity');
+  const credential = await authority.issue(identity, attributes);
+  await node.call('trust', { authority: authority.identity, credential });
+}
+
+async function attempt(path: PortalPath, missing: PortalTopology['missing'], build: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await build();
+  } catch (error) {
+    missing[path] = error instanceof Error ? error.message : String(error);
+    return undefined;
+  }
+}
+
+/** Starts the node processes and builds the requested paths. */
+export async function startPortalTopology(options: PortalTopologyOptions): Promise<PortalTopology> {
+  const paths = new Set(options.paths ?? ['plain', 'channel', 'relay']);
+  const { signal, authority } = options;
+  const started: BenchChild[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(started.map((c) => c.stop()));
+  };
+  try {
+    const needProject = paths.has('relay');
+    const [inletNode, outletNode, projectNode] = await Promise.all([
+      BenchChild.start('node', { signal }),
+      BenchChild.start('node', { signal }),
+      needProject ? BenchChild.start('node', { signal }) : Promise.resolve(undefined),
+    ]);
+    started.push(inletNode, outletNode, ...(projectNode ? [projectNode] : []));
+    const inlets: PortalTopology['inlets'] = {};
+    const missing: PortalTopology['missing'] = {};
+    const outletAt = (await outletNode.call<{ address: string }>('listen')).address;
+    await outletNode.call('outlet', { target: options.sink });
+    const withChannels = paths.has('channel') || paths.has('relay');
+    let channelsReady = false;
+    if (withChannels) {
+      try {
+        await Promise.all([
+          enroll(inletNode, authority, { component: 'analysis' }),
+          enroll(outletNode, authority, { component: 'db' }),
+          ...(projectNode ? [enroll(projectNode, authority, { component: 'project' })] : []),
+        ]);
+        await outletNode.call('channelListener');
+        channelsReady = true;
+      } catch (error) {
+        const reason = `secure channels unavailable: ${error instanceof Error ? error.message : String(error)}`;
+        if (paths.has('channel')) missing.channel = reason;
+        if (paths.has('relay')) missing.relay = reason;
+      }
+    }
+
+    if (paths.has('plain')) {
+      const a = await attempt('plain', missing, async () =>
+        (await inletNode.call<{ address: string }>('inlet', { route: route(tcp(outletAt), local('outlet')) })).address);
+      if (a) inlets.plain = a;
+    }
+    if (paths.has('channel') && channelsReady) {
+      const a = await attempt('channel', missing, async () => {
+        const channel = await inletNode.call<{ address: string }>('channel', { route: route(tcp(outletAt), local('api')) });
+        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(channel.address), local('outlet')) })).address;
+      });
+      if (a) inlets.channel = a;
+    }
+    if (projectNode && channelsReady) {
+      const a = await attempt('relay', missing, async () => {
+        const projectAt = (await projectNode.call<{ address: string }>('listen')).address;
+        await projectNode.call('channelListener');
+        await projectNode.call('relayService');
+        const up = await outletNode.call<{ address: string }>('channel', { route: route(tcp(projectAt), local('api')) });
+        const relay = await outletNode.call<{ address: string }>('relayClient', { name: RELAY_NAME, route: route(local(up.address), local('relay')) });
+        const toProject = await inletNode.call<{ address: string }>('channel', { route: route(tcp(projectAt), local('api')) });
+        const endToEnd = await inletNode.call<{ address: string }>('channel', {
+          route: route(local(toProject.address), local(relay.address), local('api')),
+        });
+        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(endToEnd.address), local('outlet')) })).address;
+      });
+      if (a) inlets.relay = a;
+    }
+    return { inlets, missing, inletNode, outletNode, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

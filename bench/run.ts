@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: every figure of BENCHMARKS.md from one run, with the raw-TCP baseline
+ * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
+ * `--json` the JSON goes to stdout and the table to stderr).
+ *
+ * Options: `--only raw,portal,idle,handshakes,policy,credentials` runs a subset.
+ * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
+ * BENCH_IDLE_CONNECTIONS (2000, up to 10000).
+ * Every node, client and server runs in its own process; all of them exit with the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { benchPolicyDecisions } from './policy.js';
+import { benchCredentialIssuance } from './authority.js';
+import { benchRawTcp } from './raw-tcp.js';
+import { benchPortals } from './portal.js';
+import { benchIdleConnections } from './idle-connections.js';
+import { BenchChild, killAllChildren } from './support/child-rpc.js';
+import { createBenchAuthority } from './support/bench-identity.js';
+import { benchHandshakesIfPresent } from './support/handshake-adapter.js';
+import { buildRows } from './support/report-rows.js';
+import type { BenchResults } from './support/report-rows.js';
+import { renderTable } from './support/report.js';
+
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'raw', 'portal', 'idle'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`bench: ${name} must be an integer ${min}..${max}; using ${fallback}\n`);
+    return fallback;
+  }
+  return n;
+}
+
+function selectedSections(argv: readonly string[]): Set<Section> {
+  const i = argv.indexOf('--only');
+  const list = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (list === undefined) return new Set(SECTIONS);
+  const chosen = list.split(',').map((s) => s.trim()).filter((s): s is Section => (SECTIONS as readonly string[]).includes(s));
+  return new Set(chosen);
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const sections = selectedSections(process.argv.slice(2));
+  const config = {
+    bulkMiB: envInt('BENCH_BULK_MIB', 256, 1, 4096),
+    runs: envInt('BENCH_RUNS', 3, 1, 20),
+    roundTripSeconds: envInt('BENCH_ROUND_TRIP_SECONDS', 3, 1, 60),
+    idleConnections: envInt('BENCH_IDLE_CONNECTIONS', 2000, 10, 10_000),
+  };
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const results: BenchResults = { errors: {} };
+  const attempt = async <T>(section: Section, what: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!sections.has(section)) return undefined;
+    log(`bench: ${what} ...`);
+    const t = performance.now();
+    try {
+      const r = await run();
+      log(`bench: ${what} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      return r;
+    } catch (error) {
+      results.errors[section] = error instanceof Error ? error.message : String(error);
+      log(`bench: ${what} failed: ${results.errors[section]}`);
+      return undefined;
+    }
+  };
+
+  results.policy = await attempt('policy', 'policy decisions (in process)', () => benchPolicyDecisions());
+  results.credentials = await attempt('credentials', 'credential issuance with the audit log (in process)', () => benchCredentialIssuance());
+  results.handshakes = await attempt('handshakes', 'mutual-auth handshakes', () => benchHandshakesIfPresent());
+
+  const needProcesses = sections.has('raw') || sections.has('portal') || sections.has('idle');
+  if (needProcesses) {
+    const [sinkProcess, client] = await Promise.all([BenchChild.start('sink'), BenchChild.start('client')]);
+    try {
+      const { address: sink } = await sinkProcess.call<{ address: string }>('sink');
+      const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000 };
+      const authority = await createBenchAuthority();
+      results.raw = await attempt('raw', 'raw TCP baseline', () => benchRawTcp({ client, sink, ...pathOptions }));
+      results.portal = await attempt('portal', 'portal paths (plain, one channel, relay)', () => benchPortals({ client, sink, authority, ...pathOptions }));
+      results.idle = await attempt('idle', `${config.idleConnections} idle portal connections`, () =>
+        benchIdleConnections({ client, sink, authority, count: config.idleConnections }));
+    } finally {
+      await Promise.all([client.stop(), sinkProcess.stop()]);
+    }
+  }
+
+  const rows = buildRows(results);
+  const report = {
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
+    config,
+    results,
+    rows,
+  };
+  const out = resolve('.tmp');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(resolve(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const table = `${renderTable(rows)}\n\n${report.seconds} s on ${report.machine.cpus} x ${report.machine.cpu}, Node ${report.machine.node}; JSON in .tmp/bench.json\n`;
+  if (json) {
+    process.stderr.write(table);
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else process.stdout.write(table);
+}
+
+const watchdog = setTimeout(() => {
+  log('bench: gave up after 10 minutes');
+  killAllChildren();
+  process.exit(1);
+}, 600_000);
+watchdog.unref();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAllChildren();
+    process.exit(130);
+  });
+}
+main().then(
+  () => {
+    killAllChildren();
+    process.exit(0);
+  },
+  (error: unknown) => {
+    log(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    killAllChildren();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,150 @@
+/**
+ * One benchmark node process: a Node with a TCP transport, and on request a secure
+ * channel listener, outlets, inlets, secure channels, a relay service or a relay client.
+ * The parent drives it through {@link portalNodeHandlers} (see bench-node.ts); routes
+ * travel as route text (`/ip4/127.0.0.1/tcp/PORT/service/api`).
+ */
+import { Node } from '../../core/node/node.js';
+import { allowAll } from '../../core/node/access-control.js';
+import { TcpTransport } from '../../core/transport/tcp-transport.js';
+import { TcpInlet } from '../../core/portal/tcp-inlet.js';
+import { TcpOutlet } from '../../core/portal/tcp-outlet.js';
+import { RelayService } from '../../core/relay/relay-service.js';
+import { RelayClient } from '../../core/relay/relay-client.js';
+import { createSecureChannel } from '../../core/channel/create-secure-channel.js';
+import { SecureChannelListener } from '../../core/channel/secure-channel-listener.js';
+import type { SecureChannel } from '../../core/channel/secure-channel.js';
+import type { SecureChannelOptions } from '../../core/channel/secure-channel-options.js';
+import { Identity } from '../../core/identity/index.js';
+import type { IdentityJSON } from '../../core/identity/index.js';
+import type { PresentedCredential } from '../../core/credential/index.js';
+import { parseRoute } from '../../core/routing/route.js';
+import { InvalidInputError, TimeoutError } from '../../core/errors.js';
+import { createBenchMember } from './bench-identity.js';
+import type { BenchMember } from './bench-identity.js';
+import type { RpcHandlers } from './child-rpc.js';
+
+/** Trust material the parent hands a node: the authority and this node's credential. */
+export interface NodeTrust {
+  readonly authority: IdentityJSON;
+  readonly credential: PresentedCredential;
+}
+
+/** Counters the parent polls. */
+export interface PortalNodeStatus {
+  readonly inletSessions: number;
+  readonly outletSessions: number;
+  readonly outletSessionsOpened: number;
+  readonly channels: number;
+}
+
+/** Process memory after a full collection. */
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+/** Samples memory after two full collections (the child runs with --expose-gc). */
+export function sampleMemory(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+/** The state of one node process and the operations the parent may call on it. */
+export function portalNodeHandlers(name: string): { handlers: RpcHandlers; cleanup: () => Promise<void> } {
+  const node = new Node({ name });
+  const transport = new TcpTransport(node);
+  const inlets: TcpInlet[] = [];
+  const outlets: TcpOutlet[] = [];
+  const channels: SecureChannel[] = [];
+  const stoppers: Array<() => Promise<void>> = [];
+  let member: BenchMember | undefined;
+  let trust: { authority: Identity; credential: PresentedCredential } | undefined;
+
+  const channelOptions = (): SecureChannelOptions => {
+    if (!member || !trust) throw new InvalidInputError('node', 'configure the node identity and trust first');
+    const credential = trust.credential;
+    return {
+      identity: member.identity,
+      secureChannelKey: member.secureChannelKey,
+      credentials: () => credential,
+      trustedAuthorities: new Map([[trust.authority.identifier, trust.authority]]),
+      transport,
+    };
+  };
+
+  const handlers = {
+    ready: () => ({ pid: process.pid }),
+    /** Creates the node identity; returns its public form for the authority. */
+    identity: async (): Promise<IdentityJSON> => {
+      member ??= await createBenchMember();
+      return member.identity.toJSON();
+    },
+    trust: (args: NodeTrust) => {
+      trust = { authority: Identity.fromJSON(args.authority), credential: args.credential };
+      return {};
+    },
+    listen: async (): Promise<{ address: string }> => transport.listen('127.0.0.1:0'),
+    /** A secure channel listener at `api`; admits peers with a credential from the authority. */
+    channelListener: async () => {
+      const listener = await SecureChannelListener.start(node, { ...channelOptions(), maxPendingHandshakes: 256 });
+      stoppers.push(() => listener.stop());
+      return { address: listener.address };
+    },
+    channel: async (args: { route: string }): Promise<{ address: string }> => {
+      const channel = await createSecureChannel(node, parseRoute(args.route), channelOptions());
+      channels.push(channel);
+      return { address: channel.address };
+    },
+    outlet: async (args: { target: string; address?: string }) => {
+      const outlet = new TcpOutlet(node, { target: args.target, incoming: allowAll, ...(args.address ? { address: args.address } : {}) });
+      await outlet.start();
+      outlets.push(outlet);
+      stoppers.push(() => outlet.stop());
+      return { address: outlet.address };
+    },
+    inlet: async (args: { route: string }): Promise<{ address: string }> => {
+      const inlet = new TcpInlet(node, { listen: '127.0.0.1:0', outlet: parseRoute(args.route), authorizeOutlet: () => true });
+      const started = await inlet.start();
+      inlets.push(inlet);
+      stoppers.push(() => inlet.stop());
+      return started;
+    },
+    /** The relay service; in the benchmark anyone reaching it may create and use relays. */
+    relayService: async () => {
+      const service = new RelayService(node, { authorize: () => true });
+      await service.start();
+      stoppers.push(() => service.stop());
+      return { address: service.address };
+    },
+    relayClient: async (args: { name: string; route: string; timeoutMs?: number }) => {
+      const client = new RelayClient(node, { name: args.name, route: parseRoute(args.route) });
+      await client.start();
+      stoppers.push(() => client.stop());
+      const deadline = Date.now() + (args.timeoutMs ?? 10_000);
+      while (!client.status().connected) {
+        if (Date.now() > deadline) throw new TimeoutError('relay', `relay ${args.name} not registered: ${client.status().lastError ?? 'no reply'}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { address: client.status().address };
+    },
+    status: (): PortalNodeStatus => ({
+      inletSessions: inlets.reduce((n, i) => n + i.status().sessions, 0),
+      outletSessions: outlets.reduce((n, o) => n + o.status().sessions, 0),
+      outletSessionsOpened: outlets.reduce((n, o) => n + o.status().sessionsOpened, 0),
+      channels: channels.filter((c) => !c.isClosed).length,
+    }),
+    memory: (): MemorySample => sampleMemory(),
+  };
+
+  const cleanup = async (): Promise<void> => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    await node.stop();
+  };
+  return { handlers, cleanup };
+}
