@@ -21,6 +21,9 @@ export interface ProjectFixture {
   authorityIdentity: Identity;
   store: SqlAuthorityStore;
   admin: Identity;
+  /** The authority identity's purpose keys and the local vault holding them. */
+  purposeKeys: PurposeKeys;
+  localVault: MemoryVault;
   /** A new identity (not a member). */
   newIdentity(): Promise<Identity>;
   /** A client that calls the services as `identity`. */
@@ -46,7 +49,7 @@ export async function projectFixture(overrides: Partial<ProjectAuthorityOptions>
     projectName: 'bank', projectRoute: '/ip4/127.0.0.1/tcp/4000', admin: admin.identifier, ...overrides,
   });
   return {
-    node, project, authorityIdentity, store, admin, newIdentity,
+    node, project, authorityIdentity, store, admin, newIdentity, purposeKeys, localVault,
     clientFor: async (identity, options = {}) => {
       const channel = await startStampedChannel(node, identity.identifier, authorityIdentity.identifier);
       channels.push(channel);
