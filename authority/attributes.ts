@@ -1,3 +1,4 @@
+import { attributesProblem } from '../core/credential/attributes.js';
 import { InvalidInputError } from '../core/errors.js';
 
 /** Credential and member attributes: string keys to string values. */
@@ -6,29 +7,18 @@ export type Attributes = Readonly<Record<string, string>>;
 /** The attribute that carries a member's allowed relay names, comma-separated and sorted. */
 export const RELAY_ATTRIBUTE = 'relay';
 
-/** Names policies use for the subject itself; never accepted as attribute keys. */
-const RESERVED_KEYS = new Set(['identifier']);
-const KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const RELAY_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-const MAX_ATTRIBUTES = 64;
-const MAX_VALUE_LENGTH = 1024;
 
 /**
- * Checks attribute keys (CEL identifiers, at most 64 characters, not reserved) and
- * values (strings of at most 1024 characters) and returns a sorted plain copy.
+ * Checks attributes with the same rule credentials use (core/credential/attributes.ts:
+ * names, reserved names, count and value sizes), so whatever a ticket or an admin grants
+ * can always be issued in a credential; returns a sorted plain copy.
  */
 export function validateAttributes(attributes: unknown, what = 'attributes'): Record<string, string> {
-  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    throw new InvalidInputError('authority', `${what} must be a map of strings`);
-  }
-  const entries = Object.entries(attributes as Record<string, unknown>);
-  if (entries.length > MAX_ATTRIBUTES) throw new InvalidInputError('authority', `${what}: at most ${MAX_ATTRIBUTES} attributes`);
+  const problem = attributesProblem(attributes);
+  if (problem) throw new InvalidInputError('authority', `${what}: ${problem}`);
   const out: Record<string, string> = {};
-  for (const [key, value] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!KEY_RE.test(key)) throw new InvalidInputError('authority', `${what}: invalid attribute name ${JSON.stringify(key.slice(0, 70))}`);
-    if (RESERVED_KEYS.has(key)) throw new InvalidInputError('authority', `${what}: attribute name "${key}" is reserved`);
-    if (typeof value !== 'string') throw new InvalidInputError('authority', `${what}: attribute "${key}" must be a string`);
-    if (value.length > MAX_VALUE_LENGTH) throw new InvalidInputError('authority', `${what}: attribute "${key}" is longer than ${MAX_VALUE_LENGTH} characters`);
+  for (const [key, value] of Object.entries(attributes as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     out[key] = value;
   }
   return out;

@@ -11,7 +11,8 @@ describe('credential lifetime and attributes', () => {
 
   it('validates attribute names and relay names', () => {
     expect(validateAttributes({ b: '2', a: '1' })).toEqual({ a: '1', b: '2' });
-    expect(() => validateAttributes({ 'a b': 'x' })).toThrow(/invalid attribute name/);
+    expect(() => validateAttributes({ 'a b': 'x' })).toThrow(/attribute name "a b" is not allowed/);
+    expect(() => validateAttributes({ _x: 'x' })).toThrow(/not allowed/);
     expect(() => validateAttributes({ identifier: 'x' })).toThrow(/reserved/);
     expect(() => validateAttributes({ a: 1 })).toThrow(/must be a string/);
     expect(validateRelayNames(['b', 'a', 'b'])).toEqual(['a', 'b']);
