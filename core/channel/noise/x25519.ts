@@ -6,9 +6,8 @@ import { assertBytes, InvalidInputError } from '../../errors.js';
 /** Noise `DHLEN` for Curve25519. */
 export const DHLEN = 32;
 
-/** DER prefixes that wrap a raw 32-byte X25519 key (RFC 8410). */
+/** DER prefix that wraps a raw 32-byte X25519 private key (RFC 8410 PKCS#8). */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 /**
  * The local static key of a handshake. The private half may live in a vault: the
@@ -20,11 +19,21 @@ export interface LocalStaticKey {
   dh(peerPublic: Uint8Array): Uint8Array;
 }
 
-/** Imports a raw 32-byte X25519 public key. */
+/**
+ * Imports a raw 32-byte X25519 public key. JWK rather than DER: node's DER decoder costs
+ * about ten times more, and this runs for every DH of every handshake.
+ */
 function importPublicKey(publicKey: Uint8Array): KeyObject {
   assertBytes(publicKey, DHLEN, 'X25519 public key', 'channel');
-  const der = Buffer.concat([SPKI_PREFIX, publicKey]);
-  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+  const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+}
+
+/** The raw 32-byte public key of a KeyObject. */
+function rawPublicKey(key: KeyObject): Uint8Array {
+  const x = key.export({ format: 'jwk' }).x;
+  if (typeof x !== 'string') throw new InvalidInputError('channel', 'X25519 key has no public part');
+  return new Uint8Array(Buffer.from(x, 'base64url'));
 }
 
 /** True when every byte of `bytes` is zero, in time independent of the content. */
@@ -67,8 +76,7 @@ export class X25519KeyPair implements LocalStaticKey {
   /** A fresh random key pair (Noise `GENERATE_KEYPAIR()`). */
   static generate(): X25519KeyPair {
     const { privateKey, publicKey } = generateKeyPairSync('x25519');
-    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
-    return new X25519KeyPair(privateKey, new Uint8Array(raw));
+    return new X25519KeyPair(privateKey, rawPublicKey(publicKey));
   }
 
   /** Imports a raw 32-byte private key; the temporary DER copy is zeroed. */
@@ -77,8 +85,7 @@ export class X25519KeyPair implements LocalStaticKey {
     const der = Buffer.concat([PKCS8_PREFIX, privateKey]);
     try {
       const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      const raw = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
-      return new X25519KeyPair(key, new Uint8Array(raw));
+      return new X25519KeyPair(key, rawPublicKey(createPublicKey(key)));
     } finally {
       der.fill(0);
     }
