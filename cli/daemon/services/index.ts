@@ -1,8 +1,10 @@
 import type { DaemonService } from '../service.js';
+import { authorityService } from './authority.js';
 import { echoService } from './echo.js';
 import { messageService } from './message.js';
 import { nodeInfoService } from './node-info.js';
 import { policyService } from './policy.js';
+import { projectMembershipService } from './project-membership.js';
 import { securityService } from './security.js';
 
 /**
@@ -15,4 +17,6 @@ export const daemonServices: readonly DaemonService[] = [
   messageService,
   securityService,
   policyService,
+  authorityService,
+  projectMembershipService,
 ];
