@@ -6,6 +6,10 @@ import { nodeInfoService } from './node-info.js';
 import { policyService } from './policy.js';
 import { projectMembershipService } from './project-membership.js';
 import { securityService } from './security.js';
+import { secureChannelsService } from './secure-channels.js';
+import { tcpOutletsService } from './tcp-outlets.js';
+import { tcpInletsService } from './tcp-inlets.js';
+import { relaysService } from './relays.js';
 
 /**
  * The services every node daemon runs, started in this order. A new capability adds its
@@ -17,6 +21,10 @@ export const daemonServices: readonly DaemonService[] = [
   messageService,
   securityService,
   policyService,
+  secureChannelsService,
+  tcpOutletsService,
+  tcpInletsService,
+  relaysService,
   authorityService,
   projectMembershipService,
 ];
