@@ -5,6 +5,8 @@ import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
 import { DEFAULT_TCP_LISTENER } from '../../node-config.js';
 import { createNode, deleteNode, startNode } from '../../node-lifecycle.js';
 import { fields } from '../../format.js';
+import { readIdentityRecord } from '../../identity-registry.js';
+import { setConfiguredNodeIdentity } from '../../daemon/node-security.js';
 
 /** `symbolon node create [NAME]`: creates a node and starts it in the background. */
 export default class NodeCreate extends BaseCommand {
@@ -14,20 +16,28 @@ export default class NodeCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> n1',
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> edge --foreground',
+    '<%= config.bin %> <%= command.id %> bank --identity bank',
   ];
   static override args = {
     name: Args.string({ description: `node name (default: ${DEFAULT_NODE_NAME})`, required: false }),
   };
   static override flags = {
     'tcp-listener-address': Flags.string({ description: 'HOST:PORT the node listens on (port 0 picks a free port)', default: DEFAULT_TCP_LISTENER }),
+    'allow-tcp-forwarding': Flags.boolean({
+      description: 'let peers without a secure channel route messages through this node to other TCP addresses (off: the node is no open proxy)',
+      default: false,
+    }),
     foreground: Flags.boolean({ description: 'run the node in this terminal instead of the background', default: false }),
+    identity: Flags.string({ description: "identity the node runs as (default: the home's default identity)" }),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(NodeCreate);
     const home = this.home;
     const name = validateNodeName(args.name ?? DEFAULT_NODE_NAME);
-    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'] });
+    if (flags.identity !== undefined) readIdentityRecord(home, flags.identity);
+    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] });
+    if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     if (flags.foreground) {
       const { runDaemon } = await import('../../daemon/run-daemon.js');
       process.exitCode = await runDaemon({ home, name, foreground: true });

@@ -1,0 +1,28 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { fields } from '../../format.js';
+import { callNode } from '../../node-call.js';
+import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
+import type { PolicyView } from '../../daemon/services/policy.js';
+
+/** `symbolon policy create`: attaches a CEL policy to a resource or resource type of a node. */
+export default class PolicyCreate extends BaseCommand {
+  static override summary = 'Create (or replace) a CEL policy on a node.';
+  static override description = `Attaches a CEL expression to a named resource (--resource) or to every resource of a type (--resource-type) on a node. The expression sees subject (identifier and verified credential attributes), resource (type, name, node), action and now; it is size- and depth-limited and type-checked before it is stored, so an invalid or hostile expression is refused here. A resource policy wins over a resource-type policy, which wins over the default (a credential from a trusted authority). See docs/policies.md.`;
+  static override examples = [
+    `<%= config.bin %> <%= command.id %> --resource echo --expression 'subject.component == "analysis"'`,
+    `<%= config.bin %> <%= command.id %> --at bank --resource-type secure-channel-listener --expression 'subject.env in ["prod", "staging"]'`,
+  ];
+  static override flags = {
+    ...policyScopeFlags,
+    expression: Flags.string({ description: 'the CEL expression', required: true }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(PolicyCreate);
+    const { node, result } = await callNode<PolicyView>(this.home, flags.at, 'policy.create', { ...scopeParams(flags), expression: flags.expression });
+    this.log(`Policy on ${result.label} created at node ${node}`);
+    this.log(fields([['expression', result.expression]]));
+    return { node, ...result };
+  }
+}

@@ -1,0 +1,24 @@
+import { BaseCommand } from '../../base-command.js';
+import { fields } from '../../format.js';
+import { callNode } from '../../node-call.js';
+import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
+import type { PolicyView } from '../../daemon/services/policy.js';
+
+/** `symbolon policy show`: one policy of a node. */
+export default class PolicyShow extends BaseCommand {
+  static override summary = 'Show the policy of a resource or resource type.';
+  static override description = 'Prints the expression attached to --resource NAME or --resource-type TYPE on a node, when it was created and whether it compiles.';
+  static override examples = ['<%= config.bin %> <%= command.id %> --resource echo', '<%= config.bin %> <%= command.id %> --at bank --resource-type relay --json'];
+  static override flags = { ...policyScopeFlags };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(PolicyShow);
+    const { node, result } = await callNode<PolicyView>(this.home, flags.at, 'policy.show', scopeParams(flags));
+    this.log(`Policy on ${result.label} at node ${node}`);
+    this.log(fields([
+      ['expression', result.expression], ['created', result.createdAt],
+      ['valid', result.valid ? 'yes' : `no (${result.compileError ?? 'does not compile'})`],
+    ]));
+    return { node, ...result };
+  }
+}
