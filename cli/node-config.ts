@@ -17,6 +17,8 @@ export interface NodeConfig {
   readonly name: string;
   /** The configured listener address; port 0 picks a free port at each start. */
   readonly tcpListenerAddress: string;
+  /** Whether bare-TCP traffic may be forwarded to other TCP addresses (see Node's `allowTcpForwarding`). */
+  readonly allowTcpForwarding?: boolean;
   readonly createdAt: string;
   readonly sections: Readonly<Record<string, unknown>>;
 }
@@ -43,6 +45,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     version: 1,
     name,
     tcpListenerAddress: value.tcpListenerAddress,
+    allowTcpForwarding: value.allowTcpForwarding === true,
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     sections: isObject(value.sections) ? value.sections : {},
   };

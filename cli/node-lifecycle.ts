@@ -22,12 +22,17 @@ export class NodeStartError extends IoError {
  * Creates node `name` in `home` (configuration only; see startNode). The home's first node
  * becomes its default node. Throws AlreadyExistsError when the name is taken.
  */
-export function createNode(home: Home, name: string, { tcpListenerAddress = DEFAULT_TCP_LISTENER }: { tcpListenerAddress?: string } = {}): NodeConfig {
+export function createNode(
+  home: Home,
+  name: string,
+  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = false }: { tcpListenerAddress?: string; allowTcpForwarding?: boolean } = {},
+): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
     version: 1,
     name,
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
+    allowTcpForwarding,
     createdAt: new Date().toISOString(),
     sections: {},
   };

@@ -29,7 +29,8 @@ describe('background nodes through the real CLI', () => {
 
   it('starts three nodes and echoes across two TCP hops', async () => {
     for (const name of ['n1', 'n2', 'n3']) {
-      const { code, json } = await runCliJson(home, ['node', 'create', name]);
+      // n2 forwards n1's bare-TCP messages on to n3, which a node refuses unless allowed.
+      const { code, json } = await runCliJson(home, ['node', 'create', name, ...(name === 'n2' ? ['--allow-tcp-forwarding'] : [])]);
       expect(code).toBe(0);
       const node = json as Created;
       started.set(name, node.pid);

@@ -48,13 +48,13 @@ export class NodeDaemon {
   private async run(): Promise<void> {
     const { home, name, logger } = this.options;
     const config = new NodeConfigFile(home, name);
-    const { tcpListenerAddress } = config.read();
+    const { tcpListenerAddress, allowTcpForwarding } = config.read();
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
     const security = await NodeSecurity.open({ home, node: name, logger });
     this.cleanups.push(() => security.close());
-    const node = new Node({ name, logger });
+    const node = new Node({ name, logger, allowTcpForwarding });
     this.cleanups.push(() => node.stop());
     const transport = new TcpTransport(node);
     this.cleanups.push(() => transport.stop());

@@ -16,6 +16,14 @@ export interface NodeOptions {
   /** The node's name (logs, CLI). */
   name: string;
   logger?: Logger;
+  /**
+   * Whether a message that arrived over bare TCP (no secure channel vouched for its
+   * sender) may be forwarded to another TCP address. Off by default, so an
+   * unauthenticated peer cannot use the node as an open proxy or make it connect to
+   * arbitrary endpoints. Channel-authenticated traffic (nested channels) and replies over
+   * existing connections are not affected.
+   */
+  allowTcpForwarding?: boolean;
 }
 
 /** Access controls attached to a worker address. */
@@ -56,6 +64,7 @@ export class Node {
   readonly stats: NodeStats = { delivered: 0, dropped: 0, denied: 0, malformed: 0, workerErrors: 0 };
   private readonly slots = new Map<string, WorkerSlot>();
   private readonly routers = new Map<AddressType, Router>();
+  private readonly allowTcpForwarding: boolean;
   private readonly stopHooks = new Set<() => void | Promise<void>>();
   private readonly host: SlotHost;
   private readonly ready: Array<WorkerSlot | undefined> = [];
@@ -70,6 +79,7 @@ export class Node {
       throw new InvalidInputError('node', 'node name must be a non-empty string');
     }
     this.name = options.name;
+    this.allowTcpForwarding = options.allowTcpForwarding === true;
     this.logger = (options.logger ?? silentLogger).child({ node: options.name });
     this.host = {
       logger: this.logger,
@@ -181,6 +191,10 @@ export class Node {
       if (decision === true) slot.enqueue(message);
       else if (decision === false) this.deny(slot.address, message, 'incoming');
       else slot.enqueue(new PendingDecision(message, decision));
+      return;
+    }
+    if (message.origin?.via === 'tcp' && !this.allowTcpForwarding) {
+      this.deny(`${addressToString(first)}`, message, 'incoming');
       return;
     }
     const router = this.routers.get(first.type);

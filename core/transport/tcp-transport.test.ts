@@ -22,8 +22,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Peer { node: Node; transport: TcpTransport; address: string }
 
-async function peer(name: string, options: TcpTransportOptions = {}, listen = true): Promise<Peer> {
-  const node = new Node({ name });
+async function peer(name: string, options: TcpTransportOptions = {}, listen = true, allowTcpForwarding = false): Promise<Peer> {
+  const node = new Node({ name, allowTcpForwarding });
   const transport = new TcpTransport(node, options);
   cleanups.push(() => node.stop());
   await node.startWorker('echo', new EchoWorker(), { incoming: allowAll });
@@ -71,11 +71,22 @@ describe('TcpTransport', () => {
 
   it('routes across three nodes A -> B -> C and back', async () => {
     const a = await peer('a', {}, false);
-    const b = await peer('b');
+    const b = await peer('b', {}, true, true);
     const c = await peer('c');
     expect(await echoOver(a.node, [tcp(b.address), tcp(c.address), local('echo')], 'three hops')).toBe('three hops');
     expect(c.transport.connections()).toHaveLength(1);
     expect(b.transport.connections().map((x) => x.direction).sort()).toEqual(['incoming', 'outgoing']);
+  });
+
+  it('refuses to forward bare-TCP traffic to another TCP address unless the node allows it', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b');
+    const c = await peer('c');
+    await expect(a.node.request([tcp(b.address), tcp(c.address), local('echo')], new TextEncoder().encode('x'), { timeoutMs: 300 }))
+      .rejects.toMatchObject({ kind: 'timeout' });
+    expect(b.node.stats.denied).toBe(1);
+    expect(c.transport.connections()).toHaveLength(0);
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')], 'still serving')).toBe('still serving');
   });
 
   it('shares one lazy connect between concurrent sends, and drops on connect failure', async () => {
@@ -171,7 +182,7 @@ describe('TcpTransport', () => {
     const sinkAddress = `127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
     const a = await peer('a', { maxBufferedBytes: 128 * 1024 * 1024 }, false);
-    const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 });
+    const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 }, true, true);
     await a.transport.connect(b.address);
     await b.transport.connect(sinkAddress);
     const payload = new Uint8Array(16 * 1024);
