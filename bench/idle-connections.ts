@@ -53,13 +53,22 @@ function growth(before: MemorySample, after: MemorySample, n: number): PerConnec
   };
 }
 
-async function waitForSessions(node: BenchChild, count: number, timeoutMs: number): Promise<number> {
+/** Polls the outlet node until `done(sessions)` holds; resolves with the session count. */
+async function waitForSessions(node: BenchChild, done: (sessions: number) => boolean, what: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { outletSessions } = await node.call<PortalNodeStatus>('status');
-    if (outletSessions >= count) return outletSessions;
-    if (Date.now() > deadline) throw new TimeoutError('portal', `only ${outletSessions} of ${count} idle sessions opened in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (done(outletSessions)) return outletSessions;
+    if (Date.now() > deadline) throw new TimeoutError('portal', `${what}: ${outletSessions} outlet sessions after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForInletDrained(node: BenchChild): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await node.call<PortalNodeStatus>('status')).inletSessions > 0) {
+    if (Date.now() > deadline) throw new TimeoutError('portal', 'warm-up inlet sessions did not close');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -78,14 +87,17 @@ export async function benchIdleConnections(options: IdleBenchOptions): Promise<I
     const address = topology.inlets[path]!;
     const { inletNode, outletNode } = topology;
     // Warm up code paths and pools, then measure from a settled baseline.
-    await client.call('openIdle', { address, count: Math.min(100, count) });
-    await waitForSessions(outletNode, Math.min(100, count), 30_000);
+    const warm = Math.min(100, count);
+    await client.call('openIdle', { address, count: warm });
+    await waitForSessions(outletNode, (n) => n >= warm, 'warm-up sessions did not open', 30_000);
     await client.call('closeIdle');
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForSessions(outletNode, (n) => n === 0, 'warm-up sessions did not close', 30_000);
+    await waitForInletDrained(inletNode);
+    await new Promise((r) => setTimeout(r, 300));
     const [inletBefore, outletBefore] = await Promise.all([inletNode.call<MemorySample>('memory'), outletNode.call<MemorySample>('memory')]);
     const start = performance.now();
     await client.call('openIdle', { address, count }, { timeoutMs: 120_000 });
-    const sessions = await waitForSessions(outletNode, count, 120_000);
+    const sessions = await waitForSessions(outletNode, (n) => n >= count, 'idle sessions did not all open', 120_000);
     const openSeconds = (performance.now() - start) / 1000;
     await new Promise((r) => setTimeout(r, 500));
     const [inletAfter, outletAfter] = await Promise.all([inletNode.call<MemorySample>('memory'), outletNode.call<MemorySample>('memory')]);

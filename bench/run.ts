@@ -18,7 +18,7 @@ import { benchPortals } from './portal.js';
 import { benchIdleConnections } from './idle-connections.js';
 import { BenchChild, killAllChildren } from './support/child-rpc.js';
 import { createBenchAuthority } from './support/bench-identity.js';
-import { benchHandshakesIfPresent } from './support/handshake-adapter.js';
+import { benchSecureChannels } from './handshake.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
   results.policy = await attempt('policy', 'policy decisions (in process)', () => benchPolicyDecisions());
   results.credentials = await attempt('credentials', 'credential issuance with the audit log (in process)', () => benchCredentialIssuance());
-  results.handshakes = await attempt('handshakes', 'mutual-auth handshakes', () => benchHandshakesIfPresent());
+  results.handshakes = await attempt('handshakes', 'mutual-auth handshakes (two nodes in process, over TCP)', () => benchSecureChannels());
 
   const needProcesses = sections.has('raw') || sections.has('portal') || sections.has('idle');
   if (needProcesses) {

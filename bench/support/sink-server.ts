@@ -86,6 +86,8 @@ function serveSink(socket: Socket): void {
     if (rest.length > 0 || remaining === 0) onData(rest);
   };
   socket.on('data', onData);
+  // The client finished: finish too (half-open sockets would keep portal sessions alive).
+  socket.once('end', () => socket.end());
 }
 
 /** Starts the sink on 127.0.0.1 (a free port). */
