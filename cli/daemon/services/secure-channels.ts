@@ -7,6 +7,7 @@ import { formatRoute } from '../../../core/routing/route.js';
 import type { Home } from '../../home.js';
 import { isObject } from '../../json-file.js';
 import { NodeConfigFile } from '../../node-config.js';
+import { AUTHORITY_SECTION } from '../../project-node.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 
@@ -37,10 +38,15 @@ export function setAcceptUnauthenticated(home: Home, node: string, accept: boole
   config.setSection(SECURE_CHANNELS_SECTION, { ...(isObject(section) ? section : {}), acceptUnauthenticated: accept });
 }
 
-/** True when node `node` is configured to accept every authenticated peer. */
+/**
+ * True when node `node` accepts every authenticated peer: configured so, or a project node
+ * (its configuration has an `authority` section; enrollees are not members yet).
+ */
 export function acceptsUnauthenticated(home: Home, node: string): boolean {
-  const section = new NodeConfigFile(home, node).section(SECURE_CHANNELS_SECTION);
-  return isObject(section) && section.acceptUnauthenticated === true;
+  const config = new NodeConfigFile(home, node);
+  const section = config.section(SECURE_CHANNELS_SECTION);
+  if (isObject(section) && typeof section.acceptUnauthenticated === 'boolean') return section.acceptUnauthenticated;
+  return config.section(AUTHORITY_SECTION) !== undefined;
 }
 
 /**

@@ -1,0 +1,35 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { RelayView } from '../../daemon/services/relays.js';
+
+/** `symbolon relay create NAME [--at NODE] [--to PROJECT]`. */
+export default class RelayCreate extends BaseCommand {
+  static override summary = 'Register a relay at the project node, over this node\'s own secure channel.';
+  static override description = 'Registers forward_to_NAME at the project node of --to (default: the node\'s project), through --at\'s (default: the default node) secure channel to it; messages sent there come back down that channel. The node keeps it registered and re-registers after failures by itself. Kept across node restarts.';
+  static override examples = ['<%= config.bin %> <%= command.id %> postgres', '<%= config.bin %> <%= command.id %> postgres --at bank --to bank'];
+  static override args = { name: Args.string({ description: 'relay name', required: true }) };
+  static override flags = {
+    at: Flags.string({ description: 'node (default: the default node)' }),
+    to: Flags.string({ description: 'project (default: the node\'s project)' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(RelayCreate);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const relay = await callControl({ path: socket, name }, 'relay.create', {
+      name: args.name, ...(flags.to !== undefined ? { project: flags.to } : {}),
+    }, { timeoutMs: 20_000 }) as RelayView;
+    this.log(`Created relay ${relay.name} at project ${relay.at} for node ${name}.`);
+    this.log(fields([
+      ['address', relay.status.address], ['connected', relay.status.connected ? 'yes' : 'no'],
+      ...(relay.status.lastError !== undefined && !relay.status.connected ? [['last error', relay.status.lastError] as const] : []),
+    ]));
+    return { node: name, ...relay };
+  }
+}

@@ -1,0 +1,23 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { readNodeState } from '../../node-state.js';
+
+/** `symbolon relay delete NAME [--at NODE]`. */
+export default class RelayDelete extends BaseCommand {
+  static override summary = 'Stop keeping a relay registered and remove it from the project node.';
+  static override examples = ['<%= config.bin %> <%= command.id %> postgres'];
+  static override args = { name: Args.string({ description: 'relay name', required: true }) };
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(RelayDelete);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    await callControl({ path: socket, name }, 'relay.delete', { name: args.name }, { timeoutMs: 15_000 });
+    this.log(`Deleted relay ${args.name} of node ${name}.`);
+    return { node: name, deleted: args.name };
+  }
+}

@@ -1,0 +1,29 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { table } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { RelayView } from '../../daemon/services/relays.js';
+
+/** `symbolon relay list [--at NODE]`. */
+export default class RelayList extends BaseCommand {
+  static override summary = 'List the relays a node keeps registered.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --at bank --json'];
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(RelayList);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const result = await callControl({ path: socket, name }, 'relay.list', {}) as { relays: RelayView[] };
+    if (result.relays.length === 0) this.log(`No relays on node ${name}.`);
+    else {
+      this.log(table(['NAME', 'PROJECT', 'CONNECTED', 'REGISTRATIONS'], result.relays.map((r) => [
+        r.name, r.at, r.status.connected ? 'yes' : 'no', String(r.status.registrations),
+      ])));
+    }
+    return { node: name, ...result };
+  }
+}

@@ -1,0 +1,30 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { RelayView } from '../../daemon/services/relays.js';
+
+/** `symbolon relay show NAME [--at NODE]`. */
+export default class RelayShow extends BaseCommand {
+  static override summary = 'Show a relay: connected or not, registrations, last error.';
+  static override examples = ['<%= config.bin %> <%= command.id %> postgres'];
+  static override args = { name: Args.string({ description: 'relay name', required: true }) };
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(RelayShow);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const r = await callControl({ path: socket, name }, 'relay.show', { name: args.name }) as RelayView;
+    this.log(`Relay ${r.name} of node ${name}`);
+    this.log(fields([
+      ['project', r.at], ['address', r.status.address], ['connected', r.status.connected ? 'yes' : 'no'],
+      ['registrations', String(r.status.registrations)], ['since', new Date(r.status.since).toISOString()],
+      ['last error', r.status.lastError ?? '-'],
+    ]));
+    return { node: name, ...r };
+  }
+}

@@ -1,0 +1,35 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { formatRoute } from '../../../core/routing/route.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { parseRouteInHome } from '../../node-routes.js';
+import { readNodeState } from '../../node-state.js';
+import type { SecureChannelView } from '../../daemon/services/secure-channels.js';
+
+/** `symbolon secure-channel create --from NODE --to ROUTE`: opens a secure channel and prints its address. */
+export default class SecureChannelCreate extends BaseCommand {
+  static override summary = 'Open a secure channel from a node to a secure channel listener.';
+  static override description = 'Opens a Noise XX secure channel from --from (default: the default node) to the listener at the end of --to (a node\'s listener is /service/api, e.g. /node/n2/service/api). Prints the channel address; route through the channel with /secure/ADDRESS/..., e.g. message send --to /secure/ADDRESS/service/echo.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --from n1 --to /node/n2/service/api',
+    '<%= config.bin %> <%= command.id %> --to /ip4/10.0.0.5/tcp/4000/service/api --json',
+  ];
+  static override flags = {
+    from: Flags.string({ description: 'node that opens the channel (default: the default node)' }),
+    to: Flags.string({ description: 'route to the listener, e.g. /node/n2/service/api', required: true }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(SecureChannelCreate);
+    const home = this.home;
+    const route = parseRouteInHome(home, flags.to);
+    const { name } = await ensureNode(home, flags.from);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const channel = await callControl({ path: socket, name }, 'secure-channel.create', { to: formatRoute(route) }, { timeoutMs: 20_000 }) as SecureChannelView;
+    this.log(channel.address);
+    if (!this.jsonEnabled()) process.stderr.write(`${fields([['peer', channel.peer], ['route', `/secure/${channel.address}`]])}\n`);
+    return { node: name, ...channel };
+  }
+}

@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { table } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { SecureChannelView } from '../../daemon/services/secure-channels.js';
+
+/** `symbolon secure-channel list [--at NODE]`: the open secure channels of a node. */
+export default class SecureChannelList extends BaseCommand {
+  static override summary = 'List the open secure channels of a node.';
+  static override description = 'Lists the secure channels of --at (default: the default node), both those it opened and those it accepted, with the peer identifier and its verified attributes.';
+  static override examples = ['<%= config.bin %> <%= command.id %> --at n1', '<%= config.bin %> <%= command.id %> --json'];
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(SecureChannelList);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const result = await callControl({ path: socket, name }, 'secure-channel.list', {}) as { channels: SecureChannelView[] };
+    if (result.channels.length === 0) this.log(`No secure channels on node ${name}.`);
+    else {
+      this.log(table(['ADDRESS', 'ROLE', 'PEER', 'ATTRIBUTES', 'CREATED'], result.channels.map((c) => [
+        c.address, c.role, c.peer, Object.entries(c.attributes).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.createdAt,
+      ])));
+    }
+    return { node: name, ...result };
+  }
+}

@@ -1,0 +1,43 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { TcpInletView } from '../../daemon/services/tcp-inlets.js';
+
+/** `symbolon tcp-inlet create --from HOST:PORT (--via RELAY | --to ROUTE) [--at NODE] [--allow CEL] [--outlet ADDRESS]`. */
+export default class TcpInletCreate extends BaseCommand {
+  static override summary = 'Create a TCP inlet: a local port whose connections reach a TCP outlet through a portal.';
+  static override description = 'Listens on --from on --at (default: the default node). With --via RELAY, each connection goes through an end-to-end secure channel to the outlet\'s node, through the relay RELAY on this node\'s project, inside this node\'s channel to the project. With --to ROUTE ending at a secure channel listener (/service/api), the inlet opens its own channel there; any other route is used as given and must end at the outlet. Channels are re-opened by themselves after failures. --allow stores a CEL policy on the outlet side\'s identity (e.g. \'subject.component == "db"\'). Kept across node restarts.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --from 127.0.0.1:15432 --via postgres --allow \'subject.component == "db"\'',
+    '<%= config.bin %> <%= command.id %> --at n1 --from 127.0.0.1:7000 --to /node/n2/service/api',
+  ];
+  static override flags = {
+    from: Flags.string({ description: 'HOST:PORT to listen on', required: true }),
+    via: Flags.string({ description: 'relay name on the project node', exclusive: ['to'] }),
+    to: Flags.string({ description: 'route to the outlet node\'s listener (/service/api) or to the outlet itself', exclusive: ['via'] }),
+    at: Flags.string({ description: 'node (default: the default node)' }),
+    allow: Flags.string({ description: 'CEL policy on the outlet side\'s identity' }),
+    outlet: Flags.string({ description: 'outlet address on the far node', default: 'outlet' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(TcpInletCreate);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const inlet = await callControl({ path: socket, name }, 'tcp-inlet.create', {
+      from: flags.from, outlet: flags.outlet,
+      ...(flags.via !== undefined ? { via: flags.via } : {}), ...(flags.to !== undefined ? { to: flags.to } : {}),
+      ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
+    }) as TcpInletView;
+    this.log(`Created TCP inlet ${inlet.listen} on node ${name}.`);
+    this.log(fields([
+      [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
+      ['allow', inlet.allow ?? '(node policy for tcp-inlet)'],
+    ]));
+    return { node: name, ...inlet };
+  }
+}

@@ -1,0 +1,23 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { readNodeState } from '../../node-state.js';
+
+/** `symbolon tcp-inlet delete HOST:PORT [--at NODE]`. */
+export default class TcpInletDelete extends BaseCommand {
+  static override summary = 'Delete a TCP inlet (its open connections are closed).';
+  static override examples = ['<%= config.bin %> <%= command.id %> 127.0.0.1:15432'];
+  static override args = { listen: Args.string({ description: 'the inlet\'s listen address', required: true }) };
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(TcpInletDelete);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    await callControl({ path: socket, name }, 'tcp-inlet.delete', { name: args.listen });
+    this.log(`Deleted TCP inlet ${args.listen} on node ${name}.`);
+    return { node: name, deleted: args.listen };
+  }
+}

@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { table } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { TcpInletView } from '../../daemon/services/tcp-inlets.js';
+
+/** `symbolon tcp-inlet list [--at NODE]`. */
+export default class TcpInletList extends BaseCommand {
+  static override summary = 'List the TCP inlets of a node.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --at analysis --json'];
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(TcpInletList);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const result = await callControl({ path: socket, name }, 'tcp-inlet.list', {}) as { inlets: TcpInletView[] };
+    if (result.inlets.length === 0) this.log(`No TCP inlets on node ${name}.`);
+    else {
+      this.log(table(['LISTEN', 'VIA/TO', 'OUTLET', 'CONNECTED', 'SESSIONS'], result.inlets.map((i) => [
+        i.listen, i.via !== undefined ? `via ${i.via}` : `to ${i.to ?? '-'}`, i.outlet,
+        i.status ? (i.status.connected ? 'yes' : 'no') : `error: ${i.error ?? '-'}`, String(i.status?.sessions ?? 0),
+      ])));
+    }
+    return { node: name, ...result };
+  }
+}

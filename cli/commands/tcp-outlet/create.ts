@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { TcpOutletView } from '../../daemon/services/tcp-outlets.js';
+
+/** `symbolon tcp-outlet create --to HOST:PORT [--at NODE] [--from ADDRESS] [--allow CEL]`. */
+export default class TcpOutletCreate extends BaseCommand {
+  static override summary = 'Create a TCP outlet: portal sessions arriving at it connect to a TCP server.';
+  static override description = 'Starts an outlet at worker address --from (default outlet) on --at (default: the default node). Each portal session connects to --to. Who may open sessions is the node policy of resource type tcp-outlet; --allow stores a CEL policy for this outlet (e.g. \'subject.component == "analysis"\'). Kept across node restarts.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --to 127.0.0.1:5432 --allow \'subject.component == "analysis"\'',
+    '<%= config.bin %> <%= command.id %> --at bank --from postgres --to 10.0.0.7:5432',
+  ];
+  static override flags = {
+    to: Flags.string({ description: 'TCP server HOST:PORT', required: true }),
+    at: Flags.string({ description: 'node (default: the default node)' }),
+    from: Flags.string({ description: 'outlet worker address', default: 'outlet' }),
+    allow: Flags.string({ description: 'CEL policy: who may open sessions' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(TcpOutletCreate);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const outlet = await callControl({ path: socket, name }, 'tcp-outlet.create', {
+      target: flags.to, address: flags.from, ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
+    }) as TcpOutletView;
+    this.log(`Created TCP outlet ${outlet.address} -> ${outlet.target} on node ${name}.`);
+    this.log(fields([['allow', outlet.allow ?? '(node policy for tcp-outlet)']]));
+    return { node: name, ...outlet };
+  }
+}

@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { readNodeState } from '../../node-state.js';
+
+/** `symbolon tcp-outlet delete [ADDRESS] [--at NODE]`. */
+export default class TcpOutletDelete extends BaseCommand {
+  static override summary = 'Delete a TCP outlet (its open sessions are closed).';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> postgres --at bank'];
+  static override args = { address: Args.string({ description: 'outlet address (default outlet)', required: false }) };
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(TcpOutletDelete);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const address = args.address ?? 'outlet';
+    await callControl({ path: socket, name }, 'tcp-outlet.delete', { address });
+    this.log(`Deleted TCP outlet ${address} on node ${name}.`);
+    return { node: name, deleted: address };
+  }
+}

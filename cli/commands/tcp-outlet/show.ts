@@ -1,0 +1,29 @@
+import { Args, Flags } from '@oclif/core';
+import { callControl } from '../../../core/api/control-client.js';
+import { BaseCommand } from '../../base-command.js';
+import { ensureNode } from '../../ensure-node.js';
+import { fields } from '../../format.js';
+import { readNodeState } from '../../node-state.js';
+import type { TcpOutletView } from '../../daemon/services/tcp-outlets.js';
+
+/** `symbolon tcp-outlet show [ADDRESS] [--at NODE]`. */
+export default class TcpOutletShow extends BaseCommand {
+  static override summary = 'Show a TCP outlet and its counters.';
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> postgres --at bank'];
+  static override args = { address: Args.string({ description: 'outlet address (default outlet)', required: false }) };
+  static override flags = { at: Flags.string({ description: 'node (default: the default node)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(TcpOutletShow);
+    const home = this.home;
+    const { name } = await ensureNode(home, flags.at);
+    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
+    const o = await callControl({ path: socket, name }, 'tcp-outlet.show', { address: args.address ?? 'outlet' }) as TcpOutletView;
+    this.log(`TCP outlet ${o.address} on node ${name}`);
+    this.log(fields([
+      ['target', o.target], ['allow', o.allow ?? '(node policy for tcp-outlet)'], ['running', o.status.running ? 'yes' : 'no'],
+      ['sessions', String(o.status.sessions)], ['created', o.createdAt],
+    ]));
+    return { node: name, ...o };
+  }
+}
