@@ -54,6 +54,25 @@ describe('TransportState', () => {
     ), { numRuns: 200 });
   });
 
+  it('rejects 10,000 randomly corrupted or truncated frames and keeps carrying good traffic', () => {
+    const { a, b } = pair(SMALL);
+    const mutations = fc.sample(fc.tuple(fc.uint8Array({ maxLength: 48 }), fc.nat(), fc.boolean(), fc.nat(64)), { numRuns: 10_000, seed: 42 });
+    let rejected = 0;
+    for (const [msg, seed, truncate, cut] of mutations) {
+      const frame = a.encrypt(msg);
+      let bad: Uint8Array;
+      if (truncate) bad = frame.subarray(0, Math.min(cut, frame.length - 1));
+      else {
+        bad = Buffer.from(frame);
+        const bit = seed % (frame.length * 8);
+        bad[bit >> 3]! ^= 1 << (bit & 7);
+      }
+      try { b.decrypt(bad); } catch { rejected++; }
+      expect(Buffer.from(b.decrypt(frame))).toEqual(Buffer.from(msg));
+    }
+    expect(rejected).toBe(10_000);
+  });
+
   it('decrypts any reordering within the window, across rekey boundaries', () => {
     fc.assert(fc.property(
       fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 200 }), fc.infiniteStream(fc.nat()),
