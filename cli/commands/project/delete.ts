@@ -1,0 +1,36 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+import { deleteNode } from '../../node-lifecycle.js';
+import { NodeConfigFile } from '../../node-config.js';
+import { runningPid } from '../../node-state.js';
+import { AUTHORITY_SECTION, readAuthoritySection } from '../../project-node.js';
+import { deleteProject, readProject } from '../../project-registry.js';
+import { callProjectNode } from '../../project-commands.js';
+
+/** `symbolon project delete NAME`. */
+export default class ProjectDelete extends BaseCommand {
+  static override summary = 'Forget a project; stop and delete its project node when this home runs it.';
+  static override description = 'Stops the node that kept the project credential fresh from doing so, removes the project record (its authority is no longer trusted), and when this home runs the project node, stops and deletes it (a SQLite authority database in the node folder goes with it; a Postgres database is left alone).';
+  static override examples = ['<%= config.bin %> <%= command.id %> bank'];
+  static override args = { name: Args.string({ description: 'project name', required: true }) };
+
+  async run(): Promise<unknown> {
+    const { args } = await this.parse(ProjectDelete);
+    const home = this.home;
+    const record = readProject(home, args.name);
+    if (record.node !== undefined && home.hasNode(record.node) && runningPid(home, record.node) !== undefined) {
+      await callProjectNode(home, record, 'project.leave', {}, { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    let nodeDeleted = false;
+    if (home.hasNode(args.name) && readAuthoritySection(new NodeConfigFile(home, args.name).section(AUTHORITY_SECTION))?.project === args.name) {
+      await deleteNode(home, args.name);
+      nodeDeleted = true;
+    }
+    deleteProject(home, args.name);
+    if (record.node !== undefined && home.hasNode(record.node) && runningPid(home, record.node) !== undefined) {
+      await callProjectNode(home, { ...record, node: record.node }, 'security.reload', {}, { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    this.log(`Project ${args.name} deleted${nodeDeleted ? ' (project node stopped and removed)' : ''}`);
+    return { name: args.name, projectNodeDeleted: nodeDeleted };
+  }
+}

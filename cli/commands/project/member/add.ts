@@ -1,0 +1,29 @@
+import { Args, Flags } from '@oclif/core';
+import type { MemberRecord } from '../../../../authority/authority-store.js';
+import { BaseCommand } from '../../../base-command.js';
+import { callProjectNode, parseAttributeFlags, resolveProject } from '../../../project-commands.js';
+import { printMember } from './show.js';
+
+/** `symbolon project member add IDENTIFIER --attribute k=v [--role ROLE]`. */
+export default class MemberAdd extends BaseCommand {
+  static override summary = 'Add or replace a project member (admins).';
+  static override description = 'Adds the identity IDENTIFIER (I...) as a member with the given attributes and role, or replaces an existing member\'s attributes and role. The member can then fetch credentials without a ticket.';
+  static override examples = ['<%= config.bin %> <%= command.id %> I0123... --attribute component=db', '<%= config.bin %> <%= command.id %> I0123... --role enroller'];
+  static override args = { identifier: Args.string({ description: 'the member\'s identifier (I...)', required: true }) };
+  static override flags = {
+    project: Flags.string({ description: 'project (default: the default project)' }),
+    attribute: Flags.string({ description: 'attribute KEY=VALUE (repeatable)', multiple: true }),
+    role: Flags.string({ description: 'role', options: ['member', 'enroller', 'admin'], default: 'member' }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(MemberAdd);
+    const project = resolveProject(this.home, flags.project);
+    const { member } = await callProjectNode<{ member: MemberRecord }>(this.home, project, 'project.member.add', {
+      identifier: args.identifier, attributes: parseAttributeFlags(flags.attribute), role: flags.role,
+    });
+    this.log(`Member ${member.identifier} added to project ${project.name}`);
+    printMember(this, member);
+    return { project: project.name, member };
+  }
+}

@@ -1,0 +1,39 @@
+import { Args, Flags } from '@oclif/core';
+import type { MemberRecord } from '../../../../authority/authority-store.js';
+import { BaseCommand } from '../../../base-command.js';
+import { fields } from '../../../format.js';
+import { callProjectNode, resolveProject } from '../../../project-commands.js';
+
+/** Attributes as `k=v, k=v` (or `-`). */
+export function attributeText(attributes: Readonly<Record<string, string>>): string {
+  return Object.entries(attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
+}
+
+/** Prints a member's fields for humans. */
+export function printMember(command: { log(message?: string): void }, member: MemberRecord): void {
+  command.log(fields([
+    ['identifier', member.identifier],
+    ['role', member.role],
+    ['attributes', attributeText(member.attributes)],
+    ['added by', member.addedBy],
+    ['added at', new Date(member.addedAt).toISOString()],
+    ...(member.ticketHash ? [['ticket', member.ticketHash] as const] : []),
+  ]));
+}
+
+/** `symbolon project member show IDENTIFIER`. */
+export default class MemberShow extends BaseCommand {
+  static override summary = 'Show a project member (admins, or a member about itself).';
+  static override examples = ['<%= config.bin %> <%= command.id %> I0123...'];
+  static override args = { identifier: Args.string({ description: 'the member\'s identifier (I...)', required: true }) };
+  static override flags = { project: Flags.string({ description: 'project (default: the default project)' }) };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(MemberShow);
+    const project = resolveProject(this.home, flags.project);
+    const { member } = await callProjectNode<{ member: MemberRecord }>(this.home, project, 'project.member.show', { identifier: args.identifier });
+    this.log(`Member of project ${project.name}`);
+    printMember(this, member);
+    return { project: project.name, member };
+  }
+}
