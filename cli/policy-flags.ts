@@ -15,3 +15,22 @@ export function scopeParams(flags: { resource?: string; 'resource-type'?: string
   }
   return flags.resource !== undefined ? { resource: flags.resource } : { resourceType: flags['resource-type'] as string };
 }
+
+/**
+ * An expression error as one line: the compiler's first line plus the line and column
+ * its caret points at (`invalid policy expression: unexpected token: EOF (line 1, column 5)`).
+ * Other errors are returned unchanged.
+ */
+export function oneLineExpressionError(err: unknown): unknown {
+  if (!(err instanceof Error) || !err.message.includes('\n') || !err.message.startsWith('invalid policy expression')) return err;
+  const lines = err.message.split('\n');
+  let where = '';
+  const frame = lines.findIndex((l) => /^>\s*\d+\s*\|/.test(l));
+  const caret = frame >= 0 ? lines[frame + 1] : undefined;
+  if (frame >= 0 && caret !== undefined) {
+    const gutter = /^(>\s*(\d+)\s*\|\s?)/.exec(lines[frame]!)!;
+    const column = caret.indexOf('^') - gutter[1]!.length + 1;
+    where = column > 0 ? ` (line ${gutter[2]}, column ${column})` : ` (line ${gutter[2]})`;
+  }
+  return new InvalidInputError('policy', `${lines[0]!.trim()}${where}`, { cause: err });
+}

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { parseSubjectPairs, testPolicyExpression } from '../../../policy/policy-test.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
+import { oneLineExpressionError } from '../../policy-flags.js';
 
 /** `symbolon policy test`: evaluates an expression locally and explains the result. */
 export default class PolicyTest extends BaseCommand {
@@ -21,10 +22,15 @@ export default class PolicyTest extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyTest);
-    const result = testPolicyExpression({
-      expression: flags.expression, subject: parseSubjectPairs(flags.subject),
-      resource: { type: flags['resource-type'], name: flags.resource }, action: flags.action,
-    });
+    let result;
+    try {
+      result = testPolicyExpression({
+        expression: flags.expression, subject: parseSubjectPairs(flags.subject),
+        resource: { type: flags['resource-type'], name: flags.resource }, action: flags.action,
+      });
+    } catch (err) {
+      throw oneLineExpressionError(err);
+    }
     this.log(result.allowed ? 'allow' : 'deny');
     this.log(fields([['decided by', result.summary], ...result.steps.map((s, i): [string, string] => [`step ${i + 1}`, `\`${s.text}\` -> ${s.outcome}${s.error ? ` (${s.error})` : ''}`])]));
     return result;
