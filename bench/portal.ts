@@ -1,47 +1,59 @@
 /**
- * Portal throughput and round trips, client -> inlet -> ... -> outlet -> sink, each node
- * in its own process (see portal-topology.ts): bulk MB/s and 64-byte round trips per
- * second for every path that could be built.
+ * Portal throughput and round trips against raw TCP from the same rounds: client ->
+ * inlet -> ... -> outlet -> sink, each node in its own process (see portal-topology.ts),
+ * next to client -> sink and client -> TCP forwarder -> sink (see raw-tcp.ts). Bulk MB/s
+ * and 64-byte round trips per second for every path that could be built.
  */
 import { startPortalTopology } from './portal-topology.js';
 import type { PortalPath } from './portal-topology.js';
-import { measurePath } from './support/measure-path.js';
+import { startRawTcpPaths } from './raw-tcp.js';
+import { measurePaths } from './support/measure-path.js';
 import type { PathFigures, PathOptions } from './support/measure-path.js';
 import type { BenchAuthority } from './support/bench-identity.js';
 import type { BenchChild } from './support/child-rpc.js';
+import { IoError } from '../core/errors.js';
 
-/** What {@link benchPortals} measured. */
-export interface PortalBench {
-  readonly paths: Partial<Record<PortalPath, PathFigures>>;
-  /** Paths not measured, with the reason. */
-  readonly missing: Partial<Record<PortalPath, string>>;
+/** What {@link benchThroughput} measured. */
+export interface ThroughputBench {
+  /** Client -> sink, and client -> TCP forwarder -> sink. */
+  readonly raw: { readonly direct: PathFigures; readonly forwarded?: PathFigures };
+  readonly portal: {
+    readonly paths: Partial<Record<PortalPath, PathFigures>>;
+    /** Paths not measured, with the reason. */
+    readonly missing: Partial<Record<PortalPath, string>>;
+  };
 }
 
-/** Inputs of {@link benchPortals}. */
-export interface PortalBenchOptions extends PathOptions {
+/** Inputs of {@link benchThroughput}. */
+export interface ThroughputBenchOptions extends PathOptions {
   readonly client: BenchChild;
   readonly sink: string;
   readonly authority: BenchAuthority;
   readonly signal?: AbortSignal;
 }
 
-/** Builds the topology, measures each path in turn, and stops the node processes. */
-export async function benchPortals(options: PortalBenchOptions): Promise<PortalBench> {
-  const topology = await startPortalTopology({ sink: options.sink, authority: options.authority, signal: options.signal });
+/** Builds the raw and portal paths, measures them interleaved, and stops their processes. */
+export async function benchThroughput(options: ThroughputBenchOptions): Promise<ThroughputBench> {
+  const raw = await startRawTcpPaths(options.sink, { signal: options.signal });
   try {
-    const paths: PortalBench['paths'] = {};
-    const missing: PortalBench['missing'] = { ...topology.missing };
-    for (const path of ['plain', 'channel', 'relay'] as const) {
-      const address = topology.inlets[path];
-      if (address === undefined) continue;
-      try {
-        paths[path] = await measurePath(options.client, address, options);
-      } catch (error) {
-        missing[path] = `measurement failed: ${error instanceof Error ? error.message : String(error)}`;
+    const topology = await startPortalTopology({ sink: options.sink, authority: options.authority, signal: options.signal });
+    try {
+      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...topology.inlets }, options);
+      const direct = figures.raw;
+      if (!direct) throw new IoError('portal', `raw TCP baseline failed: ${failed.raw ?? 'unknown'}`);
+      const paths: ThroughputBench['portal']['paths'] = {};
+      const missing: ThroughputBench['portal']['missing'] = { ...topology.missing };
+      for (const path of ['plain', 'channel', 'relay'] as const) {
+        const f = figures[path];
+        if (f) paths[path] = f;
+        else if (failed[path] !== undefined) missing[path] = failed[path];
       }
+      const forwarded = figures['raw-forwarded'];
+      return { raw: { direct, ...(forwarded ? { forwarded } : {}) }, portal: { paths, missing } };
+    } finally {
+      await topology.stop();
     }
-    return { paths, missing };
   } finally {
-    await topology.stop();
+    await raw.stop();
   }
 }

@@ -3,7 +3,7 @@
  * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
  * `--json` the JSON goes to stdout and the table to stderr).
  *
- * Options: `--only raw,portal,idle,handshakes,policy,credentials` runs a subset.
+ * Options: `--only throughput,idle,handshakes,policy,credentials` runs a subset.
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
  * BENCH_IDLE_CONNECTIONS (2000, up to 10000).
  * Every node, client and server runs in its own process; all of them exit with the run.
@@ -13,8 +13,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { benchPolicyDecisions } from './policy.js';
 import { benchCredentialIssuance } from './authority.js';
-import { benchRawTcp } from './raw-tcp.js';
-import { benchPortals } from './portal.js';
+import { benchThroughput } from './portal.js';
 import { benchIdleConnections } from './idle-connections.js';
 import { BenchChild, killAllChildren } from './support/child-rpc.js';
 import { createBenchAuthority } from './support/bench-identity.js';
@@ -23,7 +22,7 @@ import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
 
-const SECTIONS = ['policy', 'credentials', 'handshakes', 'raw', 'portal', 'idle'] as const;
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -80,15 +79,15 @@ async function main(): Promise<void> {
   results.credentials = await attempt('credentials', 'credential issuance with the audit log (in process)', () => benchCredentialIssuance());
   results.handshakes = await attempt('handshakes', 'mutual-auth handshakes (two nodes in process, over TCP)', () => benchSecureChannels());
 
-  const needProcesses = sections.has('raw') || sections.has('portal') || sections.has('idle');
+  const needProcesses = sections.has('throughput') || sections.has('idle');
   if (needProcesses) {
     const [sinkProcess, client] = await Promise.all([BenchChild.start('sink'), BenchChild.start('client')]);
     try {
       const { address: sink } = await sinkProcess.call<{ address: string }>('sink');
       const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000 };
       const authority = await createBenchAuthority();
-      results.raw = await attempt('raw', 'raw TCP baseline', () => benchRawTcp({ client, sink, ...pathOptions }));
-      results.portal = await attempt('portal', 'portal paths (plain, one channel, relay)', () => benchPortals({ client, sink, authority, ...pathOptions }));
+      results.throughput = await attempt('throughput', 'raw TCP and portal paths (plain, one channel, relay), interleaved', () =>
+        benchThroughput({ client, sink, authority, ...pathOptions }));
       results.idle = await attempt('idle', `${config.idleConnections} idle portal connections`, () =>
         benchIdleConnections({ client, sink, authority, count: config.idleConnections }));
     } finally {

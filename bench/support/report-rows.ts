@@ -5,10 +5,10 @@
  */
 import type { PolicyBench } from '../policy.js';
 import type { IssuanceBench } from '../authority.js';
-import type { RawTcpBench } from '../raw-tcp.js';
-import type { PortalBench } from '../portal.js';
+import type { ThroughputBench } from '../portal.js';
 import type { IdleBench } from '../idle-connections.js';
 import type { PortalPath } from '../portal-topology.js';
+import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
 import type { ReportRow } from './report.js';
 import { TARGETS, count, kib, ratioOf, verdict } from './report.js';
@@ -18,8 +18,7 @@ export interface BenchResults {
   policy?: PolicyBench;
   credentials?: IssuanceBench;
   handshakes?: SecureChannelBench;
-  raw?: RawTcpBench;
-  portal?: PortalBench;
+  throughput?: ThroughputBench;
   idle?: IdleBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
@@ -35,44 +34,32 @@ function missing(figure: string, target: string, reason: string | undefined): Re
   return { figure, value: `not measured: ${reason ?? 'not run'}`, target, verdict: 'missing' };
 }
 
-function throughputRows(r: BenchResults): ReportRow[] {
-  const rows: ReportRow[] = [];
-  const rawBulk = r.raw?.direct.bulk.mbPerSecond ?? Number.NaN;
-  const rawRt = r.raw?.direct.roundTrips?.perSecond ?? Number.NaN;
-  if (r.raw) {
-    rows.push({ figure: 'bulk, raw TCP client -> sink (baseline)', value: `${rawBulk} MB/s`, ratio: 1, target: '', verdict: '-' });
-    const f = r.raw.forwarded.bulk.mbPerSecond;
-    rows.push({ figure: 'bulk, raw TCP through a TCP forwarder', value: `${f} MB/s`, ratio: ratioOf(f, rawBulk), target: '', verdict: '-' });
-  } else rows.push(missing('bulk, raw TCP baseline', '', r.errors.raw));
-  const bulkTarget: Partial<Record<PortalPath, number>> = { channel: TARGETS.bulkChannelRatio, relay: TARGETS.bulkRelayRatio };
-  const rtTarget: Partial<Record<PortalPath, number>> = { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio };
-  const paths: PortalPath[] = ['plain', 'channel', 'relay'];
-  for (const path of paths) {
-    const target = bulkTarget[path];
+/** One figure (bulk MB/s or round trips/s) of every path, raw baseline first. */
+function pathRows(results: BenchResults, kind: 'bulk' | 'roundTrips'): ReportRow[] {
+  const t = results.throughput;
+  const label = kind === 'bulk' ? 'bulk' : '64 B round trips';
+  const value = (f: PathFigures | undefined): number => (kind === 'bulk' ? f?.bulk.mbPerSecond : f?.roundTrips.perSecond) ?? Number.NaN;
+  const show = (f: PathFigures): string => (kind === 'bulk' ? `${f.bulk.mbPerSecond} MB/s` : `${count(f.roundTrips.perSecond)}/s (${count(f.roundTrips.medianMicros)} us)`);
+  if (!t) return [missing(`${label}, raw TCP and portals`, '', results.errors.throughput)];
+  const base = value(t.raw.direct);
+  const rows: ReportRow[] = [{ figure: `${label}, raw TCP client -> sink (baseline)`, value: show(t.raw.direct), ratio: 1, target: '', verdict: '-' }];
+  if (t.raw.forwarded) rows.push({ figure: `${label}, raw TCP through a TCP forwarder`, value: show(t.raw.forwarded), ratio: ratioOf(value(t.raw.forwarded), base), target: '', verdict: '-' });
+  const targets: Partial<Record<PortalPath, number>> = kind === 'bulk'
+    ? { channel: TARGETS.bulkChannelRatio, relay: TARGETS.bulkRelayRatio }
+    : { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio };
+  for (const path of ['plain', 'channel', 'relay'] as const) {
+    const target = targets[path];
     const targetText = target === undefined ? '' : `>= ${target.toFixed(2)} x raw`;
-    const figures = r.portal?.paths[path];
+    const figures = t.portal.paths[path];
     if (!figures) {
-      rows.push(missing(`bulk, ${PATH_LABEL[path]}`, targetText, r.portal?.missing[path] ?? r.errors.portal));
+      rows.push(missing(`${label}, ${PATH_LABEL[path]}`, targetText, t.portal.missing[path]));
       continue;
     }
-    const ratio = ratioOf(figures.bulk.mbPerSecond, rawBulk);
-    rows.push({ figure: `bulk, ${PATH_LABEL[path]}`, value: `${figures.bulk.mbPerSecond} MB/s`, ratio, target: targetText, verdict: target === undefined || Number.isNaN(ratio) ? '-' : verdict(ratio >= target) });
-  }
-  if (r.raw?.direct.roundTrips) {
-    rows.push({ figure: '64 B round trips, raw TCP (baseline)', value: `${count(rawRt)}/s`, ratio: 1, target: '', verdict: '-' });
-    const f = r.raw.forwarded.roundTrips?.perSecond ?? Number.NaN;
-    rows.push({ figure: '64 B round trips, raw TCP through a forwarder', value: `${count(f)}/s`, ratio: ratioOf(f, rawRt), target: '', verdict: '-' });
-  }
-  for (const path of paths) {
-    const target = rtTarget[path];
-    const targetText = target === undefined ? '' : `>= ${target.toFixed(2)} x raw`;
-    const rt = r.portal?.paths[path]?.roundTrips;
-    if (!rt) {
-      rows.push(missing(`64 B round trips, ${PATH_LABEL[path]}`, targetText, r.portal?.missing[path] ?? r.errors.portal));
-      continue;
-    }
-    const ratio = ratioOf(rt.perSecond, rawRt);
-    rows.push({ figure: `64 B round trips, ${PATH_LABEL[path]}`, value: `${count(rt.perSecond)}/s`, ratio, target: targetText, verdict: target === undefined || Number.isNaN(ratio) ? '-' : verdict(ratio >= target) });
+    const ratio = ratioOf(value(figures), base);
+    rows.push({
+      figure: `${label}, ${PATH_LABEL[path]}`, value: show(figures), ratio, target: targetText,
+      verdict: target === undefined || Number.isNaN(ratio) ? '-' : verdict(ratio >= target),
+    });
   }
   return rows;
 }
@@ -108,5 +95,5 @@ function otherRows(r: BenchResults): ReportRow[] {
 
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
-  return [...throughputRows(results), ...otherRows(results)];
+  return [...pathRows(results, 'bulk'), ...pathRows(results, 'roundTrips'), ...otherRows(results)];
 }
