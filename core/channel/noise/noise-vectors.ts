@@ -51,7 +51,6 @@ function isSupported(entry: Entry): boolean {
  * side reads the vector's ciphertext (compared with the payload).
  */
 function runEntry(entry: Entry): void {
-  const protocolName = entry.protocol_name as string;
   const messages = entry.messages;
   if (!Array.isArray(messages) || messages.length < 3) throw new Error('needs at least 3 messages');
   const msg = messages.map((m: unknown, i: number) => {
@@ -60,6 +59,17 @@ function runEntry(entry: Entry): void {
   });
   const initStatic = X25519KeyPair.fromPrivateKey(hex(entry.init_static, 'init_static'));
   const respStatic = X25519KeyPair.fromPrivateKey(hex(entry.resp_static, 'resp_static'));
+  try {
+    replay(entry, msg, initStatic, respStatic);
+  } finally {
+    initStatic.destroy();
+    respStatic.destroy();
+  }
+}
+
+/** The handshake and transport steps of one entry, with its static keys imported. */
+function replay(entry: Entry, msg: { payload: Uint8Array; ciphertext: Uint8Array }[], initStatic: X25519KeyPair, respStatic: X25519KeyPair): void {
+  const protocolName = entry.protocol_name as string;
   const initiator = XxInitiator.start({
     protocolName, staticKey: initStatic, prologue: hex(entry.init_prologue, 'init_prologue'),
     ephemeralKey: X25519KeyPair.fromPrivateKey(hex(entry.init_ephemeral, 'init_ephemeral')),
@@ -102,8 +112,6 @@ function runEntry(entry: Entry): void {
     side.send.clear();
     side.receive.clear();
   }
-  initStatic.destroy();
-  respStatic.destroy();
 }
 
 /** The entries of a vector file: `vectors` and `ockam_vectors`, or a bare array. */
