@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { verifyCredential } from '../../../core/credential/credential.js';
+import { NotFoundError } from '../../../core/errors.js';
 import type { Identity } from '../../../core/identity/identity.js';
 import { nowSeconds } from '../../../core/identity/seconds.js';
 import { BaseCommand } from '../../base-command.js';
 import { credentialFromFlags, describeUnverified } from '../../credential-text.js';
 import { fields } from '../../format.js';
-import { loadIdentity, readIdentityFile } from '../../identity-registry.js';
+import { identityNames, loadIdentity, readIdentityFile } from '../../identity-registry.js';
 import { REGISTRY_NAME_RE } from '../../registry-files.js';
 
 /** `symbolon credential verify`: checks a credential against a trusted issuer. */
@@ -43,8 +44,9 @@ export default class CredentialVerify extends BaseCommand {
   }
 }
 
-/** An identity name of the home, else a path to an identity file. */
+/** An identity of the home by that name, else a path to an identity file. */
 function resolveIssuer(home: BaseCommand['home'], value: string): Identity {
-  if (REGISTRY_NAME_RE.test(value) && !existsSync(value)) return loadIdentity(home, value).identity;
+  if (REGISTRY_NAME_RE.test(value) && identityNames(home).includes(value)) return loadIdentity(home, value).identity;
+  if (!existsSync(value)) throw new NotFoundError('cli', `issuer '${value}' is neither an identity of this home nor an identity file`);
   return readIdentityFile(value);
 }
