@@ -58,7 +58,7 @@ function pathRows(results: BenchResults, kind: 'bulk' | 'roundTrips'): ReportRow
     const ratio = ratioOf(value(figures), base);
     rows.push({
       figure: `${label}, ${PATH_LABEL[path]}`, value: show(figures), ratio, target: targetText,
-      verdict: target === undefined || Number.isNaN(ratio) ? '-' : verdict(ratio >= target),
+      verdict: target === undefined || Number.isNaN(ratio) ? '-' : verdict(value(figures) / base >= target),
     });
   }
   return rows;
