@@ -1,6 +1,6 @@
 import { callControl } from '../core/api/control-client.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
-import { ensureNode } from './ensure-node.js';
+import { DEFAULT_NODE_NAME, ensureNode } from './ensure-node.js';
 import type { Home } from './home.js';
 import { startNode } from './node-lifecycle.js';
 import { readNodeState, runningPid } from './node-state.js';
@@ -19,7 +19,7 @@ export function resolveProject(home: Home, name?: string): ProjectRecord {
  * exists but is stopped; returns its name.
  */
 export async function ensureRunning(home: Home, name?: string, { signal }: { signal?: AbortSignal } = {}): Promise<string> {
-  if (name === undefined || name === home.defaultNode()) return (await ensureNode(home, undefined, signal ? { signal } : {})).name;
+  if (name === undefined || name === (home.defaultNode() ?? DEFAULT_NODE_NAME)) return (await ensureNode(home, undefined, signal ? { signal } : {})).name;
   if (home.hasNode(name) && runningPid(home, name) === undefined) {
     try {
       await startNode(home, name, signal ? { signal } : {});
