@@ -112,7 +112,7 @@ describe('portal under load through the relay (real CLI nodes, one process each)
 
   it('a server that stops reading stalls the client after a bounded amount, and no node grows its memory past a bound', async () => {
     const pids = ACTORS.flatMap((a) => s.nodePids(a));
-    expect(pids.length).toBe(3);
+    expect(pids.length).toBeGreaterThanOrEqual(3);
     const baseline = new Map(pids.map((p) => [p, rssBytes(p)]));
     const peak = new Map(baseline);
     const sample = setInterval(() => { for (const p of pids) peak.set(p, Math.max(peak.get(p)!, rssBytes(p))); }, 100);
@@ -136,7 +136,7 @@ describe('portal under load through the relay (real CLI nodes, one process each)
       measured.stalledClientAcceptedMiB = Math.round((accepted / MiB) * 10) / 10;
       expect(server!.stalled()).toBe(1);
       // Flow control stalls the writer: what left the client is bounded by socket buffers and one window per hop.
-      expect(accepted).toBeLessThan(48 * MiB);
+      expect(accepted).toBeLessThan(32 * MiB);
       for (const p of pids) expect(peak.get(p)! - baseline.get(p)!, `node pid ${p}`).toBeLessThan(64 * MiB);
     } finally {
       clearInterval(sample);

@@ -77,10 +77,13 @@ describe('the Bank Corp / Analysis Corp scenario with real PostgreSQL, every com
     await s.ok('bank', ['tcp-outlet', 'create', '--to', `127.0.0.1:${proxy!.port}`, '--allow', 'subject.component == "nobody"']);
     try {
       const before = { connections: proxy!.connections, bytes: proxy!.bytesFromClients };
-      const closed = await probeClosed(setup.inletPort, Buffer.from('not a postgres startup packet, and it must not arrive'));
+      const [closed, query] = await Promise.all([
+        probeClosed(setup.inletPort, Buffer.from('not a postgres startup packet, and it must not arrive')),
+        selectThrough(setup.inletPort, 20_000).then(() => 'answered', () => 'refused'),
+      ]);
       measured.outletDenialCloseMs = closed.ms;
       expect(closed.received).toBe(0);
-      await expect(selectThrough(setup.inletPort, 20_000)).rejects.toThrow();
+      expect(query).toBe('refused');
       expect({ connections: proxy!.connections, bytes: proxy!.bytesFromClients }).toEqual(before);
       const analysisId = (await s.json<{ identifier: string }>('analysis', ['identity', 'show'])).identifier;
       const denial = await waitFor('the outlet denial in policy denials', async () => {
@@ -100,10 +103,13 @@ describe('the Bank Corp / Analysis Corp scenario with real PostgreSQL, every com
     await s.ok('analysis', ['tcp-inlet', 'create', '--from', `127.0.0.1:${deniedPort}`, '--via', 'postgres', '--allow', 'subject.component == "nobody"']);
     try {
       const before = { connections: proxy!.connections, bytes: proxy!.bytesFromClients };
-      const closed = await probeClosed(deniedPort, Buffer.from('not a postgres startup packet, and it must not arrive'));
+      const [closed, query] = await Promise.all([
+        probeClosed(deniedPort, Buffer.from('not a postgres startup packet, and it must not arrive')),
+        selectThrough(deniedPort, 20_000).then(() => 'answered', () => 'refused'),
+      ]);
       measured.inletDenialCloseMs = closed.ms;
       expect(closed.received).toBe(0);
-      await expect(selectThrough(deniedPort, 20_000)).rejects.toThrow();
+      expect(query).toBe('refused');
       // The outlet connects to its target before answering the inlet's ping, so the server may
       // see a connection; not one byte of the client's data may reach it.
       expect(proxy!.bytesFromClients).toBe(before.bytes);
@@ -120,23 +126,26 @@ describe('the Bank Corp / Analysis Corp scenario with real PostgreSQL, every com
   });
 
   it('restarting the project node: an in-flight connection fails cleanly, new connections work again within seconds without operator action', async () => {
-    const inflight = new pg.Client({ host: '127.0.0.1', port: setup.inletPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 15_000, query_timeout: 15_000 });
+    // No client-side query timeout: the portal itself must end the in-flight connection.
+    const inflight = new pg.Client({ host: '127.0.0.1', port: setup.inletPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 15_000 });
     const ended = new Promise<void>((resolve) => { inflight.on('end', () => resolve()); inflight.on('error', () => resolve()); });
     await inflight.connect();
     expect((await inflight.query(QUERY)).rows).toHaveLength(3);
 
-    await s.ok('admin', ['node', 'stop', setup.nodes.admin]);
+    await s.ok('admin', ['node', 'stop', setup.projectNode]);
     const t0 = Date.now();
     const failed = await Promise.race([
       ended.then(() => 'ended'),
       inflight.query(QUERY).then(() => 'answered', () => 'failed'),
-      new Promise<string>((r) => setTimeout(() => r('hung'), 30_000)),
+      new Promise<string>((r) => setTimeout(() => r('hung'), 20_000)),
     ]);
     measured.inflightFailMs = Date.now() - t0;
-    expect(['ended', 'failed']).toContain(failed);
-    await inflight.end().catch(() => undefined);
+    // Soft, so the recovery below is checked either way.
+    expect.soft(failed, 'the in-flight connection is closed by the portal within 20 s').not.toBe('hung');
+    expect.soft(failed).not.toBe('answered');
+    await Promise.race([inflight.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))]);
 
-    await s.ok('admin', ['node', 'start', setup.nodes.admin]);
+    await s.ok('admin', ['node', 'start', setup.projectNode]);
     const t1 = Date.now();
     const rows = await waitFor('a query through the portal after the project node restart', () => selectThrough(setup.inletPort, 3_000), { timeoutMs: 20_000, intervalMs: 200 });
     measured.recoveryAfterRestartMs = Date.now() - t1;

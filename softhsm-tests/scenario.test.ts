@@ -75,9 +75,11 @@ describe.skipIf(unavailable !== undefined)('the scenario with Bank Corp\'s ident
     } finally {
       await client.end();
     }
-    // The bank node runs as the HSM identity: the analysis side saw that identifier on the channel.
+    // The end-to-end channel's peer, as the analysis node verified it, is the HSM identity.
     const bank = await s!.json<{ identifier: string; vault: string }>('bank', ['identity', 'show', 'bank']);
     expect(bank.vault).toBe('hsm');
+    const channels = await s!.json<unknown>('analysis', ['secure-channel', 'list']);
+    expect(JSON.stringify(channels)).toContain(bank.identifier);
   });
 
   it('the identity key on the token is sensitive and not extractable, and no private key of it exists in the home', async () => {

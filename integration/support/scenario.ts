@@ -147,8 +147,10 @@ export class Scenario {
 export interface ScenarioSetup {
   readonly projectPort: number;
   readonly inletPort: number;
-  /** Default node names of the three homes (the admin's is the project node). */
+  /** Default node names of the three homes (the admin's runs the admin identity). */
   readonly nodes: Readonly<Record<Actor, string>>;
+  /** The project node (authority and relay service) in the admin's home: named after the project. */
+  readonly projectNode: string;
   /** Milliseconds each step took, by step name. */
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -188,7 +190,7 @@ export async function setUpScenario(s: Scenario, o: ScenarioSetupOptions): Promi
   await step('enroll (analysis)', () => s.ok('analysis', ['project', 'enroll', analysisFile]));
   await step('tcp-inlet create', () => s.ok('analysis', ['tcp-inlet', 'create', '--from', `127.0.0.1:${inletPort}`, '--via', relay, '--allow', o.inletAllow ?? 'subject.component == "db"']));
   const [admin, bank, analysis] = await Promise.all(ACTORS.map((a) => s.defaultNode(a)));
-  return { projectPort, inletPort, nodes: { admin: admin!, bank: bank!, analysis: analysis! }, timings };
+  return { projectPort, inletPort, nodes: { admin: admin!, bank: bank!, analysis: analysis! }, projectNode: 'bank', timings };
 }
 
 /** A TCP proxy that counts the connections it accepted and the client bytes it forwarded. */
