@@ -65,6 +65,14 @@ describe('projects through the real CLI: create, tickets, enrollment, members, a
     expect(shown).toMatchObject({ name: 'bank', role: 'member', hasCredential: true, authority: created.authority });
   });
 
+  it('reloads the membership and keeps refreshing the credential when the node restarts', async () => {
+    expect((await runCli(bank, ['node', 'stop', 'default'])).code).toBe(0);
+    expect((await runCli(bank, ['node', 'start', 'default'])).code).toBe(0);
+    const log = readFileSync(join(bank, 'nodes', 'default', 'node.log'), 'utf8').split('\n').filter((l) => l.includes('project membership restored'));
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.at(-1)).toContain('"credentialValid":true');
+  });
+
   it('lists members with their attributes and removes one', async () => {
     const { members } = await ok(admin, ['project', 'member', 'list']) as unknown as { members: Member[] };
     expect(members).toHaveLength(3);
