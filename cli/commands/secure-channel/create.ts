@@ -3,7 +3,6 @@ import { callControl } from '../../../core/api/control-client.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { BaseCommand } from '../../base-command.js';
 import { ensureNode } from '../../ensure-node.js';
-import { fields } from '../../format.js';
 import { parseRouteInHome } from '../../node-routes.js';
 import { readNodeState } from '../../node-state.js';
 import type { SecureChannelView } from '../../daemon/services/secure-channels.js';
@@ -29,7 +28,6 @@ export default class SecureChannelCreate extends BaseCommand {
     const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
     const channel = await callControl({ path: socket, name }, 'secure-channel.create', { to: formatRoute(route) }, { timeoutMs: 20_000 }) as SecureChannelView;
     this.log(channel.address);
-    if (!this.jsonEnabled()) process.stderr.write(`${fields([['peer', channel.peer], ['route', `/secure/${channel.address}`]])}\n`);
     return { node: name, ...channel };
   }
 }
