@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AbortedError, IoError, TimeoutError } from '../../core/errors.js';
 
@@ -23,6 +23,15 @@ let exitHookInstalled = false;
 export function killAllChildren(): void {
   for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   live.clear();
+}
+
+/**
+ * With BENCH_CPU_PROF=DIR, every child writes a V8 CPU profile (open it in Chrome
+ * DevTools) to DIR/ROLE/ when it exits.
+ */
+function profileArgs(role: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, role)}`] : [];
 }
 
 /** A benchmark child process: one role (`sink`, `client`, `inlet`, ...) in its own Node.js process. */
@@ -54,8 +63,8 @@ export class BenchChild {
     }
     const self = fileURLToPath(import.meta.url);
     const entry = fileURLToPath(new URL(`./bench-node${extname(self)}`, import.meta.url));
-    const execArgv = ['--expose-gc', ...(extname(self) === '.ts' ? ['--import', 'tsx'] : [])];
-    const child = fork(entry, [role], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const execArgv = ['--expose-gc', ...(extname(self) === '.ts' ? ['--import', 'tsx'] : []), ...profileArgs(role)];
+    const child = fork(entry, [role], { execArgv, stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
     live.add(child);
     const handle = new BenchChild(role, child);
     await handle.call('ready', {}, options);

@@ -38,6 +38,12 @@ export interface PortalNodeStatus {
   readonly channels: number;
 }
 
+/** BENCH_PORTAL_WINDOW (bytes): the credit window of inlets and outlets, to study its effect; default the portal's own. */
+function windowOption(): { window?: number } {
+  const raw = process.env.BENCH_PORTAL_WINDOW;
+  return raw ? { window: Number(raw) } : {};
+}
+
 /** Process memory after a full collection. */
 export interface MemorySample {
   readonly rss: number;
@@ -102,14 +108,14 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
       return { address: channel.address };
     },
     outlet: async (args: { target: string; address?: string }) => {
-      const outlet = new TcpOutlet(node, { target: args.target, incoming: allowAll, ...(args.address ? { address: args.address } : {}) });
+      const outlet = new TcpOutlet(node, { target: args.target, incoming: allowAll, ...windowOption(), ...(args.address ? { address: args.address } : {}) });
       await outlet.start();
       outlets.push(outlet);
       stoppers.push(() => outlet.stop());
       return { address: outlet.address };
     },
     inlet: async (args: { route: string }): Promise<{ address: string }> => {
-      const inlet = new TcpInlet(node, { listen: '127.0.0.1:0', outlet: parseRoute(args.route), authorizeOutlet: () => true });
+      const inlet = new TcpInlet(node, { listen: '127.0.0.1:0', outlet: parseRoute(args.route), authorizeOutlet: () => true, ...windowOption() });
       const started = await inlet.start();
       inlets.push(inlet);
       stoppers.push(() => inlet.stop());
