@@ -37,7 +37,8 @@ export function relayAllowed(relays: string | undefined, name: string): boolean 
  * credentials, tickets, members and audit services (signing as the node's identity), and
  * the relay service: a peer may create relay NAME when it is an admin or its credential
  * from this authority lists NAME in `relay`; any peer holding a credential from this
- * authority may send through a relay. Control method `authority.info`.
+ * authority may send through a relay. A policy for resource type `authority` (name = the
+ * service) guards that service once one is set. Control method `authority.info`.
  */
 export const authorityService: DaemonService = {
   name: AUTHORITY_SECTION,
@@ -50,12 +51,24 @@ export const authorityService: DaemonService = {
       : await openSqliteAuthorityStore(join(ctx.home.node(ctx.name).dir, AUTHORITY_SQLITE_FILE));
     ctx.onStop(() => store.close());
     const authorityId = security.identifier;
-    const enrollmentOpen: AccessControl = requireChannelPeer;
+    // A policy for resource type `authority` (or one service by name) guards that service
+    // once it exists; until then any authenticated channel peer reaches it and the
+    // Authority's role checks decide. Either way the caller must come through a channel.
+    const serviceAccess = (service: string): AccessControl => {
+      const resource = { type: 'authority', name: service };
+      const guard = security.accessControl(resource, 'call');
+      return {
+        isAuthorized: (request) => {
+          if (!requireChannelPeer.isAuthorized(request)) return false;
+          return security.hasPolicy(resource) ? guard.isAuthorized(request) : true;
+        },
+      };
+    };
     const project = await createProjectAuthority({
       node, identity: security.identity, identityVault: security.identityVault,
       purposeKeys: security.purposeKeys, credentialVault: security.localVault, store,
       projectName: section.project, projectRoute: section.route, admin: section.admin,
-      accessControl: () => enrollmentOpen,
+      accessControl: serviceAccess,
     });
     ctx.onStop(() => project.stop());
 
