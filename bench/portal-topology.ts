@@ -3,10 +3,12 @@
  * node in front of the sink, and a project node running the relay service. Inlets on the
  * inlet node, one per path:
  * - `plain`: inlet -> outlet over the TCP transport, no secure channel (portal overhead only);
- * - `channel`: inlet -> outlet over one secure channel;
+ * - `channel`: inlet -> outlet over one secure channel, both ends guarded by the scenario's
+ *   CEL policies (outlet: `subject.component == "analysis"`, inlet: `... == "db"`);
  * - `relay`: the outlet node keeps a channel to the project and a relay registered there;
  *   the inlet node opens a channel to the project and, inside it and through the relay,
- *   an end-to-end channel to the outlet node (three channels).
+ *   an end-to-end channel to the outlet node (three channels); same policies, and the relay
+ *   decides each message by CEL too.
  * A path that cannot be built is left out and its reason reported in `missing`.
  */
 import { local, tcp } from '../core/routing/address.js';
@@ -41,6 +43,8 @@ export interface PortalTopologyOptions {
 }
 
 const RELAY_NAME = 'bench';
+/** The outlet behind secure channels, guarded by the scenario's CEL policy. */
+const SECURE_OUTLET = 'outlet_secure';
 
 function route(...hops: Address[]): string {
   return formatRoute(hops);
@@ -92,6 +96,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
           ...(projectNode ? [enroll(projectNode, authority, { component: 'project' })] : []),
         ]);
         await outletNode.call('channelListener');
+        await outletNode.call('outlet', { target: options.sink, address: SECURE_OUTLET, policy: true });
         channelsReady = true;
       } catch (error) {
         const reason = `secure channels unavailable: ${error instanceof Error ? error.message : String(error)}`;
@@ -108,7 +113,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
     if (paths.has('channel') && channelsReady) {
       const a = await attempt('channel', missing, async () => {
         const channel = await inletNode.call<{ address: string }>('channel', { route: route(tcp(outletAt), local('api')) });
-        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(channel.address), local('outlet')) })).address;
+        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(channel.address), local(SECURE_OUTLET)), policy: true })).address;
       });
       if (a) inlets.channel = a;
     }
@@ -123,7 +128,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
         const endToEnd = await inletNode.call<{ address: string }>('channel', {
           route: route(local(toProject.address), local(relay.address), local('api')),
         });
-        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(endToEnd.address), local('outlet')) })).address;
+        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(endToEnd.address), local(SECURE_OUTLET)), policy: true })).address;
       });
       if (a) inlets.relay = a;
     }

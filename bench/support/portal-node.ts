@@ -21,6 +21,7 @@ import type { PresentedCredential } from '../../core/credential/index.js';
 import { parseRoute } from '../../core/routing/route.js';
 import { InvalidInputError, TimeoutError } from '../../core/errors.js';
 import { createBenchMember } from './bench-identity.js';
+import { inletAuthorizeOutlet, outletAccessControl, relayAuthorizer } from './bench-policies.js';
 import type { BenchMember } from './bench-identity.js';
 import type { RpcHandlers } from './child-rpc.js';
 
@@ -71,6 +72,7 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
   const stoppers: Array<() => Promise<void>> = [];
   let member: BenchMember | undefined;
   let trust: { authority: Identity; credential: PresentedCredential } | undefined;
+  const authorities = (): readonly string[] => (trust ? [trust.authority.identifier] : []);
 
   const channelOptions = (): SecureChannelOptions => {
     if (!member || !trust) throw new InvalidInputError('node', 'configure the node identity and trust first');
@@ -107,23 +109,27 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
       channels.push(channel);
       return { address: channel.address };
     },
-    outlet: async (args: { target: string; address?: string }) => {
-      const outlet = new TcpOutlet(node, { target: args.target, incoming: allowAll, ...windowOption(), ...(args.address ? { address: args.address } : {}) });
+    /** An outlet; with `policy`, guarded by the scenario's CEL policy, else open to anyone. */
+    outlet: async (args: { target: string; address?: string; policy?: boolean }) => {
+      const incoming = args.policy ? outletAccessControl(name, authorities) : allowAll;
+      const outlet = new TcpOutlet(node, { target: args.target, incoming, ...windowOption(), ...(args.address ? { address: args.address } : {}) });
       await outlet.start();
       outlets.push(outlet);
       stoppers.push(() => outlet.stop());
       return { address: outlet.address };
     },
-    inlet: async (args: { route: string }): Promise<{ address: string }> => {
-      const inlet = new TcpInlet(node, { listen: '127.0.0.1:0', outlet: parseRoute(args.route), authorizeOutlet: () => true, ...windowOption() });
+    /** An inlet; with `policy`, it checks the outlet's identity with the scenario's CEL policy. */
+    inlet: async (args: { route: string; policy?: boolean }): Promise<{ address: string }> => {
+      const authorizeOutlet = args.policy ? inletAuthorizeOutlet(name, authorities) : () => true;
+      const inlet = new TcpInlet(node, { listen: '127.0.0.1:0', outlet: parseRoute(args.route), authorizeOutlet, ...windowOption() });
       const started = await inlet.start();
       inlets.push(inlet);
       stoppers.push(() => inlet.stop());
       return started;
     },
-    /** The relay service; in the benchmark anyone reaching it may create and use relays. */
+    /** The relay service; credential holders from the authority may create and use relays (CEL). */
     relayService: async () => {
-      const service = new RelayService(node, { authorize: () => true });
+      const service = new RelayService(node, { authorize: relayAuthorizer(name, authorities) });
       await service.start();
       stoppers.push(() => service.stop());
       return { address: service.address };
