@@ -117,6 +117,40 @@ describe('Node', () => {
     await expect.poll(() => r.seen).toEqual(['1', '2', '3', '4', '5']);
   });
 
+  it('calls the onIncomingDenied hook for denied messages only (sync and async controls), under outgoing control', async () => {
+    const node = makeNode();
+    const worker = new Recorder();
+    const denied: string[] = [];
+    const replies = new Recorder();
+    await node.startWorker('replies', replies, { incoming: allowAll });
+    const asyncDeny: AccessControl = { isAuthorized: async ({ message }) => text(message.payload) === 'ok' };
+    await node.startWorker('guarded', worker, {
+      incoming: asyncDeny,
+      onIncomingDenied: (ctx, m) => { denied.push(text(m.payload)); ctx.send(m.returnRoute, bytes('no')); },
+    });
+    await node.startWorker('sync', new Recorder(), {
+      incoming: denyAll,
+      outgoing: denyAll,
+      onIncomingDenied: (ctx, m) => ctx.send(m.returnRoute, bytes('leak')),
+    });
+    node.send([local('guarded')], bytes('ok'), { returnRoute: [local('replies')] });
+    node.send([local('guarded')], bytes('bad'), { returnRoute: [local('replies')] });
+    node.send([local('sync')], bytes('x'), { returnRoute: [local('replies')] });
+    await tick(10);
+    expect(worker.seen).toEqual(['ok']);
+    expect(denied).toEqual(['bad']);
+    // The hook's reply passed the guarded worker's outgoing control; the 'sync' one did not.
+    expect(replies.seen).toEqual(['no']);
+    expect(node.stats.denied).toBe(3);
+  });
+
+  it('isolates a throwing onIncomingDenied hook', async () => {
+    const node = makeNode();
+    await node.startWorker('w', new Recorder(), { incoming: denyAll, onIncomingDenied: () => { throw new Error('boom'); } });
+    expect(() => node.send([local('w')], bytes('x'))).not.toThrow();
+    expect(node.stats).toMatchObject({ denied: 1, workerErrors: 1 });
+  });
+
   it('applies outgoing access control to ctx.send and ctx.forward', async () => {
     const node = makeNode();
     const sink = new Recorder();

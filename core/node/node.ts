@@ -7,7 +7,7 @@ import type { AddressType } from '../routing/address.js';
 import type { Message, Route } from '../routing/message.js';
 import { allowAll, allowLocal } from './access-control.js';
 import type { AccessControl, AccessRequest } from './access-control.js';
-import type { Worker } from './worker.js';
+import type { Worker, WorkerContext } from './worker.js';
 import { PendingDecision, WorkerSlot } from './worker-slot.js';
 import type { SlotHost } from './worker-slot.js';
 
@@ -26,10 +26,22 @@ export interface NodeOptions {
   allowTcpForwarding?: boolean;
 }
 
+/**
+ * Called when a worker address's incoming access control denies a message, after the
+ * denial is counted and logged. The worker's handler never sees the message; `ctx` is the
+ * worker's own context, so anything sent from here passes its outgoing access control.
+ * Lets a protocol end a refused exchange promptly (e.g. a portal outlet answers a denied
+ * `ping` with a bare `disconnect`) without moving the decision into the worker. It must
+ * reveal nothing about why; a throw is logged and counted as a worker error.
+ */
+export type DeniedHandler = (ctx: WorkerContext, message: Message) => void;
+
 /** Access controls attached to a worker address. */
 export interface AccessControls {
   incoming?: AccessControl;
   outgoing?: AccessControl;
+  /** Optional hook for messages the incoming control denied (see {@link DeniedHandler}). */
+  onIncomingDenied?: DeniedHandler;
 }
 
 /** Counters a node keeps; they only grow. */
@@ -89,7 +101,7 @@ export class Node {
         this.stats.delivered++;
         this.sinceYield++;
       },
-      denied: (slot, message, direction) => this.deny(slot.address, message, direction),
+      denied: (slot, message, direction) => this.denySlot(slot, message, direction),
       dropped: (message, reason) => this.reportDropped(message, reason),
       failed: (slot, error) => {
         this.stats.workerErrors++;
@@ -112,6 +124,7 @@ export class Node {
     local(address);
     if (this.slots.has(address)) throw new AlreadyExistsError('node', `worker address '${address}' is already taken`);
     const slot = new WorkerSlot(this.host, address, worker, options.incoming ?? allowLocal, options.outgoing ?? allowAll);
+    slot.onIncomingDenied = options.onIncomingDenied;
     this.slots.set(address, slot);
     if (worker.initialize) {
       try {
@@ -149,6 +162,7 @@ export class Node {
     if (!slot) throw new NotFoundError('node', `no worker at '${address}'`);
     if (controls.incoming) slot.incoming = controls.incoming;
     if (controls.outgoing) slot.outgoing = controls.outgoing;
+    if (controls.onIncomingDenied) slot.onIncomingDenied = controls.onIncomingDenied;
   }
 
   /** Registers the router for messages whose first hop has a non-local `type`. */
@@ -189,7 +203,7 @@ export class Node {
       }
       const decision = this.decide(slot.incoming, slot.address, 'incoming', message);
       if (decision === true) slot.enqueue(message);
-      else if (decision === false) this.deny(slot.address, message, 'incoming');
+      else if (decision === false) this.denySlot(slot, message, 'incoming');
       else slot.enqueue(new PendingDecision(message, decision));
       return;
     }
@@ -359,6 +373,19 @@ export class Node {
       );
     }
     return false;
+  }
+
+  /** A denial at a worker's address; an incoming one also goes to the slot's denied hook. */
+  private denySlot(slot: WorkerSlot, message: Message, direction: 'incoming' | 'outgoing'): void {
+    this.deny(slot.address, message, direction);
+    const hook = slot.onIncomingDenied;
+    if (direction !== 'incoming' || hook === undefined || slot.isClosed) return;
+    try {
+      hook(slot, message);
+    } catch (error) {
+      this.stats.workerErrors++;
+      this.logger.error({ worker: slot.address, err: error }, 'denied-message hook failed');
+    }
   }
 
   private deny(address: string, message: Message, direction: 'incoming' | 'outgoing'): void {

@@ -38,6 +38,8 @@ export class WorkerSlot implements WorkerContext {
   /** Incoming and outgoing access control; the node may replace them. */
   incoming: AccessControl;
   outgoing: AccessControl;
+  /** Called for messages the incoming control denied (see Node's AccessControls). */
+  onIncomingDenied: ((ctx: WorkerContext, message: Message) => void) | undefined = undefined;
   /** Tail of the chain of asynchronous outgoing decisions, so sends keep their order. */
   outgoingTail: Promise<void> | null = null;
   private queue: Item[] | null = null;

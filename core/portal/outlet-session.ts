@@ -23,7 +23,8 @@ export interface OutletSessionHost {
 /**
  * The outlet side of one portal session, a worker at a fresh address. On start it connects
  * to the target (bounded by a timeout); once connected it answers `pong` from its own
- * address and moves bytes through a {@link PortalPipe}. A failed connect sends `disconnect`.
+ * address and moves bytes through a {@link PortalPipe}. A failed or timed-out connect sends
+ * a bare `disconnect` (no reason), indistinguishable from a policy denial of the ping.
  */
 export class OutletSession implements Worker {
   private ctx: WorkerContext | undefined;
@@ -58,11 +59,13 @@ export class OutletSession implements Worker {
       this.host.counters.sessionsFailed++;
       this.finish(reason, true);
     };
-    const onError = (error: Error): void => fail(DisconnectReason.connectFailed, error.message);
-    const onClose = (): void => fail(DisconnectReason.connectFailed, 'connection closed');
+    // Every failure to open tells the inlet only a bare `disconnect` (reason unspecified),
+    // the same as a denied ping: the peer cannot tell an unreachable target from a refusal.
+    const onError = (error: Error): void => fail(DisconnectReason.unspecified, error.message);
+    const onClose = (): void => fail(DisconnectReason.unspecified, 'connection closed');
     socket.once('error', onError);
     socket.once('close', onClose);
-    this.timer = setTimeout(() => fail(DisconnectReason.timeout, `no connection within ${this.host.connectTimeoutMs} ms`), this.host.connectTimeoutMs);
+    this.timer = setTimeout(() => fail(DisconnectReason.unspecified, `no connection within ${this.host.connectTimeoutMs} ms`), this.host.connectTimeoutMs);
     socket.once('connect', () => {
       clearTimeout(this.timer);
       this.timer = undefined;

@@ -5,7 +5,7 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../routing/message.js';
 import { AbortedError } from '../errors.js';
-import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
+import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PING, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import { newPortalCounters } from './portal-counters.js';
 import type { PortalCounters } from './portal-counters.js';
 import { OutletSession } from './outlet-session.js';
@@ -82,7 +82,7 @@ export class TcpOutlet {
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (options.signal?.aborted) throw new AbortedError('portal');
     const listener: Worker = { handleMessage: (ctx, message) => this.onPing(ctx, message) };
-    await this.node.startWorker(this.address, listener, { incoming: this.incoming });
+    await this.node.startWorker(this.address, listener, { incoming: this.incoming, onIncomingDenied: this.onDeniedPing });
     this.running = true;
   }
 
@@ -140,6 +140,25 @@ export class TcpOutlet {
     this.host.logger.debug({ session: address }, 'outlet session opening');
     session.open();
   }
+
+  /**
+   * The listener's access control denied a message (the node calls this; the listener
+   * never sees it). A denied `ping` gets a bare `disconnect`, so the inlet closes its
+   * client at once instead of after its pong timeout. It is byte for byte what an
+   * unreachable target produces, so the peer cannot tell a policy denial from that.
+   * Anything else is dropped silently; the reply (1 byte) is never larger than the ping.
+   */
+  private readonly onDeniedPing = (ctx: WorkerContext, message: Message): void => {
+    if (message.payload[0] !== PING || message.returnRoute.length === 0) return;
+    try {
+      decodePortalMessage(message.payload);
+    } catch {
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.sessionsFailed++;
+    ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.unspecified }));
+  };
 
   private sessionEnded(session: OutletSession): void {
     if (this.sessions.get(session.address) !== session) return;
