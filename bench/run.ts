@@ -3,9 +3,11 @@
  * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
  * `--json` the JSON goes to stdout and the table to stderr).
  *
- * Options: `--only throughput,idle,handshakes,policy,credentials` runs a subset.
+ * Options: `--only throughput,idle,handshakes,policy,credentials` runs a subset; for
+ * clean JSON on stdout use `npm run -s bench -- --json` (npm's banner goes to stdout).
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
- * BENCH_IDLE_CONNECTIONS (2000, up to 10000).
+ * BENCH_IDLE_CONNECTIONS (2000, up to 10000); for studies, BENCH_CPU_PROF=DIR (V8 profile
+ * of every child process) and BENCH_PORTAL_WINDOW=BYTES (portal credit window).
  * Every node, client and server runs in its own process; all of them exit with the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
