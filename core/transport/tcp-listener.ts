@@ -13,8 +13,18 @@ export class TcpListener implements Worker {
   private readonly server: Server;
   private bound = '';
 
-  constructor(onConnection: (socket: Socket) => void) {
+  /**
+   * `onError` receives errors of the listening socket once it listens (e.g. EMFILE while
+   * accepting): an unhandled 'error' event would otherwise end the process. `maxConnections`
+   * bounds the accepted connections open at once; further ones are closed on arrival.
+   */
+  constructor(onConnection: (socket: Socket) => void, options: { onError?: (error: Error) => void; maxConnections?: number } = {}) {
     this.server = createServer({ noDelay: true }, onConnection);
+    const onError = options.onError ?? ((): void => undefined);
+    this.server.on('error', (error) => {
+      if (this.server.listening) onError(error);
+    });
+    if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
   }
 
   /** The actual `host:port` once listening. */

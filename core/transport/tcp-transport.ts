@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { AbortedError, IoError, TimeoutError } from '../errors.js';
+import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowAll, denyAll } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
@@ -27,6 +27,8 @@ export interface TcpTransportOptions {
   maxBufferedBytes?: number;
   /** Timeout of a connect started by routing. Default 10 s. */
   connectTimeoutMs?: number;
+  /** Accepted connections open at once per listener; further ones are closed on arrival. Default 10 000. */
+  maxIncomingConnections?: number;
 }
 
 interface Dial {
@@ -61,6 +63,7 @@ export class TcpTransport {
   private readonly heartbeatIntervalMs: number;
   private readonly heartbeatTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly maxIncomingConnections: number;
   private readonly byAddress = new Map<string, TcpConnection>();
   private readonly outgoing = new Map<string, TcpConnection>();
   private readonly dials = new Map<string, Dial>();
@@ -80,6 +83,10 @@ export class TcpTransport {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 20_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.maxIncomingConnections = options.maxIncomingConnections ?? 10_000;
+    if (!Number.isInteger(this.maxIncomingConnections) || this.maxIncomingConnections < 1) {
+      throw new InvalidInputError('transport', 'maxIncomingConnections must be a positive integer');
+    }
     this.host = {
       node,
       logger: this.logger,
@@ -100,7 +107,10 @@ export class TcpTransport {
   /** Listens on `hostPort` (port 0 allowed); resolves with the actual `host:port`. */
   async listen(hostPort: string, options: { signal?: AbortSignal } = {}): Promise<{ address: string }> {
     this.assertRunning();
-    const listener = new TcpListener((socket) => this.accept(socket));
+    const listener = new TcpListener((socket) => this.accept(socket), {
+      maxConnections: this.maxIncomingConnections,
+      onError: (error) => this.logger.warn({ err: error.message }, 'tcp listener error'),
+    });
     const address = await listener.listen(hostPort, options);
     const workerAddress = `tcp-listener-${++this.counter}`;
     try {
