@@ -23,7 +23,7 @@ describe('authority service workers', () => {
         ['enrollment', encodeRequest({ id: 8, method: 'redeem', params: { code: new Uint8Array(32), extra: 1 } }), /unknown parameter "extra"/],
         ['tickets', encodeRequest({ id: 9, method: 'create', params: { usageCount: 'many' } }), /"usageCount" must be a non-negative integer/],
         ['tickets', encodeRequest({ id: 10, method: 'create', params: { usageCount: 0 } }), /usage count must be/],
-        ['members', encodeRequest({ id: 11, method: 'add', params: { identifier: 'Ix', attributes: { 'bad key': 'v' } } }), /invalid attribute name/],
+        ['members', encodeRequest({ id: 11, method: 'add', params: { identifier: 'Ix', attributes: { 'bad key': 'v' } } }), /member attributes: attribute name "bad key"/],
         ['members', encodeRequest({ id: 12, method: 'toString', params: {} }), /has no method "toString"/],
         ['audit', new Uint8Array(MAX_REQUEST_BYTES + 10), /larger than/],
       ];

@@ -25,6 +25,9 @@ export interface ServiceStats {
   malformed: number;
 }
 
+/** Error kinds about this side, not the caller's request: their text never reaches the caller. */
+const SERVER_SIDE_KINDS: ReadonlySet<string> = new Set(['internal', 'io', 'timeout', 'aborted']);
+
 /** Requests one service handles at the same time; more wait in its mailbox. */
 const DEFAULT_MAX_IN_FLIGHT = 32;
 
@@ -54,7 +57,11 @@ export class AuthorityServiceWorker implements Worker {
 
   /** Starts serving `message` and returns once there is room for the next one. */
   async handleMessage(ctx: WorkerContext, message: Message): Promise<void> {
-    const work: Promise<void> = this.serve(ctx, message).finally(() => this.inFlight.delete(work));
+    // serve() answers every failure itself; this catch only keeps a fault in that path
+    // (e.g. a throwing logger) from becoming an unhandled rejection that ends the process.
+    const work: Promise<void> = this.serve(ctx, message)
+      .catch((error: unknown) => this.lost(ctx, error))
+      .finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
     while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
   }
@@ -96,13 +103,28 @@ export class AuthorityServiceWorker implements Worker {
     }
   }
 
-  /** What the caller learns about a failure: the message of our own errors, nothing about others. */
+  /**
+   * What the caller learns about a failure: the message of our own errors about its request
+   * (invalid, not found, unauthorized, ...). Server-side failures (storage I/O, timeouts,
+   * aborts, bugs) keep their kind but only a generic message: a database error's text may
+   * name hosts, tables or values, and is for the local log only.
+   */
   private wireError(ctx: WorkerContext, error: unknown): WireError {
-    if (error instanceof SymbolonError && error.kind !== 'internal') {
+    if (error instanceof SymbolonError && !SERVER_SIDE_KINDS.has(error.kind)) {
       ctx.logger.debug({ service: this.service, err: error }, 'authority request refused');
       return { kind: error.kind, message: error.message, ...(error instanceof TicketRefusedError ? { reason: error.reason } : {}) };
     }
     ctx.logger.error({ service: this.service, err: error }, 'authority request failed');
-    return { kind: 'internal', message: `the authority ${this.service} service failed to handle the request` };
+    const kind = error instanceof SymbolonError ? error.kind : 'internal';
+    return { kind, message: `the authority ${this.service} service failed to handle the request` };
+  }
+
+  /** A failure of the reply path itself (already counted as failed): logged when the logger still works. */
+  private lost(ctx: WorkerContext, error: unknown): void {
+    try {
+      ctx.logger.error({ service: this.service, err: error }, 'authority request could not be answered');
+    } catch {
+      // Nothing left to report to.
+    }
   }
 }
