@@ -137,12 +137,13 @@ describe('the Bank Corp / Analysis Corp scenario with real PostgreSQL, every com
     const failed = await Promise.race([
       ended.then(() => 'ended'),
       inflight.query(QUERY).then(() => 'answered', () => 'failed'),
-      new Promise<string>((r) => setTimeout(() => r('hung'), 20_000)),
+      new Promise<string>((r) => setTimeout(() => r('hung'), 10_000)),
     ]);
     measured.inflightFailMs = Date.now() - t0;
-    // Soft, so the recovery below is checked either way.
-    expect.soft(failed, 'the in-flight connection is closed by the portal within 20 s').not.toBe('hung');
-    expect.soft(failed).not.toBe('answered');
+    // The channels under the session close when the project node goes away; the portal
+    // then closes the client connection.
+    expect(failed, 'the in-flight connection is closed by the portal within 10 s').not.toBe('hung');
+    expect(failed).not.toBe('answered');
     await Promise.race([inflight.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1_000))]);
 
     await s.ok('admin', ['node', 'start', setup.projectNode]);

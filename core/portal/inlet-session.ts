@@ -38,6 +38,7 @@ export class InletSession implements Worker {
   private lingering: NodeJS.Timeout | undefined;
   private state: State = 'opening';
   private clientGone = false;
+  private routeClosed: AbortSignal | undefined;
   /** Random id carried by ping, for correlating logs on both sides. */
   readonly sessionId = randomBytes(8);
 
@@ -66,9 +67,18 @@ export class InletSession implements Worker {
     return this.state === 'closed';
   }
 
-  /** Sends ping along `outletRoute`. Call once, after the worker started. */
-  open(outletRoute: Route): void {
+  /**
+   * Sends ping along `outletRoute`. Call once, after the worker started. When `routeClosed`
+   * aborts (the channel under the route died), the session ends at once: the client
+   * connection is destroyed, whether the session is still opening or already open.
+   */
+  open(outletRoute: Route, routeClosed?: AbortSignal): void {
     if (this.state !== 'opening') return;
+    if (routeClosed) {
+      if (routeClosed.aborted) return this.fail('the route to the outlet is closed');
+      routeClosed.addEventListener('abort', this.onRouteClosed, { once: true });
+      this.routeClosed = routeClosed;
+    }
     this.begin();
     const ping = encodePortalMessage({ type: 'ping', version: PORTAL_PROTOCOL_VERSION, window: this.host.window, sessionId: this.sessionId });
     this.ctx?.send(outletRoute, ping);
@@ -166,6 +176,12 @@ export class InletSession implements Worker {
     else this.finish();
   }
 
+  private readonly onRouteClosed = (): void => {
+    if (this.state === 'opening') return this.fail('the channel to the outlet closed');
+    this.host.logger.info({ session: this.sessionId.toString('hex') }, 'inlet session ended: the channel to the outlet closed');
+    this.abort(DisconnectReason.connectionLost);
+  };
+
   private readonly onEarlyClose = (): void => {
     // The client left while opening: keep waiting for the pong (to release the outlet's
     // session), but the client connection is gone.
@@ -177,6 +193,8 @@ export class InletSession implements Worker {
     this.state = 'closed';
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.routeClosed?.removeEventListener('abort', this.onRouteClosed);
+    this.routeClosed = undefined;
     this.socket.on('error', () => {});
     this.socket.destroy();
     if (!linger) return this.host.ended(this);

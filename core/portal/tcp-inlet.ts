@@ -3,6 +3,9 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Node } from '../node/node.js';
 import type { Logger } from '../logger.js';
 import type { PeerInfo, Route } from '../routing/message.js';
+import { LOCAL } from '../routing/address.js';
+import { SecureChannelRegistry } from '../channel/secure-channel-registry.js';
+import type { SecureChannel } from '../channel/secure-channel.js';
 import { AbortedError, IoError } from '../errors.js';
 import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW } from './portal-message.js';
 import { newPortalCounters } from './portal-counters.js';
@@ -13,14 +16,30 @@ import { PeerLock } from './peer-lock.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import { positive, stopQuietly } from './session-support.js';
 
-/** Supplies the route to the outlet for a new session (e.g. re-creating a channel after a failure). */
-export type OutletRouteProvider = (options: { signal: AbortSignal }) => Route | Promise<Route>;
+/**
+ * A route to the outlet with a signal that aborts once the route is dead (e.g. the secure
+ * channel it runs through closed): every session on it then ends at once.
+ */
+export interface OutletRoute {
+  readonly route: Route;
+  readonly closed?: AbortSignal;
+}
+
+/**
+ * Supplies the route to the outlet for a new session (e.g. re-creating a channel after a
+ * failure), optionally with the signal that tells when that route died.
+ */
+export type OutletRouteProvider = (options: { signal: AbortSignal }) => Route | OutletRoute | Promise<Route | OutletRoute>;
 
 /** Options for {@link TcpInlet}. */
 export interface TcpInletOptions {
   /** Where to listen, `HOST:PORT` (port 0 picks a free port). */
   readonly listen: string;
-  /** The outlet's route (ending at its listener address), or a function returning a fresh one per session. */
+  /**
+   * The outlet's route (ending at its listener address), or a function returning a fresh one
+   * per session. A session ends when its route's `closed` signal aborts, or, without one,
+   * when the secure channel the route starts with (a local encryptor address) closes.
+   */
   readonly outlet: Route | OutletRouteProvider;
   /** The inlet's policy on the outlet side's identity (the pong's `origin.peer`). */
   readonly authorizeOutlet: (peer: PeerInfo | undefined) => boolean | Promise<boolean>;
@@ -61,6 +80,7 @@ export class TcpInlet {
   private readonly host: InletSessionHost;
   private readonly maxSessions: number;
   private readonly stopping = new AbortController();
+  private readonly channelSignals = new WeakMap<SecureChannel, AbortSignal>();
   private server: Server | undefined;
   private listenAddress: string;
   private connected = false;
@@ -160,8 +180,26 @@ export class TcpInlet {
       return;
     }
     const outlet = this.options.outlet;
-    const route = typeof outlet === 'function' ? await outlet({ signal: this.stopping.signal }) : outlet;
-    session.open(route);
+    const given = typeof outlet === 'function' ? await outlet({ signal: this.stopping.signal }) : outlet;
+    const { route, closed } = Array.isArray(given) ? { route: given as Route, closed: undefined } : given as OutletRoute;
+    session.open(route, closed ?? this.channelClosedSignal(route));
+  }
+
+  /** A signal that aborts when the secure channel `route` starts with closes (undefined: not a channel route). */
+  private channelClosedSignal(route: Route): AbortSignal | undefined {
+    const first = route[0];
+    if (first === undefined || first.type !== LOCAL) return undefined;
+    const channel = SecureChannelRegistry.of(this.node).get(first.value);
+    if (channel === undefined || channel.address !== first.value) return undefined;
+    let signal = this.channelSignals.get(channel);
+    if (signal === undefined) {
+      // One listener per channel, however many sessions share it.
+      const controller = new AbortController();
+      channel.onClosed(() => controller.abort());
+      signal = controller.signal;
+      this.channelSignals.set(channel, signal);
+    }
+    return signal;
   }
 
   private setConnected(outcome: true | string): void {

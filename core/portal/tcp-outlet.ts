@@ -5,6 +5,7 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
 import type { Message } from '../routing/message.js';
 import { AbortedError } from '../errors.js';
+import { SecureChannelRegistry } from '../channel/secure-channel-registry.js';
 import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PING, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import { newPortalCounters } from './portal-counters.js';
 import type { PortalCounters } from './portal-counters.js';
@@ -47,7 +48,8 @@ export interface TcpOutletStatus extends Readonly<PortalCounters> {
 /**
  * A TCP outlet: a listener worker that, for each `ping`, starts a session worker at a fresh
  * address (same incoming access control, pinned to the pinging peer), connects it to the
- * target and answers `pong` from there. See docs/portals.md.
+ * target and answers `pong` from there. A session whose ping came through a secure channel
+ * ends (target connection destroyed) as soon as that channel closes. See docs/portals.md.
  */
 export class TcpOutlet {
   readonly address: string;
@@ -58,6 +60,10 @@ export class TcpOutlet {
   private readonly sessions = new Map<string, OutletSession>();
   private readonly counters = newPortalCounters();
   private readonly host: OutletSessionHost;
+  /** Sessions by the local encryptor address of the channel their ping came through. */
+  private readonly byChannel = new Map<string, Set<OutletSession>>();
+  private readonly sessionChannel = new WeakMap<OutletSession, string>();
+  private unwatchChannels: (() => void) | undefined;
   private running = false;
 
   constructor(node: Node, options: TcpOutletOptions) {
@@ -83,6 +89,7 @@ export class TcpOutlet {
     if (options.signal?.aborted) throw new AbortedError('portal');
     const listener: Worker = { handleMessage: (ctx, message) => this.onPing(ctx, message) };
     await this.node.startWorker(this.address, listener, { incoming: this.incoming, onIncomingDenied: this.onDeniedPing });
+    this.unwatchChannels = SecureChannelRegistry.of(this.node).onClosed((info) => this.channelClosed(info.address));
     this.running = true;
   }
 
@@ -90,10 +97,13 @@ export class TcpOutlet {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unwatchChannels?.();
+    this.unwatchChannels = undefined;
     await stopQuietly(this.node, this.address);
     for (const session of [...this.sessions.values()]) session.abort(DisconnectReason.shutdown);
     await Promise.all([...this.sessions.keys()].map((a) => stopQuietly(this.node, a)));
     this.sessions.clear();
+    this.byChannel.clear();
   }
 
   /** Counters and the number of live sessions. */
@@ -138,6 +148,14 @@ export class TcpOutlet {
       return refuse(DisconnectReason.unspecified);
     }
     this.host.logger.debug({ session: address }, 'outlet session opening');
+    const channel = message.origin?.peer?.channel;
+    if (channel !== undefined) {
+      if (SecureChannelRegistry.of(this.node).get(channel) === undefined) return session.abort(DisconnectReason.connectionLost);
+      let set = this.byChannel.get(channel);
+      if (!set) this.byChannel.set(channel, set = new Set());
+      set.add(session);
+      this.sessionChannel.set(session, channel);
+    }
     session.open();
   }
 
@@ -160,7 +178,22 @@ export class TcpOutlet {
     ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.unspecified }));
   };
 
+  /** The channel at `channel` closed: its sessions end now (the inlet side is unreachable through it). */
+  private channelClosed(channel: string): void {
+    const set = this.byChannel.get(channel);
+    if (!set) return;
+    this.byChannel.delete(channel);
+    for (const session of set) session.abort(DisconnectReason.connectionLost);
+  }
+
   private sessionEnded(session: OutletSession): void {
+    const channel = this.sessionChannel.get(session);
+    if (channel !== undefined) {
+      this.sessionChannel.delete(session);
+      const set = this.byChannel.get(channel);
+      set?.delete(session);
+      if (set?.size === 0) this.byChannel.delete(channel);
+    }
     if (this.sessions.get(session.address) !== session) return;
     this.sessions.delete(session.address);
     void stopQuietly(this.node, session.address);
