@@ -1,8 +1,29 @@
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { InvalidInputError, assertBytes } from '../errors.js';
+import { LruCache } from './lru-cache.js';
 
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+/** Most X25519 public KeyObjects kept (peers' static keys stay; ephemeral ones cycle out). */
+const PUBLIC_KEY_CAPACITY = 1024;
+const publicKeys = new LruCache<string, KeyObject>(PUBLIC_KEY_CAPACITY);
+
+/**
+ * The node:crypto KeyObject of a raw 32-byte X25519 public key. Imported through JWK
+ * (node's DER decoder costs several times more) and kept in a bounded LRU keyed by the
+ * key bytes, so a peer's static key, or an ephemeral key used twice in one handshake,
+ * is imported once. Throws InvalidInputError (origin `origin`) on a wrong length.
+ */
+export function x25519PublicKeyObject(raw: Uint8Array, origin: 'vault' | 'channel' = 'vault'): KeyObject {
+  assertBytes(raw, 32, 'X25519 public key', origin);
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  let key = publicKeys.get(x);
+  if (key === undefined) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    publicKeys.set(x, key);
+  }
+  return key;
+}
 
 /**
  * An X25519 private key held in process memory (node:crypto), used by the memory and
@@ -35,7 +56,7 @@ export class SoftwareX25519Key {
     assertBytes(peerPublic, 32, 'peer X25519 public key', 'vault');
     let shared: Uint8Array;
     try {
-      const publicKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, peerPublic]), format: 'der', type: 'spki' });
+      const publicKey = x25519PublicKeyObject(peerPublic);
       shared = new Uint8Array(diffieHellman({ privateKey: this.privateKey, publicKey }));
     } catch (cause) {
       throw new InvalidInputError('vault', 'X25519 agreement failed (low-order peer key)', { cause });

@@ -61,6 +61,17 @@ describe('verifySignature', () => {
     expect(verifySignature(ecPub, sha256(digest), { type: 'p256', bytes })).toBe(false);
   });
 
+  it('a remembered success does not cover any other key, digest or signature', () => {
+    const digest = sha256(Buffer.from('remembered'));
+    const bytes = new Uint8Array(nodeSign(null, digest, ed.privateKey));
+    for (let i = 0; i < 3; i++) expect(verifySignature(edPub, digest, { type: 'ed25519', bytes })).toBe(true);
+    const flip = (b: Uint8Array, i: number): Uint8Array => { const c = Uint8Array.from(b); c[i] = (c[i] ?? 0) ^ 1; return c; };
+    expect(verifySignature(edPub, flip(digest, 31), { type: 'ed25519', bytes })).toBe(false);
+    expect(verifySignature(edPub, digest, { type: 'ed25519', bytes: flip(bytes, 0) })).toBe(false);
+    expect(verifySignature({ type: 'ed25519', bytes: flip(edPub.bytes, 5) }, digest, { type: 'ed25519', bytes })).toBe(false);
+    expect(verifySignature(edPub, digest, { type: 'ed25519', bytes })).toBe(true);
+  });
+
   it('never throws on malformed input', () => {
     const digest = new Uint8Array(32);
     expect(verifySignature(edPub, digest, { type: 'p256', bytes: new Uint8Array(64) })).toBe(false);

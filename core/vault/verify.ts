@@ -2,6 +2,7 @@ import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:cryp
 import { p256 } from '@noble/curves/nist.js';
 import { InvalidInputError } from '../errors.js';
 import type { PublicKey, Signature, SigningKeyType } from './keys.js';
+import { LruCache } from './lru-cache.js';
 
 /** Length of the digest every signature covers (SHA-256). */
 export const DIGEST_LENGTH = 32;
@@ -10,12 +11,28 @@ export const PUBLIC_KEY_LENGTH: Readonly<Record<SigningKeyType, number>> = { ed2
 /** Raw signature length per key type: Ed25519 64 bytes, P-256 r||s 64 bytes. */
 export const SIGNATURE_LENGTH: Readonly<Record<SigningKeyType, number>> = { ed25519: 64, p256: 64 };
 
+/** Most (key, digest, signature) triples remembered as verified. */
+const VERIFIED_CAPACITY = 4096;
+/** Most Ed25519 public KeyObjects kept. */
+const KEY_OBJECT_CAPACITY = 1024;
+
+/**
+ * Triples that verified, keyed by their exact bytes (type, key, digest, signature;
+ * all of fixed length per type, so the concatenation is unambiguous). Verification is
+ * a pure function of these bytes, so a hit is the answer a fresh check would give.
+ * Only successes are kept: a failure is recomputed each time.
+ */
+const verified = new LruCache<string, true>(VERIFIED_CAPACITY);
+const ed25519Keys = new LruCache<string, KeyObject>(KEY_OBJECT_CAPACITY);
+
 /**
  * Verifies `signature` over a 32-byte SHA-256 `digest` with `publicKey`, in software.
  * Ed25519 is pure Ed25519 with the digest as message (node:crypto). P-256 is ECDSA with
  * the digest as the hashed message `e` (node:crypto only verifies over a message it
  * hashes itself, so this uses @noble/curves with prehash off); high-S is accepted.
- * Never throws: malformed keys, digests or signatures verify as false.
+ * Successful verifications are remembered (bounded LRU keyed on the exact bytes), so
+ * the same signed structure seen again costs a lookup. Never throws: malformed keys,
+ * digests or signatures verify as false.
  */
 export function verifySignature(publicKey: PublicKey, digest: Uint8Array, signature: Signature): boolean {
   try {
@@ -23,11 +40,15 @@ export function verifySignature(publicKey: PublicKey, digest: Uint8Array, signat
     if (publicKey.type !== signature.type) return false;
     if (!(signature.bytes instanceof Uint8Array) || signature.bytes.length !== SIGNATURE_LENGTH[signature.type]) return false;
     if (!(publicKey.bytes instanceof Uint8Array) || publicKey.bytes.length !== PUBLIC_KEY_LENGTH[publicKey.type]) return false;
-    if (publicKey.type === 'ed25519') return verifyEd25519Message(publicKey.bytes, digest, signature.bytes);
-    if (publicKey.type === 'p256') {
-      return p256.verify(signature.bytes, digest, publicKey.bytes, { prehash: false, lowS: false, format: 'compact' });
+    const key = publicKey.type + latin1(publicKey.bytes) + latin1(digest) + latin1(signature.bytes);
+    if (verified.get(key) === true) return true;
+    let ok = false;
+    if (publicKey.type === 'ed25519') ok = verifyEd25519Message(publicKey.bytes, digest, signature.bytes);
+    else if (publicKey.type === 'p256') {
+      ok = p256.verify(signature.bytes, digest, publicKey.bytes, { prehash: false, lowS: false, format: 'compact' });
     }
-    return false;
+    if (ok) verified.set(key, true);
+    return ok;
   } catch {
     return false;
   }
@@ -114,8 +135,19 @@ export function p256SignatureRawToDer(raw: Uint8Array): Uint8Array {
   }
 }
 
+/** The public KeyObject of a raw Ed25519 key, built once per key (bounded LRU). */
 function ed25519KeyObject(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64url(raw) }, format: 'jwk' });
+  const x = b64url(raw);
+  let key = ed25519Keys.get(x);
+  if (key === undefined) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+    ed25519Keys.set(x, key);
+  }
+  return key;
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 function b64url(bytes: Uint8Array): string {

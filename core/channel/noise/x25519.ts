@@ -2,6 +2,7 @@ import {
   createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject,
 } from 'node:crypto';
 import { assertBytes, InvalidInputError } from '../../errors.js';
+import { x25519PublicKeyObject } from '../../vault/software-x25519-key.js';
 
 /** Noise `DHLEN` for Curve25519. */
 export const DHLEN = 32;
@@ -20,13 +21,11 @@ export interface LocalStaticKey {
 }
 
 /**
- * Imports a raw 32-byte X25519 public key. JWK rather than DER: node's DER decoder costs
- * about ten times more, and this runs for every DH of every handshake.
+ * Imports a raw 32-byte X25519 public key (JWK, cached per key bytes: this runs for every
+ * DH of every handshake, and the peer's ephemeral key serves two of them).
  */
 function importPublicKey(publicKey: Uint8Array): KeyObject {
-  assertBytes(publicKey, DHLEN, 'X25519 public key', 'channel');
-  const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('base64url');
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+  return x25519PublicKeyObject(publicKey, 'channel');
 }
 
 /** The raw 32-byte public key of a KeyObject. */
