@@ -19,6 +19,15 @@ export interface MembershipView {
   readonly credentialError?: string;
 }
 
+/** What `project.refresh` returns: the credential just fetched (times in ms since the epoch). */
+export interface RefreshView {
+  readonly project: string;
+  readonly identifier: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly credentialHash: string;
+}
+
 const str = (params: Record<string, unknown>, key: string): string | undefined => {
   const v = params[key];
   if (v === undefined || v === null) return undefined;
@@ -49,6 +58,7 @@ const required = (params: Record<string, unknown>, key: string): string => {
  * refresh is refused and logged, and retried at a slow pace). Control methods, each acting
  * as this node's identity over a secure channel to the project's authority:
  * `project.enroll { project, ticket }`, `project.join { project }`, `project.leave { project }`,
+ * `project.refresh { project }` (fetch a credential now; a refusal is logged and returned),
  * `project.ticket`, `project.member.add|list|show|remove`, `project.audit.show|export`.
  */
 export const projectMembershipService: DaemonService = {
@@ -135,6 +145,20 @@ export const projectMembershipService: DaemonService = {
       await sessions.get(name)?.close();
       sessions.delete(name);
       return { project: name };
+    });
+    ctx.control.register('project.refresh', async (params, { signal }) => {
+      const project = readProject(ctx.home, required(params, 'project'));
+      if (project.node !== ctx.name) throw new InvalidInputError('cli', `node '${ctx.name}' is not the node of project ${project.name}${project.node ? ` (that is '${project.node}')` : ''}`);
+      let credential: FetchedCredential;
+      try {
+        credential = await (await session(project).client({ signal })).fetchCredential({ signal });
+      } catch (error) {
+        log.warn({ project: project.name, err: error }, 'credential refresh on request refused');
+        throw error;
+      }
+      acceptCredential(project.name, credential);
+      await startRefresher(readProject(ctx.home, project.name), credential);
+      return { project: project.name, identifier: ctx.security.identifier, createdAt: credential.createdAt, expiresAt: credential.expiresAt, credentialHash: credential.credentialHash } satisfies RefreshView;
     });
     ctx.control.register('project.ticket', async (params, { signal }) => {
       const relays = params.relays;
