@@ -183,4 +183,28 @@ describe('the Bank Corp / Analysis Corp scenario (three homes, a relay)', () => 
     const denials = (await runCliJson(homes.analysis, ['policy', 'denials'])).json as { denials: Array<{ resource: { type: string } }> };
     expect(denials.denials.some((d) => d.resource.type === 'tcp-inlet')).toBe(true);
   }, 60_000);
+
+  it('a relay policy on the project node decides create: it refuses the admin (allowed by default) and admits a member the default refuses; refusals are in policy denials', async () => {
+    // The project node of home `admin` is node `bank`.
+    await ok(homes.admin, ['policy', 'create', '--at', 'bank', '--resource', 'audit-relay', '--expression', 'subject.component == "analysis"']);
+    await ok(homes.admin, ['relay', 'create', 'audit-relay']);
+    const refused = (await runCliJson(homes.admin, ['relay', 'show', 'audit-relay'])).json as { status: { connected: boolean; lastError?: string } };
+    expect(refused.status.connected).toBe(false);
+    const admin = (await runCliJson(homes.admin, ['identity', 'show'])).json as { identifier: string };
+    type Denial = { resource: { type: string; name: string }; action: string; subject?: string; reason: string };
+    const denials = (await runCliJson(homes.admin, ['policy', 'denials', '--at', 'bank'])).json as { denials: Denial[] };
+    const denial = denials.denials.find((d) => d.resource.type === 'relay' && d.resource.name === 'audit-relay' && d.action === 'create');
+    expect(denial, JSON.stringify(denials.denials)).toBeDefined();
+    expect(denial!.reason).toContain('policy');
+    expect(denial!.subject).toBe(admin.identifier);
+
+    // analysis has no `relay` attribute, so the default rule refuses it, and that refusal is recorded too ...
+    await ok(homes.analysis, ['relay', 'create', 'reports']);
+    const byDefault = (await runCliJson(homes.admin, ['policy', 'denials', '--at', 'bank'])).json as { denials: Denial[] };
+    expect(byDefault.denials.find((d) => d.resource.name === 'reports' && d.action === 'create')?.reason).toContain('default relay rule');
+    // ... while the policy for audit-relay admits it.
+    await ok(homes.analysis, ['relay', 'create', 'audit-relay']);
+    const admitted = (await runCliJson(homes.analysis, ['relay', 'show', 'audit-relay'])).json as { status: { connected: boolean } };
+    expect(admitted.status.connected).toBe(true);
+  }, 60_000);
 });

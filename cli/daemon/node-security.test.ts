@@ -119,4 +119,23 @@ describe('NodeSecurity', () => {
     const again = await open();
     expect((await again.policies.list()).map((p) => p.expression)).toEqual(['subject.component == "db"', 'subject.component == "web"']);
   });
+
+  it('decideOr: a policy decides when present, else the fallback; every refusal is recorded', async () => {
+    const security = await open();
+    const peer = { identifier: 'Iabc', attributes: { component: 'db' } };
+    const relay = { type: 'relay', name: 'pg' };
+    expect(security.decideOr(peer, relay, 'create', { allowed: () => true, reason: 'default rule' })).toBe(true);
+    expect(security.decideOr(peer, relay, 'send', { allowed: () => false, reason: 'default rule' })).toBe(false);
+    expect(await security.decideOr(peer, relay, 'create', { allowed: async () => false, reason: 'default async' })).toBe(false);
+    expect(await security.decideOr(peer, relay, 'create', { allowed: () => Promise.reject(new Error('store down')), reason: 'default failed' })).toBe(false);
+    expect(security.decideOr(peer, relay, 'create', { allowed: () => { throw new Error('boom'); }, reason: 'default threw' })).toBe(false);
+    expect(security.denials.recent(10).map((d) => [d.action, d.reason, d.subject, d.resource.node])).toEqual([
+      ['create', 'default threw', 'Iabc', 'n1'], ['create', 'default failed', 'Iabc', 'n1'],
+      ['create', 'default async', 'Iabc', 'n1'], ['send', 'default rule', 'Iabc', 'n1'],
+    ]);
+    await security.policies.create({ kind: 'resource-type', type: 'relay' }, 'subject.component == "analysis"');
+    expect(security.decideOr(peer, relay, 'create', { allowed: () => true, reason: 'default rule' })).toBe(false);
+    expect(security.denials.recent(1)[0]!.reason).toContain('policy');
+    expect(security.decideOr({ ...peer, attributes: { component: 'analysis' } }, relay, 'send', { allowed: () => false, reason: 'default rule' })).toBe(true);
+  });
 });

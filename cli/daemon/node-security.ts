@@ -301,6 +301,38 @@ export class NodeSecurity {
     return decision;
   }
 
+  /**
+   * For an enforcement point with its own default rule: a policy for the resource (by
+   * name, else type) decides when one exists (see `decide`); otherwise `fallback.allowed`
+   * decides and a refusal is recorded with `fallback.reason`. Synchronous when the
+   * fallback is; a fallback that throws or rejects denies.
+   */
+  decideOr(
+    subject: PolicySubject | undefined, resource: SecurityResource, action: string,
+    fallback: { readonly allowed: () => boolean | Promise<boolean>; readonly reason: string },
+  ): boolean | Promise<boolean> {
+    if (this.hasPolicy(resource)) return this.decide(subject, resource, action).allowed;
+    const settle = (allowed: boolean): boolean => {
+      if (!allowed) this.recordDenial(subject, resource, action, fallback.reason);
+      return allowed;
+    };
+    let result: boolean | Promise<boolean>;
+    try {
+      result = fallback.allowed();
+    } catch {
+      return settle(false);
+    }
+    return typeof result === 'boolean' ? settle(result) : result.then((ok) => settle(ok === true), () => settle(false));
+  }
+
+  /** Records a refusal decided outside the policy store (a default rule) in the denial log. */
+  recordDenial(subject: PolicySubject | undefined, resource: SecurityResource, action: string, reason: string): void {
+    this.denials.record({
+      at: new Date().toISOString(), resource: { type: resource.type, name: resource.name, node: this.node }, action, reason,
+      ...(subject?.identifier !== undefined ? { subject: subject.identifier } : {}),
+    });
+  }
+
   /** An authorize hook for a secure-channel listener or initiator: `decide` for the peer. */
   authorize(resource: SecurityResource, action = 'handshake'): (peer: PeerInfo) => boolean {
     return (peer) => this.decide(peer, resource, action).allowed;

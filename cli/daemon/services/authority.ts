@@ -12,6 +12,7 @@ import { requireChannelPeer } from '../../../authority/services/start-authority-
 import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } from '../../project-node.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
+import { projectListenerAuthorize } from './secure-channels.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
@@ -30,15 +31,24 @@ export function relayAllowed(relays: string | undefined, name: string): boolean 
   return relays !== undefined && relays.split(',').map((r) => r.trim()).includes(name);
 }
 
+/** Reasons recorded in the denial log when the default relay rule refuses. */
+export const RELAY_DEFAULT_DENIALS = {
+  create: 'denied by the default relay rule: create needs an admin or a credential from this authority listing the name in "relay"',
+  send: 'denied by the default relay rule: send needs a credential from this authority',
+} as const;
+
 /**
  * The project node's authority: runs when the node's configuration has an `authority`
  * section (written by `project create`). Opens the store (SQLite `authority.sqlite` in the
  * node folder, or Postgres), makes the creator the first admin, starts the enrollment,
  * credentials, tickets, members and audit services (signing as the node's identity), and
- * the relay service: a peer may create relay NAME when it is an admin or its credential
- * from this authority lists NAME in `relay`; any peer holding a credential from this
- * authority may send through a relay. A policy for resource type `authority` (name = the
- * service) guards that service once one is set. Control method `authority.info`.
+ * the relay service. A policy for resource `relay` NAME (or resource type `relay`)
+ * decides who may `create` relay NAME and who may `send` through it; without one, the
+ * default rule applies: create needs an admin or a credential from this authority listing
+ * NAME in `relay`, send needs a credential from this authority. Every refusal is recorded
+ * in the node's denial log. A policy for resource type `authority` (name = the service)
+ * guards that service once one is set. Without the secure-channels service, it runs the
+ * `api` listener itself (see `projectListenerAuthorize`). Control method `authority.info`.
  */
 export const authorityService: DaemonService = {
   name: AUTHORITY_SECTION,
@@ -78,22 +88,27 @@ export const authorityService: DaemonService = {
     if (!node.hasWorker('relay')) {
       relay = new RelayService(node, {
         logger: ctx.logger,
-        authorize: (peer, name, action) => {
-          if (action === 'send') return fromUs(peer);
-          if (peer === undefined) return false;
-          if (fromUs(peer) && relayAllowed(peer.attributes[RELAY_ATTRIBUTE], name)) return true;
-          return isAdmin(peer.identifier);
-        },
+        authorize: (peer, name, action) => security.decideOr(peer, { type: 'relay', name }, action, {
+          reason: RELAY_DEFAULT_DENIALS[action],
+          allowed: () => {
+            if (action === 'send') return fromUs(peer);
+            if (peer === undefined) return false;
+            if (fromUs(peer) && relayAllowed(peer.attributes[RELAY_ATTRIBUTE], name)) return true;
+            return isAdmin(peer.identifier);
+          },
+        }),
       });
       await relay.start();
       const started = relay;
       ctx.onStop(() => started.stop());
     }
 
-    // The secure-channels service normally runs the listener (configured to accept every
-    // authenticated peer); without it, the authority runs its own so enrollees can reach it.
+    // The secure-channels service normally runs the listener; without it, the authority
+    // runs its own so enrollees can reach it (same rule: a listener policy, else any peer).
     if (!node.hasWorker(PROJECT_LISTENER_ADDRESS)) {
-      const listener = await SecureChannelListener.start(node, { ...nodeChannelOptions(ctx), address: PROJECT_LISTENER_ADDRESS, authorize: () => true });
+      const listener = await SecureChannelListener.start(node, {
+        ...nodeChannelOptions(ctx), address: PROJECT_LISTENER_ADDRESS, authorize: projectListenerAuthorize(security, PROJECT_LISTENER_ADDRESS),
+      });
       ctx.onStop(() => listener.stop());
     }
 

@@ -8,6 +8,8 @@ import type { Home } from '../../home.js';
 import { isObject } from '../../json-file.js';
 import { NodeConfigFile } from '../../node-config.js';
 import { AUTHORITY_SECTION } from '../../project-node.js';
+import type { PeerInfo } from '../../../core/routing/message.js';
+import type { NodeSecurity } from '../node-security.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 
@@ -50,10 +52,21 @@ export function acceptsUnauthenticated(home: Home, node: string): boolean {
 }
 
 /**
+ * The handshake rule of a listener that admits every authenticated peer by default (a
+ * project node: enrollees hold no credential yet): a policy for resource `address` (or
+ * type `secure-channel-listener`), when present, decides instead, and its refusals are
+ * recorded in the denial log.
+ */
+export function projectListenerAuthorize(security: NodeSecurity, address: string): (peer: PeerInfo) => boolean {
+  const resource = { type: 'secure-channel-listener', name: address };
+  return (peer) => security.decideOr(peer, resource, 'handshake', { allowed: () => true, reason: 'never refused' }) === true;
+}
+
+/**
  * Secure channels of a node: a listener at `api` whose handshakes are decided by the
  * policy of resource type `secure-channel-listener` (name `api`; default: a credential
- * from a trusted authority), or accepted from any authenticated peer when the node is
- * configured with `acceptUnauthenticated`. Control methods `secure-channel.create { to }`,
+ * from a trusted authority). With `acceptUnauthenticated` (a project node) the default
+ * admits any authenticated peer instead; a policy, when present, still decides. Control methods `secure-channel.create { to }`,
  * `secure-channel.list`, `secure-channel.delete { address }`. A new node credential is
  * pushed to every open channel.
  */
@@ -66,7 +79,7 @@ export const secureChannelsService: DaemonService = {
     const resource = { type: 'secure-channel-listener', name: DEFAULT_LISTENER_ADDRESS };
     const listener = await SecureChannelListener.start(node, {
       ...nodeChannelOptions(ctx),
-      authorize: open ? () => true : (peer) => security.decide(peer, resource, 'handshake').allowed,
+      authorize: open ? projectListenerAuthorize(security, DEFAULT_LISTENER_ADDRESS) : (peer) => security.decide(peer, resource, 'handshake').allowed,
     });
     ctx.onStop(async () => {
       await listener.stop();
