@@ -19,14 +19,38 @@ export function channelAddresses(node: Node): { address: string; decryptorAddres
   }
 }
 
-/** This side's handshake payload: change history, key attestation, current credential. */
+/** The last payload encoded for an options object, with the inputs it was built from. */
+interface EncodedPayload {
+  readonly identity: SecureChannelOptions['identity'];
+  readonly attestation: Uint8Array;
+  readonly credential: Uint8Array | undefined;
+  readonly credentialAttestation: Uint8Array | undefined;
+  readonly bytes: Uint8Array;
+}
+const encodedPayloads = new WeakMap<SecureChannelOptions, EncodedPayload>();
+
+/**
+ * This side's handshake payload: change history, key attestation, current credential.
+ * Re-encoded only when one of those changed (a new identity, key attestation or
+ * credential object), so a listener or client does not rebuild the same bytes per handshake.
+ */
 export function ownPayload(options: SecureChannelOptions, key: SecureChannelKey): Uint8Array {
-  const credential = options.credentials?.();
-  return encodeHandshakePayload({
-    changeHistory: options.identity.exportChangeHistory(),
+  const presented = options.credentials?.();
+  const { identity } = options;
+  const last = encodedPayloads.get(options);
+  if (last !== undefined && last.identity === identity && last.attestation === key.attestation
+    && last.credential === presented?.credential && last.credentialAttestation === presented?.attestation) {
+    return last.bytes;
+  }
+  const bytes = encodeHandshakePayload({
+    changeHistory: identity.exportChangeHistory(),
     attestation: key.attestation,
-    credentials: credential ? [credential] : [],
+    credentials: presented ? [presented] : [],
   });
+  encodedPayloads.set(options, {
+    identity, attestation: key.attestation, credential: presented?.credential, credentialAttestation: presented?.attestation, bytes,
+  });
+  return bytes;
 }
 
 /** Shared per-handshake context derived from the options. */

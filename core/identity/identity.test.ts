@@ -43,6 +43,11 @@ describe('identities', () => {
       expect(identity.expiresAt).toBe(T0 + DAY);
       const imported = importIdentity(identity.exportChangeHistory(), T0 + 10);
       expect(imported.identifier).toBe(identity.identifier);
+      const exported = identity.exportChangeHistory();
+      exported.fill(0);
+      expect(identity.exportChangeHistory()).not.toEqual(exported);
+      // The same bytes again (decoded from the cache) still get their validity window checked.
+      expect(() => importIdentity(identity.exportChangeHistory(), T0 + DAY + 3600)).toThrow(/expired/);
       expect(imported.equals(identity)).toBe(true);
       expect(imported.primaryKeyHandle).toBeUndefined();
       const json = JSON.parse(JSON.stringify(identity)) as ReturnType<Identity['toJSON']>;

@@ -27,6 +27,8 @@ export class Identity {
   readonly changes: readonly IdentityChange[];
   /** The vault handle of the current primary key, when held locally. */
   readonly primaryKeyHandle: KeyHandle | undefined;
+  /** The encoded change history, computed once (the changes never change). */
+  private encodedHistory: Uint8Array | undefined;
 
   /** @internal Use the factory functions; `changes` must already be verified. */
   constructor(changes: readonly IdentityChange[], primaryKeyHandle?: KeyHandle) {
@@ -60,9 +62,10 @@ export class Identity {
     return this.exportChangeHistory();
   }
 
-  /** The encoded change history: deterministic CBOR array of signed changes. */
+  /** The encoded change history: deterministic CBOR array of signed changes (a fresh copy each call). */
   exportChangeHistory(): Uint8Array {
-    return encodeChangeHistory(this.changes);
+    this.encodedHistory ??= encodeChangeHistory(this.changes);
+    return new Uint8Array(this.encodedHistory);
   }
 
   /** The same identity with the local handle of its current primary key attached. */

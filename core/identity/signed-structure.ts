@@ -1,5 +1,6 @@
 import { decodeStrict, encodeDeterministic } from '../cbor.js';
 import type { ErrorOrigin } from '../errors.js';
+import { bytesKey, LruCache } from '../vault/lru-cache.js';
 
 /** Envelope of every signed structure: the CBOR-encoded data and signature(s) over SHA-256(data). */
 export interface SignedEnvelope {
@@ -29,13 +30,28 @@ export function envelopeFrom(value: unknown, allowPrevious: boolean): SignedEnve
   return v as unknown as SignedEnvelope;
 }
 
+/** Most decoded structures remembered by {@link decodeCanonical}. */
+const DECODED_CAPACITY = 1024;
+/** Largest input whose decoded form is remembered (bigger ones are decoded each time). */
+const DECODED_MAX_BYTES = 4096;
+const decoded = new LruCache<string, unknown>(DECODED_CAPACITY);
+
 /**
  * Decodes a CBOR item that must be in canonical deterministic form (re-encoding gives the
- * same bytes). Returns the value or a reason string.
+ * same bytes). Returns the value or a reason string. Decoding is a pure function of the
+ * bytes: successful decodes of small inputs are remembered (bounded LRU keyed by SHA-256
+ * of the exact bytes) and returned deep-frozen, so the same peer's change history,
+ * attestation and credential are not re-parsed on every handshake. Every semantic check
+ * (signatures, validity windows, trust) stays with the callers and runs each time.
  */
 export function decodeCanonical(bytes: Uint8Array, origin: ErrorOrigin, what: string): unknown {
   if (!(bytes instanceof Uint8Array)) return `${what} is not bytes`;
   if (bytes.length > MAX_SIGNED_STRUCTURE_BYTES * 8) return `${what} is too large`;
+  const key = bytes.length <= DECODED_MAX_BYTES ? bytesKey(bytes) : undefined;
+  if (key !== undefined) {
+    const hit = decoded.get(key);
+    if (hit !== undefined) return hit;
+  }
   let value: unknown;
   try {
     value = decodeStrict(bytes, origin, what);
@@ -43,7 +59,17 @@ export function decodeCanonical(bytes: Uint8Array, origin: ErrorOrigin, what: st
     return (error as Error).message;
   }
   const again = encodeDeterministic(value);
-  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) return `${what} is not in deterministic CBOR form`;
+  if (!Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(bytes)) return `${what} is not in deterministic CBOR form`;
+  if (key !== undefined) decoded.set(key, deepFreeze(value));
+  return value;
+}
+
+/** Freezes plain objects and arrays recursively (byte strings cannot be frozen; callers only read them). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
   return value;
 }
 
