@@ -10,6 +10,16 @@ import { ensurePrivateDir, jsonFileNames, recordPath, validateRegistryName } fro
 /** A member's role in a project. */
 export type ProjectRole = 'admin' | 'enroller' | 'member';
 
+/**
+ * The handshake check for a channel a member opens to its project node: the responder
+ * must be the project's authority (the identifier in the project record), so a node that
+ * took over the project's address cannot terminate the channel.
+ */
+export function answeredByProjectAuthority(project: ProjectRecord): (peer: { readonly identifier: string }) => boolean {
+  const expected = project.authorityIdentifier;
+  return (peer) => peer.identifier === expected;
+}
+
 /** A project this home belongs to, kept in `<home>/projects/<name>.json` (0600). */
 export interface ProjectRecord {
   readonly version: 1;

@@ -11,7 +11,7 @@ import { IoError } from '../core/errors.js';
 import type { DaemonContext } from './daemon/service.js';
 import { CHANNEL_KEEP_ALIVE_MS, nodeChannelOptions } from './daemon/services/node-channels.js';
 import { PROJECT_LISTENER_ADDRESS } from './project-node.js';
-import type { ProjectRecord } from './project-registry.js';
+import { answeredByProjectAuthority, type ProjectRecord } from './project-registry.js';
 
 /**
  * The daemon side of a project membership: one secure channel from this node to the
@@ -55,7 +55,7 @@ export class ProjectSession {
     try {
       return await createSecureChannel(this.ctx.node, route, nodeChannelOptions(this.ctx, {
         keepAliveMs: CHANNEL_KEEP_ALIVE_MS,
-        authorize: (peer) => peer.identifier === project.authorityIdentifier,
+        authorize: answeredByProjectAuthority(project),
         ...(signal ? { signal } : {}),
       }));
     } catch (cause) {

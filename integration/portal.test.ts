@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, cleanupHome, runCli, runCliJson, tempHome } from './support/cli.js';
@@ -206,5 +206,38 @@ describe('the Bank Corp / Analysis Corp scenario (three homes, a relay)', () => 
     await ok(homes.analysis, ['relay', 'create', 'audit-relay']);
     const admitted = (await runCliJson(homes.analysis, ['relay', 'show', 'audit-relay'])).json as { status: { connected: boolean } };
     expect(admitted.status.connected).toBe(true);
+  }, 60_000);
+
+  it('a node that takes over the project address cannot terminate a member\'s channels: the handshake is refused', async () => {
+    const impostorHome = join(root, 'impostor');
+    const impostorPort = await freePort();
+    await ok(impostorHome, ['node', 'create', 'fake', '--tcp-listener-address', `127.0.0.1:${impostorPort}`]);
+    // The impostor admits anyone, so only the member's own check can refuse.
+    await ok(impostorHome, ['policy', 'create', '--at', 'fake', '--resource-type', 'secure-channel-listener', '--expression', 'true']);
+    const impostorRoute = `/ip4/127.0.0.1/tcp/${impostorPort}`;
+    // An explicit (unpinned) channel to it works: the listener does answer.
+    const plain = (await runCliJson(homes.analysis, ['secure-channel', 'create', '--to', `${impostorRoute}/service/api`])).json as { address: string; peer: string };
+    await ok(homes.analysis, ['secure-channel', 'delete', plain.address]);
+
+    const recordFile = join(homes.analysis, 'projects', 'bank.json');
+    const original = readFileSync(recordFile, 'utf8');
+    try {
+      // The project's address now leads to the impostor.
+      writeFileSync(recordFile, JSON.stringify({ ...JSON.parse(original), route: impostorRoute }, null, 2));
+      await ok(homes.analysis, ['relay', 'create', 'hijacked']);
+      const relay = (await runCliJson(homes.analysis, ['relay', 'show', 'hijacked'])).json as { status: { connected: boolean; lastError?: string } };
+      expect(relay.status.connected).toBe(false);
+      const port = await freePort();
+      await ok(homes.analysis, ['tcp-inlet', 'create', '--from', `127.0.0.1:${port}`, '--via', 'postgres']);
+      expect(await roundTrip(port, Buffer.from('must not reach the impostor'))).toBe('');
+      const mine = (await runCliJson(homes.analysis, ['secure-channel', 'list'])).json as { channels: Array<{ peer: string }> };
+      expect(mine.channels.some((c) => c.peer === plain.peer)).toBe(false);
+      const theirs = (await runCliJson(impostorHome, ['secure-channel', 'list', '--at', 'fake'])).json as { channels: unknown[] };
+      expect(theirs.channels).toEqual([]);
+      await ok(homes.analysis, ['relay', 'delete', 'hijacked']);
+    } finally {
+      writeFileSync(recordFile, original);
+      await cleanupHome(impostorHome);
+    }
   }, 60_000);
 });

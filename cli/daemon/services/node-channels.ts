@@ -7,7 +7,7 @@ import { local } from '../../../core/routing/address.js';
 import type { Route } from '../../../core/routing/message.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { relayAddress } from '../../../core/relay/relay-message.js';
-import { defaultProjectName, projectOfNode, readProject, type ProjectRecord } from '../../project-registry.js';
+import { answeredByProjectAuthority, defaultProjectName, projectOfNode, readProject, type ProjectRecord } from '../../project-registry.js';
 import type { NodeSecurity } from '../node-security.js';
 import type { DaemonContext } from '../service.js';
 
@@ -61,6 +61,30 @@ export function projectListenerRoute(ctx: DaemonContext, project: ProjectRecord)
   return [...ctx.parseRoute(project.route), local('api')];
 }
 
+/** What {@link ChannelCache.ensure} takes besides the route. */
+export interface EnsureChannelOptions {
+  readonly signal?: AbortSignal;
+  /** The channel this one runs inside (it closes with it). */
+  readonly inside?: SecureChannel;
+  /**
+   * Who must answer: the handshake fails unless the responder matches, and channels with
+   * different pins are never shared. `pin` names the expected identity (cache key).
+   */
+  readonly expect?: { readonly pin: string; readonly authorize: (peer: { readonly identifier: string }) => boolean };
+}
+
+/**
+ * An open channel to `project`'s node, pinned to the project's authority (the identifier
+ * in the project record): a listener with any other identity at the project's address
+ * is refused during the handshake.
+ */
+export function projectChannel(ctx: DaemonContext, cache: ChannelCache, project: ProjectRecord, signal?: AbortSignal): Promise<SecureChannel> {
+  return cache.ensure(projectListenerRoute(ctx, project), {
+    ...(signal ? { signal } : {}),
+    expect: { pin: project.authorityIdentifier, authorize: answeredByProjectAuthority(project) },
+  });
+}
+
 /**
  * Channels a node keeps open for its inlets and relays, one per route: reused while open,
  * rebuilt on the next request once closed (peer restart, dead connection, keep-alive
@@ -72,8 +96,8 @@ export class ChannelCache {
   constructor(private readonly ctx: DaemonContext, private readonly handshakeTimeoutMs = 5_000) {}
 
   /** An open channel to the listener at the end of `route`, opened when needed. */
-  async ensure(route: Route, options: { signal?: AbortSignal; inside?: SecureChannel } = {}): Promise<SecureChannel> {
-    const key = formatRoute(route);
+  async ensure(route: Route, options: EnsureChannelOptions = {}): Promise<SecureChannel> {
+    const key = `${formatRoute(route)} ${options.expect?.pin ?? ''}`;
     const cached = this.channels.get(key);
     if (cached) {
       const channel = await cached.catch(() => undefined);
@@ -96,9 +120,10 @@ export class ChannelCache {
     await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
   }
 
-  private async open(route: Route, { signal, inside }: { signal?: AbortSignal; inside?: SecureChannel }): Promise<SecureChannel> {
+  private async open(route: Route, { signal, inside, expect }: EnsureChannelOptions): Promise<SecureChannel> {
     const channel = await createSecureChannel(this.ctx.node, route, nodeChannelOptions(this.ctx, {
       keepAliveMs: CHANNEL_KEEP_ALIVE_MS, handshakeTimeoutMs: this.handshakeTimeoutMs, ...(signal ? { signal } : {}),
+      ...(expect ? { authorize: expect.authorize } : {}),
     }));
     if (inside) {
       const unsubscribe = inside.onClosed(() => { void channel.close(); });
@@ -108,8 +133,11 @@ export class ChannelCache {
   }
 }
 
-/** The route, through this node's channel to its project, to the outlet node `via` relays to: `[channel, forward_to_NAME, api]`. */
+/**
+ * The route, through this node's channel to its project (pinned to the project's
+ * authority), to the outlet node `via` relays to: `[channel, forward_to_NAME, api]`.
+ */
 export async function relayedListenerRoute(ctx: DaemonContext, cache: ChannelCache, relay: string, signal?: AbortSignal): Promise<{ route: Route; inside: SecureChannel }> {
-  const toProject = await cache.ensure(projectListenerRoute(ctx, projectFor(ctx)), signal ? { signal } : {});
+  const toProject = await projectChannel(ctx, cache, projectFor(ctx), signal);
   return { route: [local(toProject.address), local(relayAddress(relay)), local('api')], inside: toProject };
 }

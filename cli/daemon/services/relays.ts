@@ -5,7 +5,7 @@ import { local } from '../../../core/routing/address.js';
 import { isObject } from '../../json-file.js';
 import { readProject } from '../../project-registry.js';
 import type { DaemonContext, DaemonService } from '../service.js';
-import { ChannelCache, projectFor, projectListenerRoute } from './node-channels.js';
+import { ChannelCache, projectChannel, projectFor } from './node-channels.js';
 
 /** Configuration section of the relay service. */
 export const RELAYS_SECTION = 'relays';
@@ -34,7 +34,8 @@ function readRecords(ctx: DaemonContext): RelayRecord[] {
 /**
  * Relays this node keeps registered at its project node (`relay.create { name, project? }`,
  * `.list`, `.show { name }`, `.delete { name }`): a RelayClient per name whose route goes
- * through the node's secure channel to the project (re-opened after a failure) to the
+ * through the node's secure channel to the project (answered only by the project's
+ * authority; re-opened after a failure) to the
  * project's `relay` service. Persisted and restored when the node starts.
  */
 export const relaysService: DaemonService = {
@@ -49,7 +50,7 @@ export const relaysService: DaemonService = {
       const client = new RelayClient(ctx.node, {
         name: record.name, logger: ctx.logger,
         route: async ({ signal }) => {
-          const channel = await cache.ensure(projectListenerRoute(ctx, projectFor(ctx, record.project)), { signal });
+          const channel = await projectChannel(ctx, cache, projectFor(ctx, record.project), signal);
           return [local(channel.address), local('relay')];
         },
       });
