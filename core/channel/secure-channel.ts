@@ -6,7 +6,7 @@ import type { WorkerContext } from '../node/worker.js';
 import { allowAll } from '../node/access-control.js';
 import { local, type Address } from '../routing/address.js';
 import type { Message, MessageOrigin, PeerInfo, Route } from '../routing/message.js';
-import { decodeMessage, encodeMessage } from '../routing/message-codec.js';
+import { decodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import {
   CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY, controlPlaintext,
 } from './channel-wire.js';
@@ -222,22 +222,24 @@ export class SecureChannel {
       this.init.node.reportDropped(message, `nothing to route after channel ${this.address}`);
       return;
     }
-    let plaintext: Uint8Array;
+    // Plaintext = type byte || message header || payload; the payload is encrypted in place
+    // of being copied behind the header first.
+    let header: Uint8Array;
     try {
-      plaintext = encodeMessage(message, { headroom: 1, dropFirstHop: true });
+      header = encodeMessageHeader(message, { headroom: 1, dropFirstHop: true });
     } catch (error) {
       this.init.node.reportDropped(message, `cannot encode for channel: ${(error as Error).message}`);
       return;
     }
-    plaintext[0] = CHANNEL_PAYLOAD;
-    if (!this.sendPlaintext(plaintext)) this.init.node.reportDropped(message, `channel ${this.address} is closed`);
+    header[0] = CHANNEL_PAYLOAD;
+    if (!this.sendPlaintext(header, message.payload)) this.init.node.reportDropped(message, `channel ${this.address} is closed`);
   }
 
-  private sendPlaintext(plaintext: Uint8Array): boolean {
+  private sendPlaintext(plaintext: Uint8Array, tail?: Uint8Array): boolean {
     const transport = this.transport;
     const ctx = this.encryptor.context ?? this.init.decryptor.context;
     if (transport === null || ctx === null) return false;
-    const frame = transport.encrypt(plaintext);
+    const frame = transport.encrypt(plaintext, tail);
     this.stats.framesOut++;
     ctx.send(this.route, frame, [this.decryptorHop]);
     return true;

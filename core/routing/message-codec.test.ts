@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidInputError } from '../errors.js';
 import { local, tcp } from './address.js';
-import { MAX_HOPS, decodeMessage, encodeMessage } from './message-codec.js';
+import { MAX_HOPS, decodeMessage, encodeMessage, encodeMessageHeader } from './message-codec.js';
 import type { Address } from './address.js';
 
 const port = fc.integer({ min: 0, max: 65535 });
@@ -38,6 +38,17 @@ describe('message codec', () => {
         expect(Buffer.from(decoded.payload).equals(Buffer.from(m.payload))).toBe(true);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('header then payload is exactly the whole encoding, with headroom and a dropped hop (property)', () => {
+    fc.assert(
+      fc.property(messageArb, fc.integer({ min: 0, max: 8 }), fc.boolean(), (m, headroom, dropFirstHop) => {
+        const whole = encodeMessage(m, { headroom, dropFirstHop });
+        const header = encodeMessageHeader(m, { headroom, dropFirstHop });
+        expect(Buffer.concat([header, m.payload]).equals(Buffer.from(whole))).toBe(true);
+      }),
+      { numRuns: 200 },
     );
   });
 

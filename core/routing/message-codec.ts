@@ -32,20 +32,35 @@ export interface EncodeOptions {
 
 /** Encodes a message. Throws InvalidInputError for a route too long or an address that cannot be encoded. */
 export function encodeMessage(message: Message, options: EncodeOptions = {}): Uint8Array {
+  return encodeInto(message, options, true);
+}
+
+/**
+ * Encodes everything of a message but its payload bytes: headroom, version, routes and
+ * the payload length. `header || payload` is exactly what {@link encodeMessage} returns,
+ * so a sender can write (or encrypt) the two parts without copying the payload.
+ * Throws like {@link encodeMessage}.
+ */
+export function encodeMessageHeader(message: Message, options: EncodeOptions = {}): Uint8Array {
+  return encodeInto(message, options, false);
+}
+
+function encodeInto(message: Message, options: EncodeOptions, withPayload: boolean): Uint8Array {
   const headroom = options.headroom ?? 0;
   const payload = message.payload;
   if (!(payload instanceof Uint8Array)) throw new InvalidInputError('routing', 'message payload must be bytes');
   if (payload.length > 0xffffffff) throw new InvalidInputError('routing', 'message payload is too large');
-  const onward = options.dropFirstHop && Array.isArray(message.onwardRoute) ? message.onwardRoute.slice(1) : message.onwardRoute;
-  const size = headroom + 1 + routeSize(onward, 'onward') + routeSize(message.returnRoute, 'return') + 4 + payload.length;
-  const out = Buffer.allocUnsafe(size);
+  const onward = message.onwardRoute;
+  const skip = options.dropFirstHop && Array.isArray(onward) && onward.length > 0 ? 1 : 0;
+  const headerSize = headroom + 1 + routeSize(onward, 'onward', skip) + routeSize(message.returnRoute, 'return', 0) + 4;
+  const out = Buffer.allocUnsafe(withPayload ? headerSize + payload.length : headerSize);
   out.fill(0, 0, headroom);
   let at = headroom;
   out[at++] = MESSAGE_VERSION;
-  at = writeRoute(out, at, onward);
-  at = writeRoute(out, at, message.returnRoute);
+  at = writeRoute(out, at, onward, skip);
+  at = writeRoute(out, at, message.returnRoute, 0);
   out.writeUInt32BE(payload.length, at);
-  out.set(payload, at + 4);
+  if (withPayload) out.set(payload, at + 4);
   return out;
 }
 
@@ -70,11 +85,12 @@ export function decodeMessage(bytes: Uint8Array): Message {
   return { onwardRoute, returnRoute, payload: bytes.subarray(start, start + length) };
 }
 
-function routeSize(route: Route, which: string): number {
+function routeSize(route: Route, which: string, skip: number): number {
   if (!Array.isArray(route)) throw new InvalidInputError('routing', `${which} route must be a list of addresses`);
-  if (route.length > MAX_HOPS) throw new InvalidInputError('routing', `${which} route has ${route.length} hops, more than ${MAX_HOPS}`);
+  if (route.length - skip > MAX_HOPS) throw new InvalidInputError('routing', `${which} route has ${route.length - skip} hops, more than ${MAX_HOPS}`);
   let size = 1;
-  for (const a of route) {
+  for (let i = skip; i < route.length; i++) {
+    const a = route[i] as Address;
     if (a.type !== LOCAL && a.type !== TCP) throw new InvalidInputError('routing', `unknown address type ${String(a.type)}`);
     if (typeof a.value !== 'string' || LONE_SURROGATE.test(a.value)) {
       throw new InvalidInputError('routing', 'address value must be well-formed text');
@@ -87,9 +103,10 @@ function routeSize(route: Route, which: string): number {
   return size;
 }
 
-function writeRoute(out: Buffer, at: number, route: Route): number {
-  out[at++] = route.length;
-  for (const a of route) {
+function writeRoute(out: Buffer, at: number, route: Route, skip: number): number {
+  out[at++] = route.length - skip;
+  for (let i = skip; i < route.length; i++) {
+    const a = route[i]!;
     out[at] = a.type;
     const n = out.write(a.value, at + 2, 'utf8');
     out[at + 1] = n;

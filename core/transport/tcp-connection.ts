@@ -5,7 +5,7 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import { local } from '../routing/address.js';
 import type { Address } from '../routing/address.js';
 import type { Message, MessageOrigin } from '../routing/message.js';
-import { decodeMessage, encodeMessage } from '../routing/message-codec.js';
+import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import { FRAME_HEADER_SIZE, FrameDecoder } from './frame-decoder.js';
 import type { FrameSink } from './frame-decoder.js';
 
@@ -62,6 +62,8 @@ export interface ConnectionHost {
 
 const TCP_ORIGIN: MessageOrigin = Object.freeze({ via: 'tcp' });
 const HEARTBEAT = new Uint8Array(FRAME_HEADER_SIZE);
+/** Payloads from this size on are written after their header, not copied into one frame. */
+const SEPARATE_PAYLOAD_BYTES = 2048;
 
 /**
  * One TCP connection, registered as a worker at `workerAddress`. Messages routed to that
@@ -166,22 +168,26 @@ export class TcpConnection implements Worker, FrameSink {
       host.node.reportDropped(message, `connection ${this.workerAddress} write buffer is full`);
       return;
     }
-    let frame: Uint8Array;
+    // A large payload is written as is after its header (one writev with the cork), not copied.
+    const separate = message.payload.length >= SEPARATE_PAYLOAD_BYTES;
+    let head: Uint8Array;
     try {
-      frame = encodeMessage(message, { headroom: FRAME_HEADER_SIZE, dropFirstHop: true });
+      const options = { headroom: FRAME_HEADER_SIZE, dropFirstHop: true };
+      head = separate ? encodeMessageHeader(message, options) : encodeMessage(message, options);
     } catch (error) {
       host.node.reportDropped(message, `cannot encode: ${(error as Error).message}`);
       return;
     }
-    const length = frame.length - FRAME_HEADER_SIZE;
+    const length = head.length - FRAME_HEADER_SIZE + (separate ? message.payload.length : 0);
     if (length > host.maxFrameSize) {
       host.stats.writeDropped++;
       host.node.reportDropped(message, `message of ${length} bytes exceeds the frame limit`);
       return;
     }
-    (frame as Buffer).writeUInt32BE(length, 0);
+    (head as Buffer).writeUInt32BE(length, 0);
     host.stats.framesOut++;
-    this.writeRaw(frame);
+    this.writeRaw(head);
+    if (separate) this.writeRaw(message.payload);
     // Above the socket's own high-water mark too, so 'drain' is sure to follow.
     if (this.socket.writableLength > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
       const source = host.sourceOf(message);

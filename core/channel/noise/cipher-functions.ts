@@ -58,19 +58,21 @@ export function aeadEncrypt(
 
 /**
  * AEAD encryption written into `out` at `offset`: ciphertext then tag
- * (`plaintext.length + 16` bytes). Used by the frame hot path to avoid a concat.
+ * (`plaintext.length + tail.length + 16` bytes). The plaintext is `plaintext || tail`
+ * (tail optional), so a header and a body are encrypted without being joined first.
+ * Used by the frame hot path to avoid copies.
  */
 export function aeadEncryptInto(
   cipher: NoiseCipher, key: KeyObject, iv: Uint8Array, ad: Uint8Array, plaintext: Uint8Array,
-  out: Buffer, offset: number,
+  out: Buffer, offset: number, tail?: Uint8Array,
 ): void {
   const c = createCipheriv(cipher.algorithm as CipherGCMTypes, key, iv, { authTagLength: TAGLEN });
   if (ad.length > 0) c.setAAD(ad);
-  const body = c.update(plaintext);
-  body.copy(out, offset);
-  const tail = c.final();
-  tail.copy(out, offset + body.length);
-  c.getAuthTag().copy(out, offset + plaintext.length);
+  let at = offset;
+  if (plaintext.length > 0) at += c.update(plaintext).copy(out, at);
+  if (tail !== undefined && tail.length > 0) at += c.update(tail).copy(out, at);
+  at += c.final().copy(out, at);
+  c.getAuthTag().copy(out, at);
 }
 
 /** AEAD decryption of ciphertext || tag; throws NoiseDecryptError if authentication fails. */

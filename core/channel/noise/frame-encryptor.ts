@@ -29,8 +29,11 @@ export class FrameEncryptor {
     return this.n;
   }
 
-  /** Encrypts one frame; rotates the key when the nonce enters a new epoch. */
-  encrypt(plaintext: Uint8Array): Buffer {
+  /**
+   * Encrypts one frame whose plaintext is `plaintext || tail` (tail optional, so a header
+   * and a body need not be joined first); rotates the key when the nonce enters a new epoch.
+   */
+  encrypt(plaintext: Uint8Array, tail?: Uint8Array): Buffer {
     let key = this.key;
     if (key === null) throw new NoiseStateError('transport is closed');
     const n = this.n;
@@ -39,11 +42,11 @@ export class FrameEncryptor {
       key = rekeyKey(this.cipher, key);
       this.key = key;
     }
-    const frame = Buffer.allocUnsafe(FRAME_NONCE_LENGTH + plaintext.length + TAGLEN);
+    const frame = Buffer.allocUnsafe(FRAME_NONCE_LENGTH + plaintext.length + (tail?.length ?? 0) + TAGLEN);
     frame.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 0);
     frame.writeUInt32BE(n >>> 0, 4);
     this.cipher.writeNonce(this.iv, n);
-    aeadEncryptInto(this.cipher, key, this.iv, EMPTY, plaintext, frame, FRAME_NONCE_LENGTH);
+    aeadEncryptInto(this.cipher, key, this.iv, EMPTY, plaintext, frame, FRAME_NONCE_LENGTH, tail);
     this.n = n + 1;
     return frame;
   }

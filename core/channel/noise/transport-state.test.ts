@@ -35,6 +35,14 @@ describe('TransportState', () => {
     ), { numRuns: 25 });
   });
 
+  it('encrypts a head and a tail as one plaintext (property)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 300 }), (head, tail) => {
+      const { a, b } = pair(SMALL);
+      const frame = a.encrypt(head, tail);
+      expect(Buffer.from(b.decrypt(frame)).equals(Buffer.concat([head, tail]))).toBe(true);
+    }), { numRuns: 50 });
+  });
+
   it('rejects any bit flip or truncation without changing state, then keeps carrying traffic', () => {
     fc.assert(fc.property(
       fc.uint8Array({ maxLength: 64 }), fc.nat(), fc.nat(40), fc.nat(200),

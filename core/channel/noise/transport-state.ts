@@ -27,9 +27,12 @@ export class TransportState {
     this.decryptor = new FrameDecryptor(cipher, result.receive.detachKey(), rekeyInterval, replayWindow);
   }
 
-  /** Encrypts `plaintext` into one frame: 8-byte nonce || ciphertext || 16-byte tag. */
-  encrypt(plaintext: Uint8Array): Buffer {
-    return this.encryptor.encrypt(plaintext);
+  /**
+   * Encrypts `plaintext || tail` (tail optional) into one frame: 8-byte nonce ||
+   * ciphertext || 16-byte tag.
+   */
+  encrypt(plaintext: Uint8Array, tail?: Uint8Array): Buffer {
+    return this.encryptor.encrypt(plaintext, tail);
   }
 
   /**
