@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { InvalidInputError } from '../errors.js';
 import {
   DISCONNECT, DisconnectReason, MAX_CREDIT_WINDOW, MAX_PAYLOAD_CHUNK, MAX_SESSION_ID_LENGTH, PORTAL_PROTOCOL_VERSION,
-  decodePortalMessage, encodeCredit, encodePayload, encodePortalMessage,
+  decodePortalMessage, encodeCredit, encodePayload, encodePayloadParts, encodePortalMessage,
 } from './portal-message.js';
 import type { PortalMessage } from './portal-message.js';
 
@@ -69,6 +69,16 @@ describe('portal messages', () => {
     expect(Array.from(encodePortalMessage({ type: 'end' }))).toEqual([5]);
     expect(Array.from(encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.refused }))).toEqual([6, 3]);
     expect(decodePortalMessage(Uint8Array.of(DISCONNECT))).toEqual({ type: 'disconnect', reason: 0 });
+  });
+
+  it('joins payload parts into one chunk of the asked length (property)', () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { minLength: 1, maxLength: 8 }), fc.nat(), (parts, cut) => {
+      const joined = Buffer.concat(parts);
+      const length = 1 + (cut % joined.length);
+      expect(Buffer.from(encodePayloadParts(7, parts, length)).equals(Buffer.from(encodePayload(7, joined.subarray(0, length))))).toBe(true);
+    }));
+    expect(() => encodePayloadParts(0, [Uint8Array.of(1)], 2)).toThrow(InvalidInputError);
+    expect(() => encodePayloadParts(0, [new Uint8Array(MAX_PAYLOAD_CHUNK + 1)], MAX_PAYLOAD_CHUNK + 1)).toThrow(InvalidInputError);
   });
 
   it('bounds chunks, windows and credit', () => {

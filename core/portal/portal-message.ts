@@ -22,7 +22,7 @@ export const PORTAL_PROTOCOL_VERSION = 1;
  * Largest data chunk in one payload message (48 KiB): leaves room for routing and
  * channel overhead under the transport's 256 KiB frame, even through nested channels.
  */
-export const MAX_PAYLOAD_CHUNK = 48 * 1024;
+export const MAX_PAYLOAD_CHUNK = 64 * 1024;
 
 /** Default credit window per direction and session (256 KiB). */
 export const DEFAULT_CREDIT_WINDOW = 256 * 1024;
@@ -118,16 +118,32 @@ export function encodePortalMessage(message: PortalMessage): Uint8Array {
 
 /** Encodes a payload message (hot path: one allocation, one copy). */
 export function encodePayload(sequence: number, data: Uint8Array): Uint8Array {
-  if (data.length === 0 || data.length > MAX_PAYLOAD_CHUNK) {
+  return encodePayloadParts(sequence, [data], data.length);
+}
+
+/**
+ * Encodes a payload message whose data is the first `length` bytes of `parts` joined
+ * (hot path: one allocation, one copy, however many parts). Throws InvalidInputError when
+ * `length` is out of 1..MAX_PAYLOAD_CHUNK or the parts hold fewer bytes.
+ */
+export function encodePayloadParts(sequence: number, parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 1 || length > MAX_PAYLOAD_CHUNK) {
     throw new InvalidInputError('portal', `payload chunk must be 1..${MAX_PAYLOAD_CHUNK} bytes`);
   }
   if (!Number.isInteger(sequence) || sequence < 0 || sequence > 0xffffffff) {
     throw new InvalidInputError('portal', 'payload sequence must be 0..2^32-1');
   }
-  const out = Buffer.allocUnsafe(5 + data.length);
+  const out = Buffer.allocUnsafe(5 + length);
   out[0] = PAYLOAD;
   out.writeUInt32BE(sequence, 1);
-  out.set(data, 5);
+  let at = 5;
+  for (const part of parts) {
+    const take = Math.min(part.length, out.length - at);
+    out.set(take === part.length ? part : part.subarray(0, take), at);
+    at += take;
+    if (at === out.length) break;
+  }
+  if (at !== out.length) throw new InvalidInputError('portal', 'payload parts are shorter than the chunk length');
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
-import { DisconnectReason, MAX_PAYLOAD_CHUNK, encodeCredit, encodePayload, encodePortalMessage } from './portal-message.js';
+import { DisconnectReason, MAX_PAYLOAD_CHUNK, encodeCredit, encodePayloadParts, encodePortalMessage } from './portal-message.js';
 import type { DisconnectReasonCode, PortalMessage } from './portal-message.js';
 import type { PortalCounters } from './portal-counters.js';
 
@@ -57,6 +57,7 @@ export class PortalPipe {
   private peerEnded = false;
   private writeFinished = false;
   private closed = false;
+  private corked = false;
 
   constructor(options: PortalPipeOptions) {
     this.options = options;
@@ -127,8 +128,19 @@ export class PortalPipe {
     this.receiveAllowance -= data.length;
     this.options.counters.bytesIn += data.length;
     this.writeLengths.push(data.length);
+    // Payloads handled in the same tick leave in one writev.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(data, this.onWritten);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   private readonly onWritten = (error?: Error | null): void => {
     const length = this.writeLengths[this.writeHead++] ?? 0;
@@ -173,19 +185,32 @@ export class PortalPipe {
     this.abort(DisconnectReason.connectionLost);
   };
 
-  /** Sends pending socket data within the credit; pauses the socket when out of credit. */
+  /**
+   * Sends pending socket data within the credit, joining small reads into chunks of up to
+   * MAX_PAYLOAD_CHUNK; pauses the socket when out of credit.
+   */
   private flush(): void {
+    const pending = this.pending;
     while (this.pendingBytes > 0 && this.sendCredit > 0 && !this.closed) {
-      const head = this.pending[0]!;
-      const size = Math.min(head.length, MAX_PAYLOAD_CHUNK, this.sendCredit);
-      const chunk = head.subarray(0, size);
-      if (size === head.length) this.pending.shift();
-      else this.pending[0] = head.subarray(size);
+      const size = Math.min(this.pendingBytes, MAX_PAYLOAD_CHUNK, this.sendCredit);
+      const payload = encodePayloadParts(this.sendSequence, pending, size);
+      // Drop what the chunk took from the front of the queue.
+      let taken = 0;
+      while (taken < size) {
+        const head = pending[0]!;
+        if (taken + head.length <= size) {
+          taken += head.length;
+          pending.shift();
+        } else {
+          pending[0] = head.subarray(size - taken);
+          taken = size;
+        }
+      }
       this.pendingBytes -= size;
       this.sendCredit -= size;
       this.options.counters.bytesOut += size;
-      this.send(encodePayload(this.sendSequence, chunk));
       this.sendSequence = (this.sendSequence + 1) >>> 0;
+      this.send(payload);
     }
     if (this.closed) return;
     if (this.pendingBytes > 0 || this.sendCredit <= 0) this.socket.pause();
