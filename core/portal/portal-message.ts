@@ -19,7 +19,7 @@ import { InvalidInputError } from '../errors.js';
 export const PORTAL_PROTOCOL_VERSION = 1;
 
 /**
- * Largest data chunk in one payload message (48 KiB): leaves room for routing and
+ * Largest data chunk in one payload message (64 KiB, one socket read): leaves room for routing and
  * channel overhead under the transport's 256 KiB frame, even through nested channels.
  */
 export const MAX_PAYLOAD_CHUNK = 64 * 1024;
