@@ -187,9 +187,11 @@ describe('the Bank Corp / Analysis Corp scenario (three homes, a relay)', () => 
   it('a relay policy on the project node decides create: it refuses the admin (allowed by default) and admits a member the default refuses; refusals are in policy denials', async () => {
     // The project node of home `admin` is node `bank`.
     await ok(homes.admin, ['policy', 'create', '--at', 'bank', '--resource', 'audit-relay', '--expression', 'subject.component == "analysis"']);
-    await ok(homes.admin, ['relay', 'create', 'audit-relay']);
-    const refused = (await runCliJson(homes.admin, ['relay', 'show', 'audit-relay'])).json as { status: { connected: boolean; lastError?: string } };
-    expect(refused.status.connected).toBe(false);
+    const refused = await runCli(homes.admin, ['relay', 'create', 'audit-relay']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/project refused relay 'audit-relay'/);
+    expect((await runCli(homes.admin, ['relay', 'show', 'audit-relay'])).code).toBe(3);
     const admin = (await runCliJson(homes.admin, ['identity', 'show'])).json as { identifier: string };
     type Denial = { resource: { type: string; name: string }; action: string; subject?: string; reason: string };
     const denials = (await runCliJson(homes.admin, ['policy', 'denials', '--at', 'bank'])).json as { denials: Denial[] };
@@ -199,7 +201,7 @@ describe('the Bank Corp / Analysis Corp scenario (three homes, a relay)', () => 
     expect(denial!.subject).toBe(admin.identifier);
 
     // analysis has no `relay` attribute, so the default rule refuses it, and that refusal is recorded too ...
-    await ok(homes.analysis, ['relay', 'create', 'reports']);
+    expect((await runCli(homes.analysis, ['relay', 'create', 'reports'])).code).toBe(4);
     const byDefault = (await runCliJson(homes.admin, ['policy', 'denials', '--at', 'bank'])).json as { denials: Denial[] };
     expect(byDefault.denials.find((d) => d.resource.name === 'reports' && d.action === 'create')?.reason).toContain('default relay rule');
     // ... while the policy for audit-relay admits it.

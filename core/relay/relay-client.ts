@@ -31,6 +31,8 @@ export interface RelayClientStatus {
   /** True while the last registration or keep-alive was accepted. */
   readonly connected: boolean;
   readonly lastError?: string;
+  /** True when the last attempt reached the relay service and it refused the registration. */
+  readonly refused: boolean;
   /** When `connected` last changed (ms since the epoch). */
   readonly since: number;
   /** Accepted registrations (first ones and re-registrations after a failure). */
@@ -55,6 +57,7 @@ export class RelayClient {
   private loop: Promise<void> | undefined;
   private connected = false;
   private lastError: string | undefined;
+  private refused = false;
   private since = Date.now();
   private registrations = 0;
   private lastRoute: Route | undefined;
@@ -101,6 +104,7 @@ export class RelayClient {
       address: relayAddress(this.name),
       connected: this.connected,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      refused: this.refused,
       since: this.since,
       registrations: this.registrations,
     };
@@ -128,7 +132,11 @@ export class RelayClient {
         timeoutMs: this.requestTimeoutMs, signal,
       });
       const decoded = decodeRelayMessage(reply.payload);
-      if (decoded.type !== 'created') return this.setConnected(false, 'the relay service refused the registration');
+      if (decoded.type !== 'created') {
+        this.refused = true;
+        return this.setConnected(false, 'the relay service refused the registration');
+      }
+      this.refused = false;
       if (!this.connected) {
         this.registrations++;
         this.logger.info({ registrations: this.registrations }, 'relay registered');

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { AlreadyExistsError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
 import { RelayClient, type RelayClientStatus } from '../../../core/relay/relay-client.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local } from '../../../core/routing/address.js';
@@ -87,6 +87,13 @@ export const relaysService: DaemonService = {
       if (project !== undefined) readProject(ctx.home, project);
       const record: RelayRecord = { name, ...(project !== undefined ? { project } : {}), createdAt: new Date().toISOString() };
       await launch(record);
+      const started = relays.get(name);
+      if (started?.client.status().refused) {
+        // Refused by the project (its policy or the relay rule), not merely unreachable: keep nothing.
+        relays.delete(name);
+        await started.client.stop();
+        throw new UnauthorizedError('relay', `the project refused relay '${name}' for this node: its credential does not allow that name (an admin can issue a ticket with --relay ${name}, or a relay policy can allow it)`);
+      }
       persist();
       ctx.logger.info({ relay: name, project }, 'relay created');
       return view(name);
