@@ -75,6 +75,19 @@ describe('credentials', () => {
     expect(reason(() => verifyCredential(reissuedAsEc, { ...options, trustedIssuers: trusted(ed, ec) }))).toBe('bad-attestation');
   });
 
+  it('after a successful verification, the same bytes still get every trust, subject and time check', async () => {
+    const presented = await issue(ed, subject, { role: 'member' }, 3600, T0 + 100);
+    const options = { subject, trustedIssuers: trusted(ed), now: T0 + 110 };
+    for (let i = 0; i < 2; i++) expect(verifyCredential(presented, options).attributes).toEqual({ role: 'member' });
+    expect(reason(() => verifyCredential(presented, { ...options, trustedIssuers: trusted(ec) }))).toBe('untrusted-issuer');
+    expect(reason(() => verifyCredential(presented, { ...options, subject: ec.identity.identifier }))).toBe('wrong-subject');
+    expect(reason(() => verifyCredential(presented, { ...options, now: T0 + 100 + 3600 + 60 }))).toBe('expired');
+    expect(reason(() => verifyCredential(presented, { ...options, now: T0 + 39 }))).toBe('not-yet-valid');
+    expect(reason(() => verifyCredential(presented, { ...options, now: T0 + 31 * DAY }))).toBe('bad-attestation');
+    expect(reason(() => verifyCredential({ ...presented, attestation: ec.attestation }, options))).toBe('bad-attestation');
+    expect(verifyCredential(presented, options).issuer).toBe(ed.identity.identifier);
+  });
+
   it('enforces the validity window with 60 s of drift', async () => {
     const presented = await issue(ec, subject, { role: 'member' }, 3600, T0 + 100);
     const at = (now: number): string | undefined => reason(() => verifyCredential(presented, { subject, trustedIssuers: trusted(ec), now }));

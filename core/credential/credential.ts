@@ -6,7 +6,8 @@ import type { Identity } from '../identity/identity.js';
 import { isSeconds } from '../identity/identity-change.js';
 import { verifyPurposeKeyAttestation, type PurposeKeyAttestation } from '../identity/purpose-key-attestation.js';
 import { assertSeconds, assertTtl, nowSeconds } from '../identity/seconds.js';
-import { checkShape, decodeCanonical, encodeEnvelope, envelopeFrom, MAX_SIGNED_STRUCTURE_BYTES } from '../identity/signed-structure.js';
+import { checkShape, decodeCanonical, encodeEnvelope, envelopeFrom, latin1, MAX_SIGNED_STRUCTURE_BYTES } from '../identity/signed-structure.js';
+import { LruCache } from '../vault/lru-cache.js';
 import type { KeyHandle, PublicKey } from '../vault/keys.js';
 import type { SigningVault } from '../vault/signing-vault.js';
 import { verifySignature } from '../vault/verify.js';
@@ -15,6 +16,22 @@ import { CredentialVerificationError, type CredentialFailureReason } from './cre
 
 /** Version of the credential data format. */
 export const CREDENTIAL_VERSION = 1;
+
+/** A decoded credential: what it says, the digest its signature covers, the signature. */
+interface DecodedCredential {
+  readonly data: VerifiedCredential;
+  readonly digest: Uint8Array;
+  readonly signature: Uint8Array;
+}
+/** Most decoded credentials remembered, and the largest one remembered (bytes). */
+const DECODED_CAPACITY = 1024;
+const DECODED_MAX_BYTES = 4096;
+/**
+ * Decoded credentials keyed by their exact bytes: decoding and hashing depend on nothing
+ * else. Issuer trust, the attestation, the signature, subject and validity windows are
+ * checked on every call.
+ */
+const decodedCredentials = new LruCache<string, DecodedCredential>(DECODED_CAPACITY);
 
 /** A credential as sent: the signed credential and the issuer's credential-signing key attestation. */
 export interface PresentedCredential {
@@ -108,12 +125,9 @@ export function verifyCredential(presented: PresentedCredential, options: Verify
   };
   if (!presented || !(presented.credential instanceof Uint8Array) || !(presented.attestation instanceof Uint8Array)) return fail('malformed', 'credential and attestation bytes required');
   if (presented.credential.length > MAX_SIGNED_STRUCTURE_BYTES) return fail('malformed', 'too large');
-  const outer = decodeCanonical(presented.credential, 'credential', 'credential');
-  if (typeof outer === 'string') return fail('malformed', outer);
-  const envelope = envelopeFrom(outer, false);
-  if (typeof envelope === 'string') return fail('malformed', envelope);
-  const data = decodeCredentialData(envelope.data);
-  if (typeof data === 'string') return fail('malformed', data);
+  const decoded = decodeCredential(presented.credential);
+  if (typeof decoded === 'string') return fail('malformed', decoded);
+  const { data, digest, signature } = decoded;
   const issuer = options.trustedIssuers.get(data.issuer);
   if (!issuer || issuer.identifier !== data.issuer) return fail('untrusted-issuer', `issuer ${data.issuer} is not a trusted authority`);
   let attested: PurposeKeyAttestation;
@@ -124,7 +138,7 @@ export function verifyCredential(presented: PresentedCredential, options: Verify
     return fail('bad-attestation', cause.message, cause);
   }
   const key = attested.publicKey as PublicKey;
-  if (!verifySignature(key, sha256(envelope.data), { type: key.type, bytes: envelope.signature })) {
+  if (!verifySignature(key, digest, { type: key.type, bytes: signature })) {
     return fail('bad-signature', `signature does not verify with the attested key of ${data.issuer}`);
   }
   if (data.createdAt + drift < attested.createdAt || data.createdAt > attested.expiresAt) {
@@ -133,7 +147,7 @@ export function verifyCredential(presented: PresentedCredential, options: Verify
   if (data.subject !== options.subject) return fail('wrong-subject', `about ${data.subject}, not ${options.subject}`);
   if (now + drift < data.createdAt) return fail('not-yet-valid', `not valid before ${data.createdAt} (now ${now})`);
   if (now >= data.expiresAt + drift) return fail('expired', `expired at ${data.expiresAt} (now ${now})`);
-  return data;
+  return { ...data };
 }
 
 /** Encodes a presented credential for the wire (deterministic CBOR map). */
@@ -150,6 +164,21 @@ export function decodePresentedCredential(bytes: Uint8Array): PresentedCredentia
     throw new CredentialVerificationError('malformed', `presented credential: ${problem ?? 'fields must be bytes'}`);
   }
   return { credential: v.credential, attestation: v.attestation };
+}
+
+function decodeCredential(bytes: Uint8Array): DecodedCredential | string {
+  const key = bytes.length <= DECODED_MAX_BYTES ? latin1(bytes) : undefined;
+  const known = key === undefined ? undefined : decodedCredentials.get(key);
+  if (known) return known;
+  const outer = decodeCanonical(bytes, 'credential', 'credential');
+  if (typeof outer === 'string') return outer;
+  const envelope = envelopeFrom(outer, false);
+  if (typeof envelope === 'string') return envelope;
+  const data = decodeCredentialData(envelope.data);
+  if (typeof data === 'string') return data;
+  const decoded: DecodedCredential = Object.freeze({ data: Object.freeze(data), digest: sha256(envelope.data), signature: envelope.signature });
+  if (key !== undefined) decodedCredentials.set(key, decoded);
+  return decoded;
 }
 
 function decodeCredentialData(bytes: Uint8Array): VerifiedCredential | string {

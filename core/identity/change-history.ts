@@ -3,7 +3,8 @@ import type { PublicKey } from '../vault/keys.js';
 import { verifySignature } from '../vault/verify.js';
 import { changeHash, decodeChangeData, type IdentityChange } from './identity-change.js';
 import { IdentityVerificationError } from './identity-error.js';
-import { decodeCanonical, envelopeFrom, bytesEqual } from './signed-structure.js';
+import { LruCache } from '../vault/lru-cache.js';
+import { decodeCanonical, envelopeFrom, bytesEqual, latin1 } from './signed-structure.js';
 
 /** Most changes a history may hold. */
 export const MAX_CHANGES = 64;
@@ -11,6 +12,16 @@ export const MAX_CHANGES = 64;
 export const MAX_CHANGE_HISTORY_BYTES = 64 * 1024;
 /** Default tolerated clock difference, in seconds. */
 export const DEFAULT_MAX_DRIFT_SECONDS = 60;
+
+/** Most verified histories remembered, and the largest one remembered (bytes). */
+const VERIFIED_CAPACITY = 512;
+const VERIFIED_MAX_BYTES = 4096;
+/**
+ * Histories whose structure, chain and signatures verified, keyed by their exact bytes.
+ * Those checks depend on nothing but the bytes; the validity window of the current key
+ * depends on `now` and is checked on every call, hit or miss.
+ */
+const verifiedHistories = new LruCache<string, readonly IdentityChange[]>(VERIFIED_CAPACITY);
 
 /** Encodes a change history: a CBOR array of `{ data, signature, previousSignature? }`. */
 export function encodeChangeHistory(changes: readonly IdentityChange[]): Uint8Array {
@@ -35,6 +46,21 @@ export function verifyChangeHistory(bytes: Uint8Array, now: number, maxDriftSeco
   };
   if (!(bytes instanceof Uint8Array)) return fail('malformed', 'not bytes');
   if (bytes.length > MAX_CHANGE_HISTORY_BYTES) return fail('malformed', `larger than ${MAX_CHANGE_HISTORY_BYTES} bytes`);
+  const key = bytes.length <= VERIFIED_MAX_BYTES ? latin1(bytes) : undefined;
+  const known = key === undefined ? undefined : verifiedHistories.get(key);
+  const changes = known ? [...known] : verifyChain(bytes, fail);
+  if (key !== undefined && !known) verifiedHistories.set(key, Object.freeze([...changes]));
+  const last = changes.length - 1;
+  const current = (changes[last] as IdentityChange).data;
+  if (now + maxDriftSeconds < current.createdAt) fail('not-yet-valid', `not valid before ${current.createdAt} (now ${now})`, last);
+  if (now >= current.expiresAt + maxDriftSeconds) fail('expired', `expired at ${current.expiresAt} (now ${now})`, last);
+  return changes;
+}
+
+type Fail = (reason: ConstructorParameters<typeof IdentityVerificationError>[0], why: string, index?: number) => never;
+
+/** Everything but the time check of the current key: structure, chain hashes and signatures. */
+function verifyChain(bytes: Uint8Array, fail: Fail): IdentityChange[] {
   const list = decodeCanonical(bytes, 'identity', 'change history');
   if (typeof list === 'string') return fail('malformed', list);
   if (!Array.isArray(list) || list.length === 0) return fail('malformed', 'not a non-empty array');
@@ -57,12 +83,11 @@ export function verifyChangeHistory(bytes: Uint8Array, now: number, maxDriftSeco
       if (!envelope.previousSignature) fail('bad-previous-signature', 'rotation lacks the previous key signature', i);
       if (!verifyWith(previous.data.primaryPublicKey, hash, envelope.previousSignature)) fail('bad-previous-signature', 'previous key signature does not verify', i);
     }
-    changes.push({ data, encoded: envelope.data, hash, signature: envelope.signature, ...(envelope.previousSignature ? { previousSignature: envelope.previousSignature } : {}) });
+    changes.push(Object.freeze({
+      data: Object.freeze({ ...data, primaryPublicKey: Object.freeze(data.primaryPublicKey) }), encoded: envelope.data, hash, signature: envelope.signature,
+      ...(envelope.previousSignature ? { previousSignature: envelope.previousSignature } : {}),
+    }));
   });
-  const last = changes.length - 1;
-  const current = (changes[last] as IdentityChange).data;
-  if (now + maxDriftSeconds < current.createdAt) fail('not-yet-valid', `not valid before ${current.createdAt} (now ${now})`, last);
-  if (now >= current.expiresAt + maxDriftSeconds) fail('expired', `expired at ${current.expiresAt} (now ${now})`, last);
   return changes;
 }
 

@@ -38,6 +38,8 @@ describe('purpose-key attestations', () => {
       try { fn(); } catch (e) { return (e as { reason?: string }).reason; }
       return undefined;
     };
+    // A success first: the checks below then also run against the remembered verification.
+    expect(verifyPurposeKeyAttestation(attestation, identity, 'secure-channel', T0).subject).toBe(identity.identifier);
     const env = decodeStrict<{ data: Uint8Array; signature: Uint8Array }>(attestation);
     const sig = Uint8Array.from(env.signature); sig[0] = (sig[0] ?? 0) ^ 1;
     expect(reason(() => verifyPurposeKeyAttestation(encodeDeterministic({ ...env, signature: sig }), identity, 'secure-channel', T0))).toBe('bad-signature');

@@ -8,7 +8,8 @@ import type { Identity } from './identity.js';
 import { isSeconds, publicKeyFrom } from './identity-change.js';
 import { IdentityVerificationError, type IdentityFailureReason } from './identity-error.js';
 import { assertSeconds, assertTtl, nowSeconds } from './seconds.js';
-import { checkShape, decodeCanonical, encodeEnvelope, envelopeFrom, MAX_SIGNED_STRUCTURE_BYTES } from './signed-structure.js';
+import { LruCache } from '../vault/lru-cache.js';
+import { checkShape, decodeCanonical, encodeEnvelope, envelopeFrom, latin1, MAX_SIGNED_STRUCTURE_BYTES } from './signed-structure.js';
 
 /** What a purpose key is for. */
 export type KeyPurpose = 'secure-channel' | 'credential-signing';
@@ -19,6 +20,16 @@ export type PurposePublicKey = { readonly type: 'x25519'; readonly bytes: Uint8A
 export const ATTESTATION_VERSION = 1;
 /** Default attestation validity: 30 days. */
 export const DEFAULT_ATTESTATION_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Most verified attestations remembered, and the largest one remembered (bytes). */
+const VERIFIED_CAPACITY = 1024;
+const VERIFIED_MAX_BYTES = 4096;
+/**
+ * Attestations whose encoding and signature verified, keyed by the signer's public key
+ * and the exact attestation bytes (keys have a fixed length per type, so the key is
+ * unambiguous). Subject, purpose and validity window are checked on every call.
+ */
+const verifiedAttestations = new LruCache<string, PurposeKeyAttestation>(VERIFIED_CAPACITY);
 
 /** A verified purpose-key attestation. */
 export interface PurposeKeyAttestation {
@@ -87,15 +98,21 @@ export function verifyPurposeKeyAttestation(
     throw new IdentityVerificationError(reason, `purpose-key attestation: ${why}`);
   };
   if (!(attestation instanceof Uint8Array) || attestation.length > MAX_SIGNED_STRUCTURE_BYTES) return fail('malformed', 'not bytes or too large');
-  const outer = decodeCanonical(attestation, 'identity', 'attestation');
-  if (typeof outer === 'string') return fail('malformed', outer);
-  const envelope = envelopeFrom(outer, false);
-  if (typeof envelope === 'string') return fail('malformed', envelope);
-  const decoded = decodeAttestationData(envelope.data);
-  if (typeof decoded === 'string') return fail('malformed', decoded);
   const key = identity.currentPublicKey;
-  if (!verifySignature(key, sha256(envelope.data), { type: key.type, bytes: envelope.signature })) {
-    return fail('bad-signature', `not signed by the current primary key of ${identity.identifier}`);
+  const cacheKey = attestation.length <= VERIFIED_MAX_BYTES ? key.type + latin1(key.bytes) + latin1(attestation) : undefined;
+  let decoded = cacheKey === undefined ? undefined : verifiedAttestations.get(cacheKey);
+  if (decoded === undefined) {
+    const outer = decodeCanonical(attestation, 'identity', 'attestation');
+    if (typeof outer === 'string') return fail('malformed', outer);
+    const envelope = envelopeFrom(outer, false);
+    if (typeof envelope === 'string') return fail('malformed', envelope);
+    const data = decodeAttestationData(envelope.data);
+    if (typeof data === 'string') return fail('malformed', data);
+    if (!verifySignature(key, sha256(envelope.data), { type: key.type, bytes: envelope.signature })) {
+      return fail('bad-signature', `not signed by the current primary key of ${identity.identifier}`);
+    }
+    decoded = Object.freeze({ ...data, publicKey: Object.freeze({ ...data.publicKey }) });
+    if (cacheKey !== undefined) verifiedAttestations.set(cacheKey, decoded);
   }
   if (decoded.subject !== identity.identifier) return fail('wrong-subject', `about ${decoded.subject}, not ${identity.identifier}`);
   if (decoded.purpose !== purpose) return fail('wrong-purpose', `for ${decoded.purpose}, not ${purpose}`);

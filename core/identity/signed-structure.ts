@@ -1,6 +1,6 @@
 import { decodeStrict, encodeDeterministic } from '../cbor.js';
 import type { ErrorOrigin } from '../errors.js';
-import { bytesKey, LruCache } from '../vault/lru-cache.js';
+import { LruCache } from '../vault/lru-cache.js';
 
 /** Envelope of every signed structure: the CBOR-encoded data and signature(s) over SHA-256(data). */
 export interface SignedEnvelope {
@@ -39,15 +39,15 @@ const decoded = new LruCache<string, unknown>(DECODED_CAPACITY);
 /**
  * Decodes a CBOR item that must be in canonical deterministic form (re-encoding gives the
  * same bytes). Returns the value or a reason string. Decoding is a pure function of the
- * bytes: successful decodes of small inputs are remembered (bounded LRU keyed by SHA-256
- * of the exact bytes) and returned deep-frozen, so the same peer's change history,
+ * bytes: successful decodes of small inputs are remembered (bounded LRU keyed by the
+ * exact bytes) and returned deep-frozen, so the same peer's change history,
  * attestation and credential are not re-parsed on every handshake. Every semantic check
  * (signatures, validity windows, trust) stays with the callers and runs each time.
  */
 export function decodeCanonical(bytes: Uint8Array, origin: ErrorOrigin, what: string): unknown {
   if (!(bytes instanceof Uint8Array)) return `${what} is not bytes`;
   if (bytes.length > MAX_SIGNED_STRUCTURE_BYTES * 8) return `${what} is too large`;
-  const key = bytes.length <= DECODED_MAX_BYTES ? bytesKey(bytes) : undefined;
+  const key = bytes.length <= DECODED_MAX_BYTES ? latin1(bytes) : undefined;
   if (key !== undefined) {
     const hit = decoded.get(key);
     if (hit !== undefined) return hit;
@@ -62,6 +62,11 @@ export function decodeCanonical(bytes: Uint8Array, origin: ErrorOrigin, what: st
   if (!Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(bytes)) return `${what} is not in deterministic CBOR form`;
   if (key !== undefined) decoded.set(key, deepFreeze(value));
   return value;
+}
+
+/** The bytes as a latin1 string: an exact, cheap map key for small inputs. */
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Freezes plain objects and arrays recursively (byte strings cannot be frozen; callers only read them). */
