@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { AttributeStore } from '../credential/attribute-store.js';
 import type { Logger } from '../logger.js';
 import type { Node } from '../node/node.js';
@@ -9,10 +9,26 @@ import type { PeerVerificationContext } from './peer-verification.js';
 import { SecureChannelRegistry } from './secure-channel-registry.js';
 import type { SecureChannelKey, SecureChannelOptions } from './secure-channel-options.js';
 
+/** Random bytes drawn from the CSPRNG in blocks, 8 per channel id (one call per 128 ids). */
+const ID_BYTES = 8;
+const idPool = Buffer.alloc(ID_BYTES * 128);
+let idOffset = idPool.length;
+
+/** 16 hex characters from the CSPRNG; each pool byte is used once. */
+function randomId(): string {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = idPool.toString('hex', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
+}
+
 /** Fresh, hard to guess addresses for one channel: encryptor `sc-<hex>`, decryptor `scd-<hex>`. */
 export function channelAddresses(node: Node): { address: string; decryptorAddress: string } {
   for (;;) {
-    const id = randomBytes(8).toString('hex');
+    const id = randomId();
     const address = `sc-${id}`;
     const decryptorAddress = `scd-${id}`;
     if (!node.hasWorker(address) && !node.hasWorker(decryptorAddress)) return { address, decryptorAddress };
