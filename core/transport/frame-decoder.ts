@@ -76,7 +76,7 @@ export class FrameDecoder {
         this.sink.onFrame(chunk.subarray(at, at + length));
         at += length;
       } else {
-        this.body = new Uint8Array(length);
+        this.body = Buffer.allocUnsafe(length);
         this.bodyFill = 0;
       }
     }
