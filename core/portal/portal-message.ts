@@ -19,13 +19,15 @@ import { InvalidInputError } from '../errors.js';
 export const PORTAL_PROTOCOL_VERSION = 1;
 
 /**
- * Largest data chunk in one payload message (64 KiB, one socket read): leaves room for routing and
- * channel overhead under the transport's 256 KiB frame, even through nested channels.
+ * Largest data chunk in one payload message (128 KiB; reads queued while waiting for
+ * credit are joined up to it). Even with the longest routes (32 hops of 255 bytes each
+ * way) through three nested channels, a chunk and all headers stay under the
+ * transport's default 256 KiB frame.
  */
-export const MAX_PAYLOAD_CHUNK = 64 * 1024;
+export const MAX_PAYLOAD_CHUNK = 128 * 1024;
 
-/** Default credit window per direction and session (256 KiB). */
-export const DEFAULT_CREDIT_WINDOW = 256 * 1024;
+/** Default credit window per direction and session (512 KiB, four full chunks). */
+export const DEFAULT_CREDIT_WINDOW = 512 * 1024;
 
 /** Largest window a peer may announce (16 MiB): bounds what a peer can make us send ahead. */
 export const MAX_CREDIT_WINDOW = 16 * 1024 * 1024;
