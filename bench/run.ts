@@ -3,10 +3,10 @@
  * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
  * `--json` the JSON goes to stdout and the table to stderr).
  *
- * Options: `--only throughput,idle,handshakes,policy,credentials` runs a subset; for
+ * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench` runs a subset; for
  * clean JSON on stdout use `npm run -s bench -- --json` (npm's banner goes to stdout).
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
- * BENCH_IDLE_CONNECTIONS (2000, up to 10000); for studies, BENCH_CPU_PROF=DIR (V8 profile
+ * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5); for studies, BENCH_CPU_PROF=DIR (V8 profile
  * of every child process) and BENCH_PORTAL_WINDOW=BYTES (portal credit window).
  * Every node, client and server runs in its own process; all of them exit with the run.
  */
@@ -20,11 +20,12 @@ import { benchIdleConnections } from './idle-connections.js';
 import { BenchChild, killAllChildren } from './support/child-rpc.js';
 import { createBenchAuthority } from './support/bench-identity.js';
 import { benchSecureChannels } from './handshake.js';
+import { benchPgbench } from './pgbench.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
 
-const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle'] as const;
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     runs: envInt('BENCH_RUNS', 3, 1, 20),
     roundTripSeconds: envInt('BENCH_ROUND_TRIP_SECONDS', 3, 1, 60),
     idleConnections: envInt('BENCH_IDLE_CONNECTIONS', 2000, 10, 10_000),
+    pgbenchSeconds: envInt('BENCH_PGBENCH_SECONDS', 5, 1, 60),
   };
   const startedAt = new Date();
   const t0 = performance.now();
@@ -96,6 +98,9 @@ async function main(): Promise<void> {
       await Promise.all([client.stop(), sinkProcess.stop()]);
     }
   }
+
+  results.pgbench = await attempt('pgbench', 'pgbench -S, direct and through the relay portal, interleaved', () =>
+    benchPgbench({ seconds: config.pgbenchSeconds, runs: config.runs }));
 
   const rows = buildRows(results);
   const report = {

@@ -10,6 +10,8 @@ import type { IdleBench } from '../idle-connections.js';
 import type { PortalPath } from '../portal-topology.js';
 import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
+import type { PgbenchBench } from '../pgbench.js';
+import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
 import type { ReportRow } from './report.js';
 import { TARGETS, count, kib, ratioOf, verdict } from './report.js';
 
@@ -20,6 +22,7 @@ export interface BenchResults {
   handshakes?: SecureChannelBench;
   throughput?: ThroughputBench;
   idle?: IdleBench;
+  pgbench?: PgbenchBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
 }
@@ -93,7 +96,21 @@ function otherRows(r: BenchResults): ReportRow[] {
   return rows;
 }
 
+/** pgbench -S direct (baseline) and through the relay portal, judged by their ratio. */
+function pgbenchRows(r: BenchResults): ReportRow[] {
+  const figure = 'pgbench -S, 1 client, through the relay portal';
+  const target = `>= ${PGBENCH_TARGET_RATIO.toFixed(2)} x direct`;
+  const p = r.pgbench;
+  if (!p) return [missing(figure, target, r.errors.pgbench)];
+  if ('skipped' in p) return [{ figure, value: p.skipped, target, verdict: 'missing' }];
+  const tps = (n: number): string => `${count(n)} tps`;
+  return [
+    { figure: 'pgbench -S, 1 client, direct (baseline)', value: tps(p.directTps), ratio: 1, target: '', verdict: '-' },
+    { figure, value: tps(p.relayTps), ratio: p.ratio, target, verdict: Number.isNaN(p.ratio) ? '-' : verdict(p.relayTps / p.directTps >= PGBENCH_TARGET_RATIO) },
+  ];
+}
+
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
-  return [...pathRows(results, 'bulk'), ...pathRows(results, 'roundTrips'), ...otherRows(results)];
+  return [...pathRows(results, 'bulk'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results)];
 }
