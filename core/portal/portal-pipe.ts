@@ -57,7 +57,6 @@ export class PortalPipe {
   private peerEnded = false;
   private writeFinished = false;
   private closed = false;
-  private corked = false;
 
   constructor(options: PortalPipeOptions) {
     this.options = options;
@@ -128,19 +127,8 @@ export class PortalPipe {
     this.receiveAllowance -= data.length;
     this.options.counters.bytesIn += data.length;
     this.writeLengths.push(data.length);
-    // Payloads handled in the same tick leave in one writev.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
     this.socket.write(data, this.onWritten);
   }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
 
   private readonly onWritten = (error?: Error | null): void => {
     const length = this.writeLengths[this.writeHead++] ?? 0;
