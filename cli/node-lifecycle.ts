@@ -48,6 +48,30 @@ export async function nodeInfo(home: Home, name: string, { timeoutMs = 5000, sig
 }
 
 /**
+ * What `node create` and `project create` do once a node's configuration is written:
+ * with `foreground`, run the node in this process until it stops (sets the exit code,
+ * returns undefined); otherwise start it in the background and return its info. When a
+ * background start fails, `undo` removes what the command created, then the error is rethrown.
+ */
+export async function launchNode(
+  home: Home,
+  name: string,
+  { foreground, undo }: { foreground: boolean; undo: () => void | Promise<void> },
+): Promise<NodeInfo | undefined> {
+  if (foreground) {
+    const { runDaemon } = await import('./daemon/run-daemon.js');
+    process.exitCode = await runDaemon({ home, name, foreground: true });
+    return undefined;
+  }
+  try {
+    return await startNode(home, name);
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+/**
  * Starts node `name` as a detached background process (stdout and stderr go to its log) and
  * waits until its control socket answers. Throws NodeStartError, with the log's last lines,
  * when the process exits or does not answer within `timeoutMs`.

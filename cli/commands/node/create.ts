@@ -3,7 +3,7 @@ import { BaseCommand } from '../../base-command.js';
 import { validateNodeName } from '../../home.js';
 import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
 import { DEFAULT_TCP_LISTENER } from '../../node-config.js';
-import { createNode, deleteNode, startNode } from '../../node-lifecycle.js';
+import { createNode, deleteNode, launchNode } from '../../node-lifecycle.js';
 import { fields } from '../../format.js';
 import { readIdentityRecord } from '../../identity-registry.js';
 import { setConfiguredNodeIdentity } from '../../daemon/node-security.js';
@@ -38,18 +38,8 @@ export default class NodeCreate extends BaseCommand {
     if (flags.identity !== undefined) readIdentityRecord(home, flags.identity);
     const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
-    if (flags.foreground) {
-      const { runDaemon } = await import('../../daemon/run-daemon.js');
-      process.exitCode = await runDaemon({ home, name, foreground: true });
-      return undefined;
-    }
-    let info;
-    try {
-      info = await startNode(home, name);
-    } catch (err) {
-      await deleteNode(home, name);
-      throw err;
-    }
+    const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
+    if (info === undefined) return undefined;
     const isDefault = home.defaultNode() === name;
     this.log(`Node ${name} created and started`);
     this.log(fields([

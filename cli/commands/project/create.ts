@@ -6,7 +6,7 @@ import { fields } from '../../format.js';
 import { validateNodeName } from '../../home.js';
 import { defaultIdentityName, ensureIdentity, loadIdentity } from '../../identity-registry.js';
 import { NodeConfigFile } from '../../node-config.js';
-import { createNode, deleteNode, startNode } from '../../node-lifecycle.js';
+import { createNode, deleteNode, launchNode } from '../../node-lifecycle.js';
 import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../daemon/node-security.js';
 import { setAcceptUnauthenticated } from '../../daemon/services/secure-channels.js';
 import { callProjectNode, ensureRunning } from '../../project-commands.js';
@@ -75,19 +75,14 @@ export default class ProjectCreate extends BaseCommand {
       await deleteNode(home, name);
       throw err;
     }
-    if (flags.foreground) {
-      const { runDaemon } = await import('../../daemon/run-daemon.js');
-      process.exitCode = await runDaemon({ home, name, foreground: true });
-      return undefined;
-    }
-    let info;
-    try {
-      info = await startNode(home, name);
-    } catch (err) {
-      await deleteNode(home, name);
-      deleteProject(home, name);
-      throw err;
-    }
+    const info = await launchNode(home, name, {
+      foreground: flags.foreground,
+      undo: async () => {
+        await deleteNode(home, name);
+        deleteProject(home, name);
+      },
+    });
+    if (info === undefined) return undefined;
     let membership: MembershipView | undefined;
     let joinError: string | undefined;
     try {
