@@ -52,9 +52,19 @@ describe('credentials', () => {
       const a = useEc ? ec : ed;
       const presented = decodePresentedCredential(encodePresentedCredential(await issue(a, subject, attributes)));
       const verified = verifyCredential(presented, { subject, trustedIssuers: trusted(ed, ec), now: T0 + elapsed });
-      expect(verified).toEqual({ issuer: a.identity.identifier, subject, attributes, createdAt: T0, expiresAt: T0 + DAY });
+      expect(verified).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), issuer: a.identity.identifier, subject, attributes, createdAt: T0, expiresAt: T0 + DAY });
     },
   );
+
+  it('gives every issuance its own id, so two identical issuances in the same second differ', async () => {
+    const first = await issue(ed, subject, { component: 'db' });
+    const second = await issue(ed, subject, { component: 'db' });
+    expect(Buffer.compare(first.credential, second.credential)).not.toBe(0);
+    const a = verifyCredential(first, { subject, trustedIssuers: trusted(ed), now: T0 });
+    const b = verifyCredential(second, { subject, trustedIssuers: trusted(ed), now: T0 });
+    expect(a.id).not.toBe(b.id);
+    expect({ ...a, id: '' }).toEqual({ ...b, id: '' });
+  });
 
   it('rejects an untrusted issuer, a wrong subject and tampering, each with its reason', async () => {
     const presented = await issue(ed, subject, { role: 'member' });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { encodeDeterministic, sha256 } from '../cbor.js';
 import { InvalidInputError, SymbolonError } from '../errors.js';
 import { DEFAULT_MAX_DRIFT_SECONDS } from '../identity/change-history.js';
@@ -16,6 +17,8 @@ import { CredentialVerificationError, type CredentialFailureReason } from './cre
 
 /** Version of the credential data format. */
 export const CREDENTIAL_VERSION = 1;
+/** Length of a credential's random id. */
+export const CREDENTIAL_ID_LENGTH = 16;
 
 /** A decoded credential: what it says, the digest its signature covers, the signature. */
 interface DecodedCredential {
@@ -41,6 +44,8 @@ export interface PresentedCredential {
 
 /** What a verified credential says. */
 export interface VerifiedCredential {
+  /** Hex of the credential's 16 random id bytes: two issuances never produce the same credential. */
+  readonly id: string;
   readonly issuer: string;
   readonly subject: string;
   readonly attributes: Readonly<Record<string, string>>;
@@ -81,7 +86,7 @@ export interface VerifyCredentialOptions {
 
 /**
  * Issues a credential: checks the attestation and attributes, signs
- * SHA-256(deterministic CBOR of { kind, version, subject, issuer, attributes, createdAt,
+ * SHA-256(deterministic CBOR of { kind, version, id, subject, issuer, attributes, createdAt,
  * expiresAt }) with the credential-signing key, and checks the signature against the
  * attested key. Returns the credential with the attestation to send along.
  */
@@ -100,7 +105,8 @@ export async function issueCredential(options: IssueCredentialOptions): Promise<
   }
   const expiresAt = Math.min(createdAt + options.ttl, attested.expiresAt);
   const data = encodeDeterministic({
-    kind: 'credential', version: CREDENTIAL_VERSION, subject, issuer: issuer.identifier, attributes, createdAt, expiresAt,
+    kind: 'credential', version: CREDENTIAL_VERSION, id: new Uint8Array(randomBytes(CREDENTIAL_ID_LENGTH)),
+    subject, issuer: issuer.identifier, attributes, createdAt, expiresAt,
   });
   const digest = sha256(data);
   const signature = await options.signingVault.signDigest(options.signingKey, digest, { signal: options.signal });
@@ -184,19 +190,20 @@ function decodeCredential(bytes: Uint8Array): DecodedCredential | string {
 function decodeCredentialData(bytes: Uint8Array): VerifiedCredential | string {
   const value = decodeCanonical(bytes, 'credential', 'credential data');
   if (typeof value === 'string') return value;
-  const fields = ['kind', 'version', 'subject', 'issuer', 'attributes', 'createdAt', 'expiresAt'];
+  const fields = ['kind', 'version', 'id', 'subject', 'issuer', 'attributes', 'createdAt', 'expiresAt'];
   const shape = checkShape(value, fields, fields);
   if (shape) return shape;
   const v = value as Record<string, unknown>;
   if (v.kind !== 'credential') return 'not a credential';
   if (v.version !== CREDENTIAL_VERSION) return `unsupported version ${String(v.version)}`;
+  if (!(v.id instanceof Uint8Array) || v.id.length !== CREDENTIAL_ID_LENGTH) return `id must be ${CREDENTIAL_ID_LENGTH} bytes`;
   if (typeof v.subject !== 'string' || typeof v.issuer !== 'string') return 'subject and issuer must be strings';
   const problem = attributesProblem(v.attributes);
   if (problem) return problem;
   if (!isSeconds(v.createdAt) || !isSeconds(v.expiresAt)) return 'timestamps must be whole seconds';
   if (v.expiresAt <= v.createdAt) return 'expiresAt is not after createdAt';
   return {
-    issuer: v.issuer, subject: v.subject, attributes: Object.freeze({ ...(v.attributes as Record<string, string>) }),
+    id: Buffer.from(v.id).toString('hex'), issuer: v.issuer, subject: v.subject, attributes: Object.freeze({ ...(v.attributes as Record<string, string>) }),
     createdAt: v.createdAt, expiresAt: v.expiresAt,
   };
 }
