@@ -110,3 +110,20 @@ describe('portal sessions end with the secure channel under them', () => {
     expect(inlet.status().sessionsFailed).toBe(1);
   });
 });
+
+describe('many sessions on one channel', () => {
+  it('share its closed signal without listener warnings, and all end when it closes', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.name); };
+    process.on('warning', onWarning);
+    cleanups.push(() => { process.off('warning', onWarning); });
+    const { channel, inlet, address } = await setup();
+    const clients = [];
+    for (let i = 0; i < 15; i++) clients.push(await echoingClient(address));
+    expect(inlet.status().sessions).toBe(15);
+    await channel.close();
+    await within(Promise.all(clients.map((c) => c.closed)), 3_000, 'every client connection closed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+});

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Node } from '../node/node.js';
@@ -182,7 +183,10 @@ export class TcpInlet {
     const outlet = this.options.outlet;
     const given = typeof outlet === 'function' ? await outlet({ signal: this.stopping.signal }) : outlet;
     const { route, closed } = Array.isArray(given) ? { route: given as Route, closed: undefined } : given as OutletRoute;
-    session.open(route, closed ?? this.channelClosedSignal(route));
+    const routeClosed = closed ?? this.channelClosedSignal(route);
+    // Every session on one route listens to the same signal (bounded by maxSessions); each removes its listener when it ends.
+    if (routeClosed) setMaxListeners(this.maxSessions + 1, routeClosed);
+    session.open(route, routeClosed);
   }
 
   /** A signal that aborts when the secure channel `route` starts with closes (undefined: not a channel route). */
