@@ -26,8 +26,8 @@ export const PORTAL_PROTOCOL_VERSION = 1;
  */
 export const MAX_PAYLOAD_CHUNK = 128 * 1024;
 
-/** Default credit window per direction and session (1 MiB, eight full chunks). */
-export const DEFAULT_CREDIT_WINDOW = 1024 * 1024;
+/** Default credit window per direction and session (512 KiB, four full chunks). */
+export const DEFAULT_CREDIT_WINDOW = 512 * 1024;
 
 /** Largest window a peer may announce (16 MiB): bounds what a peer can make us send ahead. */
 export const MAX_CREDIT_WINDOW = 16 * 1024 * 1024;
