@@ -1,22 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, assertBuilt, cleanupHome, recordedPids, runCli, runCliJson, tempHome } from './support/cli.js';
+import { freePort } from './support/free-port.js';
 
 interface AuditRecordView { seq: number; type: string; actor: string; fields: Record<string, unknown> }
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function ok(home: string, args: string[]): Promise<Record<string, unknown>> {
   const r = await runCliJson(home, args);

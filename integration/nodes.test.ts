@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { alive, assertBuilt, cleanupHome, runCli, runCliJson, tempHome } from './support/cli.js';
+import { freePort } from './support/free-port.js';
 
 interface Created { name: string; status: string; pid: number; isDefault: boolean; tcpListenerAddress: string; controlSocket: string }
 interface Summary { name: string; status: string; pid: number | null; tcpListenerAddress: string }
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('background nodes through the real CLI', () => {
   const home = tempHome();

@@ -4,18 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, cleanupHome, runCli, runCliJson, tempHome } from './support/cli.js';
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './support/free-port.js';
 
 /** A server answering each connection with the SHA-256 (hex) of everything it received; counts the bytes it saw. */
 async function hashServer(): Promise<{ server: Server; port: number; received: () => number }> {

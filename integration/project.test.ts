@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, cleanupHome, runCli, runCliJson, tempHome } from './support/cli.js';
 import { startTestPostgres, type TestPostgres } from './support/postgres.js';
+import { freePort } from './support/free-port.js';
 
 interface Member { identifier: string; role: string; attributes: Record<string, string> }
-
-/** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function ok(home: string, args: string[]): Promise<Record<string, unknown>> {
   const r = await runCliJson(home, args);

@@ -3,24 +3,15 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, cleanupHome, recordedPids, runCli, type CliResult } from './cli.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** The three actors of the Bank Corp / Analysis Corp scenario, one home each. */
 export type Actor = 'admin' | 'bank' | 'analysis';
 
 /** Every actor, in setup order. */
 export const ACTORS: readonly Actor[] = ['admin', 'bank', 'analysis'];
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 20_000, intervalMs = 250 } = {}): Promise<T> {
