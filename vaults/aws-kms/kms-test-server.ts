@@ -1,8 +1,8 @@
 import { createPublicKey, generateKeyPairSync, randomUUID, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { p256 } from '@noble/curves/nist.js';
 import { checkSigV4 } from './sigv4-check.js';
+import { startLoopbackHttpServer, type LoopbackHttpServer } from '../../core/testing/loopback-http-server.js';
 
 /** KMS operations the test endpoint serves. */
 export type KmsOperation = 'CreateKey' | 'DescribeKey' | 'GetPublicKey' | 'Sign' | 'ScheduleKeyDeletion' | 'CreateAlias' | 'ListAliases';
@@ -67,20 +67,15 @@ export class KmsTestServer {
   private readonly keys = new Map<string, TestKey>();
   private readonly aliases = new Map<string, string>();
   private readonly failures: Array<{ error: string; operation?: KmsOperation; remaining: number; status: number }> = [];
-  private server: Server | undefined;
+  private server: LoopbackHttpServer | undefined;
   private url = '';
 
   constructor(private readonly options: KmsTestServerOptions) {}
 
   /** Listens on an ephemeral 127.0.0.1 port; returns the endpoint URL. */
   async start(): Promise<string> {
-    const server = createServer((req, res) => { this.handle(req, res); });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.server = await startLoopbackHttpServer((req, res) => { this.handle(req, res); });
+    this.url = this.server.url;
     return this.url;
   }
 
@@ -93,9 +88,7 @@ export class KmsTestServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop();
   }
 
   /** Makes the next matching requests fail with the given KMS error. */

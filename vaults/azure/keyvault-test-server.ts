@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { p256 } from '@noble/curves/nist.js';
+import { startLoopbackHttpServer, type LoopbackHttpServer } from '../../core/testing/loopback-http-server.js';
 
 /** Key Vault operations the test endpoint serves. */
 export type KeyVaultOperation = 'create' | 'get' | 'sign' | 'delete' | 'get-deleted';
@@ -52,7 +52,7 @@ export class KeyVaultTestServer {
   readonly protocolErrors: string[] = [];
   private readonly keys = new Map<string, TestKey[]>();
   private readonly failures: Array<KeyVaultInjectedFailure & { remaining: number }> = [];
-  private server: Server | undefined;
+  private server: LoopbackHttpServer | undefined;
   private url = '';
 
   /** `token` is the only bearer token accepted. */
@@ -60,13 +60,8 @@ export class KeyVaultTestServer {
 
   /** Listens on an ephemeral 127.0.0.1 port; returns the vault URL. */
   async start(): Promise<string> {
-    const server = createServer((req, res) => { this.handle(req, res); });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.server = await startLoopbackHttpServer((req, res) => { this.handle(req, res); });
+    this.url = this.server.url;
     return this.url;
   }
 
@@ -79,9 +74,7 @@ export class KeyVaultTestServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.stop();
   }
 
   /** Makes the next matching requests fail with the given status. */
