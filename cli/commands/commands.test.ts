@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Command, Config } from '@oclif/core';
+import { runCommand } from '../testing/run-command.js';
 import Status from './status.js';
 import NodeList from './node/list.js';
 import NodeShow from './node/show.js';
@@ -14,23 +13,7 @@ import NodeCreate from './node/create.js';
 import { Home } from '../home.js';
 import { createNode } from '../node-lifecycle.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Runs a command class in-process and captures what it prints. */
-async function run<T extends Command>(cmd: (new (argv: string[], config: Config) => T) & { run: typeof Command.run }, argv: string[]): Promise<{ result: unknown; stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-  try {
-    const result = await cmd.run(argv, { root });
-    return { result, stdout, stderr, code: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const run = runCommand;
 
 describe('commands (in-process)', () => {
   let dir: string;

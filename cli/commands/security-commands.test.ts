@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Command, Config } from '@oclif/core';
+import { runCommand } from '../testing/run-command.js';
 import IdentityCreate from './identity/create.js';
 import IdentityShow from './identity/show.js';
 import IdentityList from './identity/list.js';
@@ -18,22 +17,7 @@ import CredentialVerify from './credential/verify.js';
 import CredentialShow from './credential/show.js';
 import PolicyTest from './policy/test.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-async function run(cmd: { run: typeof Command.run }, argv: string[]): Promise<{ stdout: string; stderr: string; code: number; json: () => any }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => { stdout += String(c); return true; });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => { stderr += String(c); return true; });
-  try {
-    await (cmd as unknown as { run(argv: string[], opts: Partial<Config> | string): Promise<unknown> }).run(argv, { root } as Partial<Config>);
-    return { stdout, stderr, code: Number(process.exitCode ?? 0), json: () => JSON.parse(stdout) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const run = runCommand;
 
 describe('vault, identity, credential and policy test commands (in-process)', () => {
   let dir: string;
