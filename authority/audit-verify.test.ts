@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SoftwareSigningKey } from '../core/vault/software-signing-key.js';
 import { verifyAuditExport } from './audit-verify.js';
-import { authorityFixture } from './testdata/authority-fixture.js';
+import { authorityFixture } from './testing/authority-fixture.js';
 
 async function sampleExport(): Promise<{ lines: string[]; key: SoftwareSigningKey; codes: Uint8Array[]; dbPath: string; cleanup: () => Promise<void> }> {
   const f = await authorityFixture({ checkpointEvery: 4 });

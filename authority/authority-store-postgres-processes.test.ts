@@ -11,7 +11,7 @@ import { openPostgresAuthorityStore } from './authority-store-postgres.js';
 import type { SqlAuthorityStore } from './sql-authority-store.js';
 
 const run = promisify(execFile);
-const worker = fileURLToPath(new URL('./testdata/postgres-authority-worker.ts', import.meta.url));
+const worker = fileURLToPath(new URL('./testing/postgres-authority-worker.ts', import.meta.url));
 
 let server: TestPostgres;
 let n = 0;

@@ -10,7 +10,7 @@ import { describeAuthorityStore } from './authority-store-contract.js';
 import { generateTicketCode, ticketCodeHash } from './ticket-code.js';
 
 const run = promisify(execFile);
-const worker = fileURLToPath(new URL('./testdata/redeem-worker.ts', import.meta.url));
+const worker = fileURLToPath(new URL('./testing/redeem-worker.ts', import.meta.url));
 
 describeAuthorityStore('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'symbolon-authority-'));

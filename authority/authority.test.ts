@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEnrollmentTicket } from './enrollment-ticket.js';
 import { TicketRefusedError } from './ticket-refused-error.js';
-import { authorityFixture } from './testdata/authority-fixture.js';
+import { authorityFixture } from './testing/authority-fixture.js';
 
 describe('Authority', () => {
   it('enforces roles for tickets and members, auditing refusals', async () => {

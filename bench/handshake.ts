@@ -4,7 +4,7 @@
 // and request/reply round trips per second through one channel to an echo worker.
 // Prints one JSON line; exports the measurement.
 import { pathToFileURL } from 'node:url';
-import { testActor, testAuthority } from '../core/channel/channel-fixtures.js';
+import { testActor, testAuthority } from '../core/channel/testing/channel-fixtures.js';
 import { createSecureChannel } from '../core/channel/create-secure-channel.js';
 import { SecureChannelListener } from '../core/channel/secure-channel-listener.js';
 import { local, tcp } from '../core/routing/address.js';

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { Command } from '@oclif/core';
-import { Home } from './home.js';
+import { Home } from '../node/home/home.js';
 import { formatErrorReport, reportError } from './error-output.js';
 
 /**

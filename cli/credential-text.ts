@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decodeStrict } from '../core/cbor.js';
 import { decodePresentedCredential, encodePresentedCredential, type PresentedCredential } from '../core/credential/credential.js';
 import { InvalidInputError, IoError } from '../core/errors.js';
-import { isObject } from './json-file.js';
+import { isObject } from '../node/home/json-file.js';
 
 /** Longest credential text accepted (base64 characters). */
 const MAX_TEXT = 64 * 1024;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fields, humanDuration, parseDuration, table } from './format.js';
-import { formatLogLine, startupFailureReason } from './node-log.js';
+import { formatLogLine, startupFailureReason } from '../node/home/node-log.js';
 import { EXIT_CODES, formatErrorReport, reportError } from './error-output.js';
 import { IoError, NotFoundError } from '../core/errors.js';
-import { NodeStartError } from './node-lifecycle.js';
+import { NodeStartError } from '../node/client/node-lifecycle.js';
 
 describe('format helpers', () => {
   it('aligns tables and fields', () => {

@@ -1,5 +1,5 @@
 import type { Identity } from '../core/identity/identity.js';
-import type { IdentityRecord } from './identity-registry.js';
+import type { IdentityRecord } from '../node/home/identity-registry.js';
 
 /** One change of an identity's history, for display. */
 export interface ChangeView {

@@ -9,7 +9,7 @@ import { local, tcp } from '../../core/routing/address.js';
 import { TcpTransport } from '../../core/transport/tcp-transport.js';
 import { MemoryVault } from '../../core/vault/memory-vault.js';
 import { requireChannelPeer } from '../services/start-authority-services.js';
-import { projectFixture, type ProjectFixture } from '../services/testdata/project-fixture.js';
+import { projectFixture, type ProjectFixture } from '../services/testing/project-fixture.js';
 import { AuthorityClient } from './authority-client.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -3,7 +3,7 @@ import { verifyCredential } from '../../core/credential/credential.js';
 import { SymbolonError } from '../../core/errors.js';
 import { nowSeconds } from '../../core/identity/seconds.js';
 import { verifyAuditExport } from '../audit-verify.js';
-import { projectFixture, type ProjectFixture } from '../services/testdata/project-fixture.js';
+import { projectFixture, type ProjectFixture } from '../services/testing/project-fixture.js';
 import { decodeEnrollmentTicket } from '../enrollment-ticket.js';
 import { TicketRefusedError } from '../ticket-refused-error.js';
 import { AuthorityServiceError } from './authority-service-error.js';

@@ -4,7 +4,7 @@ import { IoError } from '../../core/errors.js';
 import { nowSeconds } from '../../core/identity/seconds.js';
 import { credentialRefreshAt } from '../credential-lifetime.js';
 import type { FetchedCredential } from '../services/wire-records.js';
-import { projectFixture, type ProjectFixture } from '../services/testdata/project-fixture.js';
+import { projectFixture, type ProjectFixture } from '../services/testing/project-fixture.js';
 import type { AuthorityClient } from './authority-client.js';
 import { CredentialRefresher } from './credential-refresher.js';
 

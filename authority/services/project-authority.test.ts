@@ -6,7 +6,7 @@ import { Node } from '../../core/node/node.js';
 import { MemoryVault } from '../../core/vault/memory-vault.js';
 import { decodeEnrollmentTicket } from '../enrollment-ticket.js';
 import { createProjectAuthority } from './project-authority.js';
-import { projectFixture } from './testdata/project-fixture.js';
+import { projectFixture } from './testing/project-fixture.js';
 
 describe('createProjectAuthority', () => {
   it('prints tickets that authenticate the authority, signs checkpoints with its primary key, and starts every service', async () => {

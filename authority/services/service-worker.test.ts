@@ -4,8 +4,8 @@ import { allowAll } from '../../core/node/access-control.js';
 import { local } from '../../core/routing/address.js';
 import type { Route } from '../../core/routing/message.js';
 import { TimeoutError } from '../../core/errors.js';
-import { projectFixture } from './testdata/project-fixture.js';
-import { startStampedChannel } from './testdata/stamped-channel.js';
+import { projectFixture } from './testing/project-fixture.js';
+import { startStampedChannel } from './testing/stamped-channel.js';
 import { MAX_REQUEST_BYTES, decodeResponse, encodeRequest } from './protocol.js';
 import { AuthorityServiceWorker } from './service-worker.js';
 

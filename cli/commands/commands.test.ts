@@ -10,8 +10,8 @@ import NodeDelete from './node/delete.js';
 import NodeLogs from './node/logs.js';
 import MessageSend from './message/send.js';
 import NodeCreate from './node/create.js';
-import { Home } from '../home.js';
-import { createNode } from '../node-lifecycle.js';
+import { Home } from '../../node/home/home.js';
+import { createNode } from '../../node/client/node-lifecycle.js';
 
 const run = runCommand;
 

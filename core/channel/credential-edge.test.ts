@@ -4,7 +4,7 @@ import { allowSecureChannelOrLocal } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import { local, tcp } from '../routing/address.js';
 import type { Message, MessageOrigin } from '../routing/message.js';
-import { testActor, testAuthority, type TestActor, type TestAuthority } from './channel-fixtures.js';
+import { testActor, testAuthority, type TestActor, type TestAuthority } from './testing/channel-fixtures.js';
 import { createSecureChannel } from './create-secure-channel.js';
 import { SecureChannelListener } from './secure-channel-listener.js';
 import { SecureChannelRegistry } from './secure-channel-registry.js';

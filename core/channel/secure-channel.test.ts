@@ -3,7 +3,7 @@ import { allowAll, allowSecureChannelOrLocal } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import { local, tcp } from '../routing/address.js';
 import type { Message, MessageOrigin, Route } from '../routing/message.js';
-import { testActor, testAuthority, type TestActor, type TestAuthority } from './channel-fixtures.js';
+import { testActor, testAuthority, type TestActor, type TestAuthority } from './testing/channel-fixtures.js';
 import { createSecureChannel } from './create-secure-channel.js';
 import type { SecureChannel } from './secure-channel.js';
 import { SecureChannelListener } from './secure-channel-listener.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { createSecureChannel } from '../channel/create-secure-channel.js';
-import { testActor, testAuthority } from '../channel/channel-fixtures.js';
-import type { TestActor } from '../channel/channel-fixtures.js';
+import { testActor, testAuthority } from '../channel/testing/channel-fixtures.js';
+import type { TestActor } from '../channel/testing/channel-fixtures.js';
 import { SecureChannelListener } from '../channel/secure-channel-listener.js';
 import { SecureChannelRegistry } from '../channel/secure-channel-registry.js';
 import type { SecureChannel } from '../channel/secure-channel.js';

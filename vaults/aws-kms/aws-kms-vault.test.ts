@@ -6,7 +6,7 @@ import { SymbolonError } from '../../core/errors.js';
 import { signingVaultContract } from '../../core/vault/signing-vault-contract.js';
 import { verifySignature } from '../../core/vault/verify.js';
 import { AwsKmsVault, createAwsKmsVault } from './aws-kms-vault.js';
-import { KmsTestServer } from './kms-test-server.js';
+import { KmsTestServer } from './testing/kms-test-server.js';
 
 const CREDS = { accessKeyId: 'AKIDSYMBOLONTEST', secretAccessKey: 'test-secret-key' };
 const REGION = 'eu-west-1';

@@ -6,7 +6,7 @@ import { signingVaultContract } from '../../core/vault/signing-vault-contract.js
 import { verifySignature } from '../../core/vault/verify.js';
 import { AZURE_INSECURE_TEST_ENV } from './azure-config.js';
 import { AZURE_INSECURE_TEST_TOKEN, createAzureKeyVault, type AzureKeyVault } from './azure-key-vault.js';
-import { KeyVaultTestServer } from './keyvault-test-server.js';
+import { KeyVaultTestServer } from './testing/keyvault-test-server.js';
 
 process.env[AZURE_INSECURE_TEST_ENV] = '1';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { IoError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { callProjectNode, resolveProject } from '../../project-commands.js';
+import { callProjectNode, resolveProject } from '../../../node/client/project-setup.js';
 
 /** `symbolon audit export [--output FILE]`: the project's whole audit log as JSONL. */
 export default class AuditExport extends BaseCommand {

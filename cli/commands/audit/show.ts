@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import type { AuditEntry } from '../../../authority/audit-record.js';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { callProjectNode, parseSince, resolveProject } from '../../project-commands.js';
+import { callProjectNode, parseSince, resolveProject } from '../../../node/client/project-setup.js';
 
 /** One-line summary of a record's fields. */
 function fieldText(fields: AuditEntry['fields']): string {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { readAuthorityIdentityFile, verifyAuditFile } from '../../project-audit.js';
+import { readAuthorityIdentityFile, verifyAuditFile } from '../../../node/home/project-audit.js';
 
 /** `symbolon audit verify FILE --authority IDENTITY_FILE`: checks an audit export offline. */
 export default class AuditVerify extends BaseCommand {

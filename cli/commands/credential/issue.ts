@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { IoError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { issueAs } from '../../credential-issuer.js';
+import { issueAs } from '../../../node/home/credential-issuer.js';
 import { credentialToText, parseAttributePairs, parseTtl } from '../../credential-text.js';
 
 /** `symbolon credential issue --as ISSUER --for IDENTIFIER --attribute k=v`: signs a credential locally. */

@@ -7,8 +7,8 @@ import { nowSeconds } from '../../../core/identity/seconds.js';
 import { BaseCommand } from '../../base-command.js';
 import { credentialFromFlags, describeUnverified } from '../../credential-text.js';
 import { fields } from '../../format.js';
-import { identityNames, loadIdentity, readIdentityFile } from '../../identity-registry.js';
-import { REGISTRY_NAME_RE } from '../../registry-files.js';
+import { identityNames, loadIdentity, readIdentityFile } from '../../../node/home/identity-registry.js';
+import { REGISTRY_NAME_RE } from '../../../node/home/registry-files.js';
 
 /** `symbolon credential verify`: checks a credential against a trusted issuer. */
 export default class CredentialVerify extends BaseCommand {

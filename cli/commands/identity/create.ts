@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { createIdentityRecord, defaultIdentityName, identityNames } from '../../identity-registry.js';
+import { createIdentityRecord, defaultIdentityName, identityNames } from '../../../node/home/identity-registry.js';
 import type { SigningKeyType } from '../../../core/vault/keys.js';
-import { DEFAULT_VAULT } from '../../vault-registry.js';
+import { DEFAULT_VAULT } from '../../../node/home/vault-registry.js';
 
 /** `symbolon identity create [NAME]`: a new identity with its primary key in a vault. */
 export default class IdentityCreate extends BaseCommand {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { deleteIdentityRecord } from '../../identity-registry.js';
+import { deleteIdentityRecord } from '../../../node/home/identity-registry.js';
 
 /** `symbolon identity delete NAME`: removes an identity from the home. */
 export default class IdentityDelete extends BaseCommand {

@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { defaultIdentityName, listIdentities } from '../../identity-registry.js';
+import { defaultIdentityName, listIdentities } from '../../../node/home/identity-registry.js';
 
 /** `symbolon identity list`: the identities of the home. */
 export default class IdentityList extends BaseCommand {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import type { SigningKeyType } from '../../../core/vault/keys.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { readIdentityRecord, rotateIdentityRecord } from '../../identity-registry.js';
+import { readIdentityRecord, rotateIdentityRecord } from '../../../node/home/identity-registry.js';
 
 /** `symbolon identity rotate NAME`: moves an identity to a new primary key, keeping its identifier. */
 export default class IdentityRotate extends BaseCommand {

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { defaultIdentityName, loadIdentity } from '../../identity-registry.js';
+import { defaultIdentityName, loadIdentity } from '../../../node/home/identity-registry.js';
 import { identityView } from '../../identity-view.js';
 
 /** `symbolon identity show [NAME]`: identifier, key, vault and change history. */

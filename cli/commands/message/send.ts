@@ -3,11 +3,11 @@ import { InvalidInputError } from '../../../core/errors.js';
 import { callControl } from '../../../core/api/control-client.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { parseDuration } from '../../format.js';
-import { parseRouteInHome } from '../../node-routes.js';
-import { readNodeState } from '../../node-state.js';
-import type { MessageSendResult } from '../../daemon/services/message.js';
+import { parseRouteInHome } from '../../../node/client/node-routes.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { MessageSendResult } from '../../../node/daemon/services/message.js';
 
 /** `symbolon message send --to ROUTE TEXT`: sends a message from a node and prints the reply. */
 export default class MessageSend extends BaseCommand {

@@ -1,12 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { validateNodeName } from '../../home.js';
-import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
-import { DEFAULT_TCP_LISTENER } from '../../node-config.js';
-import { createNode, deleteNode, launchNode } from '../../node-lifecycle.js';
+import { validateNodeName } from '../../../node/home/home.js';
+import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
+import { DEFAULT_TCP_LISTENER } from '../../../node/home/node-config.js';
+import { createNode, deleteNode, launchNode } from '../../../node/client/node-lifecycle.js';
 import { fields } from '../../format.js';
-import { readIdentityRecord } from '../../identity-registry.js';
-import { setConfiguredNodeIdentity } from '../../daemon/node-security.js';
+import { readIdentityRecord } from '../../../node/home/identity-registry.js';
+import { setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
 
 /** `symbolon node create [NAME]`: creates a node and starts it in the background. */
 export default class NodeCreate extends BaseCommand {

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { validateNodeName } from '../../home.js';
-import { deleteNode } from '../../node-lifecycle.js';
+import { validateNodeName } from '../../../node/home/home.js';
+import { deleteNode } from '../../../node/client/node-lifecycle.js';
 
 /** `symbolon node delete NAME | --all`: stops nodes and removes them. */
 export default class NodeDelete extends BaseCommand {

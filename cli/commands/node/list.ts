@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../base-command.js';
-import { nodeSummary } from '../../node-lifecycle.js';
+import { nodeSummary } from '../../../node/client/node-lifecycle.js';
 import { table } from '../../format.js';
 
 /** `symbolon node list`: the nodes of the home and whether each runs. */

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { readNodeConfig } from '../../node-config.js';
-import { formatLogLine, readLogTail } from '../../node-log.js';
+import { readNodeConfig } from '../../../node/home/node-config.js';
+import { formatLogLine, readLogTail } from '../../../node/home/node-log.js';
 
 /** `symbolon node logs [NAME]`: the last lines of a node's log. */
 export default class NodeLogs extends BaseCommand {

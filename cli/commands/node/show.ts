@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { nodeInfo, nodeSummary } from '../../node-lifecycle.js';
+import { nodeInfo, nodeSummary } from '../../../node/client/node-lifecycle.js';
 import { fields, humanDuration } from '../../format.js';
 
 /** `symbolon node show [NAME]`: details of one node. */

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { readNodeConfig } from '../../node-config.js';
-import { startNode } from '../../node-lifecycle.js';
+import { readNodeConfig } from '../../../node/home/node-config.js';
+import { startNode } from '../../../node/client/node-lifecycle.js';
 import { fields } from '../../format.js';
 
 /** `symbolon node start [NAME]`: restarts a stopped node from its configuration. */
@@ -20,7 +20,7 @@ export default class NodeStart extends BaseCommand {
     if (name === undefined) throw new NotFoundError('cli', 'this home has no nodes');
     readNodeConfig(home, name);
     if (flags.foreground) {
-      const { runDaemon } = await import('../../daemon/run-daemon.js');
+      const { runDaemon } = await import('../../../node/daemon/run-daemon.js');
       process.exitCode = await runDaemon({ home, name, foreground: true });
       return undefined;
     }

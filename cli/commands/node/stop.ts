@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { readNodeConfig } from '../../node-config.js';
-import { stopNode } from '../../node-lifecycle.js';
+import { readNodeConfig } from '../../../node/home/node-config.js';
+import { stopNode } from '../../../node/client/node-lifecycle.js';
 
 /** `symbolon node stop [NAME]`: stops a node, keeping its configuration. */
 export default class NodeStop extends BaseCommand {

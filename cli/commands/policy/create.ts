@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { callNode } from '../../node-call.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { oneLineExpressionError, policyScopeFlags, scopeParams } from '../../policy-flags.js';
-import type { PolicyView } from '../../daemon/services/policy.js';
+import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy create`: attaches a CEL policy to a resource or resource type of a node. */
 export default class PolicyCreate extends BaseCommand {

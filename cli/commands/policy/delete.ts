@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../base-command.js';
-import { callNode } from '../../node-call.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
 
 /** `symbolon policy delete`: removes a policy from a node. */

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { callNode } from '../../node-call.js';
-import type { PolicyDenials } from '../../daemon/services/policy.js';
+import { callNode } from '../../../node/client/node-call.js';
+import type { PolicyDenials } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy denials`: recent access denials on a node, with their reasons. */
 export default class PolicyDenialsCommand extends BaseCommand {

@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { callNode } from '../../node-call.js';
-import type { PolicyView } from '../../daemon/services/policy.js';
+import { callNode } from '../../../node/client/node-call.js';
+import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy list`: the policies of a node. */
 export default class PolicyList extends BaseCommand {

@@ -1,8 +1,8 @@
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { callNode } from '../../node-call.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
-import type { PolicyView } from '../../daemon/services/policy.js';
+import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy show`: one policy of a node. */
 export default class PolicyShow extends BaseCommand {

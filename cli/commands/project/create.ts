@@ -1,18 +1,18 @@
 import { Args, Flags } from '@oclif/core';
 import { AlreadyExistsError, InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
+import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { validateNodeName } from '../../home.js';
-import { defaultIdentityName, ensureIdentity, loadIdentity } from '../../identity-registry.js';
-import { NodeConfigFile } from '../../node-config.js';
-import { createNode, deleteNode, launchNode } from '../../node-lifecycle.js';
-import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../daemon/node-security.js';
-import { setAcceptUnauthenticated } from '../../daemon/services/secure-channels.js';
-import { callProjectNode, ensureRunning } from '../../project-commands.js';
-import { AUTHORITY_SECTION, routeForListener, validateDatabaseUrl, type AuthoritySection } from '../../project-node.js';
-import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../project-registry.js';
-import type { MembershipView } from '../../daemon/services/project-membership.js';
+import { validateNodeName } from '../../../node/home/home.js';
+import { defaultIdentityName, ensureIdentity, loadIdentity } from '../../../node/home/identity-registry.js';
+import { NodeConfigFile } from '../../../node/home/node-config.js';
+import { createNode, deleteNode, launchNode } from '../../../node/client/node-lifecycle.js';
+import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
+import { setAcceptUnauthenticated } from '../../../node/daemon/services/secure-channels.js';
+import { callProjectNode, ensureRunning } from '../../../node/client/project-setup.js';
+import { AUTHORITY_SECTION, routeForListener, validateDatabaseUrl, type AuthoritySection } from '../../../node/home/project-node.js';
+import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../../node/home/project-registry.js';
+import type { MembershipView } from '../../../node/daemon/services/project-membership.js';
 
 /** `symbolon project create NAME --listen HOST:PORT`: starts a project node and makes the caller its admin. */
 export default class ProjectCreate extends BaseCommand {

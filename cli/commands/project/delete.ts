@@ -1,11 +1,11 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { deleteNode } from '../../node-lifecycle.js';
-import { NodeConfigFile } from '../../node-config.js';
-import { runningPid } from '../../node-state.js';
-import { AUTHORITY_SECTION, readAuthoritySection } from '../../project-node.js';
-import { deleteProject, readProject } from '../../project-registry.js';
-import { callProjectNode } from '../../project-commands.js';
+import { deleteNode } from '../../../node/client/node-lifecycle.js';
+import { NodeConfigFile } from '../../../node/home/node-config.js';
+import { runningPid } from '../../../node/home/node-state.js';
+import { AUTHORITY_SECTION, readAuthoritySection } from '../../../node/home/project-node.js';
+import { deleteProject, readProject } from '../../../node/home/project-registry.js';
+import { callProjectNode } from '../../../node/client/project-setup.js';
 
 /** `symbolon project delete NAME`. */
 export default class ProjectDelete extends BaseCommand {

@@ -5,15 +5,15 @@ import { importIdentity } from '../../../core/identity/identity.js';
 import { nowSeconds } from '../../../core/identity/seconds.js';
 import { decodeEnrollmentTicket, ENROLLMENT_TICKET_PREFIX } from '../../../authority/enrollment-ticket.js';
 import { BaseCommand } from '../../base-command.js';
-import { DEFAULT_NODE_NAME } from '../../ensure-node.js';
+import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { validateNodeName } from '../../home.js';
-import { defaultIdentityName, ensureIdentity } from '../../identity-registry.js';
-import { createNode } from '../../node-lifecycle.js';
-import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../daemon/node-security.js';
-import type { MembershipView } from '../../daemon/services/project-membership.js';
-import { callProjectNode, ensureRunning } from '../../project-commands.js';
-import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../project-registry.js';
+import { validateNodeName } from '../../../node/home/home.js';
+import { defaultIdentityName, ensureIdentity } from '../../../node/home/identity-registry.js';
+import { createNode } from '../../../node/client/node-lifecycle.js';
+import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
+import type { MembershipView } from '../../../node/daemon/services/project-membership.js';
+import { callProjectNode, ensureRunning } from '../../../node/client/project-setup.js';
+import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../../node/home/project-registry.js';
 
 /** Reads a ticket given as its line or as a file holding it. */
 export function readTicketArgument(value: string): string {

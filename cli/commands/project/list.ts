@@ -1,6 +1,6 @@
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { defaultProjectName, listProjects } from '../../project-registry.js';
+import { defaultProjectName, listProjects } from '../../../node/home/project-registry.js';
 import { projectView } from './show.js';
 
 /** `symbolon project list`. */

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import type { RefreshView } from '../../daemon/services/project-membership.js';
+import type { RefreshView } from '../../../node/daemon/services/project-membership.js';
 import { fields } from '../../format.js';
-import { validateNodeName } from '../../home.js';
-import { callProjectNode, resolveProject } from '../../project-commands.js';
+import { validateNodeName } from '../../../node/home/home.js';
+import { callProjectNode, resolveProject } from '../../../node/client/project-setup.js';
 
 /** `symbolon project refresh [PROJECT] [--at NODE]`: fetch a fresh credential now. */
 export default class ProjectRefresh extends BaseCommand {

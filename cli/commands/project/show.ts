@@ -1,12 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { nodeSummary } from '../../node-lifecycle.js';
-import { AUTHORITY_SECTION, readAuthoritySection } from '../../project-node.js';
-import { NodeConfigFile } from '../../node-config.js';
-import { projectCredential, type ProjectRecord } from '../../project-registry.js';
-import { resolveProject } from '../../project-commands.js';
-import type { Home } from '../../home.js';
+import { nodeSummary } from '../../../node/client/node-lifecycle.js';
+import { AUTHORITY_SECTION, readAuthoritySection } from '../../../node/home/project-node.js';
+import { NodeConfigFile } from '../../../node/home/node-config.js';
+import { projectCredential, type ProjectRecord } from '../../../node/home/project-registry.js';
+import { resolveProject } from '../../../node/client/project-setup.js';
+import type { Home } from '../../../node/home/home.js';
 
 /** What `project show` and `project list` report about a project. */
 export interface ProjectView {

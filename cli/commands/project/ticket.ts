@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { IoError } from '../../../core/errors.js';
 import type { CreatedTicketInfo } from '../../../authority/client/authority-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { callProjectNode, parseAttributeFlags, parseLongDuration, resolveProject } from '../../project-commands.js';
+import { callProjectNode, parseAttributeFlags, parseLongDuration, resolveProject } from '../../../node/client/project-setup.js';
 
 /** `symbolon project ticket`: creates a one-time enrollment ticket. */
 export default class ProjectTicket extends BaseCommand {

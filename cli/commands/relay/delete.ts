@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
-import { readNodeState } from '../../node-state.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
+import { readNodeState } from '../../../node/home/node-state.js';
 
 /** `symbolon relay delete NAME [--at NODE]`. */
 export default class RelayDelete extends BaseCommand {

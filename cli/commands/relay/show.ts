@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { RelayView } from '../../daemon/services/relays.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { RelayView } from '../../../node/daemon/services/relays.js';
 
 /** `symbolon relay show NAME [--at NODE]`. */
 export default class RelayShow extends BaseCommand {

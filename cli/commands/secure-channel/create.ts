@@ -2,10 +2,10 @@ import { Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
-import { parseRouteInHome } from '../../node-routes.js';
-import { readNodeState } from '../../node-state.js';
-import type { SecureChannelView } from '../../daemon/services/secure-channels.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
+import { parseRouteInHome } from '../../../node/client/node-routes.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { SecureChannelView } from '../../../node/daemon/services/secure-channels.js';
 
 /** `symbolon secure-channel create --from NODE --to ROUTE`: opens a secure channel and prints its address. */
 export default class SecureChannelCreate extends BaseCommand {

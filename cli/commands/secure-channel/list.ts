@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { table } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { SecureChannelView } from '../../daemon/services/secure-channels.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { SecureChannelView } from '../../../node/daemon/services/secure-channels.js';
 
 /** `symbolon secure-channel list [--at NODE]`: the open secure channels of a node. */
 export default class SecureChannelList extends BaseCommand {

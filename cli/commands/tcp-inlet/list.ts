@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { table } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { TcpInletView } from '../../daemon/services/tcp-inlets.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { TcpInletView } from '../../../node/daemon/services/tcp-inlets.js';
 
 /** `symbolon tcp-inlet list [--at NODE]`. */
 export default class TcpInletList extends BaseCommand {

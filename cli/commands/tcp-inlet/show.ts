@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { TcpInletView } from '../../daemon/services/tcp-inlets.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { TcpInletView } from '../../../node/daemon/services/tcp-inlets.js';
 
 /** `symbolon tcp-inlet show HOST:PORT [--at NODE]`: status, sessions and the last error. */
 export default class TcpInletShow extends BaseCommand {

@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { TcpOutletView } from '../../daemon/services/tcp-outlets.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { TcpOutletView } from '../../../node/daemon/services/tcp-outlets.js';
 
 /** `symbolon tcp-outlet create --to HOST:PORT [--at NODE] [--from ADDRESS] [--allow CEL]`. */
 export default class TcpOutletCreate extends BaseCommand {

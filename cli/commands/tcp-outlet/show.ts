@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../ensure-node.js';
+import { ensureNode } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../node-state.js';
-import type { TcpOutletView } from '../../daemon/services/tcp-outlets.js';
+import { readNodeState } from '../../../node/home/node-state.js';
+import type { TcpOutletView } from '../../../node/daemon/services/tcp-outlets.js';
 
 /** `symbolon tcp-outlet show [ADDRESS] [--at NODE]`. */
 export default class TcpOutletShow extends BaseCommand {

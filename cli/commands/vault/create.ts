@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { addVault, describeVaultConfig, VAULT_TYPES, type VaultType } from '../../vault-registry.js';
+import { addVault, describeVaultConfig, VAULT_TYPES, type VaultType } from '../../../node/home/vault-registry.js';
 
 /** `symbolon vault create NAME --type ...`: adds a vault to the home. */
 export default class VaultCreate extends BaseCommand {

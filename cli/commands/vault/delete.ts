@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { identitiesUsingVault } from '../../identity-registry.js';
-import { getVault, removeVault } from '../../vault-registry.js';
+import { identitiesUsingVault } from '../../../node/home/identity-registry.js';
+import { getVault, removeVault } from '../../../node/home/vault-registry.js';
 
 /** `symbolon vault delete NAME`: removes a vault no identity uses. */
 export default class VaultDelete extends BaseCommand {

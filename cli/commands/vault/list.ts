@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { identitiesUsingVault } from '../../identity-registry.js';
-import { listVaults } from '../../vault-registry.js';
+import { identitiesUsingVault } from '../../../node/home/identity-registry.js';
+import { listVaults } from '../../../node/home/vault-registry.js';
 
 /** `symbolon vault list`: the vaults of the home. */
 export default class VaultList extends BaseCommand {

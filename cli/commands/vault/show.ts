@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { identitiesUsingVault } from '../../identity-registry.js';
-import { describeVaultConfig, getVault } from '../../vault-registry.js';
+import { identitiesUsingVault } from '../../../node/home/identity-registry.js';
+import { describeVaultConfig, getVault } from '../../../node/home/vault-registry.js';
 
 /** `symbolon vault show NAME`: one vault's kind and configuration (never a secret). */
 export default class VaultShow extends BaseCommand {

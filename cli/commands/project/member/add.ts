@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { MemberRecord } from '../../../../authority/authority-store.js';
 import { BaseCommand } from '../../../base-command.js';
-import { callProjectNode, parseAttributeFlags, resolveProject } from '../../../project-commands.js';
+import { callProjectNode, parseAttributeFlags, resolveProject } from '../../../../node/client/project-setup.js';
 import { printMember } from './show.js';
 
 /** `symbolon project member add IDENTIFIER --attribute k=v [--role ROLE]`. */

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import type { MemberRecord } from '../../../../authority/authority-store.js';
 import { BaseCommand } from '../../../base-command.js';
 import { table } from '../../../format.js';
-import { callProjectNode, resolveProject } from '../../../project-commands.js';
+import { callProjectNode, resolveProject } from '../../../../node/client/project-setup.js';
 import { attributeText } from './show.js';
 
 /** `symbolon project member list`. */

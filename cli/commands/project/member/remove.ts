@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { NotFoundError } from '../../../../core/errors.js';
 import { BaseCommand } from '../../../base-command.js';
-import { callProjectNode, resolveProject } from '../../../project-commands.js';
+import { callProjectNode, resolveProject } from '../../../../node/client/project-setup.js';
 
 /** `symbolon project member remove IDENTIFIER`. */
 export default class MemberRemove extends BaseCommand {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import type { MemberRecord } from '../../../../authority/authority-store.js';
 import { BaseCommand } from '../../../base-command.js';
 import { fields } from '../../../format.js';
-import { callProjectNode, resolveProject } from '../../../project-commands.js';
+import { callProjectNode, resolveProject } from '../../../../node/client/project-setup.js';
 
 /** Attributes as `k=v, k=v` (or `-`). */
 export function attributeText(attributes: Readonly<Record<string, string>>): string {

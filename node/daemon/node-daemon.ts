@@ -1,0 +1,101 @@
+import { rmSync } from 'node:fs';
+import { ControlServer } from '../../core/api/control-server.js';
+import { AlreadyExistsError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { Node } from '../../core/node/node.js';
+import { TcpTransport } from '../../core/transport/tcp-transport.js';
+import type { Home } from '../home/home.js';
+import { NodeConfigFile } from '../home/node-config.js';
+import { parseRouteInHome } from '../client/node-routes.js';
+import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/node-state.js';
+import { NodeSecurity } from './node-security.js';
+import type { DaemonContext, DaemonService } from './service.js';
+import { daemonServices } from './services/index.js';
+
+/** Options of a NodeDaemon. */
+export interface NodeDaemonOptions {
+  readonly home: Home;
+  readonly name: string;
+  readonly logger: Logger;
+  /** The services to run (default: all of services/index.ts). */
+  readonly services?: readonly DaemonService[];
+}
+
+/**
+ * A node process's contents: the Node, its TCP listener, the control socket and the
+ * daemon services, started from the node's persisted configuration. `start` writes the
+ * pid and state files; `stop` undoes everything in reverse order and removes them.
+ */
+export class NodeDaemon {
+  private readonly cleanups: Array<() => void | Promise<void>> = [];
+  private stopped: Promise<void> | undefined;
+  private started = false;
+
+  private constructor(private readonly options: NodeDaemonOptions) {}
+
+  /** Starts the node; on failure, whatever was started is stopped again before the error is thrown. */
+  static async start(options: NodeDaemonOptions): Promise<NodeDaemon> {
+    const daemon = new NodeDaemon(options);
+    try {
+      await daemon.run();
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    return daemon;
+  }
+
+  private async run(): Promise<void> {
+    const { home, name, logger } = this.options;
+    const config = new NodeConfigFile(home, name);
+    const { tcpListenerAddress, allowTcpForwarding } = config.read();
+    const other = runningPid(home, name);
+    if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
+
+    const security = await NodeSecurity.open({ home, node: name, logger });
+    this.cleanups.push(() => security.close());
+    const node = new Node({ name, logger, allowTcpForwarding });
+    this.cleanups.push(() => node.stop());
+    const transport = new TcpTransport(node);
+    this.cleanups.push(() => transport.stop());
+    const listening = await transport.listen(tcpListenerAddress);
+
+    const controlSocket = home.controlSocketPath(name);
+    const control = new ControlServer({ path: controlSocket, logger });
+    const startedAt = new Date();
+    const ctx: DaemonContext = {
+      name, home, node, transport, control, config, logger, startedAt, controlSocket, security,
+      tcpListenerAddress: listening.address,
+      parseRoute: (text) => parseRouteInHome(home, text),
+      onStop: (step) => { this.cleanups.push(step); },
+    };
+    for (const service of this.options.services ?? daemonServices) {
+      await service.start(ctx);
+      logger.debug({ service: service.name }, 'service started');
+    }
+    await control.start();
+    this.cleanups.push(() => control.stop());
+    writeNodeState(home, name, { pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, controlSocket });
+    this.cleanups.push(() => {
+      if (readPid(home, name) === process.pid) clearNodeState(home, name);
+      rmSync(controlSocket, { force: true });
+    });
+    this.started = true;
+    logger.info({ tcpListenerAddress: listening.address, controlSocket }, 'node started');
+  }
+
+  /** Stops services, the control socket, the transport and the node; removes pid and state files. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      for (const step of this.cleanups.reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+        }
+      }
+      if (this.started) this.options.logger.info({}, 'node stopped');
+    })();
+    return this.stopped;
+  }
+}

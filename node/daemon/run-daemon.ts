@@ -1,0 +1,53 @@
+import pino from 'pino';
+import type { Logger } from '../../core/logger.js';
+import type { Home } from '../home/home.js';
+import { NodeDaemon } from './node-daemon.js';
+
+/** Options of runDaemon. */
+export interface RunDaemonOptions {
+  readonly home: Home;
+  readonly name: string;
+  /** Also log to stdout (a node run in the terminal); otherwise stdout is the log file already. */
+  readonly foreground?: boolean;
+}
+
+/** A pino logger writing JSON lines to stdout, and in the foreground also to the node's log file. */
+export function daemonLogger(home: Home, name: string, foreground: boolean): pino.Logger {
+  const level = process.env.SYMBOLON_LOG_LEVEL ?? 'info';
+  const stdout = pino.destination({ dest: 1, sync: true });
+  if (!foreground) return pino({ level, base: { pid: process.pid } }, stdout);
+  const file = pino.destination({ dest: home.node(name).log, append: true, sync: true, mkdir: true });
+  return pino({ level, base: { pid: process.pid } }, pino.multistream([{ level: 'trace', stream: stdout }, { level: 'trace', stream: file }]));
+}
+
+/**
+ * Runs node `name` until SIGTERM or SIGINT, then stops it cleanly. Resolves with the
+ * process exit code: 0 after a clean stop, 1 when the node could not start (the reason is
+ * logged as an error line, which `node create` shows).
+ */
+export async function runDaemon({ home, name, foreground = false }: RunDaemonOptions): Promise<number> {
+  const logger = daemonLogger(home, name, foreground);
+  const log: Logger = logger;
+  let daemon: NodeDaemon;
+  try {
+    daemon = await NodeDaemon.start({ home, name, logger: log });
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'node failed to start');
+    if (process.env.SYMBOLON_DEBUG) logger.debug({ stack: err instanceof Error ? err.stack : undefined }, 'startup failure');
+    return 1;
+  }
+  const onUncaught = (err: unknown): void => {
+    logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'uncaught error');
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'stopping');
+  await daemon.stop();
+  process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUncaught);
+  return 0;
+}

@@ -1,0 +1,45 @@
+import type { ControlServer } from '../../core/api/control-server.js';
+import type { Logger } from '../../core/logger.js';
+import type { Node } from '../../core/node/node.js';
+import type { Route } from '../../core/routing/message.js';
+import type { TcpTransport } from '../../core/transport/tcp-transport.js';
+import type { Home } from '../home/home.js';
+import type { NodeConfigFile } from '../home/node-config.js';
+import type { NodeSecurity } from './node-security.js';
+
+/** What a daemon service gets to wire itself into a running node. */
+export interface DaemonContext {
+  readonly name: string;
+  readonly home: Home;
+  readonly node: Node;
+  readonly transport: TcpTransport;
+  /** Register control methods here (`<topic>.<verb>`). */
+  readonly control: ControlServer;
+  /** The node's persisted configuration; each service owns one section. */
+  readonly config: NodeConfigFile;
+  readonly logger: Logger;
+  readonly startedAt: Date;
+  /** The actual TCP listener address. */
+  readonly tcpListenerAddress: string;
+  readonly controlSocket: string;
+  /**
+   * The node's security runtime: identity, purpose keys, trusted authorities, attribute
+   * store, its credential, policies and access controls (see node-security.ts).
+   */
+  readonly security: NodeSecurity;
+  /** Parses route text, resolving `/node/NAME` against the home. */
+  parseRoute(text: string): Route;
+  /** Adds a cleanup step; steps run in reverse order when the node stops. */
+  onStop(step: () => void | Promise<void>): void;
+}
+
+/**
+ * One part of the node daemon (echo, messages, secure channels, inlets, outlets, relays,
+ * policies ...). `start` registers its control methods and restores what it persisted in
+ * its configuration section. Services start in list order (see services/index.ts).
+ */
+export interface DaemonService {
+  /** A short name, also the key of its configuration section when it has one. */
+  readonly name: string;
+  start(ctx: DaemonContext): void | Promise<void>;
+}

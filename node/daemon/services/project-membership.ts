@@ -1,0 +1,184 @@
+import { encodePresentedCredential } from '../../../core/credential/credential.js';
+import { InvalidInputError } from '../../../core/errors.js';
+import { CredentialRefresher } from '../../../authority/client/credential-refresher.js';
+import type { EnrollResult } from '../../../authority/client/authority-client.js';
+import type { FetchedCredential } from '../../../authority/services/wire-records.js';
+import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord, type ProjectRole } from '../../home/project-registry.js';
+import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+import { projectFor } from './node-channels.js';
+
+/** What `project.enroll` and `project.join` return. */
+export interface MembershipView {
+  readonly project: string;
+  readonly identifier: string;
+  readonly role: ProjectRole;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Expiry of the credential now held (ms), or null when none could be issued. */
+  readonly credentialExpiresAt: number | null;
+  readonly credentialError?: string;
+}
+
+/** What `project.refresh` returns: the credential just fetched (times in ms since the epoch). */
+export interface RefreshView {
+  readonly project: string;
+  readonly identifier: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly credentialHash: string;
+}
+
+const str = (params: Record<string, unknown>, key: string): string | undefined => {
+  const v = params[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new InvalidInputError('cli', `${key} must be text`);
+  return v;
+};
+const int = (params: Record<string, unknown>, key: string): number | undefined => {
+  const v = params[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new InvalidInputError('cli', `${key} must be a non-negative integer`);
+  return v as number;
+};
+const map = (params: Record<string, unknown>, key: string): Record<string, string> | undefined => {
+  const v = params[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v as object).every((x) => typeof x === 'string')) throw new InvalidInputError('cli', `${key} must be a map of text`);
+  return v as Record<string, string>;
+};
+const required = (params: Record<string, unknown>, key: string): string => {
+  const v = str(params, key);
+  if (v === undefined) throw new InvalidInputError('cli', `${key} is required`);
+  return v;
+};
+
+/**
+ * The node's project memberships: on start, every project record of this node that holds
+ * a credential gets it loaded and kept fresh by a CredentialRefresher (a removed member's
+ * refresh is refused and logged, and retried at a slow pace). Control methods, each acting
+ * as this node's identity over a secure channel to the project's authority:
+ * `project.enroll { project, ticket }`, `project.join { project }`, `project.leave { project }`,
+ * `project.refresh { project }` (fetch a credential now; a refusal is logged and returned),
+ * `project.ticket`, `project.member.add|list|show|remove`, `project.audit.show|export`.
+ */
+export const projectMembershipService: DaemonService = {
+  name: 'project-membership',
+  start(ctx) {
+    const sessions = new Map<string, ProjectSession>();
+    const refreshers = new Map<string, CredentialRefresher>();
+    const log = ctx.logger.child({ component: 'project-membership' });
+
+    const session = (project: ProjectRecord): ProjectSession => {
+      const existing = sessions.get(project.name);
+      if (existing && existing.project.route === project.route && existing.project.authorityIdentifier === project.authorityIdentifier) return existing;
+      void existing?.close();
+      const created = new ProjectSession(ctx, project);
+      sessions.set(project.name, created);
+      return created;
+    };
+    const acceptCredential = (name: string, credential: FetchedCredential): void => {
+      const record = readProject(ctx.home, name);
+      writeProject(ctx.home, { ...record, credential: Buffer.from(encodePresentedCredential(presented(credential))).toString('base64') });
+      if (projectOfNode(ctx.home, ctx.name)?.name === name) ctx.security.setCredential(presented(credential));
+      log.info({ project: name, expiresAt: new Date(credential.expiresAt).toISOString() }, 'project credential updated');
+    };
+    const stopRefresher = async (name: string): Promise<void> => {
+      const running = refreshers.get(name);
+      refreshers.delete(name);
+      await running?.stop();
+    };
+    const startRefresher = async (project: ProjectRecord, current?: FetchedCredential): Promise<void> => {
+      await stopRefresher(project.name);
+      const refresher = new CredentialRefresher({
+        current,
+        fetchCredential: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchCredential(signal ? { signal } : {}),
+        onCredential: (credential) => acceptCredential(project.name, credential),
+        logger: log.child({ project: project.name }),
+      });
+      refreshers.set(project.name, refresher);
+      refresher.start();
+    };
+    ctx.onStop(async () => {
+      await Promise.all([...refreshers.keys()].map(stopRefresher));
+      await Promise.all([...sessions.values()].map((s) => s.close()));
+    });
+
+    for (const project of listProjects(ctx.home)) {
+      if (project.node !== ctx.name || project.credential === undefined) continue;
+      const stored = projectCredential(project);
+      const current = stored ? fetchedFromStored(stored, ctx.security.identifier, project) : undefined;
+      if (current && projectOfNode(ctx.home, ctx.name)?.name === project.name) ctx.security.setCredential(presented(current));
+      void startRefresher(project, current);
+      log.info({ project: project.name, credentialValid: current !== undefined }, 'project membership restored');
+    }
+
+    const client = async (params: Record<string, unknown>, signal: AbortSignal) => await session(projectFor(ctx, str(params, 'project'))).client({ signal });
+    const view = (project: string, result: EnrollResult): MembershipView => ({
+      project, identifier: result.member.identifier, role: result.member.role, attributes: result.member.attributes,
+      credentialExpiresAt: result.credential?.expiresAt ?? null,
+      ...(result.credentialError !== undefined ? { credentialError: result.credentialError } : {}),
+    });
+
+    ctx.control.register('project.enroll', async (params, { signal }) => {
+      ctx.security.reload();
+      const project = readProject(ctx.home, required(params, 'project'));
+      const result = await (await session(project).client({ signal })).enroll(required(params, 'ticket'), { signal, timeoutMs: 20_000 });
+      writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: result.member.role, node: ctx.name });
+      if (result.credential) acceptCredential(project.name, result.credential);
+      await startRefresher(readProject(ctx.home, project.name), result.credential);
+      return view(project.name, result);
+    });
+    ctx.control.register('project.join', async (params, { signal }) => {
+      ctx.security.reload();
+      const project = readProject(ctx.home, required(params, 'project'));
+      const c = await session(project).client({ signal });
+      const member = await c.showMember(ctx.security.identifier, { signal });
+      const credential = await c.fetchCredential({ signal });
+      writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: member.role, node: ctx.name });
+      acceptCredential(project.name, credential);
+      await startRefresher(readProject(ctx.home, project.name), credential);
+      return view(project.name, { member, credential });
+    });
+    ctx.control.register('project.leave', async (params) => {
+      const name = required(params, 'project');
+      await stopRefresher(name);
+      await sessions.get(name)?.close();
+      sessions.delete(name);
+      return { project: name };
+    });
+    ctx.control.register('project.refresh', async (params, { signal }) => {
+      const project = readProject(ctx.home, required(params, 'project'));
+      if (project.node !== ctx.name) throw new InvalidInputError('cli', `node '${ctx.name}' is not the node of project ${project.name}${project.node ? ` (that is '${project.node}')` : ''}`);
+      let credential: FetchedCredential;
+      try {
+        credential = await (await session(project).client({ signal })).fetchCredential({ signal });
+      } catch (error) {
+        log.warn({ project: project.name, err: error }, 'credential refresh on request refused');
+        throw error;
+      }
+      acceptCredential(project.name, credential);
+      await startRefresher(readProject(ctx.home, project.name), credential);
+      return { project: project.name, identifier: ctx.security.identifier, createdAt: credential.createdAt, expiresAt: credential.expiresAt, credentialHash: credential.credentialHash } satisfies RefreshView;
+    });
+    ctx.control.register('project.ticket', async (params, { signal }) => {
+      const relays = params.relays;
+      if (relays !== undefined && (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string'))) throw new InvalidInputError('cli', 'relays must be a list of names');
+      return await (await client(params, signal)).createTicket({
+        attributes: map(params, 'attributes'), usageCount: int(params, 'usageCount'), expiresInMs: int(params, 'expiresInMs'),
+        relays: relays as string[] | undefined, enroller: params.enroller === true,
+      }, { signal });
+    });
+    ctx.control.register('project.member.add', async (params, { signal }) => {
+      const role = str(params, 'role');
+      if (role !== undefined && role !== 'admin' && role !== 'enroller' && role !== 'member') throw new InvalidInputError('cli', 'role must be member, enroller or admin');
+      return { member: await (await client(params, signal)).addMember(required(params, 'identifier'), { attributes: map(params, 'attributes') ?? {}, ...(role ? { role } : {}) }, { signal }) };
+    });
+    ctx.control.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
+    ctx.control.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(required(params, 'identifier'), { signal }) }));
+    ctx.control.register('project.member.remove', async (params, { signal }) => ({ removed: await (await client(params, signal)).removeMember(required(params, 'identifier'), { signal }) }));
+    ctx.control.register('project.audit.show', async (params, { signal }) => ({
+      records: await (await client(params, signal)).auditShow({ sinceTime: int(params, 'sinceTime'), subject: str(params, 'subject'), limit: int(params, 'limit') }, { signal }),
+    }));
+    ctx.control.register('project.audit.export', async (params, { signal }) => ({ lines: await (await client(params, signal)).auditExport({ signal, timeoutMs: 60_000 }) }));
+  },
+};

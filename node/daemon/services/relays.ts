@@ -1,0 +1,119 @@
+import { AlreadyExistsError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
+import { RelayClient, type RelayClientStatus } from '../../../core/relay/relay-client.js';
+import { assertRelayName } from '../../../core/relay/relay-message.js';
+import { local } from '../../../core/routing/address.js';
+import { isObject } from '../../home/json-file.js';
+import { readProject } from '../../home/project-registry.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+import { ChannelCache, projectChannel, projectFor } from './node-channels.js';
+
+/** Configuration section of the relay service. */
+export const RELAYS_SECTION = 'relays';
+
+/** One persisted relay registration. */
+export interface RelayRecord {
+  readonly name: string;
+  /** The project whose node holds the relay (absent: the node's project). */
+  readonly project?: string;
+  readonly createdAt: string;
+}
+
+/** What the control methods report about a relay. */
+export interface RelayView extends RelayRecord {
+  /** The project the relay is registered at now. */
+  readonly at: string;
+  readonly status: RelayClientStatus;
+}
+
+function readRecords(ctx: DaemonContext): RelayRecord[] {
+  const section = ctx.config.section(RELAYS_SECTION);
+  if (!isObject(section) || !Array.isArray(section.relays)) return [];
+  return section.relays.filter((r): r is RelayRecord => isObject(r) && typeof r.name === 'string');
+}
+
+/**
+ * Relays this node keeps registered at its project node (`relay.create { name, project? }`,
+ * `.list`, `.show { name }`, `.delete { name }`): a RelayClient per name whose route goes
+ * through the node's secure channel to the project (answered only by the project's
+ * authority; re-opened after a failure) to the
+ * project's `relay` service. Persisted and restored when the node starts.
+ */
+export const relaysService: DaemonService = {
+  name: RELAYS_SECTION,
+  async start(ctx) {
+    const cache = new ChannelCache(ctx);
+    const relays = new Map<string, { record: RelayRecord; client: RelayClient }>();
+    const persist = (): void => {
+      ctx.config.setSection(RELAYS_SECTION, { relays: [...relays.values()].map((r) => r.record) });
+    };
+    const launch = async (record: RelayRecord): Promise<void> => {
+      const client = new RelayClient(ctx.node, {
+        name: record.name, logger: ctx.logger,
+        route: async ({ signal }) => {
+          const channel = await projectChannel(ctx, cache, projectFor(ctx, record.project), signal);
+          return [local(channel.address), local('relay')];
+        },
+      });
+      relays.set(record.name, { record, client });
+      await client.start();
+    };
+    const view = (name: string): RelayView => {
+      const entry = relays.get(name);
+      if (!entry) throw new NotFoundError('relay', `no relay '${name}' on node '${ctx.name}'`);
+      let at: string;
+      try {
+        at = projectFor(ctx, entry.record.project).name;
+      } catch {
+        at = entry.record.project ?? '-';
+      }
+      return { ...entry.record, at, status: entry.client.status() };
+    };
+    for (const record of readRecords(ctx)) {
+      // The first attempt is bounded by the request timeout; the client keeps retrying after it.
+      launch(record).catch((err: unknown) => ctx.logger.error({ relay: record.name, err: err instanceof Error ? err.message : String(err) }, 'cannot restore relay'));
+    }
+    ctx.onStop(async () => {
+      await Promise.all([...relays.values()].map((r) => r.client.stop()));
+      await cache.closeAll();
+    });
+
+    ctx.control.register('relay.create', async (params): Promise<RelayView> => {
+      const { name, project } = params;
+      if (typeof name !== 'string') throw new InvalidInputError('cli', 'relay.create needs a name');
+      assertRelayName(name);
+      if (project !== undefined && typeof project !== 'string') throw new InvalidInputError('cli', 'project must be a project name');
+      if (relays.has(name)) throw new AlreadyExistsError('relay', `relay '${name}' already exists on node '${ctx.name}'`);
+      projectFor(ctx, project);
+      if (project !== undefined) readProject(ctx.home, project);
+      const record: RelayRecord = { name, ...(project !== undefined ? { project } : {}), createdAt: new Date().toISOString() };
+      await launch(record);
+      const started = relays.get(name);
+      if (started?.client.status().refused) {
+        // Refused by the project (its policy or the relay rule), not merely unreachable: keep nothing.
+        relays.delete(name);
+        await started.client.stop();
+        throw new UnauthorizedError('relay', `the project refused relay '${name}' for this node: its credential does not allow that name (an admin can issue a ticket with --relay ${name}, or a relay policy can allow it)`);
+      }
+      persist();
+      ctx.logger.info({ relay: name, project }, 'relay created');
+      return view(name);
+    });
+    ctx.control.register('relay.list', () => ({ relays: [...relays.keys()].map(view) }));
+    ctx.control.register('relay.show', (params) => view(nameParam(params)));
+    ctx.control.register('relay.delete', async (params) => {
+      const name = nameParam(params);
+      const entry = relays.get(name);
+      if (!entry) throw new NotFoundError('relay', `no relay '${name}' on node '${ctx.name}'`);
+      relays.delete(name);
+      persist();
+      await entry.client.stop();
+      ctx.logger.info({ relay: name }, 'relay deleted');
+      return { deleted: name };
+    });
+  },
+};
+
+function nameParam(params: Record<string, unknown>): string {
+  if (typeof params.name !== 'string') throw new InvalidInputError('cli', 'give the relay name');
+  return params.name;
+}

@@ -1,0 +1,120 @@
+import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
+import { SecureChannelRegistry, type SecureChannelInfo } from '../../../core/channel/secure-channel-registry.js';
+import { createSecureChannel } from '../../../core/channel/create-secure-channel.js';
+import { DEFAULT_LISTENER_ADDRESS } from '../../../core/channel/channel-wire.js';
+import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { formatRoute } from '../../../core/routing/route.js';
+import type { Home } from '../../home/home.js';
+import { isObject } from '../../home/json-file.js';
+import { NodeConfigFile } from '../../home/node-config.js';
+import { AUTHORITY_SECTION } from '../../home/project-node.js';
+import type { PeerInfo } from '../../../core/routing/message.js';
+import type { NodeSecurity } from '../node-security.js';
+import type { DaemonService } from '../service.js';
+import { nodeChannelOptions } from './node-channels.js';
+
+/** Configuration section of the secure channel service. */
+export const SECURE_CHANNELS_SECTION = 'secure-channels';
+
+/** What `secure-channel list` and `create` report about a channel. */
+export interface SecureChannelView {
+  /** Encryptor address: route through the channel with `/secure/<address>/...`. */
+  readonly address: string;
+  readonly peer: string;
+  readonly role: 'initiator' | 'responder';
+  /** Route to the peer's decryptor. */
+  readonly route: string;
+  readonly createdAt: string;
+  /** The peer's verified attributes (empty without a trusted credential). */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/**
+ * Makes node `node`'s listener accept every authenticated peer, members or not (the
+ * project node: enrollment comes from not-yet-members; its services check callers
+ * themselves). Read when the node starts.
+ */
+export function setAcceptUnauthenticated(home: Home, node: string, accept: boolean): void {
+  const config = new NodeConfigFile(home, node);
+  const section = config.section(SECURE_CHANNELS_SECTION);
+  config.setSection(SECURE_CHANNELS_SECTION, { ...(isObject(section) ? section : {}), acceptUnauthenticated: accept });
+}
+
+/**
+ * True when node `node` accepts every authenticated peer: configured so, or a project node
+ * (its configuration has an `authority` section; enrollees are not members yet).
+ */
+export function acceptsUnauthenticated(home: Home, node: string): boolean {
+  const config = new NodeConfigFile(home, node);
+  const section = config.section(SECURE_CHANNELS_SECTION);
+  if (isObject(section) && typeof section.acceptUnauthenticated === 'boolean') return section.acceptUnauthenticated;
+  return config.section(AUTHORITY_SECTION) !== undefined;
+}
+
+/**
+ * The handshake rule of a listener that admits every authenticated peer by default (a
+ * project node: enrollees hold no credential yet): a policy for resource `address` (or
+ * type `secure-channel-listener`), when present, decides instead, and its refusals are
+ * recorded in the denial log.
+ */
+export function projectListenerAuthorize(security: NodeSecurity, address: string): (peer: PeerInfo) => boolean {
+  const resource = { type: 'secure-channel-listener', name: address };
+  return (peer) => security.decideOr(peer, resource, 'handshake', { allowed: () => true, reason: 'never refused' }) === true;
+}
+
+/**
+ * Secure channels of a node: a listener at `api` whose handshakes are decided by the
+ * policy of resource type `secure-channel-listener` (name `api`; default: a credential
+ * from a trusted authority). With `acceptUnauthenticated` (a project node) the default
+ * admits any authenticated peer instead; a policy, when present, still decides. Control methods `secure-channel.create { to }`,
+ * `secure-channel.list`, `secure-channel.delete { address }`. A new node credential is
+ * pushed to every open channel.
+ */
+export const secureChannelsService: DaemonService = {
+  name: SECURE_CHANNELS_SECTION,
+  async start(ctx) {
+    const { security, node } = ctx;
+    const registry = SecureChannelRegistry.of(node);
+    const open = acceptsUnauthenticated(ctx.home, ctx.name);
+    const resource = { type: 'secure-channel-listener', name: DEFAULT_LISTENER_ADDRESS };
+    const listener = await SecureChannelListener.start(node, {
+      ...nodeChannelOptions(ctx),
+      authorize: open ? projectListenerAuthorize(security, DEFAULT_LISTENER_ADDRESS) : (peer) => security.decide(peer, resource, 'handshake').allowed,
+    });
+    ctx.onStop(async () => {
+      await listener.stop();
+      await registry.closeAll();
+    });
+    const unsubscribe = security.onCredential(() => {
+      const sent = registry.presentCredential();
+      ctx.logger.info({ channels: sent }, 'node credential pushed to open secure channels');
+    });
+    ctx.onStop(unsubscribe);
+
+    const view = (info: SecureChannelInfo): SecureChannelView => ({
+      address: info.address, peer: info.peer, role: info.role, route: formatRoute(info.route),
+      createdAt: new Date(info.createdAt).toISOString(),
+      attributes: security.attributes.peerAttributes(info.peer).attributes,
+    });
+    ctx.control.register('secure-channel.create', async (params, { signal }): Promise<SecureChannelView> => {
+      const { to } = params;
+      if (typeof to !== 'string') throw new InvalidInputError('cli', 'secure-channel.create needs a route "to"');
+      const route = ctx.parseRoute(to);
+      if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
+      const channel = await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
+      const info = registry.list().find((c) => c.address === channel.address);
+      if (!info) throw new NotFoundError('channel', 'the secure channel closed right after it opened');
+      return view(info);
+    });
+    ctx.control.register('secure-channel.list', () => ({
+      listener: { address: listener.address, acceptUnauthenticated: open, ...listener.stats },
+      channels: registry.list().map(view),
+    }));
+    ctx.control.register('secure-channel.delete', async (params, { signal }) => {
+      const { address } = params;
+      if (typeof address !== 'string') throw new InvalidInputError('cli', 'secure-channel.delete needs an address');
+      if (!(await registry.close(address, { signal }))) throw new NotFoundError('channel', `no secure channel '${address}' on node '${ctx.name}'`);
+      return { deleted: address };
+    });
+  },
+};

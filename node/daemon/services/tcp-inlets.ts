@@ -1,0 +1,168 @@
+import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { parseHostPort } from '../../../core/portal/host-port.js';
+import { TcpInlet, type OutletRouteProvider, type TcpInletStatus } from '../../../core/portal/tcp-inlet.js';
+import { assertRelayName } from '../../../core/relay/relay-message.js';
+import { local, LOCAL } from '../../../core/routing/address.js';
+import { isObject } from '../../home/json-file.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+import { ChannelCache, relayedListenerRoute } from './node-channels.js';
+import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
+
+/** Configuration section of the TCP inlet service. */
+export const TCP_INLETS_SECTION = 'tcp-inlets';
+
+/** One persisted inlet. Its name (the policy resource name) is its listen address. */
+export interface TcpInletRecord {
+  /** `HOST:PORT` listened on (the actual port when created with port 0). */
+  readonly listen: string;
+  /** Relay name on the node's project (`--via`). */
+  readonly via?: string;
+  /** Route text to the outlet (`--to`). */
+  readonly to?: string;
+  /** Outlet address on the far node (with `--via`, or `--to` ending at a listener). */
+  readonly outlet: string;
+  /** The `--allow` expression stored as the inlet's resource policy, if one was given. */
+  readonly allow?: string;
+  readonly createdAt: string;
+}
+
+/** What the control methods report about an inlet. */
+export interface TcpInletView extends TcpInletRecord {
+  readonly name: string;
+  /** Absent when the inlet could not start (see `error`). */
+  readonly status?: TcpInletStatus;
+  readonly error?: string;
+}
+
+interface Entry { record: TcpInletRecord; inlet?: TcpInlet; error?: string }
+
+function readRecords(ctx: DaemonContext): TcpInletRecord[] {
+  const section = ctx.config.section(TCP_INLETS_SECTION);
+  if (!isObject(section) || !Array.isArray(section.inlets)) return [];
+  return section.inlets.filter((r): r is TcpInletRecord => isObject(r) && typeof r.listen === 'string' && typeof r.outlet === 'string');
+}
+
+/**
+ * The route provider of an inlet. `via`: an end-to-end channel to the outlet's node
+ * through the relay, inside the node's channel to its project. `to` ending at a secure
+ * channel listener (`.../service/api`): a channel there. Otherwise `to` literally. Channels
+ * are cached and rebuilt after a failure, so the inlet recovers by itself.
+ */
+function routeProvider(ctx: DaemonContext, cache: ChannelCache, record: TcpInletRecord): OutletRouteProvider {
+  return async ({ signal }) => {
+    if (record.via !== undefined) {
+      const { route, inside } = await relayedListenerRoute(ctx, cache, record.via, signal);
+      const e2e = await cache.ensure(route, { signal, inside });
+      return [local(e2e.address), local(record.outlet)];
+    }
+    const route = ctx.parseRoute(record.to!);
+    const last = route[route.length - 1];
+    if (last?.type === LOCAL && last.value === 'api') {
+      const channel = await cache.ensure(route, { signal });
+      return [local(channel.address), local(record.outlet)];
+    }
+    return route;
+  };
+}
+
+/**
+ * TCP inlets of a node (`tcp-inlet.create { from, via | to, outlet?, allow? }`, `.list`,
+ * `.show { name }`, `.delete { name }`). The inlet's decision on the outlet side's peer is
+ * the node policy for resource `{ type: 'tcp-inlet', name: LISTEN }`, action `connect`;
+ * `allow` stores that resource's policy. Persisted and restored when the node starts.
+ */
+export const tcpInletsService: DaemonService = {
+  name: TCP_INLETS_SECTION,
+  async start(ctx) {
+    const cache = new ChannelCache(ctx);
+    const inlets = new Map<string, Entry>();
+    const persist = (): void => {
+      ctx.config.setSection(TCP_INLETS_SECTION, { inlets: [...inlets.values()].map((e) => e.record) });
+    };
+    /** Starts an inlet for `entry`; its policy name and route follow `entry.record` (updated once the port is known). */
+    const launch = async (entry: Entry): Promise<TcpInlet> => {
+      const inlet = new TcpInlet(ctx.node, {
+        listen: entry.record.listen, logger: ctx.logger,
+        outlet: (options) => routeProvider(ctx, cache, entry.record)(options),
+        authorizeOutlet: (peer) => ctx.security.decide(peer, { type: 'tcp-inlet', name: entry.record.listen }, 'connect').allowed,
+      });
+      await inlet.start();
+      return inlet;
+    };
+    const view = (name: string): TcpInletView => {
+      const entry = inlets.get(name);
+      if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
+      return { name, ...entry.record, ...(entry.inlet ? { status: entry.inlet.status() } : {}), ...(entry.error ? { error: entry.error } : {}) };
+    };
+    for (const record of readRecords(ctx)) {
+      const entry: Entry = { record };
+      inlets.set(record.listen, entry);
+      try {
+        entry.inlet = await launch(entry);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        entry.error = error;
+        ctx.logger.error({ inlet: record.listen, err: error }, 'cannot restore tcp inlet');
+      }
+    }
+    ctx.onStop(async () => {
+      await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
+      await cache.closeAll();
+    });
+
+    ctx.control.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
+      const { from, via, to, allow } = params;
+      const outlet = params.outlet ?? DEFAULT_OUTLET_ADDRESS;
+      if (typeof from !== 'string') throw new InvalidInputError('cli', 'tcp-inlet.create needs a listen address HOST:PORT');
+      parseHostPort(from, 'inlet address', true);
+      if ((via === undefined) === (to === undefined)) throw new InvalidInputError('cli', 'give exactly one of --via RELAY or --to ROUTE');
+      if (via !== undefined && typeof via !== 'string') throw new InvalidInputError('cli', 'via must be a relay name');
+      if (via !== undefined) assertRelayName(via);
+      if (to !== undefined && (typeof to !== 'string' || ctx.parseRoute(to).length === 0)) throw new InvalidInputError('cli', 'to must be a route');
+      if (typeof outlet !== 'string' || outlet.length === 0) throw new InvalidInputError('cli', 'outlet must be a worker address');
+      if (allow !== undefined && typeof allow !== 'string') throw new InvalidInputError('cli', 'allow must be a policy expression');
+      if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      const entry: Entry = {
+        record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to as string }), createdAt: new Date().toISOString() },
+      };
+      const inlet = await launch(entry);
+      const listen = inlet.status().listen;
+      if (inlets.has(listen)) {
+        await inlet.stop();
+        throw new AlreadyExistsError('portal', `an inlet already listens on ${listen}`);
+      }
+      entry.record = { ...entry.record, listen, ...(allow !== undefined ? { allow } : {}) };
+      entry.inlet = inlet;
+      try {
+        if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: listen }, allow, { signal });
+      } catch (err) {
+        await inlet.stop();
+        throw err;
+      }
+      inlets.set(listen, entry);
+      persist();
+      ctx.logger.info({ inlet: listen, via, to }, 'tcp inlet created');
+      return view(listen);
+    });
+    ctx.control.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
+    ctx.control.register('tcp-inlet.show', (params) => view(nameParam(params)));
+    ctx.control.register('tcp-inlet.delete', async (params, { signal }) => {
+      const name = nameParam(params);
+      const entry = inlets.get(name);
+      if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
+      inlets.delete(name);
+      persist();
+      await entry.inlet?.stop();
+      if (entry.record.allow !== undefined && ctx.security.policies.policyFor({ type: 'tcp-inlet', name })?.expression === entry.record.allow) {
+        await ctx.security.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
+      }
+      ctx.logger.info({ inlet: name }, 'tcp inlet deleted');
+      return { deleted: name };
+    });
+  },
+};
+
+function nameParam(params: Record<string, unknown>): string {
+  if (typeof params.name !== 'string') throw new InvalidInputError('cli', 'give the inlet by its listen address HOST:PORT');
+  return params.name;
+}

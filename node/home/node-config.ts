@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { tcp } from '../../core/routing/address.js';
+import type { Home } from './home.js';
+import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
+
+/** Default TCP listener address of a new node: loopback, a free port. */
+export const DEFAULT_TCP_LISTENER = '127.0.0.1:0';
+
+/**
+ * A node's persisted configuration (`nodes/<name>/config.json`). `sections` holds what each
+ * daemon service persists (inlets, outlets, relays, policies ...), keyed by service name;
+ * a node restores them when it restarts.
+ */
+export interface NodeConfig {
+  readonly version: 1;
+  readonly name: string;
+  /** The configured listener address; port 0 picks a free port at each start. */
+  readonly tcpListenerAddress: string;
+  /** Whether bare-TCP traffic may be forwarded to other TCP addresses (see Node's `allowTcpForwarding`). */
+  readonly allowTcpForwarding?: boolean;
+  readonly createdAt: string;
+  readonly sections: Readonly<Record<string, unknown>>;
+}
+
+/** Checks a `HOST:PORT` listener address; returns it unchanged. */
+export function validateListenerAddress(hostPort: string): string {
+  try {
+    tcp(hostPort);
+  } catch {
+    throw new InvalidInputError('cli', `invalid TCP listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000`);
+  }
+  return hostPort;
+}
+
+/** Reads node `name`'s configuration; throws NotFoundError when the node does not exist. */
+export function readNodeConfig(home: Home, name: string): NodeConfig {
+  const path = home.node(name).config;
+  const value = readJsonFile(path);
+  if (value === undefined) throw new NotFoundError('cli', `node '${name}' does not exist`);
+  if (!isObject(value) || typeof value.tcpListenerAddress !== 'string') {
+    throw new InvalidInputError('cli', `'${path}' is not a node configuration`);
+  }
+  return {
+    version: 1,
+    name,
+    tcpListenerAddress: value.tcpListenerAddress,
+    allowTcpForwarding: value.allowTcpForwarding === true,
+    createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
+    sections: isObject(value.sections) ? value.sections : {},
+  };
+}
+
+/** Writes node configuration atomically (0600), creating the node folder (0700) if needed. */
+export function writeNodeConfig(home: Home, config: NodeConfig): void {
+  home.ensure();
+  const paths = home.node(config.name);
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  writeJsonFileAtomic(paths.config, config);
+}
+
+/**
+ * The configuration file of one node as the daemon's services see it: each service reads
+ * and replaces its own section; every change is written at once.
+ */
+export class NodeConfigFile {
+  constructor(private readonly home: Home, private readonly name: string) {}
+
+  /** The current configuration, read from disk. */
+  read(): NodeConfig {
+    return readNodeConfig(this.home, this.name);
+  }
+
+  /** The section `key`, or undefined when no service has written it. */
+  section(key: string): unknown {
+    return this.read().sections[key];
+  }
+
+  /** Replaces section `key` (undefined removes it) and persists the configuration. */
+  setSection(key: string, value: unknown): void {
+    const config = this.read();
+    const sections: Record<string, unknown> = { ...config.sections };
+    if (value === undefined) delete sections[key];
+    else sections[key] = value;
+    writeNodeConfig(this.home, { ...config, sections });
+  }
+}

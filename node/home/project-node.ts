@@ -1,0 +1,57 @@
+import { InvalidInputError } from '../../core/errors.js';
+import { isObject } from './json-file.js';
+import { validateListenerAddress } from './node-config.js';
+
+/** The node configuration section that makes a node a project node (runs the authority). */
+export const AUTHORITY_SECTION = 'authority';
+
+/** Worker address of the project node's secure channel listener. */
+export const PROJECT_LISTENER_ADDRESS = 'api';
+
+/** The `authority` section of a project node's configuration. */
+export interface AuthoritySection {
+  /** The project's name. */
+  readonly project: string;
+  /** Route text enrollees use to reach the project node, e.g. `/ip4/127.0.0.1/tcp/4000`. */
+  readonly route: string;
+  /** Identifier of the project's first admin (the creator). */
+  readonly admin: string;
+  /** `postgres://...` when the state lives in Postgres; absent for SQLite in the node folder. */
+  readonly database?: string;
+}
+
+/** Reads and checks an `authority` section; undefined when the node is not a project node. */
+export function readAuthoritySection(value: unknown): AuthoritySection | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value) || typeof value.project !== 'string' || typeof value.route !== 'string' || typeof value.admin !== 'string'
+    || (value.database !== undefined && typeof value.database !== 'string')) {
+    throw new InvalidInputError('cli', 'the node configuration section "authority" is malformed');
+  }
+  return {
+    project: value.project, route: value.route, admin: value.admin,
+    ...(typeof value.database === 'string' ? { database: value.database } : {}),
+  };
+}
+
+/** Checks a `--database` URL: only `postgres://` and `postgresql://` are accepted. */
+export function validateDatabaseUrl(url: string): string {
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new InvalidInputError('cli', `--database must be a postgres://... URL`);
+  return url;
+}
+
+/**
+ * The route text peers use to reach a listener given as HOST:PORT: `/ip4/A.B.C.D/tcp/PORT`,
+ * `/ip6/ADDR/tcp/PORT` for `[ADDR]:PORT`, else `/dns/HOST/tcp/PORT`. A wildcard host
+ * (0.0.0.0, ::) is replaced by loopback, since nobody can dial it.
+ */
+export function routeForListener(hostPort: string): string {
+  validateListenerAddress(hostPort);
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(hostPort);
+  if (v6) return `/ip6/${v6[1] === '::' ? '::1' : v6[1]}/tcp/${v6[2]}`;
+  const colon = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, colon);
+  const port = hostPort.slice(colon + 1);
+  if (host === '0.0.0.0') return `/ip4/127.0.0.1/tcp/${port}`;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return `/ip4/${host}/tcp/${port}`;
+  return `/dns/${host}/tcp/${port}`;
+}
