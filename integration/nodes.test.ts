@@ -110,7 +110,7 @@ describe('background nodes through the real CLI', () => {
   });
 
   it('node delete --all stops every process and removes the nodes', async () => {
-    const r = await runCliJson(home, ['node', 'delete', '--all']);
+    const r = await runCliJson(home, ['node', 'delete', '--all', '--yes']);
     expect(r.code).toBe(0);
     expect((r.json as { deleted: string[] }).deleted.sort()).toEqual(['n1', 'n2', 'n3', 'n4']);
     for (const pid of started.values()) expect(alive(pid)).toBe(false);

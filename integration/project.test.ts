@@ -127,7 +127,7 @@ describe('a project whose authority state lives in Postgres', () => {
     const { members } = await ok(home, ['project', 'member', 'list']) as unknown as { members: Member[] };
     expect(members.map((m) => m.role)).toEqual(['admin']);
 
-    expect(await ok(home, ['project', 'delete', 'pgproj'])).toMatchObject({ projectNodeDeleted: true });
+    expect(await ok(home, ['project', 'delete', 'pgproj', '--yes'])).toMatchObject({ projectNodeDeleted: true });
     expect((await ok(home, ['project', 'list'])).projects).toEqual([]);
     const nodes = (await ok(home, ['node', 'list'])) as unknown as { nodes?: Array<{ name: string }> } | Array<{ name: string }>;
     expect(JSON.stringify(nodes)).not.toContain('"pgproj"');

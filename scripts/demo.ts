@@ -60,7 +60,7 @@ let cleaning: Promise<void> | undefined;
 /** Deletes every node of every demo home, stops the database and removes the homes (once). */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    await Promise.all((Object.keys(homes) as Actor[]).map((a) => symbolon(a, ['node', 'delete', '--all'], { quiet: true }).catch(() => undefined)));
+    await Promise.all((Object.keys(homes) as Actor[]).map((a) => symbolon(a, ['node', 'delete', '--all', '--yes'], { quiet: true }).catch(() => undefined)));
     await dbServer?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     rmSync(root, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import NodeDelete from './node/delete.js';
 import NodeLogs from './node/logs.js';
 import MessageSend from './message/send.js';
 import NodeCreate from './node/create.js';
+import Version from './version.js';
 import { Home } from '../../node/home/home.js';
 import { createNode } from '../../node/client/node-lifecycle.js';
 
@@ -78,5 +79,10 @@ describe('commands (in-process)', () => {
       expect(cmd.description, cmd.name).toBeTruthy();
       expect(cmd.examples?.length, cmd.name).toBeGreaterThan(0);
     }
+  });
+  it('version prints the version, commit, Node.js version and platform', async () => {
+    const r = await run(Version, ['--json']);
+    expect(r.json()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), commit: expect.stringMatching(/^([0-9a-f]{7,40}|unknown)$/), node: process.versions.node, platform: process.platform, arch: process.arch });
+    expect((await run(Version, [])).stdout).toMatch(/^symbolon \d+\.\d+\.\d+ \(\S+\) node \S+ \S+-\S+\n$/);
   });
 });

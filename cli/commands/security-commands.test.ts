@@ -53,7 +53,10 @@ describe('vault, identity, credential and policy test commands (in-process)', ()
     expect((await run(VaultList, ['--json'])).json().vaults.map((v: { name: string; identities: string[] }) => [v.name, v.identities])).toEqual([['default', []], ['keys', ['default']]]);
     expect((await run(VaultShow, ['keys'])).stdout).toMatch(/identities:\s+default/);
     expect((await run(IdentityList, [])).stdout).toMatch(/^NAME\s+IDENTIFIER\s+KEY\s+VAULT\s+DEFAULT\ndefault\s+I[0-9a-f]{32}\s+p256\s+keys\s+yes\n$/);
-    expect((await run(IdentityDelete, ['default', '--json'])).json()).toMatchObject({ deleted: 'default', keyDeleted: true });
+    r = await run(IdentityDelete, ['default']);
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^Error: Delete identity default \(I[0-9a-f]+\) and, in a file vault, its key: refused without confirmation; pass --yes to go ahead\n$/)]);
+    expect((await run(IdentityList, ['--json'])).json().identities).toHaveLength(1);
+    expect((await run(IdentityDelete, ['default', '--yes', '--json'])).json()).toMatchObject({ deleted: 'default', keyDeleted: true });
     expect((await run(VaultDelete, ['keys', '--json'])).json()).toEqual({ deleted: 'keys', type: 'file' });
     r = await run(IdentityShow, ['ghost', '--json']);
     expect([r.code, r.json().error.kind]).toEqual([3, 'not-found']);

@@ -98,7 +98,7 @@ export function alive(pid: number): boolean {
 export async function cleanupHome(home: string, extraPids: readonly number[] = []): Promise<void> {
   const pids = [...recordedPids(home), ...extraPids];
   try {
-    await runCli(home, ['node', 'delete', '--all'], { timeoutMs: 20_000 });
+    await runCli(home, ['node', 'delete', '--all', '--yes'], { timeoutMs: 20_000 });
   } catch {
     // fall through to the kill below
   }

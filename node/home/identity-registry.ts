@@ -217,14 +217,21 @@ export async function rotateIdentityRecord(home: Home, name: string, options: Cr
   }
 }
 
-/** Names of the home's nodes configured to run as identity `name`. */
+/**
+ * Names of the home's nodes that run as identity `name`: configured with it
+ * (`node create --identity`), or configured with no identity while `name` is the home's
+ * default identity (a node without one runs as the default). A node whose configuration
+ * cannot be read counts as using it: deleting an identity must never guess.
+ */
 export function nodesUsingIdentity(home: Home, name: string): string[] {
+  const isDefault = defaultIdentityName(home) === name;
   return home.nodeNames().filter((n) => {
     try {
       const section = readNodeConfig(home, n).sections.security;
-      return isObject(section) && section.identity === name;
+      const configured = isObject(section) && typeof section.identity === 'string' ? section.identity : undefined;
+      return configured === undefined ? isDefault : configured === name;
     } catch {
-      return false;
+      return true;
     }
   });
 }
@@ -237,7 +244,9 @@ export function nodesUsingIdentity(home: Home, name: string): string[] {
 export async function deleteIdentityRecord(home: Home, name: string): Promise<{ record: IdentityRecord; keyDeleted: boolean }> {
   const record = readIdentityRecord(home, name);
   const nodes = nodesUsingIdentity(home, name);
-  if (nodes.length > 0) throw new InvalidInputError('cli', `identity '${name}' is used by node ${nodes.map((n) => `'${n}'`).join(', ')}`);
+  if (nodes.length > 0) {
+    throw new InvalidInputError('cli', `identity '${name}' is used by node ${nodes.map((n) => `'${n}'`).join(', ')}: delete ${nodes.length === 1 ? 'that node' : 'those nodes'} first (symbolon node delete NAME)`);
+  }
   let keyDeleted = false;
   const opened = await openVault(home, record.vault).catch(() => undefined);
   if (opened) {

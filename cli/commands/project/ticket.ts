@@ -10,7 +10,7 @@ export default class ProjectTicket extends BaseCommand {
   static override summary = 'Create an enrollment ticket (admins and enrollers).';
   static override description = 'Asks the project authority, over a secure channel from this home\'s node, for a ticket and prints it as one line (or writes it to --output, mode 0600). The enrollee redeems it with: symbolon project enroll TICKET. The ticket is a secret until used: anyone holding it can enroll.';
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --attribute component=db --relay postgres > bank.ticket',
+    '<%= config.bin %> <%= command.id %> --attribute component=db --relay postgres --output bank.ticket',
     '<%= config.bin %> <%= command.id %> --attribute component=analysis --usage-count 3 --expires-in 1h',
     '<%= config.bin %> <%= command.id %> --enroller --output enroller.ticket',
   ];
