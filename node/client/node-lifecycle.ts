@@ -3,7 +3,6 @@ import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, AlreadyExistsError, IoError } from '../../core/errors.js';
-import { callControl } from '../../core/api/control-client.js';
 import type { Home } from '../home/home.js';
 import { DEFAULT_TCP_LISTENER, readNodeConfig, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
 import type { NodeConfig } from '../home/node-config.js';
@@ -11,6 +10,7 @@ import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../ho
 import { daemonCommand } from './daemon-command.js';
 import { formatLogLine, readLogTail, startupFailureReason } from '../home/node-log.js';
 import type { NodeInfo } from '../api/node-info.js';
+import { callNodeSocket, nodeSocket } from './node-call.js';
 
 /** A node that exited or hung while starting; `logTail` holds the last lines of its log. */
 export class NodeStartError extends IoError {
@@ -44,8 +44,7 @@ export function createNode(
 
 /** Asks a running node for its info over its control socket. */
 export async function nodeInfo(home: Home, name: string, { timeoutMs = 5000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<NodeInfo> {
-  const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-  return await callControl({ path: socket, name }, 'node.info', {}, { timeoutMs, ...(signal ? { signal } : {}) }) as NodeInfo;
+  return await callNodeSocket({ path: nodeSocket(home, name), name }, 'node.info', {}, { timeoutMs, ...(signal ? { signal } : {}) });
 }
 
 /**

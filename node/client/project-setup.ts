@@ -1,9 +1,10 @@
-import { callControl } from '../../core/api/control-client.js';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { DEFAULT_NODE_NAME, ensureNode } from './ensure-node.js';
 import type { Home } from '../home/home.js';
 import { startNode } from './node-lifecycle.js';
-import { readNodeState, runningPid } from '../home/node-state.js';
+import { runningPid } from '../home/node-state.js';
+import type { NodeMethod, NodeParams, NodeResult } from '../api/node-api.js';
+import { callNodeSocket, nodeSocket } from './node-call.js';
 import { defaultProjectName, readProject, type ProjectRecord } from '../home/project-registry.js';
 
 /** The project a command works on: `name`, else the home's default project. */
@@ -30,11 +31,20 @@ export async function ensureRunning(home: Home, name?: string, { signal }: { sig
   return (await ensureNode(home, name, signal ? { signal } : {})).name;
 }
 
-/** Calls control method `method` on the node of this home that belongs to `project` (started when needed). */
-export async function callProjectNode<T>(home: Home, project: ProjectRecord, method: string, params: Record<string, unknown> = {}, { timeoutMs = 30_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+/**
+ * Calls node API method `method` on the node of this home that belongs to `project`
+ * (started when needed) and returns its typed result. Params that name the project
+ * (`project: project.name`) are the caller's to give.
+ */
+export async function callProjectNode<M extends NodeMethod>(
+  home: Home,
+  project: ProjectRecord,
+  method: M,
+  params: NodeParams<M>,
+  { timeoutMs = 30_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<NodeResult<M>> {
   const node = await ensureRunning(home, project.node, signal ? { signal } : {});
-  const socket = readNodeState(home, node)?.controlSocket ?? home.controlSocketPath(node);
-  return await callControl({ path: socket, name: node }, method, { project: project.name, ...params }, { timeoutMs, ...(signal ? { signal } : {}) }) as T;
+  return await callNodeSocket({ path: nodeSocket(home, node), name: node }, method, params, { timeoutMs, ...(signal ? { signal } : {}) });
 }
 
 /** Parses repeated `k=v` flags into attributes; throws InvalidInputError naming a malformed one. */

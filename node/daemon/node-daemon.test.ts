@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { silentLogger } from '../../core/logger.js';
 import { callControl } from '../../core/api/control-client.js';
 import { Home } from '../home/home.js';
+import { NodeConfigFile } from '../home/node-config.js';
 import { createNode } from '../client/node-lifecycle.js';
 import { readNodeState } from '../home/node-state.js';
 import { NodeDaemon } from './node-daemon.js';
 import type { DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
 import type { NodeInfo } from '../api/node-info.js';
-import type { MessageSendResult } from './services/message.js';
+import type { MessageSendResult } from '../api/message-send.js';
 
 /** A service that persists how many times it was started, as later services persist their state. */
 const startsService: DaemonService = {
@@ -19,9 +20,9 @@ const startsService: DaemonService = {
   start(ctx) {
     const count = (ctx.config.section('starts') as number | undefined ?? 0) + 1;
     ctx.config.setSection('starts', count);
-    ctx.control.register('starts.get', () => count);
   },
 };
+const starts = (home: Home, name: string): unknown => new NodeConfigFile(home, name).section('starts');
 
 describe('NodeDaemon (in-process)', () => {
   let dir: string;
@@ -56,7 +57,7 @@ describe('NodeDaemon (in-process)', () => {
     const info = await call('n1', 'node.info') as NodeInfo;
     expect(info).toMatchObject({ name: 'n1', status: 'running', tcpListenerAddress: state.tcpListenerAddress, controlSocket: state.controlSocket });
     expect(info.workers).toBeGreaterThanOrEqual(2);
-    expect(info.methods).toEqual(expect.arrayContaining(['message.send', 'node.info', 'starts.get']));
+    expect(info.methods).toEqual(expect.arrayContaining(['message.send', 'node.info']));
     const sent = await call('n1', 'message.send', { to: '/node/n2/service/echo', text: 'héllo' }) as MessageSendResult;
     expect(sent).toMatchObject({ reply: 'héllo', replyBytes: 6, route: `/ip4/${readNodeState(home, 'n2')!.tcpListenerAddress.replace(':', '/tcp/')}/service/echo` });
     await expect(call('n1', 'message.send', { to: '/node/zz/service/echo', text: 'x' })).rejects.toMatchObject({ kind: 'not-found' });
@@ -67,14 +68,14 @@ describe('NodeDaemon (in-process)', () => {
   it('restores persisted sections on restart and removes its files on stop', async () => {
     createNode(home, 'n1');
     let d = await start('n1');
-    expect(await call('n1', 'starts.get')).toBe(1);
+    expect(starts(home, 'n1')).toBe(1);
     const socket = readNodeState(home, 'n1')!.controlSocket;
     await d.stop();
     expect(existsSync(socket)).toBe(false);
     expect(existsSync(home.node('n1').pid)).toBe(false);
     expect(existsSync(home.node('n1').state)).toBe(false);
     d = await start('n1');
-    expect(await call('n1', 'starts.get')).toBe(2);
+    expect(starts(home, 'n1')).toBe(2);
   });
 
   it('fails to start on a taken port and leaves nothing behind', async () => {

@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
+import { ApiRegistry } from '../../core/api/api-registry.js';
 import { ControlServer } from '../../core/api/control-server.js';
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Node } from '../../core/node/node.js';
 import { TcpTransport } from '../../core/transport/tcp-transport.js';
+import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
 import { NodeConfigFile } from '../home/node-config.js';
 import { parseRouteInHome } from '../client/node-routes.js';
@@ -64,7 +66,7 @@ export class NodeDaemon {
     const control = new ControlServer({ path: controlSocket, logger });
     const startedAt = new Date();
     const ctx: DaemonContext = {
-      name, home, node, transport, control, config, logger, startedAt, controlSocket, security,
+      name, home, node, transport, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security,
       tcpListenerAddress: listening.address,
       parseRoute: (text) => parseRouteInHome(home, text),
       onStop: (step) => { this.cleanups.push(step); },

@@ -1,7 +1,8 @@
-import type { ControlServer } from '../../core/api/control-server.js';
+import type { ApiRegistry } from '../../core/api/api-registry.js';
 import type { Logger } from '../../core/logger.js';
 import type { Node } from '../../core/node/node.js';
 import type { Route } from '../../core/routing/message.js';
+import type { NodeApi } from '../api/node-api.js';
 import type { TcpTransport } from '../../core/transport/tcp-transport.js';
 import type { Home } from '../home/home.js';
 import type { NodeConfigFile } from '../home/node-config.js';
@@ -13,8 +14,11 @@ export interface DaemonContext {
   readonly home: Home;
   readonly node: Node;
   readonly transport: TcpTransport;
-  /** Register control methods here (`<topic>.<verb>`). */
-  readonly control: ControlServer;
+  /**
+   * Register control methods here: only methods of the node API table
+   * (node/api/node-api.ts); handlers get checked, typed params and return typed results.
+   */
+  readonly api: ApiRegistry<NodeApi>;
   /** The node's persisted configuration; each service owns one section. */
   readonly config: NodeConfigFile;
   readonly logger: Logger;

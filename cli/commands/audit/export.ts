@@ -18,7 +18,7 @@ export default class AuditExport extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(AuditExport);
     const project = resolveProject(this.home, flags.project);
-    const { lines } = await callProjectNode<{ lines: string[] }>(this.home, project, 'project.audit.export', {}, { timeoutMs: 120_000 });
+    const { lines } = await callProjectNode(this.home, project, 'project.audit.export', { project: project.name }, { timeoutMs: 120_000 });
     const text = lines.map((l) => `${l}\n`).join('');
     if (flags.output === undefined) {
       process.stdout.write(text);

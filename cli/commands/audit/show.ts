@@ -23,7 +23,8 @@ export default class AuditShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(AuditShow);
     const project = resolveProject(this.home, flags.project);
-    const { records } = await callProjectNode<{ records: AuditEntry[] }>(this.home, project, 'project.audit.show', {
+    const { records } = await callProjectNode(this.home, project, 'project.audit.show', {
+      project: project.name,
       ...(flags.since !== undefined ? { sinceTime: parseSince(flags.since) } : {}),
       ...(flags.subject !== undefined ? { subject: flags.subject } : {}),
       limit: flags.limit,

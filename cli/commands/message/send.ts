@@ -1,13 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
-import { callControl } from '../../../core/api/control-client.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { parseDuration } from '../../format.js';
 import { parseRouteInHome } from '../../../node/client/node-routes.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { MessageSendResult } from '../../../node/daemon/services/message.js';
 
 /** `symbolon message send --to ROUTE TEXT`: sends a message from a node and prints the reply. */
 export default class MessageSend extends BaseCommand {
@@ -31,10 +28,8 @@ export default class MessageSend extends BaseCommand {
     const timeoutMs = parseDuration(flags.timeout);
     const route = parseRouteInHome(home, flags.to);
     if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
-    const { name } = await ensureNode(home, flags.from);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const result = await callControl({ path: socket, name }, 'message.send',
-      { to: formatRoute(route), text: args.text, timeoutMs }, { timeoutMs: timeoutMs + 5000 }) as MessageSendResult;
+    const { node: name, result } = await callNode(home, flags.from, 'message.send',
+      { to: formatRoute(route), text: args.text, timeoutMs }, { timeoutMs: timeoutMs + 5000 });
     this.log(result.reply);
     return { from: name, to: flags.to, ...result };
   }

@@ -3,7 +3,6 @@ import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
 import { callNode } from '../../../node/client/node-call.js';
 import { oneLineExpressionError, policyScopeFlags, scopeParams } from '../../policy-flags.js';
-import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy create`: attaches a CEL policy to a resource or resource type of a node. */
 export default class PolicyCreate extends BaseCommand {
@@ -21,7 +20,7 @@ export default class PolicyCreate extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyCreate);
-    const { node, result } = await callNode<PolicyView>(this.home, flags.at, 'policy.create', { ...scopeParams(flags), expression: flags.expression })
+    const { node, result } = await callNode(this.home, flags.at, 'policy.create', { ...scopeParams(flags), expression: flags.expression })
       .catch((err: unknown) => { throw oneLineExpressionError(err); });
     this.log(`Policy on ${result.label} created at node ${node}`);
     this.log(fields([['expression', result.expression]]));

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
 import { callNode } from '../../../node/client/node-call.js';
-import type { PolicyDenials } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy denials`: recent access denials on a node, with their reasons. */
 export default class PolicyDenialsCommand extends BaseCommand {
@@ -16,7 +15,7 @@ export default class PolicyDenialsCommand extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyDenialsCommand);
-    const { node, result } = await callNode<PolicyDenials>(this.home, flags.at, 'policy.denials', { limit: flags.limit });
+    const { node, result } = await callNode(this.home, flags.at, 'policy.denials', { limit: flags.limit });
     if (result.denials.length === 0) {
       this.log(`No denials at node ${node}.`);
     } else {

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
 import { callNode } from '../../../node/client/node-call.js';
-import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy list`: the policies of a node. */
 export default class PolicyList extends BaseCommand {
@@ -13,7 +12,7 @@ export default class PolicyList extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyList);
-    const { node, result } = await callNode<{ policies: PolicyView[] }>(this.home, flags.at, 'policy.list');
+    const { node, result } = await callNode(this.home, flags.at, 'policy.list', {});
     if (result.policies.length === 0) this.log(`No policies at node ${node}.`);
     else this.log(table(['SCOPE', 'EXPRESSION', 'VALID'], result.policies.map((p) => [p.label, p.expression, p.valid ? 'yes' : 'no'])));
     return { node, policies: result.policies };

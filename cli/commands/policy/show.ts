@@ -2,7 +2,6 @@ import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
 import { callNode } from '../../../node/client/node-call.js';
 import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
-import type { PolicyView } from '../../../node/daemon/services/policy.js';
 
 /** `symbolon policy show`: one policy of a node. */
 export default class PolicyShow extends BaseCommand {
@@ -13,7 +12,7 @@ export default class PolicyShow extends BaseCommand {
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyShow);
-    const { node, result } = await callNode<PolicyView>(this.home, flags.at, 'policy.show', scopeParams(flags));
+    const { node, result } = await callNode(this.home, flags.at, 'policy.show', scopeParams(flags));
     this.log(`Policy on ${result.label} at node ${node}`);
     this.log(fields([
       ['expression', result.expression], ['created', result.createdAt],

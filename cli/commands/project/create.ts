@@ -12,7 +12,7 @@ import { setAcceptUnauthenticated } from '../../../node/daemon/services/secure-c
 import { callProjectNode, ensureRunning } from '../../../node/client/project-setup.js';
 import { AUTHORITY_SECTION, routeForListener, validateDatabaseUrl, type AuthoritySection } from '../../../node/home/project-node.js';
 import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../../node/home/project-registry.js';
-import type { MembershipView } from '../../../node/daemon/services/project-membership.js';
+import type { MembershipView } from '../../../node/api/project-views.js';
 
 /** `symbolon project create NAME --listen HOST:PORT`: starts a project node and makes the caller its admin. */
 export default class ProjectCreate extends BaseCommand {
@@ -86,7 +86,7 @@ export default class ProjectCreate extends BaseCommand {
     let membership: MembershipView | undefined;
     let joinError: string | undefined;
     try {
-      membership = await callProjectNode<MembershipView>(home, readProject(home, name), 'project.join');
+      membership = await callProjectNode(home, readProject(home, name), 'project.join', { project: name });
     } catch (err) {
       joinError = err instanceof Error ? err.message : String(err);
     }

@@ -25,7 +25,7 @@ export default class ProjectDelete extends BaseCommand {
       ? `Delete project ${args.name} and its project node (with a SQLite authority database: every member, ticket and the audit log)?`
       : `Forget project ${args.name} (this home leaves it)?`, { json: this.jsonEnabled() });
     if (record.node !== undefined && home.hasNode(record.node) && runningPid(home, record.node) !== undefined) {
-      await callProjectNode(home, record, 'project.leave', {}, { timeoutMs: 10_000 }).catch(() => undefined);
+      await callProjectNode(home, record, 'project.leave', { project: record.name }, { timeoutMs: 10_000 }).catch(() => undefined);
     }
     let nodeDeleted = false;
     if (runsProjectNode) {

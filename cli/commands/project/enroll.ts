@@ -11,7 +11,7 @@ import { validateNodeName } from '../../../node/home/home.js';
 import { defaultIdentityName, ensureIdentity } from '../../../node/home/identity-registry.js';
 import { createNode } from '../../../node/client/node-lifecycle.js';
 import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
-import type { MembershipView } from '../../../node/daemon/services/project-membership.js';
+import type { MembershipView } from '../../../node/api/project-views.js';
 import { callProjectNode, ensureRunning } from '../../../node/client/project-setup.js';
 import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../../node/home/project-registry.js';
 
@@ -70,7 +70,7 @@ export default class ProjectEnroll extends BaseCommand {
     let joined: MembershipView;
     try {
       await ensureRunning(home, nodeName);
-      joined = await callProjectNode<MembershipView>(home, record, 'project.enroll', { ticket: line }, { timeoutMs: 45_000 });
+      joined = await callProjectNode(home, record, 'project.enroll', { project: record.name, ticket: line }, { timeoutMs: 45_000 });
     } catch (err) {
       if (!existing) deleteProject(home, ticket.projectName);
       throw err;

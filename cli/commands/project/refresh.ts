@@ -1,6 +1,5 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import type { RefreshView } from '../../../node/daemon/services/project-membership.js';
 import { fields } from '../../format.js';
 import { validateNodeName } from '../../../node/home/home.js';
 import { callProjectNode, resolveProject } from '../../../node/client/project-setup.js';
@@ -17,7 +16,7 @@ export default class ProjectRefresh extends BaseCommand {
     const { args, flags } = await this.parse(ProjectRefresh);
     const project = resolveProject(this.home, args.project);
     const node = flags.at === undefined ? project.node : validateNodeName(flags.at);
-    const refreshed = await callProjectNode<RefreshView>(this.home, { ...project, ...(node !== undefined ? { node } : {}) }, 'project.refresh', {}, { timeoutMs: 30_000 });
+    const refreshed = await callProjectNode(this.home, { ...project, ...(node !== undefined ? { node } : {}) }, 'project.refresh', { project: project.name }, { timeoutMs: 30_000 });
     this.log(`Credential for project ${refreshed.project} refreshed`);
     this.log(fields([
       ['identifier', refreshed.identifier],

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { IoError } from '../../../core/errors.js';
-import type { CreatedTicketInfo } from '../../../authority/client/authority-client.js';
 import { BaseCommand } from '../../base-command.js';
 import { callProjectNode, parseAttributeFlags, parseLongDuration, resolveProject } from '../../../node/client/project-setup.js';
 
@@ -28,7 +27,8 @@ export default class ProjectTicket extends BaseCommand {
     const { flags } = await this.parse(ProjectTicket);
     const home = this.home;
     const project = resolveProject(home, flags.project);
-    const created = await callProjectNode<CreatedTicketInfo>(home, project, 'project.ticket', {
+    const created = await callProjectNode(home, project, 'project.ticket', {
+      project: project.name,
       attributes: parseAttributeFlags(flags.attribute), usageCount: flags['usage-count'], expiresInMs: parseLongDuration(flags['expires-in']),
       relays: flags.relay ?? [], enroller: flags.enroller,
     });

@@ -1,10 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { RelayView } from '../../../node/daemon/services/relays.js';
 
 /** `symbolon relay create NAME [--at NODE] [--to PROJECT]`. */
 export default class RelayCreate extends BaseCommand {
@@ -20,11 +17,9 @@ export default class RelayCreate extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(RelayCreate);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const relay = await callControl({ path: socket, name }, 'relay.create', {
+    const { node: name, result: relay } = await callNode(home, flags.at, 'relay.create', {
       name: args.name, ...(flags.to !== undefined ? { project: flags.to } : {}),
-    }, { timeoutMs: 20_000 }) as RelayView;
+    }, { timeoutMs: 20_000 });
     this.log(`Created relay ${relay.name} at project ${relay.at} for node ${name}.`);
     this.log(fields([
       ['address', relay.status.address], ['connected', relay.status.connected ? 'yes' : 'no'],

@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
-import { readNodeState } from '../../../node/home/node-state.js';
+import { callNode } from '../../../node/client/node-call.js';
 
 /** `symbolon relay delete NAME [--at NODE]`. */
 export default class RelayDelete extends BaseCommand {
@@ -14,9 +12,7 @@ export default class RelayDelete extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(RelayDelete);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    await callControl({ path: socket, name }, 'relay.delete', { name: args.name }, { timeoutMs: 15_000 });
+    const { node: name } = await callNode(home, flags.at, 'relay.delete', { name: args.name }, { timeoutMs: 15_000 });
     this.log(`Deleted relay ${args.name} of node ${name}.`);
     return { node: name, deleted: args.name };
   }

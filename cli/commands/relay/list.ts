@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { table } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { RelayView } from '../../../node/daemon/services/relays.js';
 
 /** `symbolon relay list [--at NODE]`. */
 export default class RelayList extends BaseCommand {
@@ -15,9 +12,7 @@ export default class RelayList extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(RelayList);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const result = await callControl({ path: socket, name }, 'relay.list', {}) as { relays: RelayView[] };
+    const { node: name, result } = await callNode(home, flags.at, 'relay.list', {});
     if (result.relays.length === 0) this.log(`No relays on node ${name}.`);
     else {
       this.log(table(['NAME', 'PROJECT', 'CONNECTED', 'REGISTRATIONS'], result.relays.map((r) => [

@@ -1,10 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { RelayView } from '../../../node/daemon/services/relays.js';
 
 /** `symbolon relay show NAME [--at NODE]`. */
 export default class RelayShow extends BaseCommand {
@@ -16,9 +13,7 @@ export default class RelayShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(RelayShow);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const r = await callControl({ path: socket, name }, 'relay.show', { name: args.name }) as RelayView;
+    const { node: name, result: r } = await callNode(home, flags.at, 'relay.show', { name: args.name });
     this.log(`Relay ${r.name} of node ${name}`);
     this.log(fields([
       ['project', r.at], ['address', r.status.address], ['connected', r.status.connected ? 'yes' : 'no'],

@@ -1,11 +1,8 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { formatRoute } from '../../../core/routing/route.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { parseRouteInHome } from '../../../node/client/node-routes.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { SecureChannelView } from '../../../node/daemon/services/secure-channels.js';
 
 /** `symbolon secure-channel create --from NODE --to ROUTE`: opens a secure channel and prints its address. */
 export default class SecureChannelCreate extends BaseCommand {
@@ -24,9 +21,7 @@ export default class SecureChannelCreate extends BaseCommand {
     const { flags } = await this.parse(SecureChannelCreate);
     const home = this.home;
     const route = parseRouteInHome(home, flags.to);
-    const { name } = await ensureNode(home, flags.from);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const channel = await callControl({ path: socket, name }, 'secure-channel.create', { to: formatRoute(route) }, { timeoutMs: 20_000 }) as SecureChannelView;
+    const { node: name, result: channel } = await callNode(home, flags.from, 'secure-channel.create', { to: formatRoute(route) }, { timeoutMs: 20_000 });
     this.log(channel.address);
     return { node: name, ...channel };
   }

@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
-import { readNodeState } from '../../../node/home/node-state.js';
+import { callNode } from '../../../node/client/node-call.js';
 
 /** `symbolon secure-channel delete ADDRESS [--at NODE]`: closes a secure channel. */
 export default class SecureChannelDelete extends BaseCommand {
@@ -15,9 +13,7 @@ export default class SecureChannelDelete extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(SecureChannelDelete);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    await callControl({ path: socket, name }, 'secure-channel.delete', { address: args.address });
+    const { node: name } = await callNode(home, flags.at, 'secure-channel.delete', { address: args.address });
     this.log(`Closed secure channel ${args.address} on node ${name}.`);
     return { node: name, deleted: args.address };
   }

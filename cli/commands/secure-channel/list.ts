@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { table } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { SecureChannelView } from '../../../node/daemon/services/secure-channels.js';
 
 /** `symbolon secure-channel list [--at NODE]`: the open secure channels of a node. */
 export default class SecureChannelList extends BaseCommand {
@@ -16,9 +13,7 @@ export default class SecureChannelList extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(SecureChannelList);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const result = await callControl({ path: socket, name }, 'secure-channel.list', {}) as { channels: SecureChannelView[] };
+    const { node: name, result } = await callNode(home, flags.at, 'secure-channel.list', {});
     if (result.channels.length === 0) this.log(`No secure channels on node ${name}.`);
     else {
       this.log(table(['ADDRESS', 'ROLE', 'PEER', 'ATTRIBUTES', 'CREATED'], result.channels.map((c) => [

@@ -1,10 +1,8 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
+import { InvalidInputError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { TcpInletView } from '../../../node/daemon/services/tcp-inlets.js';
 
 /** `symbolon tcp-inlet create --from HOST:PORT (--via RELAY | --to ROUTE) [--at NODE] [--allow CEL] [--outlet ADDRESS]`. */
 export default class TcpInletCreate extends BaseCommand {
@@ -26,13 +24,12 @@ export default class TcpInletCreate extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(TcpInletCreate);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const inlet = await callControl({ path: socket, name }, 'tcp-inlet.create', {
+    if (flags.via === undefined && flags.to === undefined) throw new InvalidInputError('cli', 'give exactly one of --via RELAY or --to ROUTE');
+    const { node: name, result: inlet } = await callNode(home, flags.at, 'tcp-inlet.create', {
       from: flags.from, outlet: flags.outlet,
       ...(flags.via !== undefined ? { via: flags.via } : {}), ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
-    }) as TcpInletView;
+    });
     this.log(`Created TCP inlet ${inlet.listen} on node ${name}.`);
     this.log(fields([
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],

@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
-import { readNodeState } from '../../../node/home/node-state.js';
+import { callNode } from '../../../node/client/node-call.js';
 
 /** `symbolon tcp-inlet delete HOST:PORT [--at NODE]`. */
 export default class TcpInletDelete extends BaseCommand {
@@ -14,9 +12,7 @@ export default class TcpInletDelete extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(TcpInletDelete);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    await callControl({ path: socket, name }, 'tcp-inlet.delete', { name: args.listen });
+    const { node: name } = await callNode(home, flags.at, 'tcp-inlet.delete', { name: args.listen });
     this.log(`Deleted TCP inlet ${args.listen} on node ${name}.`);
     return { node: name, deleted: args.listen };
   }

@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { table } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { TcpInletView } from '../../../node/daemon/services/tcp-inlets.js';
 
 /** `symbolon tcp-inlet list [--at NODE]`. */
 export default class TcpInletList extends BaseCommand {
@@ -15,9 +12,7 @@ export default class TcpInletList extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(TcpInletList);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const result = await callControl({ path: socket, name }, 'tcp-inlet.list', {}) as { inlets: TcpInletView[] };
+    const { node: name, result } = await callNode(home, flags.at, 'tcp-inlet.list', {});
     if (result.inlets.length === 0) this.log(`No TCP inlets on node ${name}.`);
     else {
       this.log(table(['LISTEN', 'VIA/TO', 'OUTLET', 'CONNECTED', 'SESSIONS'], result.inlets.map((i) => [

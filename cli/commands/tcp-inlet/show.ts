@@ -1,10 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { TcpInletView } from '../../../node/daemon/services/tcp-inlets.js';
 
 /** `symbolon tcp-inlet show HOST:PORT [--at NODE]`: status, sessions and the last error. */
 export default class TcpInletShow extends BaseCommand {
@@ -16,9 +13,7 @@ export default class TcpInletShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(TcpInletShow);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const i = await callControl({ path: socket, name }, 'tcp-inlet.show', { name: args.listen }) as TcpInletView;
+    const { node: name, result: i } = await callNode(home, flags.at, 'tcp-inlet.show', { name: args.listen });
     this.log(`TCP inlet ${i.listen} on node ${name}`);
     this.log(fields([
       [i.via !== undefined ? 'via' : 'to', i.via ?? i.to ?? '-'], ['outlet', i.outlet],

@@ -1,10 +1,7 @@
 import { Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { TcpOutletView } from '../../../node/daemon/services/tcp-outlets.js';
 
 /** `symbolon tcp-outlet create --to HOST:PORT [--at NODE] [--from ADDRESS] [--allow CEL]`. */
 export default class TcpOutletCreate extends BaseCommand {
@@ -24,11 +21,9 @@ export default class TcpOutletCreate extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(TcpOutletCreate);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const outlet = await callControl({ path: socket, name }, 'tcp-outlet.create', {
+    const { node: name, result: outlet } = await callNode(home, flags.at, 'tcp-outlet.create', {
       target: flags.to, address: flags.from, ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
-    }) as TcpOutletView;
+    });
     this.log(`Created TCP outlet ${outlet.address} -> ${outlet.target} on node ${name}.`);
     this.log(fields([['allow', outlet.allow ?? '(node policy for tcp-outlet)']]));
     return { node: name, ...outlet };

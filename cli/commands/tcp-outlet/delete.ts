@@ -1,8 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
-import { readNodeState } from '../../../node/home/node-state.js';
+import { callNode } from '../../../node/client/node-call.js';
 
 /** `symbolon tcp-outlet delete [ADDRESS] [--at NODE]`. */
 export default class TcpOutletDelete extends BaseCommand {
@@ -14,10 +12,8 @@ export default class TcpOutletDelete extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(TcpOutletDelete);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
     const address = args.address ?? 'outlet';
-    await callControl({ path: socket, name }, 'tcp-outlet.delete', { address });
+    const { node: name } = await callNode(home, flags.at, 'tcp-outlet.delete', { address });
     this.log(`Deleted TCP outlet ${address} on node ${name}.`);
     return { node: name, deleted: address };
   }

@@ -1,10 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { callControl } from '../../../core/api/control-client.js';
 import { BaseCommand } from '../../base-command.js';
-import { ensureNode } from '../../../node/client/ensure-node.js';
+import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
-import { readNodeState } from '../../../node/home/node-state.js';
-import type { TcpOutletView } from '../../../node/daemon/services/tcp-outlets.js';
 
 /** `symbolon tcp-outlet show [ADDRESS] [--at NODE]`. */
 export default class TcpOutletShow extends BaseCommand {
@@ -16,9 +13,7 @@ export default class TcpOutletShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(TcpOutletShow);
     const home = this.home;
-    const { name } = await ensureNode(home, flags.at);
-    const socket = readNodeState(home, name)?.controlSocket ?? home.controlSocketPath(name);
-    const o = await callControl({ path: socket, name }, 'tcp-outlet.show', { address: args.address ?? 'outlet' }) as TcpOutletView;
+    const { node: name, result: o } = await callNode(home, flags.at, 'tcp-outlet.show', { address: args.address ?? 'outlet' });
     this.log(`TCP outlet ${o.address} on node ${name}`);
     this.log(fields([
       ['target', o.target], ['allow', o.allow ?? '(node policy for tcp-outlet)'], ['running', o.status.running ? 'yes' : 'no'],

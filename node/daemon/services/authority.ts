@@ -9,6 +9,7 @@ import { openPostgresAuthorityStore } from '../../../authority/authority-store-p
 import { openSqliteAuthorityStore } from '../../../authority/authority-store-sqlite.js';
 import { createProjectAuthority } from '../../../authority/services/project-authority.js';
 import { requireChannelPeer } from '../../../authority/services/start-authority-services.js';
+import type { AuthorityInfo } from '../../api/project-views.js';
 import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } from '../../home/project-node.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
@@ -16,15 +17,6 @@ import { projectListenerAuthorize } from './secure-channels.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
-
-/** What `authority.info` returns. */
-export interface AuthorityInfo {
-  readonly project: string;
-  readonly route: string;
-  readonly authority: string;
-  readonly storage: 'sqlite' | 'postgres';
-  readonly relays: readonly string[];
-}
 
 /** True when `relays` (the comma-separated `relay` attribute) names `name`. */
 export function relayAllowed(relays: string | undefined, name: string): boolean {
@@ -112,7 +104,7 @@ export const authorityService: DaemonService = {
       ctx.onStop(() => listener.stop());
     }
 
-    ctx.control.register('authority.info', (): AuthorityInfo => ({
+    ctx.api.register('authority.info', (): AuthorityInfo => ({
       project: section.project, route: section.route, authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
       relays: relay?.list().map((r) => r.name) ?? [],

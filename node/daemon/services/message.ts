@@ -1,20 +1,10 @@
 import { InvalidInputError, TimeoutError } from '../../../core/errors.js';
 import { formatRoute } from '../../../core/routing/route.js';
+import type { MessageSendResult } from '../../api/message-send.js';
 import type { DaemonService } from '../service.js';
 
 /** Longest payload `message.send` accepts, in bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-
-/** What `message.send` returns. */
-export interface MessageSendResult {
-  /** The route the message took, with `/node/NAME` resolved. */
-  readonly route: string;
-  /** The reply payload as UTF-8 text. */
-  readonly reply: string;
-  /** The reply payload's length in bytes. */
-  readonly replyBytes: number;
-  readonly elapsedMs: number;
-}
 
 /**
  * Registers `message.send { to, text, timeoutMs? }`: sends `text` from this node along
@@ -23,13 +13,7 @@ export interface MessageSendResult {
 export const messageService: DaemonService = {
   name: 'message',
   start(ctx) {
-    ctx.control.register('message.send', async (params, { signal }): Promise<MessageSendResult> => {
-      const { to, text, timeoutMs } = params;
-      if (typeof to !== 'string') throw new InvalidInputError('cli', 'message.send needs a route "to"');
-      if (typeof text !== 'string') throw new InvalidInputError('cli', 'message.send needs a "text"');
-      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= 600_000))) {
-        throw new InvalidInputError('cli', 'timeoutMs must be between 1 and 600000');
-      }
+    ctx.api.register('message.send', async ({ to, text, timeoutMs }, { signal }): Promise<MessageSendResult> => {
       const payload = Buffer.from(text, 'utf8');
       if (payload.length > MAX_MESSAGE_BYTES) throw new InvalidInputError('cli', `message exceeds ${MAX_MESSAGE_BYTES} bytes`);
       const route = ctx.parseRoute(to);

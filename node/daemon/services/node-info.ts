@@ -5,7 +5,7 @@ import type { DaemonService } from '../service.js';
 export const nodeInfoService: DaemonService = {
   name: 'node',
   start(ctx) {
-    ctx.control.register('node.info', (): NodeInfo => ({
+    ctx.api.register('node.info', (): NodeInfo => ({
       name: ctx.name,
       pid: process.pid,
       status: 'running',
@@ -15,7 +15,7 @@ export const nodeInfoService: DaemonService = {
       controlSocket: ctx.controlSocket,
       workers: ctx.node.workerAddresses().length,
       connections: ctx.transport.connections(),
-      methods: ctx.control.methods(),
+      methods: ctx.api.methods(),
     }));
   },
 };

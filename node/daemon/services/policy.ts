@@ -1,37 +1,11 @@
-import { InvalidInputError } from '../../../core/errors.js';
-import type { Denial, DenialCounts } from '../../../policy/denial-log.js';
 import type { Policy, PolicyScope } from '../../../policy/policy.js';
+import type { PolicyDenials, PolicyView } from '../../api/policy-view.js';
 import { ECHO_ADDRESS } from './echo.js';
 import type { DaemonService } from '../service.js';
 
-/** A policy as the control methods return it. */
-export interface PolicyView {
-  readonly scope: PolicyScope;
-  /** `resource NAME` or `resource-type TYPE`. */
-  readonly label: string;
-  readonly expression: string;
-  readonly createdAt: string;
-  /** False when a stored expression no longer compiles (the policy then denies). */
-  readonly valid: boolean;
-  readonly compileError?: string;
-}
-
-/** What `policy.denials` returns. */
-export interface PolicyDenials {
-  readonly denials: readonly Denial[];
-  readonly counts: DenialCounts;
-}
-
-/** Control parameters naming a scope: `{ resource: NAME }` or `{ resourceType: TYPE }`. */
-export function scopeFromParams(params: Record<string, unknown>): PolicyScope {
-  const { resource, resourceType } = params;
-  if ((resource === undefined) === (resourceType === undefined)) throw new InvalidInputError('policy', 'give exactly one of resource or resourceType');
-  if (resource !== undefined) {
-    if (typeof resource !== 'string') throw new InvalidInputError('policy', 'resource must be a name');
-    return { kind: 'resource', name: resource };
-  }
-  if (typeof resourceType !== 'string') throw new InvalidInputError('policy', 'resourceType must be a type name');
-  return { kind: 'resource-type', type: resourceType };
+/** The scope named by checked control params (exactly one of `resource` or `resourceType`). */
+export function scopeFromParams({ resource, resourceType }: { readonly resource?: string | undefined; readonly resourceType?: string | undefined }): PolicyScope {
+  return resource !== undefined ? { kind: 'resource', name: resource } : { kind: 'resource-type', type: resourceType! };
 }
 
 /** The view of a stored policy. */
@@ -62,29 +36,24 @@ export const policyService: DaemonService = {
         incoming: security.accessControl({ type: 'worker', name: ECHO_ADDRESS }, 'handle', { openWithoutPolicy: true }),
       });
     }
-    ctx.control.register('policy.create', async (params, { signal }): Promise<PolicyView> => {
+    ctx.api.register('policy.create', async (params, { signal }): Promise<PolicyView> => {
       const { expression } = params;
-      if (typeof expression !== 'string') throw new InvalidInputError('policy', 'policy.create needs an expression');
       const policy = await security.policies.create(scopeFromParams(params), expression, { signal });
       ctx.logger.info({ scope: policy.scope, expression: policy.expression }, 'policy created');
       return policyView(policy);
     });
-    ctx.control.register('policy.list', async (_params, { signal }) => ({
+    ctx.api.register('policy.list', async (_params, { signal }) => ({
       policies: (await security.policies.list({ signal })).map(policyView),
     }));
-    ctx.control.register('policy.show', async (params, { signal }): Promise<PolicyView> =>
+    ctx.api.register('policy.show', async (params, { signal }): Promise<PolicyView> =>
       policyView(await security.policies.get(scopeFromParams(params), { signal })));
-    ctx.control.register('policy.delete', async (params, { signal }) => {
+    ctx.api.register('policy.delete', async (params, { signal }) => {
       const scope = scopeFromParams(params);
       await security.policies.delete(scope, { signal });
       ctx.logger.info({ scope }, 'policy deleted');
       return { deleted: scope };
     });
-    ctx.control.register('policy.denials', (params): PolicyDenials => {
-      const { limit } = params;
-      if (limit !== undefined && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000)) {
-        throw new InvalidInputError('policy', 'limit must be an integer from 1 to 1000');
-      }
+    ctx.api.register('policy.denials', ({ limit }): PolicyDenials => {
       return { denials: security.denials.recent(limit ?? 50), counts: security.denials.counts() };
     });
   },

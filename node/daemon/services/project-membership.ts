@@ -3,54 +3,11 @@ import { InvalidInputError } from '../../../core/errors.js';
 import { CredentialRefresher } from '../../../authority/client/credential-refresher.js';
 import type { EnrollResult } from '../../../authority/client/authority-client.js';
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
-import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord, type ProjectRole } from '../../home/project-registry.js';
+import type { MembershipView, RefreshView } from '../../api/project-views.js';
+import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord } from '../../home/project-registry.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
-
-/** What `project.enroll` and `project.join` return. */
-export interface MembershipView {
-  readonly project: string;
-  readonly identifier: string;
-  readonly role: ProjectRole;
-  readonly attributes: Readonly<Record<string, string>>;
-  /** Expiry of the credential now held (ms), or null when none could be issued. */
-  readonly credentialExpiresAt: number | null;
-  readonly credentialError?: string;
-}
-
-/** What `project.refresh` returns: the credential just fetched (times in ms since the epoch). */
-export interface RefreshView {
-  readonly project: string;
-  readonly identifier: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly credentialHash: string;
-}
-
-const str = (params: Record<string, unknown>, key: string): string | undefined => {
-  const v = params[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new InvalidInputError('cli', `${key} must be text`);
-  return v;
-};
-const int = (params: Record<string, unknown>, key: string): number | undefined => {
-  const v = params[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new InvalidInputError('cli', `${key} must be a non-negative integer`);
-  return v as number;
-};
-const map = (params: Record<string, unknown>, key: string): Record<string, string> | undefined => {
-  const v = params[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v as object).every((x) => typeof x === 'string')) throw new InvalidInputError('cli', `${key} must be a map of text`);
-  return v as Record<string, string>;
-};
-const required = (params: Record<string, unknown>, key: string): string => {
-  const v = str(params, key);
-  if (v === undefined) throw new InvalidInputError('cli', `${key} is required`);
-  return v;
-};
 
 /**
  * The node's project memberships: on start, every project record of this node that holds
@@ -112,25 +69,25 @@ export const projectMembershipService: DaemonService = {
       log.info({ project: project.name, credentialValid: current !== undefined }, 'project membership restored');
     }
 
-    const client = async (params: Record<string, unknown>, signal: AbortSignal) => await session(projectFor(ctx, str(params, 'project'))).client({ signal });
+    const client = async ({ project }: { readonly project?: string | undefined }, signal: AbortSignal) => await session(projectFor(ctx, project)).client({ signal });
     const view = (project: string, result: EnrollResult): MembershipView => ({
       project, identifier: result.member.identifier, role: result.member.role, attributes: result.member.attributes,
       credentialExpiresAt: result.credential?.expiresAt ?? null,
       ...(result.credentialError !== undefined ? { credentialError: result.credentialError } : {}),
     });
 
-    ctx.control.register('project.enroll', async (params, { signal }) => {
+    ctx.api.register('project.enroll', async (params, { signal }) => {
       ctx.security.reload();
-      const project = readProject(ctx.home, required(params, 'project'));
-      const result = await (await session(project).client({ signal })).enroll(required(params, 'ticket'), { signal, timeoutMs: 20_000 });
+      const project = readProject(ctx.home, params.project);
+      const result = await (await session(project).client({ signal })).enroll(params.ticket, { signal, timeoutMs: 20_000 });
       writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: result.member.role, node: ctx.name });
       if (result.credential) acceptCredential(project.name, result.credential);
       await startRefresher(readProject(ctx.home, project.name), result.credential);
       return view(project.name, result);
     });
-    ctx.control.register('project.join', async (params, { signal }) => {
+    ctx.api.register('project.join', async (params, { signal }) => {
       ctx.security.reload();
-      const project = readProject(ctx.home, required(params, 'project'));
+      const project = readProject(ctx.home, params.project);
       const c = await session(project).client({ signal });
       const member = await c.showMember(ctx.security.identifier, { signal });
       const credential = await c.fetchCredential({ signal });
@@ -139,15 +96,14 @@ export const projectMembershipService: DaemonService = {
       await startRefresher(readProject(ctx.home, project.name), credential);
       return view(project.name, { member, credential });
     });
-    ctx.control.register('project.leave', async (params) => {
-      const name = required(params, 'project');
+    ctx.api.register('project.leave', async ({ project: name }) => {
       await stopRefresher(name);
       await sessions.get(name)?.close();
       sessions.delete(name);
       return { project: name };
     });
-    ctx.control.register('project.refresh', async (params, { signal }) => {
-      const project = readProject(ctx.home, required(params, 'project'));
+    ctx.api.register('project.refresh', async (params, { signal }) => {
+      const project = readProject(ctx.home, params.project);
       if (project.node !== ctx.name) throw new InvalidInputError('cli', `node '${ctx.name}' is not the node of project ${project.name}${project.node ? ` (that is '${project.node}')` : ''}`);
       let credential: FetchedCredential;
       try {
@@ -160,25 +116,22 @@ export const projectMembershipService: DaemonService = {
       await startRefresher(readProject(ctx.home, project.name), credential);
       return { project: project.name, identifier: ctx.security.identifier, createdAt: credential.createdAt, expiresAt: credential.expiresAt, credentialHash: credential.credentialHash } satisfies RefreshView;
     });
-    ctx.control.register('project.ticket', async (params, { signal }) => {
-      const relays = params.relays;
-      if (relays !== undefined && (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string'))) throw new InvalidInputError('cli', 'relays must be a list of names');
+    ctx.api.register('project.ticket', async (params, { signal }) => {
+      const { attributes, usageCount, expiresInMs, relays } = params;
       return await (await client(params, signal)).createTicket({
-        attributes: map(params, 'attributes'), usageCount: int(params, 'usageCount'), expiresInMs: int(params, 'expiresInMs'),
-        relays: relays as string[] | undefined, enroller: params.enroller === true,
+        attributes, usageCount, expiresInMs, relays, enroller: params.enroller === true,
       }, { signal });
     });
-    ctx.control.register('project.member.add', async (params, { signal }) => {
-      const role = str(params, 'role');
-      if (role !== undefined && role !== 'admin' && role !== 'enroller' && role !== 'member') throw new InvalidInputError('cli', 'role must be member, enroller or admin');
-      return { member: await (await client(params, signal)).addMember(required(params, 'identifier'), { attributes: map(params, 'attributes') ?? {}, ...(role ? { role } : {}) }, { signal }) };
+    ctx.api.register('project.member.add', async (params, { signal }) => {
+      const { role } = params;
+      return { member: await (await client(params, signal)).addMember(params.identifier, { attributes: params.attributes ?? {}, ...(role ? { role } : {}) }, { signal }) };
     });
-    ctx.control.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
-    ctx.control.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(required(params, 'identifier'), { signal }) }));
-    ctx.control.register('project.member.remove', async (params, { signal }) => ({ removed: await (await client(params, signal)).removeMember(required(params, 'identifier'), { signal }) }));
-    ctx.control.register('project.audit.show', async (params, { signal }) => ({
-      records: await (await client(params, signal)).auditShow({ sinceTime: int(params, 'sinceTime'), subject: str(params, 'subject'), limit: int(params, 'limit') }, { signal }),
+    ctx.api.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
+    ctx.api.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(params.identifier, { signal }) }));
+    ctx.api.register('project.member.remove', async (params, { signal }) => ({ removed: await (await client(params, signal)).removeMember(params.identifier, { signal }) }));
+    ctx.api.register('project.audit.show', async (params, { signal }) => ({
+      records: await (await client(params, signal)).auditShow({ sinceTime: params.sinceTime, subject: params.subject, limit: params.limit }, { signal }),
     }));
-    ctx.control.register('project.audit.export', async (params, { signal }) => ({ lines: await (await client(params, signal)).auditExport({ signal, timeoutMs: 60_000 }) }));
+    ctx.api.register('project.audit.export', async (params, { signal }) => ({ lines: await (await client(params, signal)).auditExport({ signal, timeoutMs: 60_000 }) }));
   },
 };

@@ -1,7 +1,8 @@
-import { AlreadyExistsError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
-import { RelayClient, type RelayClientStatus } from '../../../core/relay/relay-client.js';
+import { AlreadyExistsError, NotFoundError, UnauthorizedError } from '../../../core/errors.js';
+import { RelayClient } from '../../../core/relay/relay-client.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local } from '../../../core/routing/address.js';
+import type { RelayRecord, RelayView } from '../../api/relay-view.js';
 import { isObject } from '../../home/json-file.js';
 import { readProject } from '../../home/project-registry.js';
 import type { DaemonContext, DaemonService } from '../service.js';
@@ -9,21 +10,6 @@ import { ChannelCache, projectChannel, projectFor } from './node-channels.js';
 
 /** Configuration section of the relay service. */
 export const RELAYS_SECTION = 'relays';
-
-/** One persisted relay registration. */
-export interface RelayRecord {
-  readonly name: string;
-  /** The project whose node holds the relay (absent: the node's project). */
-  readonly project?: string;
-  readonly createdAt: string;
-}
-
-/** What the control methods report about a relay. */
-export interface RelayView extends RelayRecord {
-  /** The project the relay is registered at now. */
-  readonly at: string;
-  readonly status: RelayClientStatus;
-}
 
 function readRecords(ctx: DaemonContext): RelayRecord[] {
   const section = ctx.config.section(RELAYS_SECTION);
@@ -77,11 +63,8 @@ export const relaysService: DaemonService = {
       await cache.closeAll();
     });
 
-    ctx.control.register('relay.create', async (params): Promise<RelayView> => {
-      const { name, project } = params;
-      if (typeof name !== 'string') throw new InvalidInputError('cli', 'relay.create needs a name');
+    ctx.api.register('relay.create', async ({ name, project }): Promise<RelayView> => {
       assertRelayName(name);
-      if (project !== undefined && typeof project !== 'string') throw new InvalidInputError('cli', 'project must be a project name');
       if (relays.has(name)) throw new AlreadyExistsError('relay', `relay '${name}' already exists on node '${ctx.name}'`);
       projectFor(ctx, project);
       if (project !== undefined) readProject(ctx.home, project);
@@ -98,10 +81,9 @@ export const relaysService: DaemonService = {
       ctx.logger.info({ relay: name, project }, 'relay created');
       return view(name);
     });
-    ctx.control.register('relay.list', () => ({ relays: [...relays.keys()].map(view) }));
-    ctx.control.register('relay.show', (params) => view(nameParam(params)));
-    ctx.control.register('relay.delete', async (params) => {
-      const name = nameParam(params);
+    ctx.api.register('relay.list', () => ({ relays: [...relays.keys()].map(view) }));
+    ctx.api.register('relay.show', ({ name }) => view(name));
+    ctx.api.register('relay.delete', async ({ name }) => {
       const entry = relays.get(name);
       if (!entry) throw new NotFoundError('relay', `no relay '${name}' on node '${ctx.name}'`);
       relays.delete(name);
@@ -112,8 +94,3 @@ export const relaysService: DaemonService = {
     });
   },
 };
-
-function nameParam(params: Record<string, unknown>): string {
-  if (typeof params.name !== 'string') throw new InvalidInputError('cli', 'give the relay name');
-  return params.name;
-}

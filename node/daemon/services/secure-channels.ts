@@ -4,6 +4,7 @@ import { createSecureChannel } from '../../../core/channel/create-secure-channel
 import { DEFAULT_LISTENER_ADDRESS } from '../../../core/channel/channel-wire.js';
 import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { formatRoute } from '../../../core/routing/route.js';
+import type { SecureChannelView } from '../../api/secure-channel-view.js';
 import type { Home } from '../../home/home.js';
 import { isObject } from '../../home/json-file.js';
 import { NodeConfigFile } from '../../home/node-config.js';
@@ -15,19 +16,6 @@ import { nodeChannelOptions } from './node-channels.js';
 
 /** Configuration section of the secure channel service. */
 export const SECURE_CHANNELS_SECTION = 'secure-channels';
-
-/** What `secure-channel list` and `create` report about a channel. */
-export interface SecureChannelView {
-  /** Encryptor address: route through the channel with `/secure/<address>/...`. */
-  readonly address: string;
-  readonly peer: string;
-  readonly role: 'initiator' | 'responder';
-  /** Route to the peer's decryptor. */
-  readonly route: string;
-  readonly createdAt: string;
-  /** The peer's verified attributes (empty without a trusted credential). */
-  readonly attributes: Readonly<Record<string, string>>;
-}
 
 /**
  * Makes node `node`'s listener accept every authenticated peer, members or not (the
@@ -96,9 +84,7 @@ export const secureChannelsService: DaemonService = {
       createdAt: new Date(info.createdAt).toISOString(),
       attributes: security.attributes.peerAttributes(info.peer).attributes,
     });
-    ctx.control.register('secure-channel.create', async (params, { signal }): Promise<SecureChannelView> => {
-      const { to } = params;
-      if (typeof to !== 'string') throw new InvalidInputError('cli', 'secure-channel.create needs a route "to"');
+    ctx.api.register('secure-channel.create', async ({ to }, { signal }): Promise<SecureChannelView> => {
       const route = ctx.parseRoute(to);
       if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
       const channel = await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
@@ -106,13 +92,11 @@ export const secureChannelsService: DaemonService = {
       if (!info) throw new NotFoundError('channel', 'the secure channel closed right after it opened');
       return view(info);
     });
-    ctx.control.register('secure-channel.list', () => ({
+    ctx.api.register('secure-channel.list', () => ({
       listener: { address: listener.address, acceptUnauthenticated: open, ...listener.stats },
       channels: registry.list().map(view),
     }));
-    ctx.control.register('secure-channel.delete', async (params, { signal }) => {
-      const { address } = params;
-      if (typeof address !== 'string') throw new InvalidInputError('cli', 'secure-channel.delete needs an address');
+    ctx.api.register('secure-channel.delete', async ({ address }, { signal }) => {
       if (!(await registry.close(address, { signal }))) throw new NotFoundError('channel', `no secure channel '${address}' on node '${ctx.name}'`);
       return { deleted: address };
     });

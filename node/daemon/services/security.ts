@@ -1,19 +1,7 @@
 import { encodePresentedCredential } from '../../../core/credential/credential.js';
+import type { SecurityInfo } from '../../api/security-info.js';
 import type { DaemonService } from '../service.js';
 
-/** What `security.info` returns. */
-export interface SecurityInfo {
-  readonly identity: string;
-  readonly identifier: string;
-  readonly vault: string;
-  /** Hex of the attested X25519 secure-channel key. */
-  readonly secureChannelKey: string;
-  readonly trustedAuthorities: readonly string[];
-  /** The node's credential, when it holds one that verifies now. */
-  readonly credential: { readonly issuer: string; readonly attributes: Readonly<Record<string, string>>; readonly expiresAt: number } | null;
-  /** Base64 of the node's credential as held (verified or not), or null. */
-  readonly credentialText: string | null;
-}
 
 /**
  * `security.info` (the node's identity, keys, trusted authorities and credential) and
@@ -37,8 +25,8 @@ export const securityService: DaemonService = {
         credentialText: held ? Buffer.from(encodePresentedCredential(held)).toString('base64') : null,
       };
     };
-    ctx.control.register('security.info', info);
-    ctx.control.register('security.reload', async () => {
+    ctx.api.register('security.info', info);
+    ctx.api.register('security.reload', async () => {
       security.reload();
       return info();
     });

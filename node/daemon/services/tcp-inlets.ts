@@ -1,8 +1,9 @@
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { parseHostPort } from '../../../core/portal/host-port.js';
-import { TcpInlet, type OutletRouteProvider, type TcpInletStatus } from '../../../core/portal/tcp-inlet.js';
+import { TcpInlet, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
+import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
 import { isObject } from '../../home/json-file.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { ChannelCache, relayedListenerRoute } from './node-channels.js';
@@ -10,29 +11,6 @@ import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
 
 /** Configuration section of the TCP inlet service. */
 export const TCP_INLETS_SECTION = 'tcp-inlets';
-
-/** One persisted inlet. Its name (the policy resource name) is its listen address. */
-export interface TcpInletRecord {
-  /** `HOST:PORT` listened on (the actual port when created with port 0). */
-  readonly listen: string;
-  /** Relay name on the node's project (`--via`). */
-  readonly via?: string;
-  /** Route text to the outlet (`--to`). */
-  readonly to?: string;
-  /** Outlet address on the far node (with `--via`, or `--to` ending at a listener). */
-  readonly outlet: string;
-  /** The `--allow` expression stored as the inlet's resource policy, if one was given. */
-  readonly allow?: string;
-  readonly createdAt: string;
-}
-
-/** What the control methods report about an inlet. */
-export interface TcpInletView extends TcpInletRecord {
-  readonly name: string;
-  /** Absent when the inlet could not start (see `error`). */
-  readonly status?: TcpInletStatus;
-  readonly error?: string;
-}
 
 interface Entry { record: TcpInletRecord; inlet?: TcpInlet; error?: string }
 
@@ -110,20 +88,15 @@ export const tcpInletsService: DaemonService = {
       await cache.closeAll();
     });
 
-    ctx.control.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
+    ctx.api.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
       const { from, via, to, allow } = params;
       const outlet = params.outlet ?? DEFAULT_OUTLET_ADDRESS;
-      if (typeof from !== 'string') throw new InvalidInputError('cli', 'tcp-inlet.create needs a listen address HOST:PORT');
       parseHostPort(from, 'inlet address', true);
-      if ((via === undefined) === (to === undefined)) throw new InvalidInputError('cli', 'give exactly one of --via RELAY or --to ROUTE');
-      if (via !== undefined && typeof via !== 'string') throw new InvalidInputError('cli', 'via must be a relay name');
       if (via !== undefined) assertRelayName(via);
-      if (to !== undefined && (typeof to !== 'string' || ctx.parseRoute(to).length === 0)) throw new InvalidInputError('cli', 'to must be a route');
-      if (typeof outlet !== 'string' || outlet.length === 0) throw new InvalidInputError('cli', 'outlet must be a worker address');
-      if (allow !== undefined && typeof allow !== 'string') throw new InvalidInputError('cli', 'allow must be a policy expression');
+      if (to !== undefined && ctx.parseRoute(to).length === 0) throw new InvalidInputError('cli', 'to must be a route');
       if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
       const entry: Entry = {
-        record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to as string }), createdAt: new Date().toISOString() },
+        record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), createdAt: new Date().toISOString() },
       };
       const inlet = await launch(entry);
       const listen = inlet.status().listen;
@@ -144,10 +117,9 @@ export const tcpInletsService: DaemonService = {
       ctx.logger.info({ inlet: listen, via, to }, 'tcp inlet created');
       return view(listen);
     });
-    ctx.control.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
-    ctx.control.register('tcp-inlet.show', (params) => view(nameParam(params)));
-    ctx.control.register('tcp-inlet.delete', async (params, { signal }) => {
-      const name = nameParam(params);
+    ctx.api.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
+    ctx.api.register('tcp-inlet.show', ({ name }) => view(name));
+    ctx.api.register('tcp-inlet.delete', async ({ name }, { signal }) => {
       const entry = inlets.get(name);
       if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
       inlets.delete(name);
@@ -161,8 +133,3 @@ export const tcpInletsService: DaemonService = {
     });
   },
 };
-
-function nameParam(params: Record<string, unknown>): string {
-  if (typeof params.name !== 'string') throw new InvalidInputError('cli', 'give the inlet by its listen address HOST:PORT');
-  return params.name;
-}

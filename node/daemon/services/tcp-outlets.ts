@@ -1,7 +1,8 @@
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
-import { TcpOutlet, type TcpOutletStatus } from '../../../core/portal/tcp-outlet.js';
+import { TcpOutlet } from '../../../core/portal/tcp-outlet.js';
 import { parseHostPort } from '../../../core/portal/host-port.js';
 import { MAX_ADDRESS_LENGTH } from '../../../core/routing/address.js';
+import type { TcpOutletRecord, TcpOutletView } from '../../api/tcp-outlet-view.js';
 import { isObject } from '../../home/json-file.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 
@@ -11,28 +12,14 @@ export const TCP_OUTLETS_SECTION = 'tcp-outlets';
 /** Default worker address of an outlet. */
 export const DEFAULT_OUTLET_ADDRESS = 'outlet';
 
-/** One persisted outlet. */
-export interface TcpOutletRecord {
-  readonly address: string;
-  readonly target: string;
-  /** The `--allow` expression stored as the outlet's resource policy, if one was given. */
-  readonly allow?: string;
-  readonly createdAt: string;
-}
-
-/** What the control methods report about an outlet. */
-export interface TcpOutletView extends TcpOutletRecord {
-  readonly status: TcpOutletStatus;
-}
-
 function readRecords(ctx: DaemonContext): TcpOutletRecord[] {
   const section = ctx.config.section(TCP_OUTLETS_SECTION);
   if (!isObject(section) || !Array.isArray(section.outlets)) return [];
   return section.outlets.filter((o): o is TcpOutletRecord => isObject(o) && typeof o.address === 'string' && typeof o.target === 'string');
 }
 
-function checkAddress(address: unknown): string {
-  if (typeof address !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(address) || address.length > MAX_ADDRESS_LENGTH) {
+function checkAddress(address: string): string {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(address) || address.length > MAX_ADDRESS_LENGTH) {
     throw new InvalidInputError('cli', 'an outlet address is letters, digits and _ . : - (e.g. outlet, postgres)');
   }
   return address;
@@ -76,12 +63,10 @@ export const tcpOutletsService: DaemonService = {
       await Promise.all([...outlets.values()].map((o) => o.outlet.stop()));
     });
 
-    ctx.control.register('tcp-outlet.create', async (params, { signal }): Promise<TcpOutletView> => {
+    ctx.api.register('tcp-outlet.create', async (params, { signal }): Promise<TcpOutletView> => {
       const address = checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS);
       const { target, allow } = params;
-      if (typeof target !== 'string') throw new InvalidInputError('cli', 'tcp-outlet.create needs a target HOST:PORT');
       parseHostPort(target, 'outlet target');
-      if (allow !== undefined && typeof allow !== 'string') throw new InvalidInputError('cli', 'allow must be a policy expression');
       if (outlets.has(address) || ctx.node.hasWorker(address)) throw new AlreadyExistsError('portal', `address '${address}' is already in use on node '${ctx.name}'`);
       if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: address }, allow, { signal });
       const record: TcpOutletRecord = { address, target, ...(allow !== undefined ? { allow } : {}), createdAt: new Date().toISOString() };
@@ -90,9 +75,9 @@ export const tcpOutletsService: DaemonService = {
       ctx.logger.info({ outlet: address, target }, 'tcp outlet created');
       return view(address);
     });
-    ctx.control.register('tcp-outlet.list', () => ({ outlets: [...outlets.keys()].map(view) }));
-    ctx.control.register('tcp-outlet.show', (params) => view(checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS)));
-    ctx.control.register('tcp-outlet.delete', async (params, { signal }) => {
+    ctx.api.register('tcp-outlet.list', () => ({ outlets: [...outlets.keys()].map(view) }));
+    ctx.api.register('tcp-outlet.show', (params) => view(checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS)));
+    ctx.api.register('tcp-outlet.delete', async (params, { signal }) => {
       const address = checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS);
       const entry = outlets.get(address);
       if (!entry) throw new NotFoundError('portal', `no tcp outlet '${address}' on node '${ctx.name}'`);

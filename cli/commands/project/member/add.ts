@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import type { MemberRecord } from '../../../../authority/authority-store.js';
 import { BaseCommand } from '../../../base-command.js';
 import { callProjectNode, parseAttributeFlags, resolveProject } from '../../../../node/client/project-setup.js';
 import { printMember } from './show.js';
@@ -13,14 +12,14 @@ export default class MemberAdd extends BaseCommand {
   static override flags = {
     project: Flags.string({ description: 'project (default: the default project)' }),
     attribute: Flags.string({ description: 'attribute KEY=VALUE (repeatable)', multiple: true }),
-    role: Flags.string({ description: 'role', options: ['member', 'enroller', 'admin'], default: 'member' }),
+    role: Flags.option({ description: 'role', options: ['member', 'enroller', 'admin'] as const, default: 'member' as const })(),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(MemberAdd);
     const project = resolveProject(this.home, flags.project);
-    const { member } = await callProjectNode<{ member: MemberRecord }>(this.home, project, 'project.member.add', {
-      identifier: args.identifier, attributes: parseAttributeFlags(flags.attribute), role: flags.role,
+    const { member } = await callProjectNode(this.home, project, 'project.member.add', {
+      project: project.name, identifier: args.identifier, attributes: parseAttributeFlags(flags.attribute), role: flags.role,
     });
     this.log(`Member ${member.identifier} added to project ${project.name}`);
     printMember(this, member);

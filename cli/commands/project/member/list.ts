@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import type { MemberRecord } from '../../../../authority/authority-store.js';
 import { BaseCommand } from '../../../base-command.js';
 import { table } from '../../../format.js';
 import { callProjectNode, resolveProject } from '../../../../node/client/project-setup.js';
@@ -14,7 +13,7 @@ export default class MemberList extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(MemberList);
     const project = resolveProject(this.home, flags.project);
-    const { members } = await callProjectNode<{ members: MemberRecord[] }>(this.home, project, 'project.member.list');
+    const { members } = await callProjectNode(this.home, project, 'project.member.list', { project: project.name });
     this.log(table(['IDENTIFIER', 'ROLE', 'ATTRIBUTES', 'ADDED'], members.map((m) => [m.identifier, m.role, attributeText(m.attributes), new Date(m.addedAt).toISOString()])));
     return { project: project.name, members };
   }

@@ -14,7 +14,7 @@ export default class MemberRemove extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(MemberRemove);
     const project = resolveProject(this.home, flags.project);
-    const { removed } = await callProjectNode<{ removed: boolean }>(this.home, project, 'project.member.remove', { identifier: args.identifier });
+    const { removed } = await callProjectNode(this.home, project, 'project.member.remove', { project: project.name, identifier: args.identifier });
     if (!removed) throw new NotFoundError('authority', `${args.identifier} is not a member of project ${project.name}`);
     this.log(`Member ${args.identifier} removed from project ${project.name}`);
     return { project: project.name, identifier: args.identifier, removed };

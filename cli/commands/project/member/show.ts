@@ -31,7 +31,7 @@ export default class MemberShow extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(MemberShow);
     const project = resolveProject(this.home, flags.project);
-    const { member } = await callProjectNode<{ member: MemberRecord }>(this.home, project, 'project.member.show', { identifier: args.identifier });
+    const { member } = await callProjectNode(this.home, project, 'project.member.show', { project: project.name, identifier: args.identifier });
     this.log(`Member of project ${project.name}`);
     printMember(this, member);
     return { project: project.name, member };

@@ -1,0 +1,25 @@
+import type { Denial, DenialCounts } from '../../policy/denial-log.js';
+import type { PolicyScope } from '../../policy/policy.js';
+
+/** A policy as the control methods return it. */
+export interface PolicyView {
+  readonly scope: PolicyScope;
+  /** `resource NAME` or `resource-type TYPE`. */
+  readonly label: string;
+  readonly expression: string;
+  readonly createdAt: string;
+  /** False when a stored expression no longer compiles (the policy then denies). */
+  readonly valid: boolean;
+  readonly compileError?: string;
+}
+
+/** What `policy.list` returns. */
+export interface PolicyList {
+  readonly policies: readonly PolicyView[];
+}
+
+/** What `policy.denials` returns. */
+export interface PolicyDenials {
+  readonly denials: readonly Denial[];
+  readonly counts: DenialCounts;
+}

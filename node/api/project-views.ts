@@ -1,0 +1,51 @@
+import type { AuditEntry } from '../../authority/audit-record.js';
+import type { MemberRecord, Role } from '../../authority/authority-store.js';
+
+/** What `project.enroll` and `project.join` return. */
+export interface MembershipView {
+  readonly project: string;
+  readonly identifier: string;
+  readonly role: Role;
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Expiry of the credential now held (ms), or null when none could be issued. */
+  readonly credentialExpiresAt: number | null;
+  readonly credentialError?: string;
+}
+
+/** What `project.refresh` returns: the credential just fetched (times in ms since the epoch). */
+export interface RefreshView {
+  readonly project: string;
+  readonly identifier: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly credentialHash: string;
+}
+
+/** What `project.member.add` and `project.member.show` return. */
+export interface MemberResult {
+  readonly member: MemberRecord;
+}
+
+/** What `project.member.list` returns. */
+export interface MemberList {
+  readonly members: readonly MemberRecord[];
+}
+
+/** What `project.audit.show` returns. */
+export interface AuditRecords {
+  readonly records: readonly AuditEntry[];
+}
+
+/** What `project.audit.export` returns: the JSONL lines of the export, in order. */
+export interface AuditExport {
+  readonly lines: readonly string[];
+}
+
+/** What `authority.info` returns (project nodes only). */
+export interface AuthorityInfo {
+  readonly project: string;
+  readonly route: string;
+  readonly authority: string;
+  readonly storage: 'sqlite' | 'postgres';
+  readonly relays: readonly string[];
+}

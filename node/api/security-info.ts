@@ -1,0 +1,13 @@
+/** What `security.info` and `security.reload` return. */
+export interface SecurityInfo {
+  readonly identity: string;
+  readonly identifier: string;
+  readonly vault: string;
+  /** Hex of the attested X25519 secure-channel key. */
+  readonly secureChannelKey: string;
+  readonly trustedAuthorities: readonly string[];
+  /** The node's credential, when it holds one that verifies now. */
+  readonly credential: { readonly issuer: string; readonly attributes: Readonly<Record<string, string>>; readonly expiresAt: number } | null;
+  /** Base64 of the node's credential as held (verified or not), or null. */
+  readonly credentialText: string | null;
+}

@@ -1,0 +1,29 @@
+import type { TcpInletStatus } from '../../core/portal/tcp-inlet.js';
+
+/** One TCP inlet as persisted in the node configuration. Its name (the policy resource name) is its listen address. */
+export interface TcpInletRecord {
+  /** `HOST:PORT` listened on (the actual port when created with port 0). */
+  readonly listen: string;
+  /** Relay name on the node's project (`--via`). */
+  readonly via?: string;
+  /** Route text to the outlet (`--to`). */
+  readonly to?: string;
+  /** Outlet address on the far node (with `--via`, or `--to` ending at a listener). */
+  readonly outlet: string;
+  /** The `--allow` expression stored as the inlet's resource policy, if one was given. */
+  readonly allow?: string;
+  readonly createdAt: string;
+}
+
+/** What the `tcp-inlet.*` methods report about an inlet. */
+export interface TcpInletView extends TcpInletRecord {
+  readonly name: string;
+  /** Absent when the inlet could not start (see `error`). */
+  readonly status?: TcpInletStatus;
+  readonly error?: string;
+}
+
+/** What `tcp-inlet.list` returns. */
+export interface TcpInletList {
+  readonly inlets: readonly TcpInletView[];
+}

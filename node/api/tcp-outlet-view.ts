@@ -1,0 +1,20 @@
+import type { TcpOutletStatus } from '../../core/portal/tcp-outlet.js';
+
+/** One TCP outlet as persisted in the node configuration. */
+export interface TcpOutletRecord {
+  readonly address: string;
+  readonly target: string;
+  /** The `--allow` expression stored as the outlet's resource policy, if one was given. */
+  readonly allow?: string;
+  readonly createdAt: string;
+}
+
+/** What the `tcp-outlet.*` methods report about an outlet. */
+export interface TcpOutletView extends TcpOutletRecord {
+  readonly status: TcpOutletStatus;
+}
+
+/** What `tcp-outlet.list` returns. */
+export interface TcpOutletList {
+  readonly outlets: readonly TcpOutletView[];
+}
