@@ -13,6 +13,9 @@ import type { DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
 import type { NodeInfo } from '../api/node-info.js';
 import type { MessageSendResult } from '../api/message-send.js';
+import { NODE_METHODS } from '../api/node-api.js';
+import { callNodeSocket } from '../client/node-call.js';
+import { AUTHORITY_SECTION } from '../home/project-node.js';
 
 /** A service that persists how many times it was started, as later services persist their state. */
 const startsService: DaemonService = {
@@ -63,6 +66,21 @@ describe('NodeDaemon (in-process)', () => {
     await expect(call('n1', 'message.send', { to: '/node/zz/service/echo', text: 'x' })).rejects.toMatchObject({ kind: 'not-found' });
     await expect(call('n1', 'message.send', { to: 7, text: 'x' })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(call('n1', 'message.send', { to: '/service/none', text: 'x', timeoutMs: 100 })).rejects.toMatchObject({ kind: 'timeout' });
+  });
+
+  it('answers exactly the methods of the node API table (authority.info on project nodes only)', async () => {
+    createNode(home, 'n1');
+    createNode(home, 'p1');
+    new NodeConfigFile(home, 'p1').setSection(AUTHORITY_SECTION, { project: 'p1', route: '/ip4/127.0.0.1/tcp/1', admin: 'I0123456789abcdef0123456789abcdef' });
+    await NodeDaemon.start({ home, name: 'n1', logger: silentLogger }).then((d) => running.push(d));
+    await NodeDaemon.start({ home, name: 'p1', logger: silentLogger }).then((d) => running.push(d));
+    const methods = async (name: string): Promise<readonly string[]> =>
+      (await callNodeSocket({ path: readNodeState(home, name)!.controlSocket, name }, 'node.info', {})).methods;
+    expect(await methods('p1')).toEqual(NODE_METHODS);
+    expect(await methods('n1')).toEqual(NODE_METHODS.filter((m) => m !== 'authority.info'));
+    await expect(callNodeSocket({ path: readNodeState(home, 'p1')!.controlSocket, name: 'p1' }, 'authority.info', {}))
+      .resolves.toMatchObject({ project: 'p1', storage: 'sqlite' });
+    await expect(call('n1', 'node.info', { verbose: true })).rejects.toMatchObject({ kind: 'invalid', message: 'unknown parameter "verbose"' });
   });
 
   it('restores persisted sections on restart and removes its files on stop', async () => {
