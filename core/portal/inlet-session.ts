@@ -6,8 +6,11 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import { DisconnectReason, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import type { DisconnectReasonCode } from './portal-message.js';
 import { PortalPipe } from './portal-pipe.js';
+import type { PipeOutcome, PipeTimeouts } from './portal-pipe.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { PeerLock } from './peer-lock.js';
+import type { PathBudget } from './path-budget.js';
+import { resetSocket } from './session-support.js';
 
 /** What an inlet session needs from its inlet. */
 export interface InletSessionHost {
@@ -16,8 +19,17 @@ export interface InletSessionHost {
   readonly counters: PortalCounters;
   readonly logger: Logger;
   readonly authorizeOutlet: (peer: PeerInfo | undefined) => boolean | Promise<boolean>;
+  readonly timeouts: PipeTimeouts;
+  /** The send budget of the path `route` leaves through; given back with {@link budgetDone}. */
+  budgetFor(route: Route): PathBudget;
+  budgetDone(budget: PathBudget): void;
   /** Reports how opening went: `true` on an accepted pong, an error text otherwise. */
   opened(outcome: true | string): void;
+  /**
+   * Reports an open session that ended abnormally (`why`: local detail); `pathFailed` when
+   * the way to the outlet is broken (channel closed, no progress and no answer).
+   */
+  aborted(why: string, pathFailed: boolean): void;
   /** Called once when the session has ended; the inlet stops the worker. */
   ended(session: InletSession): void;
 }
@@ -29,7 +41,8 @@ type State = 'opening' | 'open' | 'closed';
  * client connection (paused until the session opens). It sends `ping` to the outlet,
  * waits (bounded) for `pong`, asks `authorizeOutlet` about the pong's authenticated peer,
  * pins its access control to that peer and then moves bytes through a {@link PortalPipe}.
- * Any failure before that closes the client connection without sending it anything.
+ * Any failure before that resets the client connection without sending it anything; so
+ * does every abnormal end after it (only an orderly end of both directions ends it with FIN).
  */
 export class InletSession implements Worker {
   private ctx: WorkerContext | undefined;
@@ -39,6 +52,8 @@ export class InletSession implements Worker {
   private state: State = 'opening';
   private clientGone = false;
   private routeClosed: AbortSignal | undefined;
+  private budget: PathBudget | undefined;
+  private pathFailed = false;
   /** Random id carried by ping, for correlating logs on both sides. */
   readonly sessionId = randomBytes(8);
 
@@ -148,6 +163,7 @@ export class InletSession implements Worker {
     this.socket.off('error', this.onEarlyClose);
     this.socket.off('close', this.onEarlyClose);
     const peerRoute = message.returnRoute;
+    this.budget = this.host.budgetFor(peerRoute);
     this.pipe = new PortalPipe({
       socket: this.socket,
       sendToPeer: (payload) => ctx.send(peerRoute, payload),
@@ -155,14 +171,21 @@ export class InletSession implements Worker {
       receiveWindow: this.host.window,
       counters: this.host.counters,
       logger: this.host.logger,
-      onClose: () => this.finish(),
+      budget: this.budget,
+      timeouts: this.host.timeouts,
+      onClose: (outcome) => this.pipeClosed(outcome),
     });
     this.pipe.start();
   }
 
+  /** Liveness and idle check of an open session (the inlet calls it about once a second). */
+  tick(now: number): void {
+    this.pipe?.tick(now);
+  }
+
   /** {@inheritDoc Worker.shutdown} */
   shutdown(): void {
-    this.abort(DisconnectReason.shutdown);
+    this.abort(DisconnectReason.shutdown, 'the inlet is stopping');
     if (this.lingering) {
       clearTimeout(this.lingering);
       this.lingering = undefined;
@@ -170,16 +193,30 @@ export class InletSession implements Worker {
     }
   }
 
-  /** Aborts the session (the outlet is told when the session was open). */
-  abort(reason: DisconnectReasonCode): void {
-    if (this.pipe) this.pipe.abort(reason);
+  /** Aborts the session: the client's connection is reset, the outlet told when the session was open. */
+  abort(reason: DisconnectReasonCode, why = 'aborted'): void {
+    if (this.pipe) this.pipe.abort(reason, why);
     else this.finish();
+  }
+
+  private pipeClosed(outcome: PipeOutcome): void {
+    if (this.budget !== undefined) {
+      this.host.budgetDone(this.budget);
+      this.budget = undefined;
+    }
+    if (outcome.reason !== undefined) {
+      this.host.counters.sessionsAborted++;
+      const why = outcome.why ?? `aborted (reason ${outcome.reason})`;
+      this.host.logger.info({ session: this.sessionId.toString('hex'), why, byPeer: outcome.byPeer }, 'inlet session aborted');
+      this.host.aborted(why, this.pathFailed || (!outcome.byPeer && outcome.reason === DisconnectReason.timeout));
+    }
+    this.finish();
   }
 
   private readonly onRouteClosed = (): void => {
     if (this.state === 'opening') return this.fail('the channel to the outlet closed');
-    this.host.logger.info({ session: this.sessionId.toString('hex') }, 'inlet session ended: the channel to the outlet closed');
-    this.abort(DisconnectReason.connectionLost);
+    this.pathFailed = true;
+    this.abort(DisconnectReason.connectionLost, 'the channel to the outlet closed');
   };
 
   private readonly onEarlyClose = (): void => {
@@ -195,8 +232,8 @@ export class InletSession implements Worker {
     this.timer = undefined;
     this.routeClosed?.removeEventListener('abort', this.onRouteClosed);
     this.routeClosed = undefined;
-    this.socket.on('error', () => {});
-    this.socket.destroy();
+    // Never an orderly end unless the pipe closed in order (then the socket is gone already).
+    resetSocket(this.socket);
     if (!linger) return this.host.ended(this);
     this.lingering = setTimeout(() => {
       this.lingering = undefined;

@@ -6,8 +6,11 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import { DisconnectReason, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import type { DisconnectReasonCode } from './portal-message.js';
 import { PortalPipe } from './portal-pipe.js';
+import type { PipeOutcome, PipeTimeouts } from './portal-pipe.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { HostPort } from './host-port.js';
+import type { PathBudget } from './path-budget.js';
+import { resetSocket } from './session-support.js';
 
 /** What an outlet session needs from its outlet. */
 export interface OutletSessionHost {
@@ -16,6 +19,10 @@ export interface OutletSessionHost {
   readonly connectTimeoutMs: number;
   readonly counters: PortalCounters;
   readonly logger: Logger;
+  readonly timeouts: PipeTimeouts;
+  /** The send budget of the path `route` leaves through; given back with {@link budgetDone}. */
+  budgetFor(route: Route): PathBudget;
+  budgetDone(budget: PathBudget): void;
   /** Called once when the session has ended; the outlet stops the worker. */
   ended(session: OutletSession): void;
 }
@@ -31,6 +38,7 @@ export class OutletSession implements Worker {
   private socket: Socket | undefined;
   private pipe: PortalPipe | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private budget: PathBudget | undefined;
   private done = false;
 
   constructor(
@@ -74,6 +82,7 @@ export class OutletSession implements Worker {
       if (this.done) return;
       this.host.counters.sessionsOpened++;
       this.send(encodePortalMessage({ type: 'pong', version: PORTAL_PROTOCOL_VERSION, window: this.host.window }));
+      this.budget = this.host.budgetFor(this.peerRoute);
       this.pipe = new PortalPipe({
         socket,
         sendToPeer: (payload) => this.send(payload),
@@ -81,7 +90,9 @@ export class OutletSession implements Worker {
         receiveWindow: this.host.window,
         counters: this.host.counters,
         logger: this.host.logger,
-        onClose: () => this.finish(undefined, false),
+        budget: this.budget,
+        timeouts: this.host.timeouts,
+        onClose: (outcome) => this.pipeClosed(outcome),
       });
       this.pipe.start();
     });
@@ -107,15 +118,32 @@ export class OutletSession implements Worker {
     else this.host.counters.unexpected++;
   }
 
-  /** {@inheritDoc Worker.shutdown} */
-  shutdown(): void {
-    this.abort(DisconnectReason.shutdown);
+  /** Liveness and idle check of an open session (the outlet calls it about once a second). */
+  tick(now: number): void {
+    this.pipe?.tick(now);
   }
 
-  /** Aborts the session, telling the inlet. */
-  abort(reason: DisconnectReasonCode): void {
-    if (this.pipe) this.pipe.abort(reason);
+  /** {@inheritDoc Worker.shutdown} */
+  shutdown(): void {
+    this.abort(DisconnectReason.shutdown, 'the outlet is stopping');
+  }
+
+  /** Aborts the session, telling the inlet; the target connection is reset. */
+  abort(reason: DisconnectReasonCode, why = 'aborted'): void {
+    if (this.pipe) this.pipe.abort(reason, why);
     else this.finish(reason, true);
+  }
+
+  private pipeClosed(outcome: PipeOutcome): void {
+    if (this.budget !== undefined) {
+      this.host.budgetDone(this.budget);
+      this.budget = undefined;
+    }
+    if (outcome.reason !== undefined) {
+      this.host.counters.sessionsAborted++;
+      this.host.logger.info({ session: this.address, why: outcome.why, byPeer: outcome.byPeer }, 'outlet session aborted');
+    }
+    this.finish(undefined, false);
   }
 
   private send(payload: Uint8Array): void {
@@ -134,10 +162,8 @@ export class OutletSession implements Worker {
         // The route is gone: nothing more to tell.
       }
     }
-    if (this.socket && !this.socket.destroyed) {
-      this.socket.on('error', () => {});
-      this.socket.destroy();
-    }
+    // Never an orderly end unless the pipe closed in order (then the socket is gone already).
+    if (this.socket) resetSocket(this.socket);
     this.host.ended(this);
   }
 }

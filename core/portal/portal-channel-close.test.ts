@@ -13,6 +13,8 @@ import { TcpInlet } from './tcp-inlet.js';
 import { TcpOutlet } from './tcp-outlet.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { openClient } from './testing/tcp-client.js';
+import { connect } from 'node:net';
+import { parseHostPort } from './host-port.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -46,12 +48,15 @@ async function setup(outletRoute?: (channel: SecureChannel, b: TestActor) => Out
 }
 
 /** A client whose echo round trip worked; `closed` resolves when the portal closes it. */
-async function echoingClient(address: string): Promise<{ socket: Socket; closed: Promise<void> }> {
+async function echoingClient(address: string): Promise<{ socket: Socket; closed: Promise<string> }> {
   const socket = await openClient(address);
   cleanups.push(() => { socket.destroy(); });
-  socket.on('error', () => {});
-  // The client is half-open capable: the portal closing the connection shows as `end`.
-  const closed = new Promise<void>((resolve) => { socket.once('end', resolve); socket.once('close', () => resolve()); });
+  // How the portal ended the connection: `end` (orderly) or the error code (ECONNRESET).
+  const closed = new Promise<string>((resolve) => {
+    socket.once('end', () => resolve('end'));
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    socket.once('close', () => resolve('close'));
+  });
   const echoed = new Promise<Buffer>((resolve) => socket.once('data', resolve));
   socket.write('hello');
   expect((await echoed).toString()).toBe('hello');
@@ -63,12 +68,13 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 describe('portal sessions end with the secure channel under them', () => {
-  it('closing the channel ends the open session on both sides: client and target connections are closed', async () => {
+  it('closing the channel ends the open session on both sides: client and target connections are reset', async () => {
     const { channel, inlet, outlet, address, targetClosed } = await setup();
     const { closed } = await echoingClient(address);
     expect(inlet.status().sessions).toBe(1);
     await channel.close();
-    await within(closed, 2_000, 'client connection closed');
+    expect(await within(closed, 2_000, 'client connection closed')).toBe('ECONNRESET');
+    expect(inlet.status()).toMatchObject({ sessionsAborted: 1, connected: false, lastError: 'session aborted: the channel to the outlet closed' });
     await expect.poll(() => inlet.status().sessions + outlet.status().sessions, { timeout: 2_000 }).toBe(0);
     await expect.poll(targetClosed, { timeout: 2_000 }).toBe(1);
   });
@@ -94,7 +100,7 @@ describe('portal sessions end with the secure channel under them', () => {
     const dying = controller;
     controller = new AbortController();
     dying.abort();
-    await within(Promise.all([first.closed, second.closed]), 2_000, 'both client connections closed');
+    expect(await within(Promise.all([first.closed, second.closed]), 2_000, 'both client connections closed')).toEqual(['ECONNRESET', 'ECONNRESET']);
     await expect.poll(() => inlet.status().sessions, { timeout: 2_000 }).toBe(0);
     const third = await echoingClient(address);
     expect(third.socket.destroyed).toBe(false);
@@ -103,10 +109,16 @@ describe('portal sessions end with the secure channel under them', () => {
   it('a session whose route is already closed fails at once', async () => {
     const closed = AbortSignal.abort();
     const { inlet, address } = await setup((channel) => () => ({ route: [local(channel.address), local('outlet')], closed }));
-    const socket = await openClient(address);
-    socket.on('error', () => {});
+    const { host, port } = parseHostPort(address, 'inlet');
+    const socket = connect({ host, port });
+    const ended = new Promise<string>((resolve) => {
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      socket.once('end', () => resolve('end'));
+    });
     socket.resume();
-    await within(new Promise<void>((resolve) => { socket.once('end', resolve); socket.once('close', () => resolve()); }), 2_000, 'client connection closed');
+    // Reset, never an orderly end: the client cannot take the refusal for an empty answer.
+    expect(await within(ended, 2_000, 'client connection reset')).toBe('ECONNRESET');
+    socket.destroy();
     expect(inlet.status().sessionsFailed).toBe(1);
   });
 });

@@ -15,9 +15,18 @@ export interface PortalCounters {
   malformed: number;
   /** Well-formed messages that made no sense in the session's state (dropped). */
   unexpected: number;
+  /** Open sessions that ended abnormally (reset), for any reason. */
+  sessionsAborted: number;
+  /** Sessions aborted because the peer made no progress and did not answer a probe. */
+  livenessTimeouts: number;
+  /** Sessions aborted after moving no data for the idle timeout. */
+  idleTimeouts: number;
 }
 
 /** Fresh zeroed counters. */
 export function newPortalCounters(): PortalCounters {
-  return { sessionsOpened: 0, sessionsFailed: 0, bytesIn: 0, bytesOut: 0, malformed: 0, unexpected: 0 };
+  return {
+    sessionsOpened: 0, sessionsFailed: 0, bytesIn: 0, bytesOut: 0, malformed: 0, unexpected: 0,
+    sessionsAborted: 0, livenessTimeouts: 0, idleTimeouts: 0,
+  };
 }

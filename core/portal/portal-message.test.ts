@@ -19,6 +19,12 @@ const portalMessage: fc.Arbitrary<PortalMessage> = fc.oneof(
   fc.record({ type: fc.constant('credit' as const), amount: fc.integer({ min: 1, max: 0xffffffff }) }),
   fc.constant({ type: 'end' as const }),
   fc.record({ type: fc.constant('disconnect' as const), reason: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ type: fc.constant('ack' as const), amount: fc.integer({ min: 1, max: 0xffffffff }) }),
+  fc.constant({ type: 'probe' as const }),
+  fc.record({
+    type: fc.constant('state' as const), received: fc.integer({ min: 0, max: 0xffffffff }),
+    granted: fc.integer({ min: 0, max: 0xffffffff }), acked: fc.integer({ min: 0, max: 0xffffffff }), ended: fc.boolean(),
+  }),
 );
 
 function normalize(m: PortalMessage): unknown {
@@ -62,12 +68,16 @@ describe('portal messages', () => {
 
   it('has a compact, fixed layout', () => {
     expect(Array.from(encodePortalMessage({ type: 'ping', version: PORTAL_PROTOCOL_VERSION, window: 0x40000 })))
-      .toEqual([1, 1, 0, 4, 0, 0, 0]);
+      .toEqual([1, 2, 0, 4, 0, 0, 0]);
     expect(Array.from(encodePortalMessage({ type: 'pong', version: 1, window: 0x40000 }))).toEqual([2, 1, 0, 4, 0, 0]);
     expect(Array.from(encodePayload(0x0a0b0c0d, Uint8Array.of(9, 8)))).toEqual([3, 10, 11, 12, 13, 9, 8]);
     expect(Array.from(encodeCredit(0x01020304))).toEqual([4, 1, 2, 3, 4]);
     expect(Array.from(encodePortalMessage({ type: 'end' }))).toEqual([5]);
     expect(Array.from(encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.refused }))).toEqual([6, 3]);
+    expect(Array.from(encodePortalMessage({ type: 'ack', amount: 0x01020304 }))).toEqual([7, 1, 2, 3, 4]);
+    expect(Array.from(encodePortalMessage({ type: 'probe' }))).toEqual([8]);
+    expect(Array.from(encodePortalMessage({ type: 'state', received: 5, granted: 0x01020304, acked: 7, ended: true })))
+      .toEqual([9, 0, 0, 0, 5, 1, 2, 3, 4, 0, 0, 0, 7, 1]);
     expect(decodePortalMessage(Uint8Array.of(DISCONNECT))).toEqual({ type: 'disconnect', reason: 0 });
   });
 

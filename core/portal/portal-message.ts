@@ -13,10 +13,13 @@ import { InvalidInputError } from '../errors.js';
  * | 4    | credit     | amount u32be (> 0)                                           |
  * | 5    | end        | (nothing)                                                    |
  * | 6    | disconnect | reason u8 (1..255; absent = 0, unspecified)                  |
+ * | 7    | ack        | amount u32be (> 0): bytes of acknowledged payloads received  |
+ * | 8    | probe      | (nothing): asks the peer for its `state`                     |
+ * | 9    | state      | received u32be, granted u32be, acked u32be, flags u8         |
  */
 
-/** Protocol version carried by ping and pong. */
-export const PORTAL_PROTOCOL_VERSION = 1;
+/** Protocol version carried by ping and pong (2: ack, probe and state). */
+export const PORTAL_PROTOCOL_VERSION = 2;
 
 /**
  * Largest data chunk in one payload message (128 KiB; reads queued while waiting for
@@ -28,6 +31,13 @@ export const MAX_PAYLOAD_CHUNK = 128 * 1024;
 
 /** Default credit window per direction and session (512 KiB, four full chunks). */
 export const DEFAULT_CREDIT_WINDOW = 512 * 1024;
+
+/**
+ * Payloads of at least this many bytes count against the sender's path budget and are
+ * acknowledged (`ack`) by the receiver as soon as they arrive; smaller ones (interactive
+ * traffic) are neither budgeted nor acknowledged.
+ */
+export const MIN_ACKED_PAYLOAD = 4096;
 
 /** Largest window a peer may announce (16 MiB): bounds what a peer can make us send ahead. */
 export const MAX_CREDIT_WINDOW = 16 * 1024 * 1024;
@@ -42,6 +52,12 @@ export const PAYLOAD = 3;
 export const CREDIT = 4;
 export const END = 5;
 export const DISCONNECT = 6;
+export const ACK = 7;
+export const PROBE = 8;
+export const STATE = 9;
+
+/** `state` flag: the sender of the state has received `end`. */
+export const STATE_PEER_ENDED = 1;
 
 /** Why a session was aborted. Codes only: a peer never learns more than this. */
 export const DisconnectReason = {
@@ -73,7 +89,17 @@ export type PortalMessage =
   | { readonly type: 'payload'; readonly sequence: number; readonly data: Uint8Array }
   | { readonly type: 'credit'; readonly amount: number }
   | { readonly type: 'end' }
-  | { readonly type: 'disconnect'; readonly reason: DisconnectReasonCode };
+  | { readonly type: 'disconnect'; readonly reason: DisconnectReasonCode }
+  /** `amount` bytes of payloads of at least MIN_ACKED_PAYLOAD bytes arrived (not yet written: credit says that). */
+  | { readonly type: 'ack'; readonly amount: number }
+  /** Asks for a `state` answer; sent by a side that waits for progress. */
+  | { readonly type: 'probe' }
+  /**
+   * The answer to `probe`, describing everything the sender of `state` has received and
+   * sent before it: `received` = payloads received (the next expected sequence), `granted`
+   * and `acked` = credit and ack bytes sent in total (mod 2^32), `ended` = `end` received.
+   */
+  | { readonly type: 'state'; readonly received: number; readonly granted: number; readonly acked: number; readonly ended: boolean };
 
 function checkWindow(window: number, what: string): void {
   if (!Number.isInteger(window) || window < 1 || window > MAX_CREDIT_WINDOW) {
@@ -108,6 +134,19 @@ export function encodePortalMessage(message: PortalMessage): Uint8Array {
       return encodePayload(message.sequence, message.data);
     case 'credit':
       return encodeCredit(message.amount);
+    case 'ack':
+      return encodeAck(message.amount);
+    case 'probe':
+      return Uint8Array.of(PROBE);
+    case 'state': {
+      const out = Buffer.allocUnsafe(14);
+      out[0] = STATE;
+      out.writeUInt32BE(message.received >>> 0, 1);
+      out.writeUInt32BE(message.granted >>> 0, 5);
+      out.writeUInt32BE(message.acked >>> 0, 9);
+      out[13] = message.ended ? STATE_PEER_ENDED : 0;
+      return out;
+    }
     case 'end':
       return Uint8Array.of(END);
     case 'disconnect':
@@ -160,6 +199,17 @@ export function encodeCredit(amount: number): Uint8Array {
   return out;
 }
 
+/** Encodes an ack of `amount` bytes. */
+export function encodeAck(amount: number): Uint8Array {
+  if (!Number.isInteger(amount) || amount < 1 || amount > 0xffffffff) {
+    throw new InvalidInputError('portal', 'ack amount must be 1..2^32-1');
+  }
+  const out = Buffer.allocUnsafe(5);
+  out[0] = ACK;
+  out.writeUInt32BE(amount, 1);
+  return out;
+}
+
 function u32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
 }
@@ -202,6 +252,19 @@ export function decodePortalMessage(bytes: Uint8Array): PortalMessage {
       if (amount === 0) throw new InvalidInputError('portal', 'credit amount must be positive');
       return { type: 'credit', amount };
     }
+    case ACK: {
+      expectLength(bytes, 5, 'ack');
+      const amount = u32(bytes, 1);
+      if (amount === 0) throw new InvalidInputError('portal', 'ack amount must be positive');
+      return { type: 'ack', amount };
+    }
+    case PROBE:
+      expectLength(bytes, 1, 'probe');
+      return { type: 'probe' };
+    case STATE:
+      expectLength(bytes, 14, 'state');
+      if ((bytes[13]! & ~STATE_PEER_ENDED) !== 0) throw new InvalidInputError('portal', 'state flags has unknown bits');
+      return { type: 'state', received: u32(bytes, 1), granted: u32(bytes, 5), acked: u32(bytes, 9), ended: bytes[13] === STATE_PEER_ENDED };
     case END:
       expectLength(bytes, 1, 'end');
       return { type: 'end' };

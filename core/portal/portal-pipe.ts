@@ -1,15 +1,31 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
-import { DisconnectReason, MAX_PAYLOAD_CHUNK, encodeCredit, encodePayloadParts, encodePortalMessage } from './portal-message.js';
+import {
+  DisconnectReason, MAX_PAYLOAD_CHUNK, MIN_ACKED_PAYLOAD, encodeAck, encodeCredit, encodePayloadParts, encodePortalMessage,
+} from './portal-message.js';
 import type { DisconnectReasonCode, PortalMessage } from './portal-message.js';
 import type { PortalCounters } from './portal-counters.js';
+import type { BudgetWaiter, PathBudget } from './path-budget.js';
+import { resetSocket } from './session-support.js';
 
 /** How a pipe ended: `reason` is absent after a clean close (both directions ended). */
 export interface PipeOutcome {
   readonly reason?: DisconnectReasonCode;
   /** True when the peer sent the disconnect. */
   readonly byPeer: boolean;
+  /** Local detail of an abort (for logs and `lastError`), never sent to the peer. */
+  readonly why?: string;
 }
+
+/** Liveness and idle rules of a pipe, in ms (see docs/portals.md, "Liveness"). */
+export interface PipeTimeouts {
+  /** No progress for a third of this while something is owed: probe; no answer by the end of it: abort. */
+  readonly livenessTimeoutMs: number;
+  /** No data either way for this long: abort (0: never). */
+  readonly idleTimeoutMs: number;
+}
+
+const STATE_PROBE = Uint8Array.of(8);
 
 /** What a {@link PortalPipe} needs. */
 export interface PortalPipeOptions {
@@ -23,6 +39,9 @@ export interface PortalPipeOptions {
   readonly receiveWindow: number;
   readonly counters: PortalCounters;
   readonly logger: Logger;
+  /** The send budget of the path to the peer (shared with the node's other sessions on it). */
+  readonly budget?: PathBudget;
+  readonly timeouts: PipeTimeouts;
   /** Called exactly once, after the socket is destroyed. */
   readonly onClose: (outcome: PipeOutcome) => void;
 }
@@ -33,10 +52,12 @@ export interface PortalPipeOptions {
  * and credit is granted back only once the socket has accepted them. So a reader that
  * stops reading stalls its writer after about one window, and no node holds more than
  * about one window per direction and session. TCP half-close maps to `end`; the pipe
- * closes cleanly when both directions have ended, and aborts (with `disconnect`) on any
- * socket error or protocol violation.
+ * closes cleanly when both directions have ended, and aborts (with `disconnect`, and an
+ * RST on its socket) on any socket error, protocol violation, lost message or missing
+ * progress. Payloads of at least MIN_ACKED_PAYLOAD bytes also take from the path budget
+ * until the peer acknowledges their arrival. See docs/portals.md.
  */
-export class PortalPipe {
+export class PortalPipe implements BudgetWaiter {
   private readonly socket: Socket;
   private readonly options: PortalPipeOptions;
   /** Socket bytes read but not yet sent (waiting for credit). */
@@ -57,6 +78,25 @@ export class PortalPipe {
   private peerEnded = false;
   private writeFinished = false;
   private closed = false;
+  private readonly budget: PathBudget | undefined;
+  /** Budgeted bytes sent and not yet acknowledged. */
+  private unacked = 0;
+  private budgetQueued = false;
+  private budgetTurn = false;
+  /** Totals (mod 2^32) compared by probe and state. */
+  private grantedTotal = 0;
+  private ackedTotal = 0;
+  private creditReceivedTotal = 0;
+  private ackReceivedTotal = 0;
+  /** Something was sent that no state answer has confirmed yet. */
+  private unverified = false;
+  private progressed = false;
+  private active = false;
+  private lastProgressAt = Date.now();
+  private lastActiveAt = Date.now();
+  private probeSentAt = 0;
+  private probeSequence = 0;
+  private probeEnded = false;
 
   constructor(options: PortalPipeOptions) {
     this.options = options;
@@ -64,6 +104,7 @@ export class PortalPipe {
     this.sendCredit = options.sendWindow;
     this.receiveAllowance = options.receiveWindow;
     this.grantThreshold = Math.max(1, Math.min(MAX_PAYLOAD_CHUNK, Math.floor(options.receiveWindow / 4)));
+    this.budget = options.budget;
   }
 
   /** Attaches the socket and starts moving bytes. */
@@ -94,38 +135,122 @@ export class PortalPipe {
     switch (message.type) {
       case 'payload': return this.onPayload(message.sequence, message.data);
       case 'credit':
+        this.progressed = true;
+        this.creditReceivedTotal = (this.creditReceivedTotal + message.amount) >>> 0;
         this.sendCredit = Math.min(this.sendCredit + message.amount, Number.MAX_SAFE_INTEGER);
         return this.flush();
+      case 'ack':
+        if (message.amount > this.unacked) return this.abort(DisconnectReason.protocolError, 'the peer acknowledged more than was sent');
+        this.progressed = true;
+        this.ackReceivedTotal = (this.ackReceivedTotal + message.amount) >>> 0;
+        this.unacked -= message.amount;
+        this.budget?.release(message.amount);
+        return;
       case 'end':
-        if (this.peerEnded) return this.abort(DisconnectReason.protocolError);
+        if (this.peerEnded) return this.abort(DisconnectReason.protocolError, 'the peer sent end twice');
         this.peerEnded = true;
+        this.active = true;
         this.socket.end();
         return;
+      case 'probe':
+        this.send(encodePortalMessage({
+          type: 'state', received: this.receiveSequence, granted: this.grantedTotal, acked: this.ackedTotal, ended: this.peerEnded,
+        }));
+        return;
+      case 'state': return this.onState(message.received, message.granted, message.acked, message.ended);
       case 'disconnect':
         this.options.logger.debug({ reason: message.reason }, 'portal peer disconnected');
-        return this.close({ reason: message.reason, byPeer: true });
+        return this.close({ reason: message.reason, byPeer: true, why: `the peer aborted the session (reason ${message.reason})` });
       default:
         this.options.counters.unexpected++;
         return;
     }
   }
 
-  /** Aborts both directions: tells the peer (unless it is gone) and destroys the socket. */
-  abort(reason: DisconnectReasonCode, notifyPeer = true): void {
+  /** Aborts both directions: tells the peer (unless it is gone) and resets the socket. */
+  abort(reason: DisconnectReasonCode, why?: string, notifyPeer = true): void {
     if (this.closed) return;
     if (notifyPeer) this.send(encodePortalMessage({ type: 'disconnect', reason }));
-    this.close({ reason, byPeer: false });
+    this.close({ reason, byPeer: false, ...(why === undefined ? {} : { why }) });
+  }
+
+  /**
+   * Liveness and idle check, called about once a second by the pipe's owner (one timer for
+   * all its sessions). Owed = data sent and not confirmed, acknowledgements outstanding, or
+   * data waiting for credit. With something owed and no progress (credit, ack or state
+   * from the peer) for a third of the liveness timeout, sends `probe`; without a `state`
+   * answer by the end of the timeout, aborts.
+   */
+  tick(now: number): void {
+    if (this.closed) return;
+    if (this.progressed) {
+      this.progressed = false;
+      this.lastProgressAt = now;
+    }
+    if (this.active) {
+      this.active = false;
+      this.lastActiveAt = now;
+    }
+    const { livenessTimeoutMs, idleTimeoutMs } = this.options.timeouts;
+    if (idleTimeoutMs > 0 && now - this.lastActiveAt >= idleTimeoutMs) {
+      this.options.counters.idleTimeouts++;
+      return this.abort(DisconnectReason.timeout, `idle for ${Math.round((now - this.lastActiveAt) / 1000)} s`);
+    }
+    const probeAfter = Math.floor(livenessTimeoutMs / 3);
+    if (this.probeSentAt > 0) {
+      if (now - this.probeSentAt >= livenessTimeoutMs - probeAfter) {
+        this.options.counters.livenessTimeouts++;
+        this.abort(DisconnectReason.timeout, `no progress and no answer from the peer for ${Math.round((now - this.lastProgressAt) / 1000)} s`);
+      }
+      return;
+    }
+    const owed = this.unverified || this.unacked > 0 || (this.pendingBytes > 0 && this.sendCredit <= 0);
+    if (owed && now - this.lastProgressAt >= probeAfter) {
+      this.probeSentAt = now;
+      this.probeSequence = this.sendSequence;
+      this.probeEnded = this.sentEnd;
+      this.send(STATE_PROBE);
+    }
+  }
+
+  /** PathBudget: room again; send (one chunk first, then queue behind others). */
+  budgetAvailable(): void {
+    this.budgetQueued = false;
+    this.budgetTurn = true;
+    this.flush();
+    this.budgetTurn = false;
+  }
+
+  private onState(received: number, granted: number, acked: number, ended: boolean): void {
+    if (this.probeSentAt === 0) {
+      this.options.counters.unexpected++;
+      return;
+    }
+    this.probeSentAt = 0;
+    this.progressed = true;
+    if (received !== this.probeSequence || granted !== this.creditReceivedTotal || acked !== this.ackReceivedTotal || ended !== this.probeEnded) {
+      this.options.logger.debug({ received, sent: this.probeSequence, granted, creditReceived: this.creditReceivedTotal, acked, ackReceived: this.ackReceivedTotal },
+        'a portal message was lost');
+      return this.abort(DisconnectReason.protocolError, 'a portal message was lost on the way');
+    }
+    if (this.sendSequence === this.probeSequence && this.sentEnd === this.probeEnded) this.unverified = false;
   }
 
   private onPayload(sequence: number, data: Uint8Array): void {
     if (this.peerEnded || data.length > this.receiveAllowance || sequence !== this.receiveSequence) {
       this.options.logger.debug({ bytes: data.length, allowance: this.receiveAllowance, sequence, expected: this.receiveSequence },
         'portal peer broke the protocol or a chunk was lost');
-      return this.abort(DisconnectReason.protocolError);
+      return this.abort(DisconnectReason.protocolError, sequence !== this.receiveSequence ? 'a payload was lost on the way' : 'the peer broke the protocol');
     }
     this.receiveSequence = (this.receiveSequence + 1) >>> 0;
     this.receiveAllowance -= data.length;
+    this.active = true;
     this.options.counters.bytesIn += data.length;
+    if (data.length >= MIN_ACKED_PAYLOAD) {
+      // Acknowledge arrival at once: it frees the sender's path budget, whatever our socket does.
+      this.ackedTotal = (this.ackedTotal + data.length) >>> 0;
+      this.send(encodeAck(data.length));
+    }
     this.writeLengths.push(data.length);
     this.socket.write(data, this.onWritten);
   }
@@ -140,6 +265,7 @@ export class PortalPipe {
     this.toGrant += length;
     if (this.toGrant >= this.grantThreshold) {
       this.receiveAllowance += this.toGrant;
+      this.grantedTotal = (this.grantedTotal + this.toGrant) >>> 0;
       this.send(encodeCredit(this.toGrant));
       this.toGrant = 0;
     }
@@ -164,13 +290,13 @@ export class PortalPipe {
 
   private readonly onError = (error: Error): void => {
     this.options.logger.debug({ err: error.message }, 'portal socket failed');
-    this.abort(DisconnectReason.connectionLost);
+    this.abort(DisconnectReason.connectionLost, `local connection failed: ${error.message}`);
   };
 
   private readonly onSocketClose = (): void => {
     // A clean close waits for unsent data; anything else is a lost connection.
     if (this.closed || (this.readEnded && this.writeFinished)) return;
-    this.abort(DisconnectReason.connectionLost);
+    this.abort(DisconnectReason.connectionLost, 'local connection closed');
   };
 
   /**
@@ -179,8 +305,24 @@ export class PortalPipe {
    */
   private flush(): void {
     const pending = this.pending;
-    while (this.pendingBytes > 0 && this.sendCredit > 0 && !this.closed) {
+    const budget = this.budget;
+    while (this.pendingBytes > 0 && this.sendCredit > 0 && !this.closed && !this.budgetQueued) {
       const size = Math.min(this.pendingBytes, MAX_PAYLOAD_CHUNK, this.sendCredit);
+      if (budget !== undefined && size >= MIN_ACKED_PAYLOAD) {
+        if (!budget.tryTake(size, this, this.budgetTurn)) {
+          this.budgetQueued = true;
+          break;
+        }
+        this.unacked += size;
+        if (this.budgetTurn) {
+          // One chunk per turn while others wait: then behind them.
+          this.budgetTurn = false;
+          if (budget.hasWaiters && this.pendingBytes > size && this.sendCredit > size) {
+            budget.requeue(this);
+            this.budgetQueued = true;
+          }
+        }
+      }
       const payload = encodePayloadParts(this.sendSequence, pending, size);
       // Drop what the chunk took from the front of the queue.
       let taken = 0;
@@ -198,6 +340,8 @@ export class PortalPipe {
       this.sendCredit -= size;
       this.options.counters.bytesOut += size;
       this.sendSequence = (this.sendSequence + 1) >>> 0;
+      this.unverified = true;
+      this.active = true;
       this.send(payload);
     }
     if (this.closed) return;
@@ -205,6 +349,7 @@ export class PortalPipe {
     else if (!this.readEnded) this.socket.resume();
     if (this.readEnded && this.pendingBytes === 0 && !this.sentEnd) {
       this.sentEnd = true;
+      this.unverified = true;
       this.send(encodePortalMessage({ type: 'end' }));
       this.maybeDone();
     }
@@ -219,7 +364,7 @@ export class PortalPipe {
       this.options.sendToPeer(payload);
     } catch (error) {
       this.options.logger.debug({ err: (error as Error).message }, 'portal send failed');
-      if (!this.closed) this.close({ reason: DisconnectReason.connectionLost, byPeer: false });
+      if (!this.closed) this.close({ reason: DisconnectReason.connectionLost, byPeer: false, why: 'cannot send to the peer' });
     }
   }
 
@@ -228,15 +373,23 @@ export class PortalPipe {
     this.closed = true;
     this.pending.length = 0;
     this.pendingBytes = 0;
+    if (this.unacked > 0) {
+      this.budget?.release(this.unacked);
+      this.unacked = 0;
+    }
     const s = this.socket;
     s.off('data', this.onData);
     s.off('end', this.onEnd);
     s.off('finish', this.onFinish);
     s.off('close', this.onSocketClose);
-    // Keep a no-op error listener: a destroyed socket may still report a late error.
     s.off('error', this.onError);
-    s.on('error', ignore);
-    s.destroy();
+    // Only an orderly end on both sides is an orderly end here: anything else resets.
+    if (outcome.reason === undefined) {
+      s.on('error', ignore);
+      s.destroy();
+    } else {
+      resetSocket(s);
+    }
     this.options.onClose(outcome);
   }
 }

@@ -15,7 +15,9 @@ import { InletSession } from './inlet-session.js';
 import type { InletSessionHost } from './inlet-session.js';
 import { PeerLock } from './peer-lock.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
-import { positive, stopQuietly } from './session-support.js';
+import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
+import { acquirePathBudget, releasePathBudget } from './path-budget.js';
+import { SessionTicker } from './session-ticker.js';
 
 /**
  * A route to the outlet with a signal that aborts once the route is dead (e.g. the secure
@@ -50,6 +52,14 @@ export interface TcpInletOptions {
   readonly window?: number;
   /** Most concurrent sessions; further client connections are closed (default 10 000). */
   readonly maxSessions?: number;
+  /**
+   * An open session that is owed progress (data sent and not confirmed, or waiting for
+   * credit) and hears nothing for a third of this probes the outlet; without an answer by
+   * the end of it the session is aborted (default 15 000 ms). See docs/portals.md.
+   */
+  readonly livenessTimeoutMs?: number;
+  /** A session that moves no data either way for this long is aborted (default 0: never). */
+  readonly idleTimeoutMs?: number;
   readonly logger?: Logger;
 }
 
@@ -60,7 +70,7 @@ export interface TcpInletStatus extends Readonly<PortalCounters> {
   readonly running: boolean;
   /** True when the last session opened (a pong was accepted); false after a failure or before any session. */
   readonly connected: boolean;
-  /** Why the last session failed to open (local detail), if it did. */
+  /** Why the last session failed to open or was aborted (local detail), if one did. */
   readonly lastError?: string;
   /** When `connected` last changed (ms since the epoch). */
   readonly since: number;
@@ -82,6 +92,7 @@ export class TcpInlet {
   private readonly maxSessions: number;
   private readonly stopping = new AbortController();
   private readonly channelSignals = new WeakMap<SecureChannel, AbortSignal>();
+  private readonly ticker: SessionTicker;
   private server: Server | undefined;
   private listenAddress: string;
   private connected = false;
@@ -100,9 +111,20 @@ export class TcpInlet {
       counters: this.counters,
       logger: (options.logger ?? node.logger).child({ inlet: options.listen }),
       authorizeOutlet: options.authorizeOutlet,
+      timeouts: {
+        livenessTimeoutMs: positive(options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS, 'livenessTimeoutMs', 86_400_000),
+        idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? 0, 'idleTimeoutMs'),
+      },
+      budgetFor: (route) => acquirePathBudget(node, route),
+      budgetDone: (budget) => releasePathBudget(node, budget),
       opened: (outcome) => this.setConnected(outcome),
+      aborted: (why, pathFailed) => {
+        this.lastError = `session aborted: ${why}`;
+        if (pathFailed) this.setConnected(this.lastError);
+      },
       ended: (session) => this.sessionEnded(session),
     };
+    this.ticker = new SessionTicker(this.host.timeouts, () => this.sessions.values());
   }
 
   /** Starts listening; resolves with the actual `HOST:PORT`. Throws IoError if the port is taken. */
@@ -120,6 +142,7 @@ export class TcpInlet {
     });
     server.on('error', (error) => this.host.logger.warn({ err: error.message }, 'inlet listener error'));
     this.server = server;
+    this.ticker.start();
     const bound = server.address() as AddressInfo;
     this.listenAddress = formatHostPort(bound.address, bound.port);
     return { address: this.listenAddress };
@@ -128,6 +151,7 @@ export class TcpInlet {
   /** Stops listening and aborts every session (the outlets are told). */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.ticker.stop();
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();

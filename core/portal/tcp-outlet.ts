@@ -13,7 +13,10 @@ import { OutletSession } from './outlet-session.js';
 import type { OutletSessionHost } from './outlet-session.js';
 import { PeerLock, withPeerLock } from './peer-lock.js';
 import { parseHostPort } from './host-port.js';
-import { positive, stopQuietly } from './session-support.js';
+import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
+import { acquirePathBudget, releasePathBudget } from './path-budget.js';
+import { SessionTicker } from './session-ticker.js';
+import { addressToString } from '../routing/address.js';
 import type { HostPort } from './host-port.js';
 
 /** Options for {@link TcpOutlet}. */
@@ -33,8 +36,24 @@ export interface TcpOutletOptions {
   readonly window?: number;
   /** Most concurrent sessions; more are refused (default 10 000). */
   readonly maxSessions?: number;
+  /**
+   * Most concurrent sessions one peer may hold (default 256): keyed by the authenticated
+   * identifier, or by the first hop of the return route for an unauthenticated peer. More
+   * pings from that peer are refused (`disconnect`, reason refused) and counted.
+   */
+  readonly maxSessionsPerPeer?: number;
+  /** A session that moves no data either way for this long is aborted, both sockets reset (default 1 h; 0: never). */
+  readonly idleTimeoutMs?: number;
+  /** See TcpInletOptions.livenessTimeoutMs (default 15 000 ms). */
+  readonly livenessTimeoutMs?: number;
   readonly logger?: Logger;
 }
+
+/** Default per-peer session cap of an outlet. */
+export const DEFAULT_MAX_SESSIONS_PER_PEER = 256;
+
+/** Default idle timeout of an outlet's sessions: 1 hour. */
+export const DEFAULT_OUTLET_IDLE_TIMEOUT_MS = 3_600_000;
 
 /** What `status()` reports. */
 export interface TcpOutletStatus extends Readonly<PortalCounters> {
@@ -43,6 +62,13 @@ export interface TcpOutletStatus extends Readonly<PortalCounters> {
   readonly running: boolean;
   /** Sessions currently open or connecting. */
   readonly sessions: number;
+  /** Peers holding at least one session. */
+  readonly peers: number;
+  readonly maxSessionsPerPeer: number;
+  /** Idle timeout in ms (0: none). */
+  readonly idleTimeoutMs: number;
+  /** Pings refused because their peer held maxSessionsPerPeer sessions. */
+  readonly refusedPeerCap: number;
 }
 
 /**
@@ -63,6 +89,12 @@ export class TcpOutlet {
   /** Sessions by the local encryptor address of the channel their ping came through. */
   private readonly byChannel = new Map<string, Set<OutletSession>>();
   private readonly sessionChannel = new WeakMap<OutletSession, string>();
+  private readonly maxSessionsPerPeer: number;
+  /** Live sessions per peer key, and each session's key. */
+  private readonly perPeer = new Map<string, number>();
+  private readonly sessionPeer = new WeakMap<OutletSession, string>();
+  private refusedPeerCap = 0;
+  private readonly ticker: SessionTicker;
   private unwatchChannels: (() => void) | undefined;
   private running = false;
 
@@ -80,8 +112,16 @@ export class TcpOutlet {
       connectTimeoutMs: positive(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs', 3_600_000),
       counters: this.counters,
       logger,
+      timeouts: {
+        livenessTimeoutMs: positive(options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS, 'livenessTimeoutMs', 86_400_000),
+        idleTimeoutMs: nonNegative(options.idleTimeoutMs ?? DEFAULT_OUTLET_IDLE_TIMEOUT_MS, 'idleTimeoutMs'),
+      },
+      budgetFor: (route) => acquirePathBudget(node, route),
+      budgetDone: (budget) => releasePathBudget(node, budget),
       ended: (session) => this.sessionEnded(session),
     };
+    this.maxSessionsPerPeer = positive(options.maxSessionsPerPeer ?? DEFAULT_MAX_SESSIONS_PER_PEER, 'maxSessionsPerPeer', Number.MAX_SAFE_INTEGER);
+    this.ticker = new SessionTicker(this.host.timeouts, () => this.sessions.values());
   }
 
   /** Starts the listener worker. Throws AlreadyExistsError if the address is taken. */
@@ -90,6 +130,7 @@ export class TcpOutlet {
     const listener: Worker = { handleMessage: (ctx, message) => this.onPing(ctx, message) };
     await this.node.startWorker(this.address, listener, { incoming: this.incoming, onIncomingDenied: this.onDeniedPing });
     this.unwatchChannels = SecureChannelRegistry.of(this.node).onClosed((info) => this.channelClosed(info.address));
+    this.ticker.start();
     this.running = true;
   }
 
@@ -97,6 +138,7 @@ export class TcpOutlet {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.ticker.stop();
     this.unwatchChannels?.();
     this.unwatchChannels = undefined;
     await stopQuietly(this.node, this.address);
@@ -108,7 +150,11 @@ export class TcpOutlet {
 
   /** Counters and the number of live sessions. */
   status(): TcpOutletStatus {
-    return { ...this.counters, address: this.address, target: this.target, running: this.running, sessions: this.sessions.size };
+    return {
+      ...this.counters, address: this.address, target: this.target, running: this.running, sessions: this.sessions.size,
+      peers: this.perPeer.size, maxSessionsPerPeer: this.maxSessionsPerPeer, idleTimeoutMs: this.host.timeouts.idleTimeoutMs,
+      refusedPeerCap: this.refusedPeerCap,
+    };
   }
 
   /** Bytes held in memory across all sessions (socket buffers and unsent reads). */
@@ -137,13 +183,24 @@ export class TcpOutlet {
     };
     if (ping.version !== PORTAL_PROTOCOL_VERSION) return refuse(DisconnectReason.unsupportedVersion);
     if (this.sessions.size >= this.maxSessions || !this.running) return refuse(DisconnectReason.refused);
+    const peer = peerKey(message);
+    const held = this.perPeer.get(peer) ?? 0;
+    if (held >= this.maxSessionsPerPeer) {
+      if (this.refusedPeerCap++ % 1000 === 0) {
+        this.host.logger.warn({ peer, sessions: held, max: this.maxSessionsPerPeer }, 'peer at its session cap: session refused');
+      }
+      return refuse(DisconnectReason.refused);
+    }
     const address = this.node.freshAddress(`${this.address}_session`);
     const session = new OutletSession(this.host, address, message.returnRoute, ping.window);
     this.sessions.set(address, session);
+    this.perPeer.set(peer, held + 1);
+    this.sessionPeer.set(session, peer);
     try {
       await this.node.startWorker(address, session, { incoming: withPeerLock(this.incoming, PeerLock.lockedTo(message)) });
     } catch (error) {
       this.sessions.delete(address);
+      this.forgetPeer(session);
       this.host.logger.warn({ err: (error as Error).message }, 'outlet could not start a session');
       return refuse(DisconnectReason.unspecified);
     }
@@ -183,7 +240,7 @@ export class TcpOutlet {
     const set = this.byChannel.get(channel);
     if (!set) return;
     this.byChannel.delete(channel);
-    for (const session of set) session.abort(DisconnectReason.connectionLost);
+    for (const session of set) session.abort(DisconnectReason.connectionLost, 'the channel to the inlet closed');
   }
 
   private sessionEnded(session: OutletSession): void {
@@ -196,6 +253,24 @@ export class TcpOutlet {
     }
     if (this.sessions.get(session.address) !== session) return;
     this.sessions.delete(session.address);
+    this.forgetPeer(session);
     void stopQuietly(this.node, session.address);
   }
+
+  private forgetPeer(session: OutletSession): void {
+    const peer = this.sessionPeer.get(session);
+    if (peer === undefined) return;
+    this.sessionPeer.delete(session);
+    const held = (this.perPeer.get(peer) ?? 1) - 1;
+    if (held > 0) this.perPeer.set(peer, held);
+    else this.perPeer.delete(peer);
+  }
+}
+
+/** Whom a ping counts against: its authenticated identifier, else the hop it came in through. */
+function peerKey(message: Message): string {
+  const identifier = message.origin?.peer?.identifier;
+  if (identifier !== undefined) return identifier;
+  const first = message.returnRoute[0];
+  return first === undefined ? 'local' : `hop:${addressToString(first)}`;
 }
