@@ -55,7 +55,10 @@ export const NODE_API = {
   'secure-channel.list': method(NO_PARAMS, returns<SecureChannelList>()),
   'secure-channel.delete': method(schema({ address: NAME }), returns<{ readonly deleted: string }>()),
 
-  'tcp-outlet.create': method(schema({ target: NAME, address: optional(NAME), allow: optional(EXPRESSION) }), returns<TcpOutletView>()),
+  'tcp-outlet.create': method(schema({
+    target: NAME, address: optional(NAME), allow: optional(EXPRESSION),
+    maxSessionsPerPeer: optional(field.integer({ min: 1, max: 1_000_000 })), idleTimeoutSeconds: optional(field.integer({ min: 0, max: 2_592_000 })),
+  }), returns<TcpOutletView>()),
   'tcp-outlet.list': method(NO_PARAMS, returns<TcpOutletList>()),
   'tcp-outlet.show': method(schema({ address: optional(NAME) }), returns<TcpOutletView>()),
   'tcp-outlet.delete': method(schema({ address: optional(NAME) }), returns<{ readonly deleted: string }>()),

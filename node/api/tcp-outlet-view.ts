@@ -6,6 +6,10 @@ export interface TcpOutletRecord {
   readonly target: string;
   /** The `--allow` expression stored as the outlet's resource policy, if one was given. */
   readonly allow?: string;
+  /** Concurrent sessions per peer identity (absent: the default, 256). */
+  readonly maxSessionsPerPeer?: number;
+  /** Idle timeout of a session in seconds, 0 for none (absent: the default, 3600). */
+  readonly idleTimeoutSeconds?: number;
   readonly createdAt: string;
 }
 

@@ -16,6 +16,8 @@ export default class TcpOutletCreate extends BaseCommand {
     at: Flags.string({ description: 'node (default: the default node)' }),
     from: Flags.string({ description: 'outlet worker address', default: 'outlet' }),
     allow: Flags.string({ description: 'CEL policy: who may open sessions' }),
+    'max-sessions-per-peer': Flags.integer({ description: 'concurrent sessions one peer identity may hold (default 256)', min: 1 }),
+    'idle-timeout': Flags.integer({ description: 'seconds a session may move no data before it is reset (default 3600; 0: never)', min: 0 }),
   };
 
   async run(): Promise<unknown> {
@@ -23,9 +25,15 @@ export default class TcpOutletCreate extends BaseCommand {
     const home = this.home;
     const { node: name, result: outlet } = await callNode(home, flags.at, 'tcp-outlet.create', {
       target: flags.to, address: flags.from, ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
+      ...(flags['max-sessions-per-peer'] !== undefined ? { maxSessionsPerPeer: flags['max-sessions-per-peer'] } : {}),
+      ...(flags['idle-timeout'] !== undefined ? { idleTimeoutSeconds: flags['idle-timeout'] } : {}),
     });
     this.log(`Created TCP outlet ${outlet.address} -> ${outlet.target} on node ${name}.`);
-    this.log(fields([['allow', outlet.allow ?? '(node policy for tcp-outlet)']]));
+    this.log(fields([
+      ['allow', outlet.allow ?? '(node policy for tcp-outlet)'],
+      ['sessions per peer', String(outlet.status.maxSessionsPerPeer)],
+      ['idle timeout', outlet.status.idleTimeoutMs > 0 ? `${outlet.status.idleTimeoutMs / 1000} s` : 'none'],
+    ]));
     return { node: name, ...outlet };
   }
 }

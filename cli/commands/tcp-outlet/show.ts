@@ -17,7 +17,11 @@ export default class TcpOutletShow extends BaseCommand {
     this.log(`TCP outlet ${o.address} on node ${name}`);
     this.log(fields([
       ['target', o.target], ['allow', o.allow ?? '(node policy for tcp-outlet)'], ['running', o.status.running ? 'yes' : 'no'],
-      ['sessions', String(o.status.sessions)], ['created', o.createdAt],
+      ['sessions', `${o.status.sessions} open, ${o.status.sessionsOpened} total, ${o.status.peers} peers`],
+      ['sessions per peer', `${o.status.maxSessionsPerPeer} max, ${o.status.refusedPeerCap} refused at the cap`],
+      ['idle timeout', o.status.idleTimeoutMs > 0 ? `${o.status.idleTimeoutMs / 1000} s (${o.status.idleTimeouts} reset)` : 'none'],
+      ['aborted', `${o.status.sessionsAborted} (${o.status.livenessTimeouts} without progress)`],
+      ['created', o.createdAt],
     ]));
     return { node: name, ...o };
   }

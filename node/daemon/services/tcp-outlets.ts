@@ -26,7 +26,7 @@ function checkAddress(address: string): string {
 }
 
 /**
- * TCP outlets of a node (`tcp-outlet.create { target, address?, allow? }`, `.list`, `.show`,
+ * TCP outlets of a node (`tcp-outlet.create { target, address?, allow?, maxSessionsPerPeer?, idleTimeoutSeconds? }`, `.list`, `.show`,
  * `.delete { address }`). Each outlet's incoming access control is the node policy for
  * resource `{ type: 'tcp-outlet', name: ADDRESS }`, action `connect`; `allow` stores that
  * resource's policy. Outlets are persisted and restored when the node starts.
@@ -41,6 +41,8 @@ export const tcpOutletsService: DaemonService = {
     const launch = async (record: TcpOutletRecord): Promise<TcpOutlet> => {
       const outlet = new TcpOutlet(ctx.node, {
         target: record.target, address: record.address, logger: ctx.logger,
+        ...(record.maxSessionsPerPeer === undefined ? {} : { maxSessionsPerPeer: record.maxSessionsPerPeer }),
+        ...(record.idleTimeoutSeconds === undefined ? {} : { idleTimeoutMs: record.idleTimeoutSeconds * 1000 }),
         incoming: ctx.security.accessControl({ type: 'tcp-outlet', name: record.address }, 'connect'),
       });
       await outlet.start();
@@ -65,11 +67,16 @@ export const tcpOutletsService: DaemonService = {
 
     ctx.api.register('tcp-outlet.create', async (params, { signal }): Promise<TcpOutletView> => {
       const address = checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS);
-      const { target, allow } = params;
+      const { target, allow, maxSessionsPerPeer, idleTimeoutSeconds } = params;
       parseHostPort(target, 'outlet target');
       if (outlets.has(address) || ctx.node.hasWorker(address)) throw new AlreadyExistsError('portal', `address '${address}' is already in use on node '${ctx.name}'`);
       if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: address }, allow, { signal });
-      const record: TcpOutletRecord = { address, target, ...(allow !== undefined ? { allow } : {}), createdAt: new Date().toISOString() };
+      const record: TcpOutletRecord = {
+        address, target, ...(allow !== undefined ? { allow } : {}),
+        ...(maxSessionsPerPeer !== undefined ? { maxSessionsPerPeer } : {}),
+        ...(idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds } : {}),
+        createdAt: new Date().toISOString(),
+      };
       await launch(record);
       persist();
       ctx.logger.info({ outlet: address, target }, 'tcp outlet created');
