@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { parseHostPort } from '../../core/portal/host-port.js';
+import { parseHostPort } from '../../core/transport/host-port.js';
 import { IoError, TimeoutError } from '../../core/errors.js';
 import { BULK_ACK, BULK_HEADER_BYTES, MODE_BULK, MODE_ECHO } from './sink-server.js';
 
@@ -28,7 +28,7 @@ export interface RoundTripResult {
 
 /** Opens one TCP connection to `HOST:PORT`. */
 export function openConnection(address: string, timeoutMs = 10_000): Promise<Socket> {
-  const { host, port } = parseHostPort(address, 'address');
+  const { host, port } = parseHostPort(address, { origin: 'portal' });
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, allowHalfOpen: true });
     const timer = setTimeout(() => {

@@ -9,7 +9,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { parseHostPort } from '../../core/portal/host-port.js';
+import { parseHostPort } from '../../core/transport/host-port.js';
 
 /** Sink mode byte: bulk upload acknowledged with {@link BULK_ACK}. */
 export const MODE_BULK = 0x42; // 'B'
@@ -106,7 +106,7 @@ export function startSink(): Promise<BenchServer> {
  * portal has).
  */
 export function startForwarder(target: string): Promise<BenchServer> {
-  const { host, port } = parseHostPort(target, 'forwarder target');
+  const { host, port } = parseHostPort(target, { what: 'forwarder target' });
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
     track(sockets, client);

@@ -8,7 +8,7 @@ import type { DisconnectReasonCode } from './portal-message.js';
 import { PortalPipe } from './portal-pipe.js';
 import type { PipeOutcome, PipeTimeouts } from './portal-pipe.js';
 import type { PortalCounters } from './portal-counters.js';
-import type { HostPort } from './host-port.js';
+import type { HostPort } from '../transport/host-port.js';
 import type { PathBudget } from './path-budget.js';
 import { resetSocket } from './session-support.js';
 

@@ -14,7 +14,7 @@ import { TcpOutlet } from './tcp-outlet.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { openClient } from './testing/tcp-client.js';
 import { connect } from 'node:net';
-import { parseHostPort } from './host-port.js';
+import { parseHostPort } from '../transport/host-port.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -109,7 +109,7 @@ describe('portal sessions end with the secure channel under them', () => {
   it('a session whose route is already closed fails at once', async () => {
     const closed = AbortSignal.abort();
     const { inlet, address } = await setup((channel) => () => ({ route: [local(channel.address), local('outlet')], closed }));
-    const { host, port } = parseHostPort(address, 'inlet');
+    const { host, port } = parseHostPort(address, { what: 'inlet', origin: 'portal' });
     const socket = connect({ host, port });
     const ended = new Promise<string>((resolve) => {
       socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));

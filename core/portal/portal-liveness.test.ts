@@ -10,7 +10,7 @@ import { CREDIT, PAYLOAD } from './portal-message.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { neverReads } from './testing/hash-server.js';
 import { linkInProcess } from './testing/node-link.js';
-import { parseHostPort } from './host-port.js';
+import { parseHostPort } from '../transport/host-port.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -43,7 +43,7 @@ async function lossyPair(serverBehaviour: ((s: Socket) => void) | undefined, los
 
 /** A client that writes `data` and reports how its connection ended (`end` or the error code) and what it received. */
 function client(address: string, data: Buffer): { socket: Socket; ended: Promise<{ how: string; bytes: number }> } {
-  const { host, port } = parseHostPort(address, 'inlet');
+  const { host, port } = parseHostPort(address, { what: 'inlet', origin: 'portal' });
   const socket = connect({ host, port });
   cleanups.push(() => { socket.destroy(); });
   let bytes = 0;

@@ -14,7 +14,7 @@ import type { PortalCounters } from './portal-counters.js';
 import { InletSession } from './inlet-session.js';
 import type { InletSessionHost } from './inlet-session.js';
 import { PeerLock } from './peer-lock.js';
-import { formatHostPort, parseHostPort } from './host-port.js';
+import { formatHostPort, parseHostPort } from '../transport/host-port.js';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
 import { acquirePathBudget, releasePathBudget } from './path-budget.js';
 import { SessionTicker } from './session-ticker.js';
@@ -102,7 +102,7 @@ export class TcpInlet {
   constructor(node: Node, options: TcpInletOptions) {
     this.node = node;
     this.options = options;
-    parseHostPort(options.listen, 'inlet address', true);
+    parseHostPort(options.listen, { what: 'inlet address', allowZero: true, origin: 'portal' });
     this.listenAddress = options.listen;
     this.maxSessions = positive(options.maxSessions ?? 10_000, 'maxSessions', Number.MAX_SAFE_INTEGER);
     this.host = {
@@ -130,7 +130,7 @@ export class TcpInlet {
   /** Starts listening; resolves with the actual `HOST:PORT`. Throws IoError if the port is taken. */
   async start(options: { signal?: AbortSignal } = {}): Promise<{ address: string }> {
     if (options.signal?.aborted) throw new AbortedError('portal');
-    const { host, port } = parseHostPort(this.options.listen, 'inlet address', true);
+    const { host, port } = parseHostPort(this.options.listen, { what: 'inlet address', allowZero: true, origin: 'portal' });
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => reject(new IoError('portal', `inlet cannot listen on ${this.options.listen}: ${error.message}`, { cause: error }));

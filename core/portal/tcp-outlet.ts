@@ -12,12 +12,12 @@ import type { PortalCounters } from './portal-counters.js';
 import { OutletSession } from './outlet-session.js';
 import type { OutletSessionHost } from './outlet-session.js';
 import { PeerLock, withPeerLock } from './peer-lock.js';
-import { parseHostPort } from './host-port.js';
+import { parseHostPort } from '../transport/host-port.js';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
 import { acquirePathBudget, releasePathBudget } from './path-budget.js';
 import { SessionTicker } from './session-ticker.js';
 import { addressToString } from '../routing/address.js';
-import type { HostPort } from './host-port.js';
+import type { HostPort } from '../transport/host-port.js';
 
 /** Options for {@link TcpOutlet}. */
 export interface TcpOutletOptions {
@@ -101,7 +101,7 @@ export class TcpOutlet {
   constructor(node: Node, options: TcpOutletOptions) {
     this.node = node;
     this.target = options.target;
-    const target: HostPort = parseHostPort(options.target, 'outlet target');
+    const target: HostPort = parseHostPort(options.target, { what: 'outlet target', origin: 'portal' });
     this.address = options.address ?? 'outlet';
     this.incoming = options.incoming ?? allowLocal;
     this.maxSessions = positive(options.maxSessions ?? 10_000, 'maxSessions', Number.MAX_SAFE_INTEGER);

@@ -34,7 +34,7 @@ export class TcpListener implements Worker {
 
   /** Binds to `hostPort` (port 0 picks a free port). */
   listen(hostPort: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-    const { host, port } = parseHostPort(hostPort);
+    const { host, port } = parseHostPort(hostPort, { what: 'listener address', allowZero: true });
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortedError('transport', 'listen aborted'));
     return new Promise((resolve, reject) => {

@@ -132,7 +132,7 @@ export class TcpTransport {
    */
   async connect(hostPort: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TcpConnectionInfo> {
     this.assertRunning();
-    parseHostPort(hostPort);
+    parseHostPort(hostPort, { what: 'tcp address' });
     const existing = this.outgoing.get(hostPort);
     if (existing) return existing.info();
     const { signal } = options;
@@ -217,7 +217,7 @@ export class TcpTransport {
   };
 
   private dial(hostPort: string, timeoutMs: number): Dial {
-    const { host, port } = parseHostPort(hostPort);
+    const { host, port } = parseHostPort(hostPort, { what: 'tcp address' });
     const controller = new AbortController();
     const queue: Message[] = [];
     const promise = this.openSocket(hostPort, host, port, controller.signal, timeoutMs).then(

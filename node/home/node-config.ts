@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
-import { tcp } from '../../core/routing/address.js';
+import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 
@@ -26,9 +26,9 @@ export interface NodeConfig {
 /** Checks a `HOST:PORT` listener address; returns it unchanged. */
 export function validateListenerAddress(hostPort: string): string {
   try {
-    tcp(hostPort);
-  } catch {
-    throw new InvalidInputError('cli', `invalid TCP listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000`);
+    parseHostPort(hostPort, { allowZero: true });
+  } catch (err) {
+    throw new InvalidInputError('cli', `invalid TCP listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000 (${(err as Error).message})`, { cause: err });
   }
   return hostPort;
 }

@@ -1,4 +1,6 @@
+import { isIPv4 } from 'node:net';
 import { InvalidInputError } from '../../core/errors.js';
+import { parseHostPort } from '../../core/transport/host-port.js';
 import { isObject } from './json-file.js';
 import { validateListenerAddress } from './node-config.js';
 
@@ -46,12 +48,9 @@ export function validateDatabaseUrl(url: string): string {
  */
 export function routeForListener(hostPort: string): string {
   validateListenerAddress(hostPort);
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(hostPort);
-  if (v6) return `/ip6/${v6[1] === '::' ? '::1' : v6[1]}/tcp/${v6[2]}`;
-  const colon = hostPort.lastIndexOf(':');
-  const host = hostPort.slice(0, colon);
-  const port = hostPort.slice(colon + 1);
+  const { host, port } = parseHostPort(hostPort, { allowZero: true });
+  if (host.includes(':')) return `/ip6/${host === '::' ? '::1' : host}/tcp/${port}`;
   if (host === '0.0.0.0') return `/ip4/127.0.0.1/tcp/${port}`;
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return `/ip4/${host}/tcp/${port}`;
+  if (isIPv4(host)) return `/ip4/${host}/tcp/${port}`;
   return `/dns/${host}/tcp/${port}`;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { parseHostPort } from '../host-port.js';
+import { parseHostPort } from '../../transport/host-port.js';
 
 /** A TCP server on 127.0.0.1 that sends each client a distinct byte stream and remembers its SHA-256. */
 export interface DownloadServer {
@@ -82,7 +82,7 @@ export interface DownloadResult {
 
 /** Downloads `size` bytes as download `id` from `address` (a download server, directly or through a portal). */
 export function download(address: string, id: number, size: number, timeoutMs: number): Promise<DownloadResult> {
-  const { host, port } = parseHostPort(address, 'address');
+  const { host, port } = parseHostPort(address, { origin: 'portal' });
   return new Promise((resolve) => {
     const hash = createHash('sha256');
     let bytes = 0;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { parseHostPort } from '../host-port.js';
+import { parseHostPort } from '../../transport/host-port.js';
 
 /** Opens a half-open-capable TCP client connection to `HOST:PORT`. */
 export async function openClient(address: string): Promise<Socket> {
-  const { host, port } = parseHostPort(address, 'address');
+  const { host, port } = parseHostPort(address, { origin: 'portal' });
   const socket = connect({ host, port, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

@@ -1,5 +1,5 @@
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
-import { parseHostPort } from '../../../core/portal/host-port.js';
+import { parseHostPort } from '../../../core/transport/host-port.js';
 import { TcpInlet, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
@@ -91,7 +91,7 @@ export const tcpInletsService: DaemonService = {
     ctx.api.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
       const { from, via, to, allow } = params;
       const outlet = params.outlet ?? DEFAULT_OUTLET_ADDRESS;
-      parseHostPort(from, 'inlet address', true);
+      parseHostPort(from, { what: 'inlet address', allowZero: true, origin: 'portal' });
       if (via !== undefined) assertRelayName(via);
       if (to !== undefined && ctx.parseRoute(to).length === 0) throw new InvalidInputError('cli', 'to must be a route');
       if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);

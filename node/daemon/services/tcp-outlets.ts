@@ -1,6 +1,6 @@
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { TcpOutlet } from '../../../core/portal/tcp-outlet.js';
-import { parseHostPort } from '../../../core/portal/host-port.js';
+import { parseHostPort } from '../../../core/transport/host-port.js';
 import { MAX_ADDRESS_LENGTH } from '../../../core/routing/address.js';
 import type { TcpOutletRecord, TcpOutletView } from '../../api/tcp-outlet-view.js';
 import { isObject } from '../../home/json-file.js';
@@ -68,7 +68,7 @@ export const tcpOutletsService: DaemonService = {
     ctx.api.register('tcp-outlet.create', async (params, { signal }): Promise<TcpOutletView> => {
       const address = checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS);
       const { target, allow, maxSessionsPerPeer, idleTimeoutSeconds } = params;
-      parseHostPort(target, 'outlet target');
+      parseHostPort(target, { what: 'outlet target', origin: 'portal' });
       if (outlets.has(address) || ctx.node.hasWorker(address)) throw new AlreadyExistsError('portal', `address '${address}' is already in use on node '${ctx.name}'`);
       if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: address }, allow, { signal });
       const record: TcpOutletRecord = {
