@@ -35,7 +35,7 @@ export interface AuthorizeContext {
  */
 export type Authorize = (peer: PeerInfo, context: AuthorizeContext) => boolean | Promise<boolean>;
 
-/** What channels need from a transport to notice a dead connection (TcpTransport fits). */
+/** What channels need from a transport to notice a dead connection (any Transport, or a TransportSet, fits). */
 export interface ConnectionEvents {
   onClosed(listener: (info: { readonly workerAddress: string }) => void): () => void;
 }

@@ -8,26 +8,13 @@ import type { Message, MessageOrigin } from '../routing/message.js';
 import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import { FRAME_HEADER_SIZE, FrameDecoder } from './frame-decoder.js';
 import type { FrameSink } from './frame-decoder.js';
+import type { TransportConnectionInfo } from './transport.js';
 
 /** The byte a connecting side sends first. */
 export const TRANSPORT_VERSION = 1;
 
-/** What `connections()` reports about one connection. */
-export interface TcpConnectionInfo {
-  /** Local worker address of the connection (replies route through it). */
-  readonly workerAddress: string;
-  /** `host:port` of the peer (as dialed for outgoing connections). */
-  readonly remote: string;
-  readonly direction: 'incoming' | 'outgoing';
-  /** Milliseconds since the epoch. */
-  readonly openedAt: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  /** Bytes written but not yet taken by the kernel. */
-  readonly bufferedBytes: number;
-  /** True while reading is paused because a connection it feeds is congested. */
-  readonly paused: boolean;
-}
+/** What `connections()` reports about one TCP connection (`remote` is `host:port`). */
+export type TcpConnectionInfo = TransportConnectionInfo;
 
 /** Transport counters; they only grow. */
 export interface TcpTransportStats {
@@ -89,6 +76,8 @@ export class TcpConnection implements Worker, FrameSink {
   /** Connections whose reading this one paused because its own write buffer is full. */
   private blocked: Set<TcpConnection> | null = null;
   private readonly closedPromise: Promise<void>;
+  /** Created on the first `closedSignal()` call; aborted when the socket closes. */
+  private closedController: AbortController | null = null;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -106,6 +95,7 @@ export class TcpConnection implements Worker, FrameSink {
     socket.on('drain', () => this.onDrain());
     socket.on('error', (error) => host.logger.debug({ connection: workerAddress, remote, err: error }, 'tcp connection error'));
     socket.once('close', () => {
+      this.closedController?.abort();
       this.decoder.halt();
       this.onDrain();
       host.closed(this);
@@ -147,6 +137,15 @@ export class TcpConnection implements Worker, FrameSink {
   /** Resolves once the socket is closed. */
   whenClosed(): Promise<void> {
     return this.closedPromise;
+  }
+
+  /** A signal that aborts when the socket closes (already aborted once it is closed). */
+  closedSignal(): AbortSignal {
+    if (this.closedController === null) {
+      this.closedController = new AbortController();
+      if (this.socket.closed) this.closedController.abort();
+    }
+    return this.closedController.signal;
   }
 
   /**

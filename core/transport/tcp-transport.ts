@@ -10,11 +10,12 @@ import { formatHostPort, parseHostPort } from './host-port.js';
 import { TcpConnection } from './tcp-connection.js';
 import type { ConnectionHost, TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
 import { TcpListener } from './tcp-listener.js';
+import type { Transport, TransportKind, TransportLimits } from './transport.js';
 
 export type { TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
 
 /** Options for {@link TcpTransport}. */
-export interface TcpTransportOptions {
+export interface TcpTransportOptions extends TransportLimits {
   /** Largest frame body accepted or sent, in bytes. Default 256 KiB. */
   maxFrameSize?: number;
   /** A connection that wrote nothing for this long sends a heartbeat. Default 5 s. */
@@ -54,7 +55,9 @@ interface Dial {
  * message offered while a socket holds more than maxBufferedBytes is dropped and counted;
  * so what one slow peer makes the node buffer is bounded.
  */
-export class TcpTransport {
+export class TcpTransport implements Transport {
+  readonly name = 'tcp';
+  readonly addressType = TCP;
   readonly stats: TcpTransportStats = {
     framesIn: 0, framesOut: 0, oversized: 0, malformed: 0, heartbeatTimeouts: 0, badVersion: 0, connectFailures: 0, writeDropped: 0,
   };
@@ -157,6 +160,11 @@ export class TcpTransport {
   /** Worker addresses of the listeners. */
   listeners(): string[] {
     return [...this.listenerAddresses];
+  }
+
+  /** A signal that aborts when connection `workerAddress` closes; undefined when no such connection is open. */
+  closedSignal(workerAddress: string): AbortSignal | undefined {
+    return this.byAddress.get(workerAddress)?.closedSignal();
   }
 
   /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
@@ -357,3 +365,10 @@ export class TcpTransport {
     if (this.stopping || this.node.isStopped) throw new AbortedError('transport', 'tcp transport is stopped');
   }
 }
+
+/** The TCP transport as the node runtime lists it (address type 1, `host:port`). */
+export const tcpTransportKind: TransportKind = {
+  name: 'tcp',
+  addressType: TCP,
+  create: (node, limits) => new TcpTransport(node, limits),
+};

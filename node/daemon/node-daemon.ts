@@ -4,7 +4,8 @@ import { ControlServer } from '../../core/api/control-server.js';
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Node } from '../../core/node/node.js';
-import { TcpTransport } from '../../core/transport/tcp-transport.js';
+import { TCP } from '../../core/routing/address.js';
+import { TransportSet } from '../../core/transport/transport-set.js';
 import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
 import { NodeConfigFile } from '../home/node-config.js';
@@ -13,6 +14,7 @@ import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/nod
 import { NodeSecurity } from './node-security.js';
 import type { DaemonContext, DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
+import { transportKinds } from './transports.js';
 
 /** Options of a NodeDaemon. */
 export interface NodeDaemonOptions {
@@ -24,8 +26,8 @@ export interface NodeDaemonOptions {
 }
 
 /**
- * A node process's contents: the Node, its TCP listener, the control socket and the
- * daemon services, started from the node's persisted configuration. `start` writes the
+ * A node process's contents: the Node, its transports (node/daemon/transports.ts) and
+ * TCP listener, the control socket and the daemon services, started from the node's persisted configuration. `start` writes the
  * pid and state files; `stop` undoes everything in reverse order and removes them.
  */
 export class NodeDaemon {
@@ -58,15 +60,15 @@ export class NodeDaemon {
     this.cleanups.push(() => security.close());
     const node = new Node({ name, logger, allowTcpForwarding });
     this.cleanups.push(() => node.stop());
-    const transport = new TcpTransport(node);
-    this.cleanups.push(() => transport.stop());
-    const listening = await transport.listen(tcpListenerAddress);
+    const transports = TransportSet.create(node, transportKinds);
+    this.cleanups.push(() => transports.stop());
+    const listening = await transports.get(TCP).listen(tcpListenerAddress);
 
     const controlSocket = home.controlSocketPath(name);
     const control = new ControlServer({ path: controlSocket, logger });
     const startedAt = new Date();
     const ctx: DaemonContext = {
-      name, home, node, transport, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security,
+      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security,
       tcpListenerAddress: listening.address,
       parseRoute: (text) => parseRouteInHome(home, text),
       onStop: (step) => { this.cleanups.push(step); },

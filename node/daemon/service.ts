@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Node } from '../../core/node/node.js';
 import type { Route } from '../../core/routing/message.js';
 import type { NodeApi } from '../api/node-api.js';
-import type { TcpTransport } from '../../core/transport/tcp-transport.js';
+import type { TransportSet } from '../../core/transport/transport-set.js';
 import type { Home } from '../home/home.js';
 import type { NodeConfigFile } from '../home/node-config.js';
 import type { NodeSecurity } from './node-security.js';
@@ -13,7 +13,8 @@ export interface DaemonContext {
   readonly name: string;
   readonly home: Home;
   readonly node: Node;
-  readonly transport: TcpTransport;
+  /** The node's transports (node/daemon/transports.ts), keyed by route address type. */
+  readonly transports: TransportSet;
   /**
    * Register control methods here: only methods of the node API table
    * (node/api/node-api.ts); handlers get checked, typed params and return typed results.

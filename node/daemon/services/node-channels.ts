@@ -41,7 +41,7 @@ export function nodeChannelOptions(ctx: DaemonContext, extra: Partial<SecureChan
     credentials: () => security.credential(),
     trustedAuthorities: liveAuthorities(security),
     attributeStore: security.attributes,
-    transport: ctx.transport,
+    transport: ctx.transports,
     ...extra,
   };
 }

@@ -14,7 +14,7 @@ export const nodeInfoService: DaemonService = {
       tcpListenerAddress: ctx.tcpListenerAddress,
       controlSocket: ctx.controlSocket,
       workers: ctx.node.workerAddresses().length,
-      connections: ctx.transport.connections(),
+      connections: ctx.transports.connections(),
       methods: ctx.api.methods(),
     }));
   },
