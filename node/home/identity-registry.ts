@@ -10,6 +10,7 @@ import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { readNodeConfig } from './node-config.js';
 import { createJsonFileExclusive, ensurePrivateDir, jsonFileNames, recordPath, validateRegistryName } from './registry-files.js';
 import { DEFAULT_VAULT, openVault, type OpenedVault } from './vault-registry.js';
+import { vaultKind } from './vault-kinds.js';
 
 /** Name of the identity the home creates on first use. */
 export const DEFAULT_IDENTITY = 'default';
@@ -113,9 +114,7 @@ function pickKeyType(vault: SigningVault, wanted: SigningKeyType | undefined): S
  */
 async function unusedConfiguredKey(home: Home, opened: OpenedVault, type: SigningKeyType, signal?: AbortSignal): Promise<KeyHandle | undefined> {
   const { record } = opened;
-  const configured = (record.type === 'aws-kms' && Array.isArray(record.config.keyIds) && record.config.keyIds.length > 0)
-    || (record.type === 'azure' && typeof record.config.keyName === 'string');
-  if (!configured) return undefined;
+  if (!vaultKind(record.type).hasConfiguredKeys(record.config)) return undefined;
   const used = new Set(listIdentities(home).flatMap((r) => [r.keyHandle.id]));
   const keys = await opened.signing.listSigningKeys({ signal });
   return keys.find((k) => k.type === type && !used.has(k.id));
@@ -160,7 +159,7 @@ export async function createIdentityRecord(home: Home, name: string, options: Cr
     try {
       createJsonFileExclusive(path, record, `identity '${name}'`);
     } catch (err) {
-      if (!existing && opened.record.type === 'file') await opened.signing.deleteSigningKey(handle).catch(() => undefined);
+      if (!existing && vaultKind(opened.record.type).ownsKeys) await opened.signing.deleteSigningKey(handle).catch(() => undefined);
       throw err;
     }
     return record;
@@ -251,7 +250,7 @@ export async function deleteIdentityRecord(home: Home, name: string): Promise<{ 
   const opened = await openVault(home, record.vault).catch(() => undefined);
   if (opened) {
     try {
-      if (opened.record.type === 'file') {
+      if (vaultKind(opened.record.type).ownsKeys) {
         await opened.signing.deleteSigningKey(record.keyHandle).catch(() => undefined);
         keyDeleted = true;
       }

@@ -1,8 +1,30 @@
 import { Args, Flags } from '@oclif/core';
+import type { Interfaces } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
+import type { VaultKindFlag } from '../../../core/vault/vault-kind.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
-import { addVault, describeVaultConfig, VAULT_TYPES, type VaultType } from '../../../node/home/vault-registry.js';
+import { addVault, describeVaultConfig, VAULT_KINDS, VAULT_TYPES, vaultKind } from '../../../node/home/vault-registry.js';
+
+/** One oclif flag per distinct flag of the vault kinds, its help naming the kinds it applies to. */
+function kindFlags(): Interfaces.FlagInput {
+  const byName = new Map<string, { flag: VaultKindFlag; types: string[] }>();
+  for (const kind of VAULT_KINDS) {
+    for (const flag of kind.flags) {
+      const seen = byName.get(flag.flag);
+      if (seen) seen.types.push(kind.type);
+      else byName.set(flag.flag, { flag, types: [kind.type] });
+    }
+  }
+  const out: Interfaces.FlagInput = {};
+  for (const [name, { flag, types }] of byName) {
+    const description = `${types.join(', ')}: ${flag.description}`;
+    out[name] = flag.value === 'boolean' ? Flags.boolean({ description, default: false })
+      : flag.value === 'strings' ? Flags.string({ description, multiple: true })
+        : Flags.string({ description });
+  }
+  return out;
+}
 
 /** `symbolon vault create NAME --type ...`: adds a vault to the home. */
 export default class VaultCreate extends BaseCommand {
@@ -18,40 +40,19 @@ export default class VaultCreate extends BaseCommand {
   static override args = { name: Args.string({ description: 'vault name', required: true }) };
   static override flags = {
     type: Flags.string({ description: 'vault kind', options: [...VAULT_TYPES], required: true }),
-    region: Flags.string({ description: 'aws-kms: AWS region, e.g. eu-west-1' }),
-    endpoint: Flags.string({ description: 'aws-kms: endpoint of a KMS-compatible service' }),
-    'key-id': Flags.string({ description: 'aws-kms: existing key id, alias or ARN to use (repeatable)', multiple: true }),
-    'vault-url': Flags.string({ description: 'azure: https://NAME.vault.azure.net' }),
-    'key-name': Flags.string({ description: 'azure: existing P-256 key to use' }),
-    'key-version': Flags.string({ description: 'azure: pin --key-name to one version' }),
-    'insecure-test-endpoint': Flags.boolean({ description: 'azure, TESTS ONLY: plain HTTP to a loopback endpoint; needs SYMBOLON_AZURE_INSECURE_TEST=1', default: false }),
-    module: Flags.string({ description: 'pkcs11: path of the PKCS#11 module' }),
-    'token-label': Flags.string({ description: 'pkcs11: label of the token' }),
-    'pin-env': Flags.string({ description: 'pkcs11: name of the environment variable holding the user PIN' }),
-    'pin-file': Flags.string({ description: 'pkcs11: path of a file (mode 0600) holding the user PIN' }),
-    'key-label': Flags.string({ description: 'pkcs11: CKA_LABEL of keys created on the token' }),
+    ...kindFlags(),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(VaultCreate);
-    const type = flags.type as VaultType;
-    const given = (names: string[]): string[] => names.filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
-    const allowed: Record<VaultType, string[]> = {
-      file: [],
-      'aws-kms': ['region', 'endpoint', 'key-id'],
-      azure: ['vault-url', 'key-name', 'key-version', 'insecure-test-endpoint'],
-      pkcs11: ['module', 'token-label', 'pin-env', 'pin-file', 'key-label'],
-    };
-    const all = Object.values(allowed).flat();
-    const stray = given(all).filter((n) => !allowed[type].includes(n));
-    if (stray.length > 0) throw new InvalidInputError('cli', `--${stray[0]} does not apply to a ${type} vault`);
-    const config: Record<string, unknown> = {
-      file: {},
-      'aws-kms': { region: flags.region, endpoint: flags.endpoint, keyIds: flags['key-id'] },
-      azure: { vaultUrl: flags['vault-url'], keyName: flags['key-name'], keyVersion: flags['key-version'], insecureTestEndpoint: flags['insecure-test-endpoint'] || undefined },
-      pkcs11: { module: flags.module, tokenLabel: flags['token-label'], pinEnv: flags['pin-env'], pinFile: flags['pin-file'], keyLabel: flags['key-label'] },
-    }[type] as Record<string, unknown>;
-    const record = addVault(this.home, args.name, type, Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)));
+    const kind = vaultKind(flags.type);
+    const values = flags as Record<string, unknown>;
+    const given = (flag: string): boolean => values[flag] !== undefined && values[flag] !== false;
+    const own = new Set(kind.flags.map((f) => f.flag));
+    const stray = VAULT_KINDS.flatMap((k) => k.flags).find((f) => !own.has(f.flag) && given(f.flag));
+    if (stray) throw new InvalidInputError('cli', `--${stray.flag} does not apply to a ${kind.type} vault`);
+    const config = Object.fromEntries(kind.flags.filter((f) => given(f.flag)).map((f) => [f.field, values[f.flag]]));
+    const record = addVault(this.home, args.name, kind.type, config);
     this.log(`Vault ${record.name} (${record.type}) created`);
     const rows = describeVaultConfig(record, this.home);
     if (rows.length > 0) this.log(fields(rows));
