@@ -90,14 +90,14 @@ export function parseAttributePairs(pairs: readonly string[]): Record<string, st
   return out;
 }
 
-const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const TTL_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses a validity such as `90s`, `10m`, `12h`, `30d` into whole seconds (1 s to 366 days). */
-export function parseTtl(text: string): number {
+/** Parses a validity such as `90s`, `10m`, `12h`, `30d` into milliseconds (whole seconds, 1 s to 366 days). */
+export function parseTtlMs(text: string): number {
   const m = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  const seconds = m ? Number(m[1]) * TTL_UNITS[m[2]!]! : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 366 * 86_400) {
+  const ms = m ? Number(m[1]) * TTL_UNITS_MS[m[2]!]! : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1000 || ms > 366 * 86_400_000) {
     throw new InvalidInputError('cli', `invalid validity '${text}': use e.g. 90s, 10m, 12h, 30d (at most 366d)`);
   }
-  return seconds;
+  return ms;
 }

@@ -72,6 +72,9 @@ describe('vault, identity, credential and policy test commands (in-process)', ()
     const text = readFileSync(file, 'utf8').trim();
     r = await run(CredentialVerify, ['--file', file, '--issuer', 'authority', '--json']);
     expect(r.json()).toMatchObject({ valid: true, subject, attributes: { component: 'db', env: 'a=b' } });
+    const expiresIn = Date.parse(r.json().expiresAt as string) - Date.now();
+    expect(expiresIn).toBeGreaterThan(8 * 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(10 * 60_000);
     const authorityFile = join(dir, 'authority.json');
     writeFileSync(authorityFile, (await run(IdentityShow, ['authority', '--json'])).stdout);
     r = await run(CredentialVerify, ['--credential', text, '--issuer', authorityFile, '--subject', subject]);

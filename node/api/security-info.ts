@@ -6,7 +6,7 @@ export interface SecurityInfo {
   /** Hex of the attested X25519 secure-channel key. */
   readonly secureChannelKey: string;
   readonly trustedAuthorities: readonly string[];
-  /** The node's credential, when it holds one that verifies now. */
+  /** The node's credential, when it holds one that verifies now; `expiresAt` in milliseconds since the epoch. */
   readonly credential: { readonly issuer: string; readonly attributes: Readonly<Record<string, string>>; readonly expiresAt: number } | null;
   /** Base64 of the node's credential as held (verified or not), or null. */
   readonly credentialText: string | null;

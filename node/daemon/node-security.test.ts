@@ -64,7 +64,7 @@ describe('NodeSecurity', () => {
   it('trusts project authorities, loads, verifies, replaces and persists the node credential', async () => {
     const self = await open();
     const authority = await createIdentityRecord(home, 'authority');
-    const issued = await issueAs(home, 'authority', { subject: self.identifier, attributes: { component: 'db' }, ttl: 600 });
+    const issued = await issueAs(home, 'authority', { subject: self.identifier, attributes: { component: 'db' }, ttlMs: 600_000 });
     writeProject(home, {
       version: 1, name: 'bank', route: '/ip4/127.0.0.1/tcp/4000', authority: { identifier: authority.identifier, changeHistory: authority.identity.changeHistory },
       authorityIdentifier: authority.identifier, role: 'member', node: 'n1', createdAt: new Date().toISOString(),
@@ -76,7 +76,7 @@ describe('NodeSecurity', () => {
     expect([...self.trustedAuthorities().keys()]).toEqual([authority.identifier]);
     expect(self.verifiedCredential()?.attributes).toEqual({ component: 'db' });
     expect(seen).toHaveLength(1);
-    const fresh = await issueAs(home, 'authority', { subject: self.identifier, attributes: { component: 'web' }, ttl: 600 });
+    const fresh = await issueAs(home, 'authority', { subject: self.identifier, attributes: { component: 'web' }, ttlMs: 600_000 });
     self.setCredential(fresh);
     expect(self.verifiedCredential()?.attributes).toEqual({ component: 'web' });
     expect(readProject(home, 'bank').credential).toBe(Buffer.from(encodePresentedCredential(fresh)).toString('base64'));

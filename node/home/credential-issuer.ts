@@ -9,8 +9,8 @@ import { DEFAULT_VAULT, openFileVault, openVault } from './vault-registry.js';
 export interface IssueAsOptions {
   readonly subject: string;
   readonly attributes: Record<string, string>;
-  /** Validity in seconds (capped at the signing key attestation's expiry). */
-  readonly ttl: number;
+  /** Validity in milliseconds, whole seconds of it used (capped at the signing key attestation's expiry). */
+  readonly ttlMs: number;
   readonly signal?: AbortSignal;
 }
 
@@ -19,7 +19,7 @@ export interface IssueAsOptions {
  * purpose key lives in the home's default file vault (created and attested by the
  * primary key on first use, re-attested before expiry, recorded in
  * `identities/<name>.purpose-keys.json`), so a KMS or HSM primary key signs only the
- * attestation.
+ * attestation. `expiresAt` of the result is in milliseconds since the epoch.
  */
 export async function issueAs(home: Home, issuerName: string, options: IssueAsOptions): Promise<PresentedCredential & { expiresAt: number; issuer: string }> {
   const { record, identity } = loadIdentity(home, issuerName);
@@ -33,9 +33,9 @@ export async function issueAs(home: Home, issuerName: string, options: IssueAsOp
     const key = await keys.credentialSigningKey(options.signal ? { signal: options.signal } : {});
     const issued = await issueCredential({
       issuer: identity, signingVault: local, signingKey: key.handle, attestation: key.attestation,
-      subject: options.subject, attributes: options.attributes, ttl: options.ttl, ...(options.signal ? { signal: options.signal } : {}),
+      subject: options.subject, attributes: options.attributes, ttl: Math.floor(options.ttlMs / 1000), ...(options.signal ? { signal: options.signal } : {}),
     });
-    return { ...issued, issuer: identity.identifier };
+    return { ...issued, expiresAt: issued.expiresAt * 1000, issuer: identity.identifier };
   } finally {
     await primary?.close();
   }

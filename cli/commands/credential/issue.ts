@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { IoError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
 import { issueAs } from '../../../node/home/credential-issuer.js';
-import { credentialToText, parseAttributePairs, parseTtl } from '../../credential-text.js';
+import { credentialToText, parseAttributePairs, parseTtlMs } from '../../credential-text.js';
 
 /** `symbolon credential issue --as ISSUER --for IDENTIFIER --attribute k=v`: signs a credential locally. */
 export default class CredentialIssue extends BaseCommand {
@@ -24,8 +24,8 @@ export default class CredentialIssue extends BaseCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(CredentialIssue);
     const attributes = parseAttributePairs(flags.attribute);
-    const ttl = parseTtl(flags.ttl);
-    const issued = await issueAs(this.home, flags.as, { subject: flags.for, attributes, ttl });
+    const ttlMs = parseTtlMs(flags.ttl);
+    const issued = await issueAs(this.home, flags.as, { subject: flags.for, attributes, ttlMs });
     const text = credentialToText(issued);
     if (flags.output !== undefined) {
       try {
@@ -33,13 +33,13 @@ export default class CredentialIssue extends BaseCommand {
       } catch (cause) {
         throw new IoError('cli', `cannot write '${flags.output}': ${(cause as Error).message}`, { cause });
       }
-      this.log(`Credential for ${flags.for} written to ${flags.output} (expires ${new Date(issued.expiresAt * 1000).toISOString()})`);
+      this.log(`Credential for ${flags.for} written to ${flags.output} (expires ${new Date(issued.expiresAt).toISOString()})`);
     } else {
       this.log(text);
     }
     return {
       credential: text, issuer: issued.issuer, subject: flags.for, attributes,
-      expiresAt: new Date(issued.expiresAt * 1000).toISOString(), ...(flags.output !== undefined ? { output: flags.output } : {}),
+      expiresAt: new Date(issued.expiresAt).toISOString(), ...(flags.output !== undefined ? { output: flags.output } : {}),
     };
   }
 }

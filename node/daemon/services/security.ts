@@ -21,7 +21,7 @@ export const securityService: DaemonService = {
         vault: security.keyHandle.vault,
         secureChannelKey: Buffer.from(key.publicKey).toString('hex'),
         trustedAuthorities: security.trustedAuthorityIdentifiers(),
-        credential: verified ? { issuer: verified.issuer, attributes: verified.attributes, expiresAt: verified.expiresAt } : null,
+        credential: verified ? { issuer: verified.issuer, attributes: verified.attributes, expiresAt: verified.expiresAt * 1000 } : null,
         credentialText: held ? Buffer.from(encodePresentedCredential(held)).toString('base64') : null,
       };
     };
