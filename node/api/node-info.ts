@@ -1,4 +1,4 @@
-import type { TcpConnectionInfo } from '../../core/transport/tcp-transport.js';
+import type { TransportConnection } from '../../core/transport/transport-set.js';
 
 /** What `node.info` returns about a running node. */
 export interface NodeInfo {
@@ -11,8 +11,8 @@ export interface NodeInfo {
   readonly controlSocket: string;
   /** Number of workers the node hosts. */
   readonly workers: number;
-  /** Open TCP connections (inbound and outbound). */
-  readonly connections: readonly TcpConnectionInfo[];
+  /** Open connections of every transport (inbound and outbound), each naming its transport. */
+  readonly connections: readonly TransportConnection[];
   /** Control methods the node answers. */
   readonly methods: readonly string[];
 }
