@@ -10,8 +10,9 @@ import type { SecureChannelRegistry } from './secure-channel-registry.js';
  *   that channel closes;
  * - the first hop is a TCP connection worker and `options.transport` is given: when that
  *   connection closes;
- * - `options.keepAliveMs` > 0: a probe every period; nothing authentic received for
- *   `keepAliveTimeoutMs` (default 3 periods) closes the channel.
+ * - `options.keepAliveMs` > 0: every period, a probe unless something authentic arrived
+ *   in the last half period (a busy channel sends none); nothing received for `keepAliveTimeoutMs`
+ *   (default 3 periods) closes the channel.
  */
 export class ChannelLiveness {
   private readonly unsubscribes: Array<() => void> = [];
@@ -40,8 +41,9 @@ export class ChannelLiveness {
     if (period > 0) {
       const timeout = this.options.keepAliveTimeoutMs ?? 3 * period;
       this.timer = setInterval(() => {
-        if (Date.now() - this.channel.lastReceivedAt > timeout) this.dead('keep-alive timeout');
-        else this.channel.ping();
+        const silent = Date.now() - this.channel.lastReceivedAt;
+        if (silent > timeout) this.dead('keep-alive timeout');
+        else if (2 * silent >= period) this.channel.ping();
       }, period);
       this.timer.unref();
     }

@@ -77,11 +77,22 @@ class InitiatorHandshake {
 
   private readonly onAbort = (): void => this.fail(new AbortedError('channel', 'secure channel creation aborted'));
 
+  /** The error `options.routeError` finds in `message` (a hop saying the route is dead), if any. */
+  private routeError(message: Message): Error | undefined {
+    try {
+      return this.options.routeError?.(message);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async onMessage2(ctx: WorkerContext, message: Message): Promise<void> {
     const kind = message.payload[0];
     if (this.settled || this.step === null) return;
     if (kind === HANDSHAKE_REFUSED) return this.fail(new HandshakeError('refused-by-peer', 'the responder refused the handshake'));
     if (kind !== HANDSHAKE_MESSAGE_2) {
+      const routeError = this.routeError(message);
+      if (routeError) return this.fail(routeError);
       this.context.logger.debug({ kind }, 'unexpected message while waiting for handshake message 2; dropped');
       return;
     }

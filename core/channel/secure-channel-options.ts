@@ -3,7 +3,7 @@ import type { AttributeStore } from '../credential/attribute-store.js';
 import type { PresentedCredential } from '../credential/credential.js';
 import type { Identity } from '../identity/identity.js';
 import type { AccessControl } from '../node/access-control.js';
-import type { PeerInfo } from '../routing/message.js';
+import type { Message, PeerInfo } from '../routing/message.js';
 import type { SecureChannelVault, X25519Handle } from '../vault/secure-channel-vault.js';
 import type { LocalStaticKey } from './noise/x25519.js';
 import type { TransportOptions } from './noise/transport-options.js';
@@ -66,6 +66,15 @@ export interface SecureChannelOptions {
   readonly keepAliveMs?: number;
   /** Close the channel when nothing was received for this long; default 3 x keepAliveMs. */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * Recognizes a reply from a hop on the route saying the route is dead (e.g. a relay
+   * answering "no such relay"), and returns the error to fail with. Consulted only for
+   * messages at the channel's decryptor that are neither handshake messages nor authentic
+   * frames (so never on the hot path): an initiator's handshake then fails at once with the
+   * error, an open channel closes with its message as the reason. The hook must check where
+   * the message came from (e.g. `origin.peer` of the outer channel).
+   */
+  readonly routeError?: (message: Message) => Error | undefined;
   /** Rekey interval and replay window; both peers must agree on the rekey interval. */
   readonly transportOptions?: TransportOptions;
   /** Current time in seconds (identity, attestation and credential checks); default the system clock. */

@@ -259,6 +259,7 @@ export class SecureChannel {
       plaintext = transport.decrypt(message.payload);
     } catch (error) {
       if (error instanceof NoiseReplayError) this.stats.replayed++;
+      else if (this.routeClosed(message)) return;
       else this.stats.forged++;
       this.init.logger.debug({ channel: this.address, reason: (error as Error).message }, 'secure channel frame dropped');
       return;
@@ -280,6 +281,19 @@ export class SecureChannel {
       default:
         this.stats.malformed++;
     }
+  }
+
+  /** True when `message` is a hop's notice that the route is dead (`options.routeError`); the channel then closes. */
+  private routeClosed(message: Message): boolean {
+    let error: Error | undefined;
+    try {
+      error = this.init.options.routeError?.(message);
+    } catch {
+      error = undefined;
+    }
+    if (error === undefined) return false;
+    void this.teardown(error.message);
+    return true;
   }
 
   private deliver(ctx: WorkerContext, plaintext: Uint8Array): void {

@@ -31,6 +31,7 @@ export class Node {
   private readonly routers = new Map<AddressType, Router>();
   private readonly allowTcpForwarding: boolean;
   private readonly stopHooks = new Set<() => void | Promise<void>>();
+  private readonly missingHandlers = new Map<string, (message: Message) => void>();
   private readonly host: SlotHost;
   private readonly ready: Array<WorkerSlot | undefined> = [];
   private readyHead = 0;
@@ -118,6 +119,20 @@ export class Node {
     if (controls.onIncomingDenied) slot.onIncomingDenied = controls.onIncomingDenied;
   }
 
+  /**
+   * Lets `handler` see messages to a missing local address that starts with `prefix`, after
+   * they are counted as dropped (e.g. the relay service answers "no such relay" for
+   * `forward_to_`). One handler per prefix; it must not throw. Returns an unsubscribe function.
+   */
+  onMissingWorker(prefix: string, handler: (message: Message) => void): () => void {
+    if (prefix.length === 0) throw new InvalidInputError('node', 'a missing-worker prefix must not be empty');
+    if (this.missingHandlers.has(prefix)) throw new AlreadyExistsError('node', `a missing-worker handler for '${prefix}' is already registered`);
+    this.missingHandlers.set(prefix, handler);
+    return () => {
+      if (this.missingHandlers.get(prefix) === handler) this.missingHandlers.delete(prefix);
+    };
+  }
+
   /** Registers the router for messages whose first hop has a non-local `type`. */
   registerRouter(type: AddressType, router: Router): void {
     if (type === LOCAL) throw new InvalidInputError('node', 'local addresses are routed by the node itself');
@@ -152,6 +167,7 @@ export class Node {
       const slot = this.slots.get(first.value);
       if (!slot) {
         this.reportDropped(message, `no worker at ${first.value}`);
+        if (this.missingHandlers.size > 0) this.missingWorker(first.value, message);
         return;
       }
       const decision = this.decide(slot.incoming, slot.address, 'incoming', message);
@@ -235,6 +251,19 @@ export class Node {
     this.stats.dropped++;
     const to = message?.onwardRoute?.[0];
     this.logger.debug({ reason, to: to ? addressToString(to) : undefined }, 'message dropped');
+  }
+
+  /** Hands a message for a missing address to the handler of its prefix, if any. */
+  private missingWorker(address: string, message: Message): void {
+    for (const [prefix, handler] of this.missingHandlers) {
+      if (!address.startsWith(prefix)) continue;
+      try {
+        handler(message);
+      } catch (error) {
+        this.logger.error({ prefix, err: error }, 'missing-worker handler failed');
+      }
+      return;
+    }
   }
 
   /** Counts and logs (debug) bytes that did not decode as a message. For transports and channels. */

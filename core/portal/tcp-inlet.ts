@@ -72,6 +72,8 @@ export interface TcpInletStatus extends Readonly<PortalCounters> {
   readonly connected: boolean;
   /** Why the last session failed to open or was aborted (local detail), if one did. */
   readonly lastError?: string;
+  /** When `lastError` happened (ms since the epoch). */
+  readonly lastErrorAt?: number;
   /** When `connected` last changed (ms since the epoch). */
   readonly since: number;
   /** Sessions currently open or opening. */
@@ -97,6 +99,7 @@ export class TcpInlet {
   private listenAddress: string;
   private connected = false;
   private lastError: string | undefined;
+  private lastErrorAt: number | undefined;
   private since = Date.now();
 
   constructor(node: Node, options: TcpInletOptions) {
@@ -168,7 +171,7 @@ export class TcpInlet {
       listen: this.listenAddress,
       running: this.server !== undefined,
       connected: this.connected,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError, lastErrorAt: this.lastErrorAt! }),
       since: this.since,
       sessions: this.sessions.size,
     };
@@ -234,7 +237,10 @@ export class TcpInlet {
     const connected = outcome === true;
     if (connected !== this.connected) this.since = Date.now();
     this.connected = connected;
-    if (outcome !== true) this.lastError = outcome;
+    if (outcome !== true) {
+      this.lastError = outcome;
+      this.lastErrorAt = Date.now();
+    }
   }
 
   private sessionEnded(session: InletSession): void {

@@ -4,8 +4,17 @@ import type { Route } from '../routing/message.js';
 import { AbortedError, InvalidInputError } from '../errors.js';
 import { assertRelayName, decodeRelayMessage, encodeRelayMessage, relayAddress } from './relay-message.js';
 
+/**
+ * A route to the relay service with a signal that aborts once the route is dead (e.g. the
+ * secure channel it runs through closed): the client then registers again at once.
+ */
+export interface RelayServiceRoute {
+  readonly route: Route;
+  readonly closed?: AbortSignal;
+}
+
 /** Supplies the route to the project's relay service, e.g. re-creating a secure channel after a failure. */
-export type RelayServiceRouteProvider = (options: { signal: AbortSignal }) => Route | Promise<Route>;
+export type RelayServiceRouteProvider = (options: { signal: AbortSignal }) => Route | RelayServiceRoute | Promise<Route | RelayServiceRoute>;
 
 /** Options for {@link RelayClient}. */
 export interface RelayClientOptions {
@@ -20,6 +29,13 @@ export interface RelayClientOptions {
   /** First retry delay after a failure, doubled up to `maxBackoffMs` (defaults 250 and 10 000 ms). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * For this long after the relay was lost (default 30 000 ms), a retry after an
+   * unreachable route (not after a refusal) waits at most `fastBackoffMs` (default 1 000 ms),
+   * so the relay is back soon after a restarted project node listens again.
+   */
+  readonly fastPhaseMs?: number;
+  readonly fastBackoffMs?: number;
   readonly logger?: Logger;
 }
 
@@ -31,6 +47,8 @@ export interface RelayClientStatus {
   /** True while the last registration or keep-alive was accepted. */
   readonly connected: boolean;
   readonly lastError?: string;
+  /** When `lastError` happened (ms since the epoch). */
+  readonly lastErrorAt?: number;
   /** True when the last attempt reached the relay service and it refused the registration. */
   readonly refused: boolean;
   /** When `connected` last changed (ms since the epoch). */
@@ -43,6 +61,8 @@ export interface RelayClientStatus {
  * Keeps a relay registered at the project node: registers NAME, refreshes it every
  * `keepAliveMs`, and on a refusal, timeout or route failure re-registers with exponential
  * backoff (asking the route provider for a fresh route each time), by itself, until stopped.
+ * When the route's `closed` signal aborts, it registers again at once; while the route is
+ * unreachable it retries quickly for `fastPhaseMs`, then backs off up to `maxBackoffMs`.
  */
 export class RelayClient {
   readonly name: string;
@@ -53,14 +73,18 @@ export class RelayClient {
   private readonly requestTimeoutMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly fastPhaseMs: number;
+  private readonly fastBackoffMs: number;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private connected = false;
   private lastError: string | undefined;
+  private lastErrorAt: number | undefined;
   private refused = false;
   private since = Date.now();
   private registrations = 0;
   private lastRoute: Route | undefined;
+  private routeClosed: AbortSignal | undefined;
 
   constructor(node: Node, options: RelayClientOptions) {
     assertRelayName(options.name);
@@ -71,6 +95,8 @@ export class RelayClient {
     this.requestTimeoutMs = checkMs(options.requestTimeoutMs ?? 5_000, 'requestTimeoutMs');
     this.minBackoffMs = checkMs(options.minBackoffMs ?? 250, 'minBackoffMs');
     this.maxBackoffMs = Math.max(this.minBackoffMs, checkMs(options.maxBackoffMs ?? 10_000, 'maxBackoffMs'));
+    this.fastPhaseMs = checkMs(options.fastPhaseMs ?? 30_000, 'fastPhaseMs');
+    this.fastBackoffMs = Math.max(this.minBackoffMs, checkMs(options.fastBackoffMs ?? 1_000, 'fastBackoffMs'));
     this.logger = (options.logger ?? node.logger).child({ relay: options.name });
   }
 
@@ -103,7 +129,7 @@ export class RelayClient {
       name: this.name,
       address: relayAddress(this.name),
       connected: this.connected,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError, lastErrorAt: this.lastErrorAt! }),
       refused: this.refused,
       since: this.since,
       registrations: this.registrations,
@@ -113,11 +139,18 @@ export class RelayClient {
   private async run(): Promise<void> {
     let backoff = this.minBackoffMs;
     while (!this.stopping.signal.aborted) {
-      const ok = this.connected;
-      const delay = ok ? this.keepAliveMs : backoff;
-      if (!(await sleep(delay, this.stopping.signal))) return;
+      let delay = this.keepAliveMs;
+      if (!this.connected) {
+        const fast = !this.refused && Date.now() - this.since < this.fastPhaseMs;
+        delay = fast ? Math.min(backoff, this.fastBackoffMs) : backoff;
+      }
+      // A dead route wakes the loop at once (the wait ends early), unless it is already dead.
+      const closed = this.routeClosed?.aborted === false ? this.routeClosed : undefined;
+      await sleep(delay, this.stopping.signal, closed);
+      if (this.stopping.signal.aborted) return;
+      const woken = closed?.aborted === true;
       await this.attempt();
-      backoff = this.connected ? this.minBackoffMs : Math.min(this.maxBackoffMs, backoff * 2);
+      backoff = this.connected || woken ? this.minBackoffMs : Math.min(this.maxBackoffMs, backoff * 2);
     }
   }
 
@@ -126,8 +159,10 @@ export class RelayClient {
     const signal = this.stopping.signal;
     try {
       const provider = this.options.route;
-      const route = typeof provider === 'function' ? await provider({ signal }) : provider;
+      const given = typeof provider === 'function' ? await provider({ signal }) : provider;
+      const { route, closed } = Array.isArray(given) ? { route: given as Route, closed: undefined } : given as RelayServiceRoute;
       this.lastRoute = route;
+      this.routeClosed = closed;
       const reply = await this.node.request(route, encodeRelayMessage({ type: 'create', name: this.name }), {
         timeoutMs: this.requestTimeoutMs, signal,
       });
@@ -144,6 +179,7 @@ export class RelayClient {
       this.setConnected(true);
     } catch (error) {
       if (signal.aborted) return;
+      this.refused = false;
       this.setConnected(false, error instanceof Error ? error.message : String(error));
     }
   }
@@ -154,7 +190,10 @@ export class RelayClient {
       if (!connected) this.logger.warn({ err: error }, 'relay registration lost');
     }
     this.connected = connected;
-    if (!connected && error !== undefined) this.lastError = error;
+    if (!connected && error !== undefined) {
+      this.lastError = error;
+      this.lastErrorAt = Date.now();
+    }
   }
 }
 
@@ -163,18 +202,19 @@ function checkMs(value: number, what: string): number {
   return value;
 }
 
-/** Waits `ms`; resolves false (early) if `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
+/** Waits `ms`; resolves false (early) if `signal` or `wake` aborts. */
+function sleep(ms: number, signal: AbortSignal, wake?: AbortSignal): Promise<boolean> {
+  if (signal.aborted || wake?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const onAbort = (): void => {
+    const done = (slept: boolean): void => {
       clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
+      wake?.removeEventListener('abort', onAbort);
+      resolve(slept);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(true), ms);
     signal.addEventListener('abort', onAbort, { once: true });
+    wake?.addEventListener('abort', onAbort, { once: true });
   });
 }

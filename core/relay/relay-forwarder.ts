@@ -1,4 +1,4 @@
-import { local, sameAddress } from '../routing/address.js';
+import { LOCAL, local, sameAddress } from '../routing/address.js';
 import type { Address } from '../routing/address.js';
 import type { Message, Route } from '../routing/message.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
@@ -13,6 +13,10 @@ import type { Worker, WorkerContext } from '../node/worker.js';
  * So the owner's route is never shown to the other side, and every message from the other
  * side passes this address's access control. The relay only moves (possibly end-to-end
  * encrypted) payloads; it cannot read them.
+ *
+ * When the owner's route starts at a local worker that `hooks.ownerGone` says is gone (its
+ * channel or connection closed), a message from the other side goes to `hooks.onOwnerGone`
+ * instead of into the void.
  */
 export class RelayForwarder implements Worker {
   private toOwner: Route;
@@ -22,6 +26,7 @@ export class RelayForwarder implements Worker {
     readonly name: string,
     /** Route from the project node to the registering node. */
     toOwner: Route,
+    private readonly hooks: RelayForwarderHooks = {},
   ) {
     this.toOwner = toOwner;
   }
@@ -57,7 +62,18 @@ export class RelayForwarder implements Worker {
     if (this.isFromOwner(message)) {
       ctx.forward({ onwardRoute: rest, returnRoute: [self, ...message.returnRoute.slice(this.toOwner.length)], payload: message.payload });
     } else {
+      const first = this.toOwner[0]!;
+      const { ownerGone, onOwnerGone } = this.hooks;
+      if (first.type === LOCAL && ownerGone !== undefined && ownerGone(first.value)) return onOwnerGone?.(message);
       ctx.forward({ onwardRoute: [...this.toOwner, ...rest], returnRoute: [self, ...message.returnRoute], payload: message.payload });
     }
   }
+}
+
+/** Optional hooks of a {@link RelayForwarder}. */
+export interface RelayForwarderHooks {
+  /** True when the local worker at `address` (the owner's first hop) no longer exists. */
+  readonly ownerGone?: (address: string) => boolean;
+  /** Gets a message from the other side that could not go on because the owner is gone. */
+  readonly onOwnerGone?: (message: Message) => void;
 }

@@ -8,6 +8,7 @@ const name = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/);
 const relayMessage: fc.Arbitrary<RelayMessage> = fc.oneof(
   fc.record({ type: fc.constant('create' as const), name }),
   fc.record({ type: fc.constant('delete' as const), name }),
+  fc.record({ type: fc.constant('unknown' as const), name }),
   fc.constantFrom<RelayMessage>({ type: 'created' }, { type: 'deleted' }, { type: 'refused' }),
 );
 

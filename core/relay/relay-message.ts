@@ -10,21 +10,26 @@ import { InvalidInputError } from '../errors.js';
  * | 3    | created | (nothing)                          |
  * | 4    | deleted | (nothing)                          |
  * | 5    | refused | (nothing: a peer never learns why) |
+ * | 6    | unknown | name length u8, name (UTF-8)       |
  *
- * `create` both registers and refreshes (keep-alive) a relay.
+ * `create` both registers and refreshes (keep-alive) a relay. `unknown` ("no such
+ * relay") is the project node's answer to a message sent to `forward_to_NAME` when no live
+ * relay NAME exists, sent only to a sender that would be allowed to send through NAME.
  */
 export type RelayMessage =
   | { readonly type: 'create'; readonly name: string }
   | { readonly type: 'delete'; readonly name: string }
   | { readonly type: 'created' }
   | { readonly type: 'deleted' }
-  | { readonly type: 'refused' };
+  | { readonly type: 'refused' }
+  | { readonly type: 'unknown'; readonly name: string };
 
 const CREATE = 1;
 const DELETE = 2;
 const CREATED = 3;
 const DELETED = 4;
 const REFUSED = 5;
+const UNKNOWN = 6;
 
 /** Longest relay name, in characters. */
 export const MAX_RELAY_NAME_LENGTH = 64;
@@ -56,11 +61,12 @@ export function relayAddress(name: string): string {
 export function encodeRelayMessage(message: RelayMessage): Uint8Array {
   switch (message.type) {
     case 'create':
-    case 'delete': {
+    case 'delete':
+    case 'unknown': {
       assertRelayName(message.name);
       const name = Buffer.from(message.name, 'utf8');
       const out = Buffer.allocUnsafe(2 + name.length);
-      out[0] = message.type === 'create' ? CREATE : DELETE;
+      out[0] = message.type === 'create' ? CREATE : message.type === 'delete' ? DELETE : UNKNOWN;
       out[1] = name.length;
       out.set(name, 2);
       return out;
@@ -75,7 +81,7 @@ export function encodeRelayMessage(message: RelayMessage): Uint8Array {
 export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidInputError('relay', 'empty relay message');
   const type = bytes[0];
-  if (type === CREATE || type === DELETE) {
+  if (type === CREATE || type === DELETE || type === UNKNOWN) {
     if (bytes.length < 2 || bytes.length !== 2 + bytes[1]!) throw new InvalidInputError('relay', 'relay request has a bad length');
     let name: string;
     try {
@@ -84,7 +90,7 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
       throw new InvalidInputError('relay', 'relay name is not UTF-8', { cause });
     }
     assertRelayName(name);
-    return { type: type === CREATE ? 'create' : 'delete', name };
+    return { type: type === CREATE ? 'create' : type === DELETE ? 'delete' : 'unknown', name };
   }
   if (bytes.length !== 1) throw new InvalidInputError('relay', 'relay reply has a bad length');
   if (type === CREATED) return { type: 'created' };

@@ -5,9 +5,9 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
 import type { Message, PeerInfo, Route } from '../routing/message.js';
 import { formatRoute } from '../routing/route.js';
-import { sameAddress } from '../routing/address.js';
+import { LOCAL, sameAddress } from '../routing/address.js';
 import { AbortedError, InvalidInputError } from '../errors.js';
-import { decodeRelayMessage, encodeRelayMessage, relayAddress } from './relay-message.js';
+import { decodeRelayMessage, encodeRelayMessage, isRelayName, RELAY_ADDRESS_PREFIX, relayAddress } from './relay-message.js';
 import { RelayForwarder } from './relay-forwarder.js';
 
 /**
@@ -56,8 +56,12 @@ interface Entry {
  * The project node's relay service: a worker that handles `create NAME` (register or
  * keep alive) and `delete NAME`. A live name belongs to the peer identifier that created
  * it (an unauthenticated registrant: to its connection); another peer is refused until
- * the owner deletes it or stops refreshing it.
- * Replies are `created`, `deleted` or `refused`, never a reason. See docs/portals.md.
+ * the owner deletes it or stops refreshing it. A relay whose owner's first hop on this
+ * node (its channel or connection) is gone is dead and removed.
+ * Replies are `created`, `deleted` or `refused`, never a reason. A message to
+ * `forward_to_NAME` without a live relay NAME is answered `unknown NAME` ("no such
+ * relay"), back along the channel it came through, when its sender would be allowed to
+ * send through NAME; anyone else learns nothing. See docs/portals.md.
  */
 export class RelayService {
   readonly address: string;
@@ -68,6 +72,8 @@ export class RelayService {
   private readonly logger: Logger;
   private readonly relays = new Map<string, Entry>();
   private sweeper: NodeJS.Timeout | undefined;
+  private context: WorkerContext | undefined;
+  private unsubscribeMissing: (() => void) | undefined;
 
   constructor(node: Node, options: RelayServiceOptions) {
     this.node = node;
@@ -82,8 +88,12 @@ export class RelayService {
   /** Starts the service worker and the expiry sweep. */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (options.signal?.aborted) throw new AbortedError('relay');
-    const worker: Worker = { handleMessage: (ctx, message) => this.onRequest(ctx, message) };
+    const worker: Worker = {
+      initialize: (ctx) => { this.context = ctx; },
+      handleMessage: (ctx, message) => this.onRequest(ctx, message),
+    };
     await this.node.startWorker(this.address, worker, { incoming: this.options.incoming ?? allowAll });
+    this.unsubscribeMissing = this.node.onMissingWorker(RELAY_ADDRESS_PREFIX, (message) => this.onUnknownRelay(message));
     const every = Math.max(5, Math.floor(this.expireAfterMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
@@ -93,7 +103,10 @@ export class RelayService {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     this.sweeper = undefined;
+    this.unsubscribeMissing?.();
+    this.unsubscribeMissing = undefined;
     await stopIfPresent(this.node, this.address);
+    this.context = undefined;
     await Promise.all([...this.relays.keys()].map((name) => this.remove(name)));
   }
 
@@ -150,7 +163,10 @@ export class RelayService {
     }
     if (this.relays.size >= this.maxRelays) return reply('refused');
     const name = request.name;
-    const forwarder = new RelayForwarder(name, toOwner);
+    const forwarder = new RelayForwarder(name, toOwner, {
+      ownerGone: (first) => !this.node.hasWorker(first),
+      onOwnerGone: (message) => this.ownerGone(name, forwarder, message),
+    });
     // The owner's own traffic (replies) passes; everyone else needs the `send` permission.
     const sendControl: AccessControl = {
       isAuthorized: ({ message: m }) => forwarder.isFromOwner(m) || this.allowed(m.origin?.peer, name, 'send'),
@@ -182,16 +198,55 @@ export class RelayService {
     }
   }
 
-  /** The entry for `name` unless it has expired (an expired one is removed). */
+  /** The entry for `name` unless it has expired or its owner's first hop is gone (then it is removed). */
   private live(name: string): Entry | undefined {
     const entry = this.relays.get(name);
-    if (entry && Date.now() - entry.refreshedAt > this.expireAfterMs) {
+    if (entry === undefined) return undefined;
+    const expired = Date.now() - entry.refreshedAt > this.expireAfterMs;
+    if (!expired && !this.isOwnerGone(entry.forwarder)) return entry;
+    this.relays.delete(name);
+    void stopIfPresent(this.node, relayAddress(name));
+    this.logger.info({ relay: name }, expired ? 'relay expired' : 'relay removed: its owner\'s channel or connection closed');
+    return undefined;
+  }
+
+  /** True when the owner's route starts at a local worker (its channel or connection) that no longer exists. */
+  private isOwnerGone(forwarder: RelayForwarder): boolean {
+    const first = forwarder.route[0];
+    return first !== undefined && first.type === LOCAL && !this.node.hasWorker(first.value);
+  }
+
+  /** A message reached a relay whose owner is gone: the relay is removed and the sender told. */
+  private ownerGone(name: string, forwarder: RelayForwarder, message: Message): void {
+    const entry = this.relays.get(name);
+    if (entry?.forwarder === forwarder) {
       this.relays.delete(name);
       void stopIfPresent(this.node, relayAddress(name));
-      this.logger.info({ relay: name }, 'relay expired');
-      return undefined;
+      this.logger.info({ relay: name }, 'relay removed: its owner\'s channel or connection closed');
     }
-    return entry;
+    this.answerUnknown(name, message);
+  }
+
+  /** A message to `forward_to_NAME` without such a worker (see the class comment). */
+  private onUnknownRelay(message: Message): void {
+    const name = message.onwardRoute[0]!.value.slice(RELAY_ADDRESS_PREFIX.length);
+    if (!isRelayName(name)) return;
+    this.answerUnknown(name, message);
+  }
+
+  /**
+   * Answers `unknown NAME` along the channel `message` came through (its return route must
+   * start with that channel's own address), when its sender may send through NAME.
+   */
+  private answerUnknown(name: string, message: Message): void {
+    const ctx = this.context;
+    const peer = message.origin?.peer;
+    const back = message.returnRoute[0];
+    if (ctx === undefined || peer?.channel === undefined || back === undefined || back.type !== LOCAL || back.value !== peer.channel) return;
+    const reply = (): void => ctx.send(message.returnRoute, encodeRelayMessage({ type: 'unknown', name }));
+    const allowed = this.allowed(peer, name, 'send');
+    if (allowed === true) reply();
+    else if (allowed !== false) void allowed.then((ok) => { if (ok) reply(); });
   }
 
   private sweep(): void {

@@ -11,6 +11,8 @@ export interface SecureChannelView {
   readonly createdAt: string;
   /** The peer's verified attributes (empty without a trusted credential). */
   readonly attributes: Readonly<Record<string, string>>;
+  /** What the node keeps the channel for (`project NAME`, `relay NAME of project P`, `route R`); absent for others. */
+  readonly purpose?: string;
 }
 
 /** What `secure-channel.list` returns: the node's listener and its open channels. */

@@ -21,6 +21,8 @@ export interface TcpInletView extends TcpInletRecord {
   /** Absent when the inlet could not start (see `error`). */
   readonly status?: TcpInletStatus;
   readonly error?: string;
+  /** `create` only: what already looks wrong (e.g. the project has no such relay); the inlet is created anyway. */
+  readonly warnings?: readonly string[];
 }
 
 /** What `tcp-inlet.list` returns. */

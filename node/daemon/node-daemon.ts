@@ -12,6 +12,7 @@ import { NodeConfigFile } from '../home/node-config.js';
 import { parseRouteInHome } from '../client/node-routes.js';
 import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/node-state.js';
 import { NodeSecurity } from './node-security.js';
+import { ChannelManager } from './channel-manager.js';
 import type { DaemonContext, DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
 import { transportKinds } from './transports.js';
@@ -63,14 +64,17 @@ export class NodeDaemon {
     const transports = TransportSet.create(node, transportKinds);
     this.cleanups.push(() => transports.stop());
     const listening = await transports.get(TCP).listen(tcpListenerAddress);
+    const parseRoute = (text: string) => parseRouteInHome(home, text);
+    const channels = new ChannelManager({ node, transports, security, parseRoute, logger });
+    this.cleanups.push(() => channels.closeAll());
 
     const controlSocket = home.controlSocketPath(name);
     const control = new ControlServer({ path: controlSocket, logger });
     const startedAt = new Date();
     const ctx: DaemonContext = {
-      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security,
+      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security, channels,
       tcpListenerAddress: listening.address,
-      parseRoute: (text) => parseRouteInHome(home, text),
+      parseRoute,
       onStop: (step) => { this.cleanups.push(step); },
     };
     for (const service of this.options.services ?? daemonServices) {

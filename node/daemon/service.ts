@@ -7,6 +7,7 @@ import type { TransportSet } from '../../core/transport/transport-set.js';
 import type { Home } from '../home/home.js';
 import type { NodeConfigFile } from '../home/node-config.js';
 import type { NodeSecurity } from './node-security.js';
+import type { ChannelManager } from './channel-manager.js';
 
 /** What a daemon service gets to wire itself into a running node. */
 export interface DaemonContext {
@@ -32,6 +33,11 @@ export interface DaemonContext {
    * store, its credential, policies and access controls (see node-security.ts).
    */
   readonly security: NodeSecurity;
+  /**
+   * The node's own secure channels (to its project nodes, end to end through relays and to
+   * inlet listeners), shared by every service (see channel-manager.ts).
+   */
+  readonly channels: ChannelManager;
   /** Parses route text, resolving `/node/NAME` against the home. */
   parseRoute(text: string): Route;
   /** Adds a cleanup step; steps run in reverse order when the node stops. */

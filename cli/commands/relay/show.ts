@@ -18,7 +18,7 @@ export default class RelayShow extends BaseCommand {
     this.log(fields([
       ['project', r.at], ['address', r.status.address], ['connected', r.status.connected ? 'yes' : 'no'],
       ['registrations', String(r.status.registrations)], ['since', new Date(r.status.since).toISOString()],
-      ['last error', r.status.lastError ?? '-'],
+      ['last error', r.status.lastError === undefined ? '-' : `${r.status.lastError} (at ${new Date(r.status.lastErrorAt ?? r.status.since).toISOString()})`],
     ]));
     return { node: name, ...r };
   }

@@ -16,8 +16,8 @@ export default class SecureChannelList extends BaseCommand {
     const { node: name, result } = await callNode(home, flags.at, 'secure-channel.list', {});
     if (result.channels.length === 0) this.log(`No secure channels on node ${name}.`);
     else {
-      this.log(table(['ADDRESS', 'ROLE', 'PEER', 'ATTRIBUTES', 'CREATED'], result.channels.map((c) => [
-        c.address, c.role, c.peer, Object.entries(c.attributes).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.createdAt,
+      this.log(table(['ADDRESS', 'ROLE', 'PEER', 'ATTRIBUTES', 'PURPOSE', 'CREATED'], result.channels.map((c) => [
+        c.address, c.role, c.peer, Object.entries(c.attributes).map(([k, v]) => `${k}=${v}`).join(',') || '-', c.purpose ?? '-', c.createdAt,
       ])));
     }
     return { node: name, ...result };

@@ -7,7 +7,7 @@ import { fields } from '../../format.js';
 /** `symbolon tcp-inlet create --from HOST:PORT (--via RELAY | --to ROUTE) [--at NODE] [--allow CEL] [--outlet ADDRESS]`. */
 export default class TcpInletCreate extends BaseCommand {
   static override summary = 'Create a TCP inlet: a local port whose connections reach a TCP outlet through a portal.';
-  static override description = 'Listens on --from on --at (default: the default node). With --via RELAY, each connection goes through an end-to-end secure channel to the outlet\'s node, through the relay RELAY on this node\'s project, inside this node\'s channel to the project. With --to ROUTE ending at a secure channel listener (/service/api), the inlet opens its own channel there; any other route is used as given and must end at the outlet. Channels are re-opened by themselves after failures. --allow stores a CEL policy on the outlet side\'s identity (e.g. \'subject.component == "db"\'). Kept across node restarts.';
+  static override description = 'Listens on --from on --at (default: the default node). With --via RELAY, each connection goes through an end-to-end secure channel to the outlet\'s node, through the relay RELAY on this node\'s project, inside this node\'s channel to the project; the node must belong to a project, and create warns (exit 0) when the relay cannot be reached now. With --to ROUTE ending at a secure channel listener (/service/api), the inlet opens its own channel there; any other route is used as given and must end at the outlet. Channels are re-opened by themselves after failures. --allow stores a CEL policy on the outlet side\'s identity (e.g. \'subject.component == "db"\'). Kept across node restarts.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from 127.0.0.1:15432 --via postgres --allow \'subject.component == "db"\'',
     '<%= config.bin %> <%= command.id %> --at n1 --from 127.0.0.1:7000 --to /node/n2/service/api',
@@ -35,6 +35,7 @@ export default class TcpInletCreate extends BaseCommand {
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
       ['allow', inlet.allow ?? '(node policy for tcp-inlet)'],
     ]));
+    if (!this.jsonEnabled()) for (const warning of inlet.warnings ?? []) process.stderr.write(`Warning: ${warning}\n`);
     return { node: name, ...inlet };
   }
 }

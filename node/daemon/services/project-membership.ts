@@ -21,18 +21,11 @@ import { projectFor } from './node-channels.js';
 export const projectMembershipService: DaemonService = {
   name: 'project-membership',
   start(ctx) {
-    const sessions = new Map<string, ProjectSession>();
     const refreshers = new Map<string, CredentialRefresher>();
     const log = ctx.logger.child({ component: 'project-membership' });
 
-    const session = (project: ProjectRecord): ProjectSession => {
-      const existing = sessions.get(project.name);
-      if (existing && existing.project.route === project.route && existing.project.authorityIdentifier === project.authorityIdentifier) return existing;
-      void existing?.close();
-      const created = new ProjectSession(ctx, project);
-      sessions.set(project.name, created);
-      return created;
-    };
+    // Every call goes over the node's one channel to the project (ctx.channels).
+    const session = (project: ProjectRecord): ProjectSession => new ProjectSession(ctx, project);
     const acceptCredential = (name: string, credential: FetchedCredential): void => {
       const record = readProject(ctx.home, name);
       writeProject(ctx.home, { ...record, credential: Buffer.from(encodePresentedCredential(presented(credential))).toString('base64') });
@@ -57,7 +50,6 @@ export const projectMembershipService: DaemonService = {
     };
     ctx.onStop(async () => {
       await Promise.all([...refreshers.keys()].map(stopRefresher));
-      await Promise.all([...sessions.values()].map((s) => s.close()));
     });
 
     for (const project of listProjects(ctx.home)) {
@@ -98,8 +90,7 @@ export const projectMembershipService: DaemonService = {
     });
     ctx.api.register('project.leave', async ({ project: name }) => {
       await stopRefresher(name);
-      await sessions.get(name)?.close();
-      sessions.delete(name);
+      await ctx.channels.closeProject(name);
       return { project: name };
     });
     ctx.api.register('project.refresh', async (params, { signal }) => {

@@ -6,7 +6,7 @@ import type { RelayRecord, RelayView } from '../../api/relay-view.js';
 import { isObject } from '../../home/json-file.js';
 import { readProject } from '../../home/project-registry.js';
 import type { DaemonContext, DaemonService } from '../service.js';
-import { ChannelCache, projectChannel, projectFor } from './node-channels.js';
+import { projectFor } from './node-channels.js';
 
 /** Configuration section of the relay service. */
 export const RELAYS_SECTION = 'relays';
@@ -20,14 +20,14 @@ function readRecords(ctx: DaemonContext): RelayRecord[] {
 /**
  * Relays this node keeps registered at its project node (`relay.create { name, project? }`,
  * `.list`, `.show { name }`, `.delete { name }`): a RelayClient per name whose route goes
- * through the node's secure channel to the project (answered only by the project's
- * authority; re-opened after a failure) to the
- * project's `relay` service. Persisted and restored when the node starts.
+ * through the node's secure channel to the project (the channel manager's, answered only
+ * by the project's authority; re-opened after a failure) to the project's `relay`
+ * service. When that channel closes, the client registers again at once. Persisted and
+ * restored when the node starts.
  */
 export const relaysService: DaemonService = {
   name: RELAYS_SECTION,
   async start(ctx) {
-    const cache = new ChannelCache(ctx);
     const relays = new Map<string, { record: RelayRecord; client: RelayClient }>();
     const persist = (): void => {
       ctx.config.setSection(RELAYS_SECTION, { relays: [...relays.values()].map((r) => r.record) });
@@ -36,8 +36,8 @@ export const relaysService: DaemonService = {
       const client = new RelayClient(ctx.node, {
         name: record.name, logger: ctx.logger,
         route: async ({ signal }) => {
-          const channel = await projectChannel(ctx, cache, projectFor(ctx, record.project), signal);
-          return [local(channel.address), local('relay')];
+          const channel = await ctx.channels.toProject(projectFor(ctx, record.project), { signal });
+          return { route: [local(channel.address), local('relay')], closed: ctx.channels.closedSignal(channel) };
         },
       });
       relays.set(record.name, { record, client });
@@ -60,7 +60,6 @@ export const relaysService: DaemonService = {
     }
     ctx.onStop(async () => {
       await Promise.all([...relays.values()].map((r) => r.client.stop()));
-      await cache.closeAll();
     });
 
     ctx.api.register('relay.create', async ({ name, project }): Promise<RelayView> => {

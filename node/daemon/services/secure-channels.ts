@@ -11,6 +11,7 @@ import { NodeConfigFile } from '../../home/node-config.js';
 import { AUTHORITY_SECTION } from '../../home/project-node.js';
 import type { PeerInfo } from '../../../core/routing/message.js';
 import type { NodeSecurity } from '../node-security.js';
+import { connectFirstHop } from '../connect-first-hop.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 
@@ -83,10 +84,16 @@ export const secureChannelsService: DaemonService = {
       address: info.address, peer: info.peer, role: info.role, route: formatRoute(info.route),
       createdAt: new Date(info.createdAt).toISOString(),
       attributes: security.attributes.peerAttributes(info.peer).attributes,
+      ...purposeOf(info.address),
     });
+    const purposeOf = (address: string): { purpose?: string } => {
+      const purpose = ctx.channels.purposeOf(address);
+      return purpose === undefined ? {} : { purpose };
+    };
     ctx.api.register('secure-channel.create', async ({ to }, { signal }): Promise<SecureChannelView> => {
       const route = ctx.parseRoute(to);
       if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
+      await connectFirstHop(ctx.transports, route, { signal });
       const channel = await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
       const info = registry.list().find((c) => c.address === channel.address);
       if (!info) throw new NotFoundError('channel', 'the secure channel closed right after it opened');

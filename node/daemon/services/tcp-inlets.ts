@@ -1,12 +1,14 @@
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { AbortedError, AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
-import { TcpInlet, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
+import { TcpInlet, type OutletRoute, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
+import type { Route } from '../../../core/routing/message.js';
 import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
+import { connectFirstHop } from '../connect-first-hop.js';
 import { isObject } from '../../home/json-file.js';
 import type { DaemonContext, DaemonService } from '../service.js';
-import { ChannelCache, relayedListenerRoute } from './node-channels.js';
+import { projectFor } from './node-channels.js';
 import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
 
 /** Configuration section of the TCP inlet service. */
@@ -21,24 +23,25 @@ function readRecords(ctx: DaemonContext): TcpInletRecord[] {
 }
 
 /**
- * The route provider of an inlet. `via`: an end-to-end channel to the outlet's node
+ * The route provider of an inlet. `via`: the end-to-end channel to the outlet's node
  * through the relay, inside the node's channel to its project. `to` ending at a secure
- * channel listener (`.../service/api`): a channel there. Otherwise `to` literally. Channels
- * are cached and rebuilt after a failure, so the inlet recovers by itself.
+ * channel listener (`.../service/api`): a channel there. Otherwise `to` literally. The
+ * channels are the node's shared ones (ctx.channels), re-opened after a failure, so the
+ * inlet recovers by itself; each route comes with the signal that its channel closed.
  */
-function routeProvider(ctx: DaemonContext, cache: ChannelCache, record: TcpInletRecord): OutletRouteProvider {
-  return async ({ signal }) => {
+function routeProvider(ctx: DaemonContext, record: TcpInletRecord): OutletRouteProvider {
+  return async ({ signal }): Promise<OutletRoute | Route> => {
     if (record.via !== undefined) {
-      const { route, inside } = await relayedListenerRoute(ctx, cache, record.via, signal);
-      const e2e = await cache.ensure(route, { signal, inside });
-      return [local(e2e.address), local(record.outlet)];
+      const e2e = await ctx.channels.throughRelay(projectFor(ctx), record.via, { signal });
+      return { route: [local(e2e.address), local(record.outlet)], closed: ctx.channels.closedSignal(e2e) };
     }
     const route = ctx.parseRoute(record.to!);
     const last = route[route.length - 1];
     if (last?.type === LOCAL && last.value === 'api') {
-      const channel = await cache.ensure(route, { signal });
-      return [local(channel.address), local(record.outlet)];
+      const channel = await ctx.channels.toListener(route, { signal });
+      return { route: [local(channel.address), local(record.outlet)], closed: ctx.channels.closedSignal(channel) };
     }
+    await connectFirstHop(ctx.transports, route, { signal });
     return route;
   };
 }
@@ -52,7 +55,6 @@ function routeProvider(ctx: DaemonContext, cache: ChannelCache, record: TcpInlet
 export const tcpInletsService: DaemonService = {
   name: TCP_INLETS_SECTION,
   async start(ctx) {
-    const cache = new ChannelCache(ctx);
     const inlets = new Map<string, Entry>();
     const persist = (): void => {
       ctx.config.setSection(TCP_INLETS_SECTION, { inlets: [...inlets.values()].map((e) => e.record) });
@@ -61,7 +63,7 @@ export const tcpInletsService: DaemonService = {
     const launch = async (entry: Entry): Promise<TcpInlet> => {
       const inlet = new TcpInlet(ctx.node, {
         listen: entry.record.listen, logger: ctx.logger,
-        outlet: (options) => routeProvider(ctx, cache, entry.record)(options),
+        outlet: (options) => routeProvider(ctx, entry.record)(options),
         authorizeOutlet: (peer) => ctx.security.decide(peer, { type: 'tcp-inlet', name: entry.record.listen }, 'connect').allowed,
       });
       await inlet.start();
@@ -85,7 +87,6 @@ export const tcpInletsService: DaemonService = {
     }
     ctx.onStop(async () => {
       await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
-      await cache.closeAll();
     });
 
     ctx.api.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
@@ -95,6 +96,13 @@ export const tcpInletsService: DaemonService = {
       if (via !== undefined) assertRelayName(via);
       if (to !== undefined && ctx.parseRoute(to).length === 0) throw new InvalidInputError('cli', 'to must be a route');
       if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      if (via !== undefined) {
+        try {
+          projectFor(ctx);
+        } catch (cause) {
+          throw new NotFoundError('portal', `tcp-inlet --via ${via} goes through a relay of this node's project, but node '${ctx.name}' belongs to no project (enroll it first: symbolon project enroll TICKET, or give the outlet's route with --to)`, { cause });
+        }
+      }
       const entry: Entry = {
         record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), createdAt: new Date().toISOString() },
       };
@@ -115,7 +123,9 @@ export const tcpInletsService: DaemonService = {
       inlets.set(listen, entry);
       persist();
       ctx.logger.info({ inlet: listen, via, to }, 'tcp inlet created');
-      return view(listen);
+      const warnings = via === undefined ? [] : await checkRelay(ctx, via, signal);
+      for (const warning of warnings) ctx.logger.warn({ inlet: listen, via }, warning);
+      return { ...view(listen), ...(warnings.length > 0 ? { warnings } : {}) };
     });
     ctx.api.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
     ctx.api.register('tcp-inlet.show', ({ name }) => view(name));
@@ -133,3 +143,32 @@ export const tcpInletsService: DaemonService = {
     });
   },
 };
+
+/** How long `tcp-inlet create --via` waits to see whether the relay answers, in ms. */
+const RELAY_CHECK_MS = 5_000;
+
+/**
+ * Opens (or reuses) the end-to-end channel through relay `via` once, to tell the operator
+ * at create time what would close every connection: no such relay, an unreachable project
+ * node, a refused channel. Returns warnings; never throws.
+ */
+async function checkRelay(ctx: DaemonContext, via: string, signal: AbortSignal): Promise<string[]> {
+  let project;
+  try {
+    project = projectFor(ctx);
+    await ctx.channels.throughRelay(project, via, { signal: AbortSignal.any([signal, AbortSignal.timeout(RELAY_CHECK_MS)]) });
+    return [];
+  } catch (error) {
+    const timedOut = error instanceof AbortedError && !signal.aborted;
+    const reason = timedOut ? `no answer within ${RELAY_CHECK_MS / 1000} s` : error instanceof Error ? error.message : String(error);
+    if (error instanceof NotFoundError) {
+      return [`project '${project?.name ?? '?'}' has no relay '${via}' now: connections are closed at once until the outlet's node runs 'symbolon relay create ${via}'`];
+    }
+    return [`cannot reach the outlet through relay '${via}' now (${reason}); the inlet tries again for each new connection`];
+  }
+}
+
+function nameParam(params: Record<string, unknown>): string {
+  if (typeof params.name !== 'string') throw new InvalidInputError('cli', 'give the inlet by its listen address HOST:PORT');
+  return params.name;
+}

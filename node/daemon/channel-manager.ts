@@ -1,0 +1,244 @@
+import { createSecureChannel } from '../../core/channel/create-secure-channel.js';
+import type { SecureChannel } from '../../core/channel/secure-channel.js';
+import type { SecureChannelOptions } from '../../core/channel/secure-channel-options.js';
+import { AbortedError, IoError, NotFoundError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Node } from '../../core/node/node.js';
+import { decodeRelayMessage, relayAddress } from '../../core/relay/relay-message.js';
+import { local } from '../../core/routing/address.js';
+import type { Message, Route } from '../../core/routing/message.js';
+import { formatRoute } from '../../core/routing/route.js';
+import type { TransportSet } from '../../core/transport/transport-set.js';
+import { PROJECT_LISTENER_ADDRESS } from '../home/project-node.js';
+import { answeredByProjectAuthority, type ProjectRecord } from '../home/project-registry.js';
+import { connectFirstHop } from './connect-first-hop.js';
+import type { NodeSecurity } from './node-security.js';
+import { nodeChannelOptions } from './services/node-channels.js';
+
+/** Keep-alive period of a channel to a project node, in ms (a frozen project node is noticed within 3 periods; a closed connection at once). */
+export const PROJECT_CHANNEL_KEEP_ALIVE_MS = 2_000;
+/** Keep-alive period of routed (end-to-end) channels, in ms: a probe only when idle. */
+export const ROUTED_CHANNEL_KEEP_ALIVE_MS = 1_000;
+/** A routed channel from which nothing arrived for this long closes, in ms. */
+export const ROUTED_CHANNEL_KEEP_ALIVE_TIMEOUT_MS = 4_000;
+/** Handshake deadline of a channel to a project node, in ms. */
+export const PROJECT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Handshake deadline of a routed channel, in ms. */
+export const ROUTED_HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/** What a {@link ChannelManager} works with (a DaemonContext fits). */
+export interface ChannelManagerOptions {
+  readonly node: Node;
+  readonly transports: TransportSet;
+  readonly security: NodeSecurity;
+  /** Parses route text (resolving `/node/NAME` in the home). */
+  readonly parseRoute: (text: string) => Route;
+  readonly logger: Logger;
+}
+
+/** One channel the manager keeps, as `list()` reports it. */
+export interface ManagedChannel {
+  /** What it is for: `project NAME`, `relay NAME of project P`, `route ROUTE`. */
+  readonly purpose: string;
+  /** Encryptor address. */
+  readonly address: string;
+  /** The responder's identifier. */
+  readonly peer: string;
+}
+
+interface Entry {
+  readonly purpose: string;
+  readonly opening: Promise<SecureChannel>;
+  channel?: SecureChannel;
+}
+
+/**
+ * The secure channels a node keeps for itself, one per purpose, shared by every part of
+ * the daemon: one channel per project node (pinned to the project's authority, one
+ * keep-alive), used by membership, credential refresh, relays and inlets; and one
+ * end-to-end channel per route (through a relay, or to a listener an inlet names), shared
+ * by all of an inlet's sessions. A channel is opened on first use, reused while open and
+ * opened again on the next use after it closed; concurrent callers share one handshake,
+ * and a caller's signal only ends its own wait.
+ *
+ * Failures are fast: a route that starts with a TCP hop is connected first, so a refused
+ * or unreachable address fails at once with its reason; a relay that does not exist fails
+ * at once with "no relay NAME" (the project node's `unknown` reply), and an open channel
+ * through a relay that went away closes on its next keep-alive. Whoever builds on a
+ * channel learns that it closed from {@link closedSignal}. See docs/portals.md.
+ */
+export class ChannelManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly signals = new WeakMap<SecureChannel, AbortSignal>();
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly options: ChannelManagerOptions) {}
+
+  /**
+   * The channel to `project`'s node listener, pinned to the project's authority (a node
+   * with another identity at the project's address is refused during the handshake).
+   * Rejects with IoError naming the project and the reason (refused connect, handshake).
+   */
+  async toProject(project: ProjectRecord, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    const purpose = `project ${project.name}`;
+    try {
+      const route = [...this.options.parseRoute(project.route), local(PROJECT_LISTENER_ADDRESS)];
+      const key = `${formatRoute(route)} ${project.authorityIdentifier}`;
+      this.forgetOther(purpose, key);
+      return await this.ensure(key, purpose, signal, (stop) => this.open(route, stop, {
+        authorize: answeredByProjectAuthority(project),
+        keepAliveMs: PROJECT_CHANNEL_KEEP_ALIVE_MS,
+        handshakeTimeoutMs: PROJECT_HANDSHAKE_TIMEOUT_MS,
+      }));
+    } catch (cause) {
+      if (cause instanceof AbortedError) throw cause;
+      throw new IoError('node', `cannot reach project '${project.name}' at ${project.route}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /**
+   * The end-to-end channel to the node that registered relay `relay` at `project`'s node,
+   * inside the channel to the project: `[toProject, forward_to_RELAY, api]`. Rejects with
+   * NotFoundError at once when the project node has no such relay.
+   */
+  async throughRelay(project: ProjectRecord, relay: string, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    const toProject = await this.toProject(project, signal ? { signal } : {});
+    const route = [local(toProject.address), local(relayAddress(relay)), local(PROJECT_LISTENER_ADDRESS)];
+    const purpose = `relay ${relay} of project ${project.name}`;
+    return await this.ensure(`${formatRoute(route)} relay`, purpose, signal, (stop) => this.open(route, stop, {
+      keepAliveMs: ROUTED_CHANNEL_KEEP_ALIVE_MS,
+      keepAliveTimeoutMs: ROUTED_CHANNEL_KEEP_ALIVE_TIMEOUT_MS,
+      handshakeTimeoutMs: ROUTED_HANDSHAKE_TIMEOUT_MS,
+      routeError: noSuchRelay(project, relay, toProject),
+    }));
+  }
+
+  /** The channel to the listener at the end of `route` (e.g. `/node/n2/service/api`). */
+  async toListener(route: Route, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    const text = formatRoute(route);
+    return await this.ensure(`${text} listener`, `route ${text}`, signal, (stop) => this.open(route, stop, {
+      keepAliveMs: ROUTED_CHANNEL_KEEP_ALIVE_MS,
+      keepAliveTimeoutMs: ROUTED_CHANNEL_KEEP_ALIVE_TIMEOUT_MS,
+      handshakeTimeoutMs: ROUTED_HANDSHAKE_TIMEOUT_MS,
+    }));
+  }
+
+  /** A signal that aborts when `channel` closes (one per channel, however many listen). */
+  closedSignal(channel: SecureChannel): AbortSignal {
+    let signal = this.signals.get(channel);
+    if (signal === undefined) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      this.signals.set(channel, signal);
+      channel.onClosed(() => controller.abort());
+    }
+    return signal;
+  }
+
+  /** The open channels the manager keeps. */
+  list(): ManagedChannel[] {
+    const out: ManagedChannel[] = [];
+    for (const entry of this.entries.values()) {
+      const c = entry.channel;
+      if (c !== undefined && !c.isClosed) out.push({ purpose: entry.purpose, address: c.address, peer: c.peerIdentity.identifier });
+    }
+    return out;
+  }
+
+  /** What the channel at `address` is for, when the manager keeps it. */
+  purposeOf(address: string): string | undefined {
+    for (const entry of this.entries.values()) if (entry.channel?.address === address) return entry.purpose;
+    return undefined;
+  }
+
+  /** Closes the channel to `project`'s node (the channels inside it close with it). */
+  async closeProject(project: string): Promise<void> {
+    await this.closeWhere((purpose) => purpose === `project ${project}`);
+  }
+
+  /** Closes every channel and refuses new ones (the node stops). */
+  async closeAll(): Promise<void> {
+    this.stopping.abort();
+    await this.closeWhere(() => true);
+  }
+
+  private async closeWhere(match: (purpose: string) => boolean): Promise<void> {
+    const closing: Array<Promise<void>> = [];
+    for (const [key, entry] of this.entries) {
+      if (!match(entry.purpose)) continue;
+      this.entries.delete(key);
+      closing.push(entry.opening.then((c) => c.close(), () => undefined));
+    }
+    await Promise.all(closing);
+  }
+
+  /** Drops (and closes) a channel kept for `purpose` under another key (the project moved or changed authority). */
+  private forgetOther(purpose: string, key: string): void {
+    for (const [k, entry] of this.entries) {
+      if (entry.purpose !== purpose || k === key) continue;
+      this.entries.delete(k);
+      entry.opening.then((c) => c.close(), () => undefined).catch(() => undefined);
+    }
+  }
+
+  private async ensure(key: string, purpose: string, signal: AbortSignal | undefined, open: (stop: AbortSignal) => Promise<SecureChannel>): Promise<SecureChannel> {
+    if (this.stopping.signal.aborted) throw new AbortedError('node', 'the node is stopping');
+    let entry = this.entries.get(key);
+    if (entry?.channel?.isClosed) {
+      this.entries.delete(key);
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      const created: Entry = { purpose, opening: open(this.stopping.signal) };
+      entry = created;
+      this.entries.set(key, created);
+      const forget = (): void => {
+        if (this.entries.get(key) === created) this.entries.delete(key);
+      };
+      created.opening.then((channel) => {
+        created.channel = channel;
+        if (this.entries.get(key) !== created) void channel.close();
+        else channel.onClosed(forget);
+      }, forget);
+    }
+    return await waitWith(entry.opening, signal);
+  }
+
+  private async open(route: Route, stop: AbortSignal, extra: Partial<SecureChannelOptions>): Promise<SecureChannel> {
+    await connectFirstHop(this.options.transports, route, { signal: stop });
+    return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, signal: stop }));
+  }
+}
+
+/**
+ * The route error of a channel through relay `relay`: the project node's `unknown NAME`
+ * reply, accepted only when it came through `toProject` from the project's authority.
+ */
+function noSuchRelay(project: ProjectRecord, relay: string, toProject: SecureChannel): (message: Message) => Error | undefined {
+  return (message) => {
+    const peer = message.origin?.peer;
+    if (message.origin?.via !== 'channel' || peer?.channel !== toProject.address || peer.identifier !== project.authorityIdentifier) return undefined;
+    let decoded;
+    try {
+      decoded = decodeRelayMessage(message.payload);
+    } catch {
+      return undefined;
+    }
+    if (decoded.type !== 'unknown' || decoded.name !== relay) return undefined;
+    return new NotFoundError('relay', `no relay '${relay}' at project '${project.name}' (no node has registered it, or its node went away)`);
+  };
+}
+
+/** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself goes on). */
+function waitWith<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbortedError('node', 'aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError('node', 'aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
+}
