@@ -258,4 +258,56 @@ describe('secure channel over routing', () => {
     b.node.route = (): void => undefined;
     expect(await deadPeer).toBe('keep-alive timeout');
   });
+
+  it('probes only when idle: a channel that keeps receiving sends no keep-alive pings', async () => {
+    const a = await actor('a');
+    const b = await actor('b');
+    await SecureChannelListener.start(b.node, b.options());
+    const channel = await createSecureChannel(a.node, [tcp(b.address), local('api')], a.options({ keepAliveMs: 400 }));
+    const idleBefore = channel.stats.framesOut;
+    await sleep(1_300);
+    expect(channel.stats.framesOut - idleBefore).toBeGreaterThanOrEqual(2);
+    // Busy: echoes back to back keep frames arriving; only the echo requests go out.
+    const busyBefore = channel.stats.framesOut;
+    let requests = 0;
+    const end = Date.now() + 1_300;
+    while (Date.now() < end) {
+      await a.node.request([local(channel.address), local('echo')], bytes('x'), { timeoutMs: 2_000 });
+      requests++;
+    }
+    expect(channel.stats.framesOut - busyBefore).toBe(requests);
+  });
+});
+
+describe('a hop saying the route is dead (routeError)', () => {
+  const DEAD = 0x42;
+  /** A worker at `dead-end` on `node` that answers anything with the one byte DEAD, as a relay with no such name would. */
+  async function deadEnd(node: Node): Promise<void> {
+    await node.startWorker('dead-end', { handleMessage: (ctx, m: Message) => ctx.send(m.returnRoute, Uint8Array.of(DEAD)) }, { incoming: allowAll });
+  }
+  const routeError = (m: Message): Error | undefined => (m.payload.length === 1 && m.payload[0] === DEAD ? new Error('no such relay') : undefined);
+
+  it('fails a handshake at once with the hook\'s error; without the hook the reply is ignored until the timeout', async () => {
+    const a = await actor('a');
+    const b = await actor('b');
+    await deadEnd(b.node);
+    const t0 = Date.now();
+    await expect(createSecureChannel(a.node, [tcp(b.address), local('dead-end')], a.options({ routeError, handshakeTimeoutMs: 5_000 }))).rejects.toThrow('no such relay');
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await expect(createSecureChannel(a.node, [tcp(b.address), local('dead-end')], a.options({ handshakeTimeoutMs: 300 }))).rejects.toThrow(/timeout/);
+    await until(() => channelWorkers(a.node).length === 0);
+  });
+
+  it('closes an open channel when such a reply reaches its decryptor; a reply the hook does not recognize is counted as forged', async () => {
+    const a = await actor('a');
+    const b = await actor('b');
+    await SecureChannelListener.start(b.node, b.options());
+    const channel = await createSecureChannel(a.node, [tcp(b.address), local('api')], a.options({ routeError }));
+    const closed = new Promise<string>((resolve) => channel.onClosed(resolve));
+    b.node.send([tcp(a.address), local(channel.decryptorAddress)], Uint8Array.of(7, 7, 7));
+    await until(() => channel.stats.forged === 1);
+    expect(channel.isClosed).toBe(false);
+    b.node.send([tcp(a.address), local(channel.decryptorAddress)], Uint8Array.of(DEAD));
+    expect(await closed).toBe('no such relay');
+  });
 });

@@ -246,4 +246,23 @@ describe('Node', () => {
     await expect(node.startWorker('c', worker('c'))).rejects.toBeInstanceOf(AbortedError);
     expect(resources()).toEqual(before);
   });
+
+  it('hands messages for a missing address to the handler of its prefix, after counting them as dropped', async () => {
+    const node = makeNode();
+    const seen: string[] = [];
+    const unsubscribe = node.onMissingWorker('forward_to_', (m) => seen.push(`${m.onwardRoute[0]!.value}:${text(m.payload)}`));
+    expect(() => node.onMissingWorker('forward_to_', () => undefined)).toThrow(AlreadyExistsError);
+    node.send([local('forward_to_db')], bytes('a'));
+    node.send([local('elsewhere')], bytes('b'));
+    await node.startWorker('forward_to_live', new Recorder());
+    node.send([local('forward_to_live')], bytes('c'));
+    await tick();
+    expect(seen).toEqual(['forward_to_db:a']);
+    expect(node.stats.dropped).toBe(2);
+    unsubscribe();
+    node.send([local('forward_to_db')], bytes('d'));
+    await tick();
+    expect(seen).toEqual(['forward_to_db:a']);
+  });
 });
+

@@ -14,7 +14,7 @@ import type { RelayAuthorizer } from './relay-service.js';
 import { RelayClient } from './relay-client.js';
 import type { RelayClientOptions } from './relay-client.js';
 import { PeerGateway } from './testing/peer-gateway.js';
-import { encodeRelayMessage } from './relay-message.js';
+import { decodeRelayMessage, encodeRelayMessage } from './relay-message.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -166,5 +166,78 @@ describe('relay', () => {
     const reply = await b.request([tcp(p.address), local('relay')], encodeRelayMessage({ type: 'delete', name: 'db' }), { timeoutMs: 2_000 });
     expect(Array.from(reply.payload)).toEqual(Array.from(encodeRelayMessage({ type: 'refused' })));
     expect(p.node.stats.workerErrors).toBe(0);
+  });
+
+  it('answers a message to an unknown relay with "no such relay", back over the sender\'s channel, only when the sender may send through that name', async () => {
+    const p = await projectNode('127.0.0.1:0', (_peer, name, action) => action === 'send' && name === 'known-to-c');
+    const c = await plainNode('c');
+    const ask = (route: ReturnType<typeof local>[], timeoutMs = 2_000) => c.request([tcp(p.address), ...route], Uint8Array.of(9), { timeoutMs });
+    const reply = await ask([local('as_c'), local('forward_to_known-to-c'), local('outlet')]);
+    expect(decodeRelayMessage(reply.payload)).toEqual({ type: 'unknown', name: 'known-to-c' });
+    // A name the sender may not send through: nothing, so no one learns which names exist.
+    await expect(ask([local('as_c'), local('forward_to_other'), local('outlet')], 300)).rejects.toThrow(/no reply/);
+    // Unauthenticated (no channel vouches for the sender): nothing either.
+    await expect(ask([local('forward_to_known-to-c'), local('outlet')], 300)).rejects.toThrow(/no reply/);
+    expect(p.node.stats.workerErrors).toBe(0);
+  });
+
+  it('removes a relay whose owner\'s channel closed and tells the next sender "no such relay"', async () => {
+    const p = await projectNode();
+    const b = await plainNode('b');
+    await relayClient(b, [tcp(p.address), local('as_b'), local('relay')], { keepAliveMs: 60_000 }).start();
+    expect(p.service.list().map((r) => r.name)).toEqual(['db']);
+    // as_b stands for the owner's secure channel on the project node: it closes.
+    await p.node.stopWorker('as_b');
+    const c = await plainNode('c');
+    const reply = await c.request([tcp(p.address), local('as_c'), local('forward_to_db'), local('outlet')], Uint8Array.of(1), { timeoutMs: 2_000 });
+    expect(decodeRelayMessage(reply.payload)).toEqual({ type: 'unknown', name: 'db' });
+    expect(p.service.list()).toEqual([]);
+    expect(p.node.hasWorker('forward_to_db')).toBe(false);
+  });
+
+  it('registers again at once when its route\'s closed signal aborts, without waiting for the keep-alive', async () => {
+    const p = await projectNode();
+    const b = await plainNode('b');
+    let provided = 0;
+    let closed = new AbortController();
+    const client = relayClient(b, [], {
+      keepAliveMs: 60_000,
+      route: () => {
+        provided++;
+        closed = new AbortController();
+        return { route: [tcp(p.address), local('relay')], closed: closed.signal };
+      },
+    });
+    await client.start();
+    expect(client.status().connected).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(provided).toBe(1);
+    closed.abort();
+    await expect.poll(() => provided, { timeout: 2_000 }).toBe(2);
+    expect(client.status().connected).toBe(true);
+  });
+
+  it('retries an unreachable route quickly at first: a project node back after 3 s is used within the fast backoff', async () => {
+    const p = await projectNode();
+    const b = await plainNode('b');
+    let down = false;
+    const client = relayClient(b, [], {
+      keepAliveMs: 100, minBackoffMs: 50, maxBackoffMs: 10_000, fastBackoffMs: 200,
+      route: () => {
+        if (down) throw new Error('cannot connect: ECONNREFUSED');
+        return [tcp(p.address), local('relay')];
+      },
+    });
+    await client.start();
+    down = true;
+    await expect.poll(() => client.status().connected, { timeout: 2_000 }).toBe(false);
+    expect(client.status().lastError).toMatch(/ECONNREFUSED/);
+    expect(client.status().lastErrorAt).toBeGreaterThan(Date.now() - 3_000);
+    // Without the fast phase, the delay would have doubled to 3.2 s by now.
+    await new Promise((r) => setTimeout(r, 3_000));
+    down = false;
+    const back = Date.now();
+    await expect.poll(() => client.status().connected, { timeout: 2_000, interval: 20 }).toBe(true);
+    expect(Date.now() - back).toBeLessThan(1_500);
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createSecureChannel } from '../../core/channel/create-secure-channel.js';
 import type { SecureChannel } from '../../core/channel/secure-channel.js';
 import type { SecureChannelOptions } from '../../core/channel/secure-channel-options.js';
@@ -129,6 +130,8 @@ export class ChannelManager {
     if (signal === undefined) {
       const controller = new AbortController();
       signal = controller.signal;
+      // Every relay client and inlet session on the channel listens to this one signal.
+      setMaxListeners(0, signal);
       this.signals.set(channel, signal);
       channel.onClosed(() => controller.abort());
     }
