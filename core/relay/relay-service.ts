@@ -56,8 +56,9 @@ interface Entry {
  * The project node's relay service: a worker that handles `create NAME` (register or
  * keep alive) and `delete NAME`. A live name belongs to the peer identifier that created
  * it (an unauthenticated registrant: to its connection); another peer is refused until
- * the owner deletes it or stops refreshing it. A relay whose owner's first hop on this
- * node (its channel or connection) is gone is dead and removed.
+ * the owner deletes it or stops refreshing it. While the owner's first hop on this node
+ * (its channel or connection) is gone, the relay forwards nothing and answers as if it
+ * did not exist; the name stays its owner's until it expires.
  * Replies are `created`, `deleted` or `refused`, never a reason. A message to
  * `forward_to_NAME` without a live relay NAME is answered `unknown NAME` ("no such
  * relay"), back along the channel it came through, when its sender would be allowed to
@@ -165,7 +166,7 @@ export class RelayService {
     const name = request.name;
     const forwarder = new RelayForwarder(name, toOwner, {
       ownerGone: (first) => !this.node.hasWorker(first),
-      onOwnerGone: (message) => this.ownerGone(name, forwarder, message),
+      onOwnerGone: (message) => this.answerUnknown(name, message),
     });
     // The owner's own traffic (replies) passes; everyone else needs the `send` permission.
     const sendControl: AccessControl = {
@@ -198,33 +199,16 @@ export class RelayService {
     }
   }
 
-  /** The entry for `name` unless it has expired or its owner's first hop is gone (then it is removed). */
+  /** The entry for `name` unless it has expired (an expired one is removed). */
   private live(name: string): Entry | undefined {
     const entry = this.relays.get(name);
-    if (entry === undefined) return undefined;
-    const expired = Date.now() - entry.refreshedAt > this.expireAfterMs;
-    if (!expired && !this.isOwnerGone(entry.forwarder)) return entry;
-    this.relays.delete(name);
-    void stopIfPresent(this.node, relayAddress(name));
-    this.logger.info({ relay: name }, expired ? 'relay expired' : 'relay removed: its owner\'s channel or connection closed');
-    return undefined;
-  }
-
-  /** True when the owner's route starts at a local worker (its channel or connection) that no longer exists. */
-  private isOwnerGone(forwarder: RelayForwarder): boolean {
-    const first = forwarder.route[0];
-    return first !== undefined && first.type === LOCAL && !this.node.hasWorker(first.value);
-  }
-
-  /** A message reached a relay whose owner is gone: the relay is removed and the sender told. */
-  private ownerGone(name: string, forwarder: RelayForwarder, message: Message): void {
-    const entry = this.relays.get(name);
-    if (entry?.forwarder === forwarder) {
+    if (entry && Date.now() - entry.refreshedAt > this.expireAfterMs) {
       this.relays.delete(name);
       void stopIfPresent(this.node, relayAddress(name));
-      this.logger.info({ relay: name }, 'relay removed: its owner\'s channel or connection closed');
+      this.logger.info({ relay: name }, 'relay expired');
+      return undefined;
     }
-    this.answerUnknown(name, message);
+    return entry;
   }
 
   /** A message to `forward_to_NAME` without such a worker (see the class comment). */

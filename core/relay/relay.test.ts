@@ -181,7 +181,7 @@ describe('relay', () => {
     expect(p.node.stats.workerErrors).toBe(0);
   });
 
-  it('removes a relay whose owner\'s channel closed and tells the next sender "no such relay"', async () => {
+  it('answers "no such relay" while its owner\'s channel is gone, and keeps the name for the owner', async () => {
     const p = await projectNode();
     const b = await plainNode('b');
     await relayClient(b, [tcp(p.address), local('as_b'), local('relay')], { keepAliveMs: 60_000 }).start();
@@ -191,8 +191,10 @@ describe('relay', () => {
     const c = await plainNode('c');
     const reply = await c.request([tcp(p.address), local('as_c'), local('forward_to_db'), local('outlet')], Uint8Array.of(1), { timeoutMs: 2_000 });
     expect(decodeRelayMessage(reply.payload)).toEqual({ type: 'unknown', name: 'db' });
-    expect(p.service.list()).toEqual([]);
-    expect(p.node.hasWorker('forward_to_db')).toBe(false);
+    // Another identity cannot take the name meanwhile.
+    const taken = await c.request([tcp(p.address), local('as_c'), local('relay')], encodeRelayMessage({ type: 'create', name: 'db' }), { timeoutMs: 2_000 });
+    expect(decodeRelayMessage(taken.payload)).toEqual({ type: 'refused' });
+    expect(p.service.list()).toMatchObject([{ name: 'db', owner: 'Ib' }]);
   });
 
   it('registers again at once when its route\'s closed signal aborts, without waiting for the keep-alive', async () => {

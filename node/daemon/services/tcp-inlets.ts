@@ -1,4 +1,5 @@
 import { AbortedError, AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { SecureChannelRegistry } from '../../../core/channel/secure-channel-registry.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
 import { TcpInlet, type OutletRoute, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
@@ -27,7 +28,9 @@ function readRecords(ctx: DaemonContext): TcpInletRecord[] {
  * through the relay, inside the node's channel to its project. `to` ending at a secure
  * channel listener (`.../service/api`): a channel there. Otherwise `to` literally. The
  * channels are the node's shared ones (ctx.channels), re-opened after a failure, so the
- * inlet recovers by itself; each route comes with the signal that its channel closed.
+ * inlet recovers by itself; each route through a channel (also `/secure/sc-.../...`)
+ * comes with the signal that its channel closed. A literal route starting with a TCP hop
+ * is connected first, so a refused address fails the session at once.
  */
 function routeProvider(ctx: DaemonContext, record: TcpInletRecord): OutletRouteProvider {
   return async ({ signal }): Promise<OutletRoute | Route> => {
@@ -41,6 +44,9 @@ function routeProvider(ctx: DaemonContext, record: TcpInletRecord): OutletRouteP
       const channel = await ctx.channels.toListener(route, { signal });
       return { route: [local(channel.address), local(record.outlet)], closed: ctx.channels.closedSignal(channel) };
     }
+    const first = route[0];
+    const through = first?.type === LOCAL ? SecureChannelRegistry.of(ctx.node).get(first.value) : undefined;
+    if (through !== undefined && through.address === first!.value) return { route, closed: ctx.channels.closedSignal(through) };
     await connectFirstHop(ctx.transports, route, { signal });
     return route;
   };
