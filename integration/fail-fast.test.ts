@@ -73,10 +73,10 @@ describe('a refused connect fails at once with its reason', () => {
     const channel = await timed(() => runCli(home, ['secure-channel', 'create', '--from', 'n1', '--to', `/ip4/127.0.0.1/tcp/${closed}/service/api`]));
     expect(channel.value.code).toBe(5);
     expect(channel.value.stderr).toMatch(/ECONNREFUSED/);
-    // Each figure includes starting the CLI process (about half a second on a loaded machine).
+    // Each figure includes starting the CLI process (0.5-3.5 s on a loaded machine); before, each waited 10 s.
     console.log(`refused connect: message send ${sent.ms} ms, secure-channel create ${channel.ms} ms`);
-    expect(sent.ms).toBeLessThan(4_000);
-    expect(channel.ms).toBeLessThan(4_000);
+    expect(sent.ms).toBeLessThan(6_000);
+    expect(channel.ms).toBeLessThan(6_000);
   }, 30_000);
 
   it('tcp-inlet create --via in a home that belongs to no project is refused at create time', async () => {
@@ -175,8 +175,9 @@ describe('the scenario fails fast and comes back fast (project node down, unknow
     expect(relayDown.status.lastErrorAt).toBeGreaterThan(0);
 
     console.log(`project node down: refresh ${refresh.ms} ms, enroll ${enroll.ms} ms, portal connection closed after ${closed.ms} ms`);
-    expect(refresh.ms).toBeLessThan(4_000);
-    expect(enroll.ms).toBeLessThan(8_000);
+    // CLI start included (and for enroll, starting a node); before: 10-11 s and 20 s.
+    expect(refresh.ms).toBeLessThan(6_000);
+    expect(enroll.ms).toBeLessThan(10_000);
     expect(closed.ms).toBeLessThan(2_000);
 
     // Let the relay client go through a few retries before the project node comes back.
