@@ -51,7 +51,7 @@ describe('projects through the real CLI: create, tickets, enrollment, members, a
 
     const shown = await ok(bank, ['project', 'show']);
     expect(shown).toMatchObject({ name: 'bank', role: 'member', hasCredential: true, authority: created.authority });
-  });
+  }, 90_000);
 
   it('reloads the membership and keeps refreshing the credential when the node restarts', async () => {
     expect((await runCli(bank, ['node', 'stop', 'default'])).code).toBe(0);

@@ -100,23 +100,29 @@ function tryCompile(source: string): ReturnType<typeof compilePolicyExpression> 
   }
 }
 
+/** Far above any bounded evaluation on a loaded machine, far below a catastrophic one. */
+const HANG_MS = 2_000;
+
 describe('hostile expressions', () => {
   it('has at least 50 cases', () => {
     expect(hostile.length).toBeGreaterThanOrEqual(50);
   });
 
-  it.each(hostile)('%s: rejected at creation or denied within 50 ms', (_label, source) => {
+  // HANG_MS is a hang detector, not a performance bound: a catastrophic expression (a
+  // backtracking regex took 43 s before `matches` moved to a linear-time engine) blows far past
+  // it, while a loaded CI machine never does. Speed is measured by `npm run bench`.
+  it.each(hostile)('%s: rejected at creation or denied without hanging', (_label, source) => {
     const started = performance.now();
     const compiled = tryCompile(source);
     if (compiled instanceof InvalidInputError) {
       expect(compiled.origin).toBe('policy');
       expect(compiled.message.split('\n')[0]!.length).toBeGreaterThan(10);
-      expect(performance.now() - started).toBeLessThan(50);
+      expect(performance.now() - started).toBeLessThan(HANG_MS);
       return;
     }
     const t0 = performance.now();
     const allowed = compiled.allows(activation);
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(HANG_MS);
     expect(allowed).toBe(false);
   });
 
@@ -130,6 +136,6 @@ describe('hostile expressions', () => {
       expect(normal.allows(activation)).toBe(true);
       worst = Math.max(worst, performance.now() - t0);
     }
-    expect(worst).toBeLessThan(50);
+    expect(worst).toBeLessThan(HANG_MS);
   });
 });

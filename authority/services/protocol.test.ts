@@ -23,6 +23,14 @@ describe('authority request/response codec', () => {
     }));
   });
 
+  it('keeps a "__proto__" key as a key (never as a prototype)', () => {
+    const params = JSON.parse('{" ":{"__proto__":[]},"__proto__":"x"}') as Record<string, unknown>;
+    const decoded = decodeRequest(encodeRequest({ id: 0, method: 'm', params })).params;
+    expect(Object.keys(decoded)).toEqual([' ', '__proto__']);
+    expect(Object.keys(decoded[' '] as object)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(decoded[' '])).toBe(Object.prototype);
+  });
+
   it('drops undefined fields so optional parameters encode deterministically', () => {
     const bytes = encodeRequest({ id: 7, method: 'list', params: { after: undefined, nested: { a: undefined, b: 'x' } } });
     expect(decodeRequest(bytes).params).toEqual({ nested: { b: 'x' } });

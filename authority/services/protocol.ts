@@ -63,9 +63,9 @@ export function newRequestId(): number {
 export function definedOnly<T>(value: T): T {
   if (Array.isArray(value)) return value.map(definedOnly) as T;
   if (!isMap(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = definedOnly(v);
-  return out as T;
+  // fromEntries defines own properties: a key such as "__proto__" stays a key and never
+  // becomes the object's prototype.
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, definedOnly(v)])) as T;
 }
 
 function encodeBounded(value: unknown, limit: number, what: string): Uint8Array {
