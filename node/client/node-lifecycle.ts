@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, AlreadyExistsError, IoError } from '../../core/errors.js';
 import type { Home } from '../home/home.js';
 import { DEFAULT_TCP_LISTENER, readNodeConfig, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
 import type { NodeConfig } from '../home/node-config.js';
+import type { LogLimits } from '../home/log-limits.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../home/node-state.js';
 import { daemonCommand } from './daemon-command.js';
-import { formatLogLine, readLogTail, startupFailureReason } from '../home/node-log.js';
+import { formatLogLine, lineOfPid, readLogLines, readLogTail, startupFailureReason } from '../home/node-log.js';
 import type { NodeInfo } from '../api/node-info.js';
 import { callNodeSocket, nodeSocket } from './node-call.js';
 
@@ -26,7 +27,7 @@ export class NodeStartError extends IoError {
 export function createNode(
   home: Home,
   name: string,
-  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = false }: { tcpListenerAddress?: string; allowTcpForwarding?: boolean } = {},
+  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = false, log }: { tcpListenerAddress?: string; allowTcpForwarding?: boolean; log?: LogLimits } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
@@ -35,6 +36,7 @@ export function createNode(
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
     allowTcpForwarding,
     createdAt: new Date().toISOString(),
+    ...(log ? { log } : {}),
     sections: {},
   };
   writeNodeConfig(home, config);
@@ -103,12 +105,17 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
   if (runningPid(home, name) !== undefined) throw new AlreadyExistsError('cli', `node '${name}' is already running`);
   clearNodeState(home, name);
   const paths = home.node(name);
-  const logFd = openSync(paths.log, 'a', 0o600);
-  const logStart = fstatSync(logFd).size;
+  // The node writes its own (rotated) log; stdout and stderr catch only what the process
+  // prints outside it (a crash), from this start on.
+  const outFd = openSync(paths.out, 'w', 0o600);
   const { command, args } = daemonCommand(home.root, name);
   let exit: string | undefined;
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: paths.dir, env: process.env });
-  closeSync(logFd);
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', outFd, outFd], cwd: paths.dir, env: process.env });
+  closeSync(outFd);
+  const startupLines = (): string[] => [
+    ...(child.pid !== undefined ? readLogLines(paths.log, 20, (l) => lineOfPid(l, child.pid!)) : []),
+    ...readLogTail(paths.out, 20),
+  ];
   child.once('error', (err) => { exit = `could not run ${command}: ${err.message}`; });
   child.once('exit', (code, sig) => { exit = sig ? `killed by ${sig}` : `exited with code ${code}`; });
   child.unref();
@@ -119,7 +126,7 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
       throw new AbortedError('cli');
     }
     if (exit !== undefined) {
-      const tail = readLogTail(paths.log, 20, logStart);
+      const tail = startupLines();
       throw new NodeStartError(`node '${name}' failed to start: ${startupFailureReason(tail) ?? exit}`, tail.map(formatLogLine));
     }
     const state = readNodeState(home, name);
@@ -133,7 +140,7 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
     await sleep(50);
   }
   child.kill('SIGKILL');
-  const tail = readLogTail(paths.log, 20, logStart);
+  const tail = startupLines();
   throw new NodeStartError(`node '${name}' did not become ready within ${timeoutMs} ms`, tail.map(formatLogLine));
 }
 

@@ -1,7 +1,10 @@
 import pino from 'pino';
 import type { Logger } from '../../core/logger.js';
 import type { Home } from '../home/home.js';
+import { DEFAULT_LOG_LIMITS } from '../home/log-limits.js';
+import { readNodeConfig } from '../home/node-config.js';
 import { NodeDaemon } from './node-daemon.js';
+import { RotatingLogFile } from './rotating-log-file.js';
 
 /** Options of runDaemon. */
 export interface RunDaemonOptions {
@@ -11,12 +14,21 @@ export interface RunDaemonOptions {
   readonly foreground?: boolean;
 }
 
-/** A pino logger writing JSON lines to stdout, and in the foreground also to the node's log file. */
+/**
+ * A pino logger writing JSON lines to the node's log file, rotated within the node's log
+ * limits (see RotatingLogFile), and in the foreground to stdout as well.
+ */
 export function daemonLogger(home: Home, name: string, foreground: boolean): pino.Logger {
   const level = process.env.SYMBOLON_LOG_LEVEL ?? 'info';
+  let limits = DEFAULT_LOG_LIMITS;
+  try {
+    limits = readNodeConfig(home, name).log ?? DEFAULT_LOG_LIMITS;
+  } catch {
+    // A missing configuration is reported by the daemon's start; log within the defaults.
+  }
+  const file = new RotatingLogFile(home.node(name).log, limits);
+  if (!foreground) return pino({ level, base: { pid: process.pid } }, file);
   const stdout = pino.destination({ dest: 1, sync: true });
-  if (!foreground) return pino({ level, base: { pid: process.pid } }, stdout);
-  const file = pino.destination({ dest: home.node(name).log, append: true, sync: true, mkdir: true });
   return pino({ level, base: { pid: process.pid } }, pino.multistream([{ level: 'trace', stream: stdout }, { level: 'trace', stream: file }]));
 }
 

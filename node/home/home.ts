@@ -23,8 +23,10 @@ export interface NodePaths {
   readonly config: string;
   /** Process id of the running node. */
   readonly pid: string;
-  /** JSON log lines. */
+  /** JSON log lines (rotated to `node.log.1` ... by size). */
   readonly log: string;
+  /** What the process itself writes to stdout and stderr outside the log (a crash), from its last start. */
+  readonly out: string;
   /** Runtime state of the running node: pid, actual listener address, control socket path. */
   readonly state: string;
 }
@@ -42,7 +44,7 @@ export interface HomeConfig {
 
 /**
  * A Symbolon home folder (`SYMBOLON_HOME`, default `~/.symbolon`), private to its owner (0700):
- * `config.json` and `nodes/<name>/{config.json,state.json,node.pid,node.log}`.
+ * `config.json` and `nodes/<name>/{config.json,state.json,node.pid,node.log,node.out}`.
  */
 export class Home {
   /** The absolute path of the home folder. */
@@ -72,6 +74,7 @@ export class Home {
       config: join(dir, 'config.json'),
       pid: join(dir, 'node.pid'),
       log: join(dir, 'node.log'),
+      out: join(dir, 'node.out'),
       state: join(dir, 'state.json'),
     };
   }

@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
+import { readLogLimits, type LogLimits } from './log-limits.js';
 
 /** Default TCP listener address of a new node: loopback, a free port. */
 export const DEFAULT_TCP_LISTENER = '127.0.0.1:0';
@@ -20,6 +21,8 @@ export interface NodeConfig {
   /** Whether bare-TCP traffic may be forwarded to other TCP addresses (see Node's `allowTcpForwarding`). */
   readonly allowTcpForwarding?: boolean;
   readonly createdAt: string;
+  /** Size bounds of the node's log (absent: DEFAULT_LOG_LIMITS). */
+  readonly log?: LogLimits;
   readonly sections: Readonly<Record<string, unknown>>;
 }
 
@@ -47,6 +50,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     tcpListenerAddress: value.tcpListenerAddress,
     allowTcpForwarding: value.allowTcpForwarding === true,
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
+    ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     sections: isObject(value.sections) ? value.sections : {},
   };
 }

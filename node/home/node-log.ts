@@ -1,30 +1,95 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { isObject } from './json-file.js';
 
 /** Bytes read from the end of a log to find its last lines. */
 const TAIL_WINDOW = 256 * 1024;
+
+/** The complete lines in the last `window` bytes of `path` after byte `from`, and whether they are all of them. */
+function tailLines(path: string, from: number, window = TAIL_WINDOW): { lines: string[]; whole: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { lines: [], whole: true };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - window);
+    const buf = Buffer.alloc(Math.max(0, size - start));
+    readSync(fd, buf, 0, buf.length, start);
+    const all = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    if (start > from && all.length > 0) all.shift();
+    return { lines: all, whole: start <= from };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * The last `lines` lines of the log at `path`, reading no further back than byte `from`.
  * An empty list when the log does not exist.
  */
 export function readLogTail(path: string, lines: number, from = 0): string[] {
-  let fd: number;
+  return lines > 0 ? tailLines(path, from).lines.slice(-lines) : [];
+}
+
+/** The path of rotated log file `index` (1 = the newest rotated file) of the log at `path`. */
+export function rotatedLogPath(path: string, index: number): string {
+  return `${path}.${index}`;
+}
+
+/**
+ * The files of the log at `path`, oldest first: the rotated files that exist
+ * (`node.log.<n>`, highest n first), then `path` itself (listed even when absent).
+ */
+export function logFiles(path: string): string[] {
+  const base = basename(path);
+  let names: string[];
   try {
-    fd = openSync(path, 'r');
+    names = readdirSync(dirname(path));
   } catch {
-    return [];
+    names = [];
   }
+  const rotated = names
+    .map((n) => (n.startsWith(`${base}.`) ? /^\d+$/.exec(n.slice(base.length + 1)) : null))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[0]))
+    .filter((n) => Number.isSafeInteger(n) && n > 0)
+    .sort((a, b) => b - a);
+  return [...rotated.map((n) => join(dirname(path), `${base}.${n}`)), path];
+}
+
+/**
+ * The last `lines` lines of the log at `path` across its rotated files (oldest first),
+ * optionally only those for which `keep` is true. Reads the end of each file (at least
+ * 256 KiB, 1 KiB per requested line, at most 64 MiB) and goes on to the previous file only
+ * when it read a file whole, so the lines it returns are consecutive.
+ */
+export function readLogLines(path: string, lines: number, keep?: (line: string) => boolean): string[] {
+  const out: string[][] = [];
+  let count = 0;
+  const files = logFiles(path);
+  const window = Math.min(64 * 1024 * 1024, Math.max(TAIL_WINDOW, lines * 1024));
+  for (let i = files.length - 1; i >= 0 && count < lines; i--) {
+    const tail = tailLines(files[i]!, 0, window);
+    const found = keep ? tail.lines.filter(keep) : tail.lines;
+    const taken = found.slice(-(lines - count));
+    out.unshift(taken);
+    count += taken.length;
+    if (!tail.whole) break;
+  }
+  return out.flat();
+}
+
+/** True when `line` is a JSON log line written by process `pid`. */
+export function lineOfPid(line: string, pid: number): boolean {
+  if (!line.includes(`"pid":${pid}`)) return false;
   try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(from, size - TAIL_WINDOW);
-    const buf = Buffer.alloc(Math.max(0, size - start));
-    readSync(fd, buf, 0, buf.length, start);
-    const all = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    if (start > from && all.length > 0) all.shift();
-    return lines > 0 ? all.slice(-lines) : [];
-  } finally {
-    closeSync(fd);
+    const entry = JSON.parse(line) as unknown;
+    return isObject(entry) && entry.pid === pid;
+  } catch {
+    return false;
   }
 }
 

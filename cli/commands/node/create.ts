@@ -7,16 +7,18 @@ import { createNode, deleteNode, launchNode } from '../../../node/client/node-li
 import { fields } from '../../format.js';
 import { readIdentityRecord } from '../../../node/home/identity-registry.js';
 import { setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
+import { DEFAULT_LOG_LIMITS, formatLogSize, parseLogFiles, parseLogSize } from '../../../node/home/log-limits.js';
 
 /** `symbolon node create [NAME]`: creates a node and starts it in the background. */
 export default class NodeCreate extends BaseCommand {
   static override summary = 'Create a node and start it in the background.';
-  static override description = `Creates a node in the home (SYMBOLON_HOME, default ~/.symbolon) and starts it as a background process with a TCP listener and an echo service. Its log and pid are kept under <home>/nodes/<name>/. The home's first node becomes its default node. With --foreground the node runs in this terminal until Ctrl-C (for containers).`;
+  static override description = `Creates a node in the home (SYMBOLON_HOME, default ~/.symbolon) and starts it as a background process with a TCP listener and an echo service. Its log and pid are kept under <home>/nodes/<name>/; the log is rotated by size (node.log, node.log.1, ...) within --log-max-size per file and --log-max-files files. The home's first node becomes its default node. With --foreground the node runs in this terminal until Ctrl-C (for containers).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> n1',
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> edge --foreground',
     '<%= config.bin %> <%= command.id %> bank --identity bank',
+    '<%= config.bin %> <%= command.id %> edge --log-max-size 10MB --log-max-files 5',
   ];
   static override args = {
     name: Args.string({ description: `node name (default: ${DEFAULT_NODE_NAME})`, required: false }),
@@ -29,6 +31,8 @@ export default class NodeCreate extends BaseCommand {
     }),
     foreground: Flags.boolean({ description: 'run the node in this terminal instead of the background', default: false }),
     identity: Flags.string({ description: "identity the node runs as (default: the home's default identity)" }),
+    'log-max-size': Flags.string({ description: `size of one log file before it is rotated, e.g. 10MB (KB, MB, GB; default ${formatLogSize(DEFAULT_LOG_LIMITS.maxSize)})` }),
+    'log-max-files': Flags.integer({ description: `log files kept, the current one included (default ${DEFAULT_LOG_LIMITS.maxFiles})`, min: 1, max: 1000 }),
   };
 
   async run(): Promise<unknown> {
@@ -36,7 +40,11 @@ export default class NodeCreate extends BaseCommand {
     const home = this.home;
     const name = validateNodeName(args.name ?? DEFAULT_NODE_NAME);
     if (flags.identity !== undefined) readIdentityRecord(home, flags.identity);
-    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] });
+    const log = flags['log-max-size'] === undefined && flags['log-max-files'] === undefined ? undefined : {
+      maxSize: flags['log-max-size'] === undefined ? DEFAULT_LOG_LIMITS.maxSize : parseLogSize(flags['log-max-size']),
+      maxFiles: flags['log-max-files'] === undefined ? DEFAULT_LOG_LIMITS.maxFiles : parseLogFiles(flags['log-max-files']),
+    };
+    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'], ...(log ? { log } : {}) });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
     if (info === undefined) return undefined;

@@ -2,12 +2,12 @@ import { Args, Flags } from '@oclif/core';
 import { NotFoundError } from '../../../core/errors.js';
 import { BaseCommand } from '../../base-command.js';
 import { readNodeConfig } from '../../../node/home/node-config.js';
-import { formatLogLine, readLogTail } from '../../../node/home/node-log.js';
+import { formatLogLine, readLogLines } from '../../../node/home/node-log.js';
 
 /** `symbolon node logs [NAME]`: the last lines of a node's log. */
 export default class NodeLogs extends BaseCommand {
   static override summary = 'Show the last lines of a node\'s log.';
-  static override description = 'Prints the last lines of the node\'s log (<home>/nodes/<name>/node.log), formatted for reading; --raw prints the JSON lines as written; --json returns them as objects.';
+  static override description = 'Prints the last lines of the node\'s log (<home>/nodes/<name>/node.log and its rotated files node.log.1, node.log.2 ..., oldest first), formatted for reading; --raw prints the JSON lines as written; --json returns them as objects.';
   static override examples = ['<%= config.bin %> <%= command.id %> n1', '<%= config.bin %> <%= command.id %> n1 --lines 200 --raw'];
   static override args = { name: Args.string({ description: 'node name (default: the default node)', required: false }) };
   static override flags = {
@@ -22,7 +22,7 @@ export default class NodeLogs extends BaseCommand {
     if (name === undefined) throw new NotFoundError('cli', 'this home has no nodes');
     readNodeConfig(home, name);
     const path = home.node(name).log;
-    const lines = readLogTail(path, flags.lines);
+    const lines = readLogLines(path, flags.lines);
     for (const line of lines) this.log(flags.raw ? line : formatLogLine(line));
     return {
       name, path, lines: lines.map((l) => {
