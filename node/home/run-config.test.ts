@@ -49,7 +49,7 @@ describe('parseRunConfig', () => {
     expect(config.identity).toEqual({ name: 'analysis' });
     expect(config.nodeName).toBe('edge');
     expect(config.log).toEqual({ maxSize: 1024 * 1024, maxFiles: 3 });
-    expect(config.inlets).toEqual([{ key: 'tcp-inlets[0]', listen: '127.0.0.1:15432', via: 'postgres', outlet: 'outlet', allow: 'subject.component == "db"' }]);
+    expect(config.inlets).toEqual([{ key: 'tcp-inlets[0]', path: ['tcp-inlets', 0], listen: '127.0.0.1:15432', via: 'postgres', outlet: 'outlet', allow: 'subject.component == "db"' }]);
     expect(config.policies[0]!.scope).toEqual({ resourceType: 'secure-channel-listener' });
     expect(config.relays).toEqual(['pg']);
     expect(config.lineOf(['tcp-inlets', 0, 'allow'])).toBe(10);
@@ -79,7 +79,7 @@ describe('parseRunConfig', () => {
     const project = parse('project:\n  name: bank\n  listen: ${LISTEN:-127.0.0.1:4000}\n');
     expect(project.project).toEqual({ name: 'bank', listen: '127.0.0.1:4000', route: '/ip4/127.0.0.1/tcp/4000' });
     expect(project.nodeName).toBe('bank');
-    expect(parse('enrollment:\n  ticket: ${T:-}\n').enrollment).toEqual({ key: 'enrollment.ticket' });
+    expect(parse('enrollment:\n  ticket: ${T:-}\n').enrollment).toEqual({ key: 'enrollment.ticket', path: ['enrollment', 'ticket'] });
     writeFileSync(join(dir, 'bad.ticket'), 'symbolon-ticket-v1:AAAA\n');
     expect(failure('enrollment:\n  ticket: bad.ticket\n')).toMatch(/^analysis\.yaml: enrollment\.ticket: malformed enrollment ticket.*\(line 2\)$/);
   });

@@ -21,6 +21,7 @@ export class RunConfigError extends InvalidInputError {
 /** An outlet of the run file (`tcp-outlets[i]`). */
 export interface RunOutlet {
   readonly key: string;
+  readonly path: JsonPath;
   /** Worker address (`from`, default `outlet`). */
   readonly address: string;
   readonly target: string;
@@ -30,6 +31,7 @@ export interface RunOutlet {
 /** An inlet of the run file (`tcp-inlets[i]`). */
 export interface RunInlet {
   readonly key: string;
+  readonly path: JsonPath;
   readonly listen: string;
   readonly via?: string;
   readonly to?: string;
@@ -40,6 +42,7 @@ export interface RunInlet {
 /** A policy of the run file (`policies[i]`). */
 export interface RunPolicy {
   readonly key: string;
+  readonly path: JsonPath;
   readonly scope: { readonly resource: string } | { readonly resourceType: string };
   readonly expression: string;
 }
@@ -47,6 +50,7 @@ export interface RunPolicy {
 /** The enrollment of the run file: the ticket (absent when the file gave an empty one) and its decoded contents. */
 export interface RunEnrollment {
   readonly key: string;
+  readonly path: JsonPath;
   readonly ticket?: { readonly line: string; readonly decoded: EnrollmentTicket };
 }
 
@@ -209,7 +213,7 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
 
   let enrollment: RunEnrollment | undefined;
   if (isRecord(top.enrollment)) {
-    const path = ['enrollment', 'ticket'];
+    const path: JsonPath = ['enrollment', 'ticket'];
     const given = (top.enrollment.ticket as string).trim();
     let line: string | undefined;
     if (given.startsWith(ENROLLMENT_TICKET_PREFIX)) line = given;
@@ -222,14 +226,14 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
       }
     }
     const decoded = line === undefined ? undefined : checked(path, () => decodeEnrollmentTicket(line!));
-    enrollment = { key: formatJsonPath(path), ...(line !== undefined && decoded ? { ticket: { line, decoded } } : {}) };
+    enrollment = { key: formatJsonPath(path), path, ...(line !== undefined && decoded ? { ticket: { line, decoded } } : {}) };
   }
 
   const outlets: RunOutlet[] = ((top['tcp-outlets'] ?? []) as Array<Record<string, string>>).map((o, i) => {
     const base: JsonPath = ['tcp-outlets', i];
     checked([...base, 'to'], () => validateListenerAddress(o.to!));
     return {
-      key: formatJsonPath(base), address: o.from ?? 'outlet', target: o.to!,
+      key: formatJsonPath(base), path: base, address: o.from ?? 'outlet', target: o.to!,
       ...(o.allow !== undefined ? { allow: expression([...base, 'allow'], o.allow) } : {}),
     };
   });
@@ -239,7 +243,7 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     const base: JsonPath = ['tcp-inlets', i];
     if ((t.via === undefined) === (t.to === undefined)) fail(base, 'give exactly one of via (a relay) and to (a route)');
     return {
-      key: formatJsonPath(base), listen: fixedPort([...base, 'from'], t.from!), outlet: t.outlet ?? 'outlet',
+      key: formatJsonPath(base), path: base, listen: fixedPort([...base, 'from'], t.from!), outlet: t.outlet ?? 'outlet',
       ...(t.via !== undefined ? { via: t.via } : {}), ...(t.to !== undefined ? { to: t.to } : {}),
       ...(t.allow !== undefined ? { allow: expression([...base, 'allow'], t.allow) } : {}),
     };
@@ -250,7 +254,7 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     const base: JsonPath = ['policies', i];
     if ((p.resource === undefined) === (p['resource-type'] === undefined)) fail(base, 'give exactly one of resource and resource-type');
     return {
-      key: formatJsonPath(base),
+      key: formatJsonPath(base), path: base,
       scope: p.resource !== undefined ? { resource: p.resource } : { resourceType: p['resource-type']! },
       expression: expression([...base, 'expression'], p.expression!),
     };

@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
-import { ExpiredError, InvalidInputError, IoError } from '../../../core/errors.js';
-import { importIdentity } from '../../../core/identity/identity.js';
-import { nowSeconds } from '../../../core/identity/seconds.js';
-import { decodeEnrollmentTicket, ENROLLMENT_TICKET_PREFIX } from '../../../authority/enrollment-ticket.js';
+import { IoError } from '../../../core/errors.js';
+import { ENROLLMENT_TICKET_PREFIX } from '../../../authority/enrollment-ticket.js';
 import { BaseCommand } from '../../base-command.js';
-import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
 import { fields } from '../../format.js';
-import { validateNodeName } from '../../../node/home/home.js';
-import { defaultIdentityName, ensureIdentity } from '../../../node/home/identity-registry.js';
-import { createNode } from '../../../node/client/node-lifecycle.js';
-import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
-import type { MembershipView } from '../../../node/api/project-views.js';
-import { callProjectNode, ensureRunning } from '../../../node/client/project-setup.js';
-import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../../../node/home/project-registry.js';
+import { enrollWithTicket } from '../../project-steps.js';
 
 /** Reads a ticket given as its line or as a file holding it. */
 export function readTicketArgument(value: string): string {
@@ -42,45 +33,16 @@ export default class ProjectEnroll extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ProjectEnroll);
     const home = this.home;
-    const line = readTicketArgument(args.ticket);
-    const ticket = decodeEnrollmentTicket(line);
-    if (ticket.expiresAt <= Date.now()) throw new ExpiredError('authority', `the ticket for project '${ticket.projectName}' expired at ${new Date(ticket.expiresAt).toISOString()}; ask for a new one`);
-    const authority = importIdentity(ticket.authorityChangeHistory, nowSeconds());
-
-    const identity = await ensureIdentity(home, flags.identity);
-    const nodeName = validateNodeName(flags.node ?? (flags.identity !== undefined && flags.identity !== defaultIdentityName(home) ? flags.identity : home.defaultNode() ?? DEFAULT_NODE_NAME));
-    if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
-      createNode(home, nodeName);
-      setConfiguredNodeIdentity(home, nodeName, identity.name);
-    } else if (home.hasNode(nodeName) && (configuredNodeIdentity(home, nodeName) ?? defaultIdentityName(home)) !== identity.name) {
-      throw new InvalidInputError('cli', `node '${nodeName}' runs another identity than '${identity.name}' (choose a node with --node)`);
-    }
-
-    const existing = projectNames(home).includes(ticket.projectName) ? readProject(home, ticket.projectName) : undefined;
-    if (existing && existing.authorityIdentifier !== authority.identifier) {
-      throw new InvalidInputError('cli', `this home already belongs to another project named '${ticket.projectName}' (authority ${existing.authorityIdentifier})`);
-    }
-    const { identifier, changeHistory } = authority.toJSON();
-    const record: ProjectRecord = {
-      version: 1, name: ticket.projectName, route: ticket.projectRoute, authority: { identifier, changeHistory }, authorityIdentifier: identifier,
-      role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
-      createdAt: existing?.createdAt ?? new Date().toISOString(),
-    };
-    writeProject(home, record);
-    let joined: MembershipView;
-    try {
-      await ensureRunning(home, nodeName);
-      joined = await callProjectNode(home, record, 'project.enroll', { project: record.name, ticket: line }, { timeoutMs: 45_000 });
-    } catch (err) {
-      if (!existing) deleteProject(home, ticket.projectName);
-      throw err;
-    }
+    const { joined, identity, node: nodeName, authority } = await enrollWithTicket(home, {
+      line: readTicketArgument(args.ticket),
+      ...(flags.identity !== undefined ? { identity: flags.identity } : {}), ...(flags.node !== undefined ? { node: flags.node } : {}),
+    });
     this.log(`Enrolled ${identity.name} (${identity.identifier}) in project ${joined.project} as ${joined.role}`);
     this.log(fields([
       ['node', nodeName],
       ['attributes', Object.entries(joined.attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
       ['credential', joined.credentialExpiresAt ? `valid until ${new Date(joined.credentialExpiresAt).toISOString()}` : `none (${joined.credentialError ?? 'not issued'})`],
     ]));
-    return { ...joined, node: nodeName, authority: authority.identifier };
+    return { ...joined, node: nodeName, authority };
   }
 }

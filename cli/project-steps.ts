@@ -1,0 +1,159 @@
+import { AlreadyExistsError, ExpiredError, InvalidInputError } from '../core/errors.js';
+import { importIdentity } from '../core/identity/identity.js';
+import { nowSeconds } from '../core/identity/seconds.js';
+import { decodeEnrollmentTicket } from '../authority/enrollment-ticket.js';
+import type { MembershipView } from '../node/api/project-views.js';
+import { DEFAULT_NODE_NAME } from '../node/client/ensure-node.js';
+import { createNode, deleteNode } from '../node/client/node-lifecycle.js';
+import { callProjectNode, ensureRunning } from '../node/client/project-setup.js';
+import type { RunSteps } from '../node/client/run-apply.js';
+import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../node/daemon/node-security.js';
+import { setAcceptUnauthenticated } from '../node/daemon/services/secure-channels.js';
+import { validateNodeName, type Home } from '../node/home/home.js';
+import { defaultIdentityName, ensureIdentity, loadIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
+import type { LogLimits } from '../node/home/log-limits.js';
+import { NodeConfigFile } from '../node/home/node-config.js';
+import { AUTHORITY_SECTION, routeForListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
+import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../node/home/project-registry.js';
+
+/** What prepareProject made: the admin, the node it acts through, and the project's authority. */
+export interface PreparedProject {
+  readonly name: string;
+  readonly route: string;
+  readonly admin: IdentityRecord;
+  readonly adminNode: string;
+  readonly authorityIdentifier: string;
+  readonly database?: string;
+}
+
+/**
+ * `project create` up to starting the project node: checks the name and listener, makes
+ * sure the admin's node (running `identity`, default the home's default identity) runs,
+ * creates the authority identity `NAME-authority`, the project node's configuration and the
+ * home's project record. On a failure after the node was written, it is removed again.
+ */
+export async function prepareProject(
+  home: Home,
+  { name, listen, identity, database, log }: { name: string; listen: string; identity?: string; database?: string; log?: LogLimits },
+): Promise<PreparedProject> {
+  validateNodeName(name);
+  if (name.length > 50) throw new InvalidInputError('cli', 'project names have at most 50 characters');
+  if (projectNames(home).includes(name)) throw new AlreadyExistsError('cli', `project '${name}' already exists`);
+  if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists; choose another project name`);
+  const route = routeForListener(listen);
+  if (/\/tcp\/0$/.test(route)) throw new InvalidInputError('cli', '--listen needs a fixed port: members reach the project at it');
+  if (database !== undefined) validateDatabaseUrl(database);
+
+  // The admin acts through a node running its identity: the default node, or one named after the identity.
+  const admin = await ensureIdentity(home, identity);
+  let adminNode = home.defaultNode() ?? DEFAULT_NODE_NAME;
+  const runsAs = home.hasNode(adminNode) ? configuredNodeIdentity(home, adminNode) ?? defaultIdentityName(home) : defaultIdentityName(home);
+  if (runsAs !== admin.name) {
+    adminNode = validateNodeName(admin.name);
+    if (!home.hasNode(adminNode)) {
+      createNode(home, adminNode);
+      setConfiguredNodeIdentity(home, adminNode, admin.name);
+    } else if ((configuredNodeIdentity(home, adminNode) ?? defaultIdentityName(home)) !== admin.name) {
+      throw new InvalidInputError('cli', `node '${adminNode}' does not run identity '${admin.name}'`);
+    }
+  }
+  await ensureRunning(home, adminNode);
+
+  const authorityName = `${name}-authority`;
+  await ensureIdentity(home, authorityName);
+  const authority = loadIdentity(home, authorityName).identity;
+  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}) });
+  const section: AuthoritySection = { project: name, route, admin: admin.identifier, ...(database ? { database } : {}) };
+  try {
+    setConfiguredNodeIdentity(home, name, authorityName);
+    setAcceptUnauthenticated(home, name, true);
+    new NodeConfigFile(home, name).setSection(AUTHORITY_SECTION, section);
+    const { identifier, changeHistory } = authority.toJSON();
+    const record: ProjectRecord = {
+      version: 1, name, route, authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+      role: 'admin', node: adminNode, createdAt: new Date().toISOString(),
+    };
+    writeProject(home, record);
+  } catch (err) {
+    await deleteNode(home, name);
+    throw err;
+  }
+  return { name, route, admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
+}
+
+/** Removes what prepareProject made for project `name` (after its node failed to start). */
+export async function undoProject(home: Home, name: string): Promise<void> {
+  await deleteNode(home, name);
+  deleteProject(home, name);
+}
+
+/**
+ * `project create`'s last step, once the project node runs: the admin's node fetches its
+ * credential. Returns the membership, or the reason it could not.
+ */
+export async function joinProject(home: Home, name: string): Promise<{ membership?: MembershipView; error?: string }> {
+  try {
+    return { membership: await callProjectNode(home, readProject(home, name), 'project.join', { project: name }) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * `project enroll`: with the ticket `line`, records the project (its authority becomes
+ * trusted) for node `node` (default: the node named after `identity` when that is not the
+ * default identity, else the default node), makes sure the node runs, and redeems the
+ * ticket there. A project record this call created is removed again when enrollment fails.
+ */
+export async function enrollWithTicket(
+  home: Home,
+  { line, identity: identityName, node }: { line: string; identity?: string; node?: string },
+): Promise<{ joined: MembershipView; identity: IdentityRecord; node: string; authority: string }> {
+  const ticket = decodeEnrollmentTicket(line);
+  if (ticket.expiresAt <= Date.now()) throw new ExpiredError('authority', `the ticket for project '${ticket.projectName}' expired at ${new Date(ticket.expiresAt).toISOString()}; ask for a new one`);
+  const authority = importIdentity(ticket.authorityChangeHistory, nowSeconds());
+
+  const identity = await ensureIdentity(home, identityName);
+  const nodeName = validateNodeName(node ?? (identityName !== undefined && identityName !== defaultIdentityName(home) ? identityName : home.defaultNode() ?? DEFAULT_NODE_NAME));
+  if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
+    createNode(home, nodeName);
+    setConfiguredNodeIdentity(home, nodeName, identity.name);
+  } else if (home.hasNode(nodeName) && (configuredNodeIdentity(home, nodeName) ?? defaultIdentityName(home)) !== identity.name) {
+    throw new InvalidInputError('cli', `node '${nodeName}' runs another identity than '${identity.name}' (choose a node with --node)`);
+  }
+
+  const existing = projectNames(home).includes(ticket.projectName) ? readProject(home, ticket.projectName) : undefined;
+  if (existing && existing.authorityIdentifier !== authority.identifier) {
+    throw new InvalidInputError('cli', `this home already belongs to another project named '${ticket.projectName}' (authority ${existing.authorityIdentifier})`);
+  }
+  const { identifier, changeHistory } = authority.toJSON();
+  const record: ProjectRecord = {
+    version: 1, name: ticket.projectName, route: ticket.projectRoute, authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+    role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
+    createdAt: existing?.createdAt ?? new Date().toISOString(),
+  };
+  writeProject(home, record);
+  let joined: MembershipView;
+  try {
+    await ensureRunning(home, nodeName);
+    joined = await callProjectNode(home, record, 'project.enroll', { project: record.name, ticket: line }, { timeoutMs: 45_000 });
+  } catch (err) {
+    if (!existing) deleteProject(home, ticket.projectName);
+    throw err;
+  }
+  return { joined, identity, node: nodeName, authority: authority.identifier };
+}
+
+/** The project and identity steps `symbolon run` takes, as the project commands take them. */
+export const runSteps: RunSteps = {
+  nodeIdentity: (home, node) => configuredNodeIdentity(home, node),
+  setNodeIdentity: (home, node, identity) => setConfiguredNodeIdentity(home, node, identity),
+  prepareProject: async (home, spec) => {
+    await prepareProject(home, spec);
+  },
+  undoProject,
+  joinProject: async (home, name) => (await joinProject(home, name)).error,
+  enroll: async (home, spec) => {
+    await enrollWithTicket(home, spec);
+  },
+};
