@@ -77,9 +77,10 @@ export function persistedSnapshot(home: Home, name: string): NodeSnapshot {
   };
 }
 
-/** `resource NAME` / `resource-type TYPE`. */
+/** `resource NAME` / `resource-type TYPE`, for a node's policy scope or a run file's. */
 export function scopeName(scope: PolicyScope | RunPolicy['scope']): string {
-  return 'resource' in scope && scope.resource !== undefined ? `resource ${scope.resource}` : `resource-type ${(scope as { resourceType: string }).resourceType}`;
+  if ('kind' in scope) return scope.kind === 'resource' ? `resource ${scope.name}` : `resource-type ${scope.type}`;
+  return 'resource' in scope ? `resource ${scope.resource}` : `resource-type ${scope.resourceType}`;
 }
 
 function differences(pairs: ReadonlyArray<readonly [string, string | undefined, string | undefined]>): string | undefined {
@@ -99,7 +100,7 @@ function inletDetail(t: RunInlet): string {
  * The changes that bring a node holding `now` to what `config` describes: outlets by
  * address, inlets by listen address, relays by name, policies by scope. Whatever the node
  * has that the file does not list is removed, except the resource policies that are the
- * `allow` of an inlet or outlet the file keeps (they come and go with it). Removals come
+ * `allow` of an inlet or outlet (they come and go with it). Removals come
  * first, in the order inlets, relays, outlets, policies; then policies, outlets, relays,
  * inlets are created or changed.
  */
@@ -111,8 +112,10 @@ export function planNodeChanges(config: RunConfig, now: NodeSnapshot): PlannedCh
   const wantedOutlets = new Map(config.outlets.map((o) => [o.address, o]));
   const wantedRelays = new Set(config.relays);
   const wantedPolicies = new Map(config.policies.map((p) => [scopeName(p.scope), p]));
-  // Resource policies that belong to an inlet or outlet with an allow (kept or about to be).
-  const ownedBy = new Set([...config.inlets, ...config.outlets].filter((x) => x.allow !== undefined).map((x) => `resource ${'listen' in x ? x.listen : x.address}`));
+  // Resource policies that are the allow of an inlet or outlet, in the file or on the node:
+  // they are created, replaced and deleted with it.
+  const ownedBy = new Set([...config.inlets, ...config.outlets, ...now.inlets, ...now.outlets]
+    .filter((x) => x.allow !== undefined).map((x) => `resource ${'listen' in x ? x.listen : x.address}`));
 
   for (const t of now.inlets) if (!wantedInlets.has(t.listen)) removals.push({ action: 'remove', kind: 'tcp-inlet', name: t.listen });
   for (const r of now.relays) if (!wantedRelays.has(r.name)) removals.push({ action: 'remove', kind: 'relay', name: r.name });
