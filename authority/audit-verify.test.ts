@@ -66,6 +66,27 @@ describe('audit export verification', () => {
     } finally { await s.cleanup(); }
   });
 
+  it('fails on an export with no records, on one without any checkpoint (or warns with allowNoCheckpoint), and below minSeq', async () => {
+    const s = await sampleExport();
+    try {
+      const keys = [s.key.publicKey];
+      const header = s.lines[0] as string;
+      expect(verifyAuditExport([header], keys)).toMatchObject({ ok: false, failedAt: 1, reason: expect.stringMatching(/no records/) });
+      expect(verifyAuditExport([header], keys, { allowNoCheckpoint: true })).toMatchObject({ ok: false, reason: expect.stringMatching(/no records/) });
+
+      const records = s.lines.filter((l) => !l.includes('"kind":"checkpoint"'));
+      expect(verifyAuditExport(records, keys)).toMatchObject({ ok: false, failedAt: 1, reason: expect.stringMatching(/no signed checkpoint/) });
+      const warned = verifyAuditExport(records, keys, { allowNoCheckpoint: true });
+      expect(warned).toMatchObject({ ok: true, records: 22, checkpoints: 0, warnings: [expect.stringMatching(/no signed checkpoint: records 1 to 22 are only hash-chained/)] });
+      const tamperedUnsigned = edit(records, 3, (r) => { r.actor = 'Imallory'; });
+      expect(verifyAuditExport(tamperedUnsigned, keys, { allowNoCheckpoint: true })).toMatchObject({ ok: false, failedAt: 3 });
+
+      expect(verifyAuditExport(s.lines, keys)).toMatchObject({ ok: true, warnings: [] });
+      expect(verifyAuditExport(s.lines, keys, { minSeq: 22 })).toMatchObject({ ok: true, records: 22 });
+      expect(verifyAuditExport(s.lines, keys, { minSeq: 23 })).toMatchObject({ ok: false, failedAt: 23, reason: expect.stringMatching(/ends at record 22, but at least record 23/) });
+    } finally { await s.cleanup(); }
+  });
+
   it('never lets a ticket code into the database files or the export', async () => {
     const s = await sampleExport();
     try {

@@ -5,7 +5,11 @@ import { AUDIT_FORMAT_VERSION, AUDIT_RECORD_TYPES, auditRecordHash, checkpointDi
 
 /** Result of {@link verifyAuditExport}. */
 export type AuditVerification =
-  | { readonly ok: true; readonly authority: string; readonly records: number; readonly checkpoints: number; readonly head: string }
+  | {
+    readonly ok: true; readonly authority: string; readonly records: number; readonly checkpoints: number; readonly head: string;
+    /** What the caller accepted on purpose but must say loudly (an export without a checkpoint). */
+    readonly warnings: readonly string[];
+  }
   | { readonly ok: false; readonly failedAt: number; readonly reason: string; readonly line: number };
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -33,14 +37,29 @@ function recordProblem(r: Json): string | undefined {
   return extra === undefined ? undefined : `unexpected property ${JSON.stringify(extra)}`;
 }
 
+/** Options of {@link verifyAuditExport}. */
+export interface AuditVerifyOptions {
+  /** The authority the export must come from. */
+  readonly authority?: string;
+  /**
+   * Accept an export without any signed checkpoint (its records are then only chained,
+   * not authenticated): the result carries a warning instead of failing.
+   */
+  readonly allowNoCheckpoint?: boolean;
+  /** The export must reach at least this record (guards against an old or cut export). */
+  readonly minSeq?: number;
+}
+
 /**
  * Verifies an audit export offline with only the authority's public keys: recomputes
  * every record hash and chain link, checks that `seq` runs from 1 without gaps, that
  * every checkpoint follows the record it covers, names its hash and carries a valid
  * signature by one of `authorityPublicKeys`, and that the last record is covered by a
- * checkpoint. On failure names the first record (`failedAt`, its seq) that does not verify.
+ * checkpoint. An export with no records fails, and so does one without any checkpoint
+ * (unless `allowNoCheckpoint`) or one that ends before `minSeq`. On failure names the
+ * first record (`failedAt`, its seq) that does not verify.
  */
-export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: readonly PublicKey[], options: { authority?: string } = {}): AuditVerification {
+export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: readonly PublicKey[], options: AuditVerifyOptions = {}): AuditVerification {
   let lineNo = 0;
   let authority: string | undefined;
   let lastSeq = 0;
@@ -97,6 +116,16 @@ export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: 
     return fail(lastSeq + 1, `line ${lineNo} is neither a record nor a checkpoint`);
   }
   if (authority === undefined) return fail(0, 'the export is empty');
-  if (lastCheckpoint !== lastSeq) return fail(lastCheckpoint + 1, `records from ${lastCheckpoint + 1} on are not covered by a signed checkpoint (truncated or appended)`);
-  return { ok: true, authority, records: lastSeq, checkpoints, head: lastHash };
+  if (lastSeq === 0) return fail(1, 'the export has no records (an authority\'s log starts with its first admin, so this is not a complete export)');
+  if (options.minSeq !== undefined && lastSeq < options.minSeq) {
+    return fail(lastSeq + 1, `the export ends at record ${lastSeq}, but at least record ${options.minSeq} is required (an old or cut export)`);
+  }
+  const warnings: string[] = [];
+  if (checkpoints === 0) {
+    if (!options.allowNoCheckpoint) return fail(1, 'the export has no signed checkpoint, so nothing in it is authenticated by the authority');
+    warnings.push(`the export has no signed checkpoint: records 1 to ${lastSeq} are only hash-chained, anyone could have written them`);
+  } else if (lastCheckpoint !== lastSeq) {
+    return fail(lastCheckpoint + 1, `records from ${lastCheckpoint + 1} on are not covered by a signed checkpoint (truncated or appended)`);
+  }
+  return { ok: true, authority, records: lastSeq, checkpoints, head: lastHash, warnings };
 }

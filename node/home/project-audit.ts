@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidInputError, IoError } from '../../core/errors.js';
 import { Identity } from '../../core/identity/identity.js';
 import type { PublicKey } from '../../core/vault/keys.js';
-import { verifyAuditExport, type AuditVerification } from '../../authority/audit-verify.js';
+import { verifyAuditExport, type AuditVerification, type AuditVerifyOptions } from '../../authority/audit-verify.js';
 import { readIdentityFile } from './identity-registry.js';
 import { isObject } from './json-file.js';
 
@@ -29,7 +29,7 @@ export function identityPublicKeys(identity: Identity): PublicKey[] {
 }
 
 /** Verifies the export in `file` against `authority` (offline). Throws IoError when the file cannot be read. */
-export function verifyAuditFile(file: string, authority: Identity): AuditVerification {
+export function verifyAuditFile(file: string, authority: Identity, options: Omit<AuditVerifyOptions, 'authority'> = {}): AuditVerification {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -38,5 +38,5 @@ export function verifyAuditFile(file: string, authority: Identity): AuditVerific
   }
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new InvalidInputError('authority', `'${file}' is empty`);
-  return verifyAuditExport(lines, identityPublicKeys(authority), { authority: authority.identifier });
+  return verifyAuditExport(lines, identityPublicKeys(authority), { ...options, authority: authority.identifier });
 }
