@@ -13,14 +13,17 @@ export type AuditRecordType =
   | 'ticket.refused'
   | 'member.added'
   | 'member.removed'
+  | 'member.suspended'
+  | 'member.resumed'
   | 'credential.issued'
   | 'credential.refused'
-  | 'access.refused';
+  | 'access.refused'
+  | 'refusals.aggregated';
 
 /** Every record type, for validation. */
 export const AUDIT_RECORD_TYPES: readonly AuditRecordType[] = [
-  'ticket.created', 'ticket.redeemed', 'ticket.refused', 'member.added', 'member.removed',
-  'credential.issued', 'credential.refused', 'access.refused',
+  'ticket.created', 'ticket.redeemed', 'ticket.refused', 'member.added', 'member.removed', 'member.suspended', 'member.resumed',
+  'credential.issued', 'credential.refused', 'access.refused', 'refusals.aggregated',
 ];
 
 /** A field value: JSON and CBOR agree on these, so an export re-encodes to the same bytes. */

@@ -35,7 +35,9 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
         expect(await f.store.withTransaction((tx) => tx.redeemTicket(expired.hash, 'Ix', Date.now()))).toEqual({ ok: false, reason: 'expired' });
         expect(await f.store.withTransaction((tx) => tx.redeemTicket('ab'.repeat(32), 'Ix', Date.now()))).toEqual({ ok: false, reason: 'unknown' });
         const types = (await f.store.readAudit()).map((r) => r.type);
-        expect(types).toEqual(['ticket.created', 'ticket.created', 'ticket.redeemed', 'ticket.redeemed', 'ticket.redeemed', 'ticket.refused', 'ticket.refused', 'ticket.refused']);
+        // A refused redemption changes nothing: the Authority audits it (rate-limited), not the store.
+        expect(types).toEqual(['ticket.created', 'ticket.created', 'ticket.redeemed', 'ticket.redeemed', 'ticket.redeemed']);
+        expect(await f.store.withTransaction((tx) => tx.redeemTicket(t3.hash, 'Iadmin', Date.now()))).toEqual({ ok: false, reason: 'own-ticket' });
       } finally { await f.cleanup(); }
     });
 
@@ -80,8 +82,7 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
         expect(results.filter((r) => !r.ok && r.reason === 'used-up')).toHaveLength(49);
         const log = await other.readAudit();
         expect(log.filter((r) => r.type === 'ticket.redeemed')).toHaveLength(1);
-        expect(log.filter((r) => r.type === 'ticket.refused')).toHaveLength(49);
-        expect(log.map((r) => r.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+        expect(log.map((r) => r.seq)).toEqual([1, 2]);
         for (let i = 1; i < log.length; i++) expect(log[i]?.prevHash).toBe(log[i - 1]?.hash);
       } finally { if (other !== f.store) await other.close(); await f.cleanup(); }
     });

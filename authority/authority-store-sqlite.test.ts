@@ -38,7 +38,7 @@ describe('sqlite authority store file', () => {
 });
 
 describe('sqlite authority store across processes', () => {
-  it('lets exactly one of 50 redemptions from 5 processes succeed, with one redeemed and 49 refused records', async () => {
+  it('lets exactly one of 50 redemptions from 5 processes succeed, with one redeemed record (refusals are audited by the Authority)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'symbolon-authority-'));
     try {
       const path = join(dir, 'authority.db');
@@ -54,8 +54,7 @@ describe('sqlite authority store across processes', () => {
       expect(results.filter((r) => r === 'used-up')).toHaveLength(49);
       const log = await store.readAudit();
       expect(log.filter((r) => r.type === 'ticket.redeemed')).toHaveLength(1);
-      expect(log.filter((r) => r.type === 'ticket.refused')).toHaveLength(49);
-      expect(log.map((r) => r.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+      expect(log.map((r) => r.seq)).toEqual([1, 2]);
       await store.close();
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });

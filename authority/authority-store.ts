@@ -1,5 +1,6 @@
 import type { Attributes } from './attributes.js';
 import type { AuditEntry, AuditHead, AuditRecordType, AuditValue, SignedCheckpoint } from './audit-record.js';
+import type { GrantScope } from './grant-scope.js';
 
 /** What a member may do: admins manage members and create any ticket; enrollers create member tickets. */
 export type Role = 'admin' | 'enroller' | 'member';
@@ -20,13 +21,15 @@ export interface TicketRecord {
   readonly relays: readonly string[];
   /** An enroller ticket makes the enrollee an enroller. */
   readonly enroller: boolean;
-  /** Identifier of the admin or enroller who created it. */
+  /** What the enrollee of an enroller ticket may grant (absent: nothing). */
+  readonly grants?: GrantScope;
+  /** Identifier of the admin or enroller who created it (it may not redeem it). */
   readonly createdBy: string;
   readonly createdAt: number;
 }
 
 /** Why a redemption was refused. */
-export type RedemptionRefusal = 'unknown' | 'expired' | 'used-up';
+export type RedemptionRefusal = 'unknown' | 'expired' | 'used-up' | 'own-ticket' | 'creator-not-authorised' | 'suspended';
 
 /** Outcome of one redemption attempt. */
 export type Redemption =
@@ -43,6 +46,26 @@ export interface MemberRecord {
   readonly addedAt: number;
   /** Hash of the ticket it enrolled with, if it enrolled with one. */
   readonly ticketHash?: string;
+  /** An enroller's scope: what its tickets may grant (absent: nothing). */
+  readonly grants?: GrantScope;
+}
+
+/** Why an identity's access was revoked. */
+export type RevocationKind = 'removed' | 'suspended';
+
+/**
+ * A revoked identity: every credential the authority issued to it at or before
+ * `revokedAt` is refused by the project's nodes; a suspension also stops new ones.
+ */
+export interface RevocationRecord {
+  readonly identifier: string;
+  readonly kind: RevocationKind;
+  /** When access ended (ms since the epoch). */
+  readonly revokedAt: number;
+  /** Kept until then (ms): the last expiry of a credential issued before `revokedAt`; 0 while suspended. */
+  readonly until: number;
+  /** Who revoked it. */
+  readonly actor: string;
 }
 
 /** Who authorised a credential: the member's enrollment ticket, or the admin who added it. */
@@ -85,7 +108,8 @@ export interface AuthorityTransaction {
   createTicket(ticket: TicketRecord): Promise<void>;
   /**
    * Redeems one use of a ticket with one atomic conditional update (uses left > 0 and
-   * not expired at `now`). Audits `ticket.redeemed`, or `ticket.refused` with the reason.
+   * not expired at `now`, not created by `enrollee`). Audits `ticket.redeemed`; a refusal
+   * changes nothing and is returned with its reason for the caller to audit.
    */
   redeemTicket(hash: string, enrollee: string, now: number): Promise<Redemption>;
   /** A ticket by hash. */
@@ -96,12 +120,22 @@ export interface AuthorityTransaction {
   listMembers(): Promise<MemberRecord[]>;
   /** Adds or replaces a member; audits `member.added` with `actor`. */
   putMember(member: MemberRecord, actor: string): Promise<void>;
-  /** Removes a member; audits `member.removed` when it existed. Returns the removed member. */
-  removeMember(identifier: string, actor: string): Promise<MemberRecord | undefined>;
+  /** Removes a member; audits `member.removed` (with `extra` fields) when it existed. Returns the removed member. */
+  removeMember(identifier: string, actor: string, extra?: Record<string, AuditValue>): Promise<MemberRecord | undefined>;
+  /** Stores (or replaces) the revocation of an identity; the caller audits it. */
+  putRevocation(revocation: RevocationRecord): Promise<void>;
+  /** The revocation of an identity, if any. */
+  getRevocation(identifier: string): Promise<RevocationRecord | undefined>;
+  /** Deletes an identity's revocation; true when there was one. */
+  deleteRevocation(identifier: string): Promise<boolean>;
+  /** The latest expiry (ms) of any credential recorded for `subject` (0 when none). */
+  latestCredentialExpiry(subject: string): Promise<number>;
+  /** Appends an audit record for a change made with the operations above (`member.suspended`, `member.resumed`). */
+  recordChange(type: Extract<AuditRecordType, 'member.suspended' | 'member.resumed'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
   /** Records an issued credential; audits `credential.issued` with `actor`. */
   recordCredentialIssued(issuance: CredentialIssuance, actor: string): Promise<void>;
-  /** Audits a refused request that changes no state (`access.refused`, `credential.refused`). */
-  recordRefusal(type: Extract<AuditRecordType, 'access.refused' | 'credential.refused'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
+  /** Audits a refused request that changes no state (`access.refused`, `credential.refused`, `ticket.refused`, `refusals.aggregated`). */
+  recordRefusal(type: Extract<AuditRecordType, 'access.refused' | 'credential.refused' | 'ticket.refused' | 'refusals.aggregated'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
 }
 
 /** The authority's persistent state: tickets, members, credential records and the audit log. */
@@ -111,6 +145,8 @@ export interface AuthorityStore {
    * throws. `fn` must only use `tx` (it may be retried after a serialization conflict).
    */
   withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T>;
+  /** Revocations still in force at `now` (ms): suspensions, and removals until their `until`. */
+  listRevocations(now: number, options?: StoreCallOptions): Promise<RevocationRecord[]>;
   /** A member, read outside any write transaction (a snapshot that may change right after). */
   getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined>;
   /** The newest record's position and hash. */

@@ -1,12 +1,15 @@
 import { sha256 } from '../core/cbor.js';
-import { InvalidInputError, UnauthorizedError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedError } from '../core/errors.js';
 import type { PublicKey, Signature } from '../core/vault/keys.js';
 import { grantedAttributes, validateAttributes, validateRelayNames, type Attributes } from './attributes.js';
 import { AUDIT_EXPORT_FORMAT, checkpointLine, exportAuditLines, recordLine, type AuditExportHeader } from './audit-export.js';
-import { AUDIT_FORMAT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type SignedCheckpoint } from './audit-record.js';
-import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, Role, StoreCallOptions } from './authority-store.js';
+import { AUDIT_FORMAT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type AuditValue, type SignedCheckpoint } from './audit-record.js';
+import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, RevocationRecord, Role, StoreCallOptions } from './authority-store.js';
 import { DEFAULT_CREDENTIAL_TTL_MS, DEFAULT_TICKET_TTL_MS, MAX_CREDENTIAL_TTL_MS, MIN_CREDENTIAL_TTL_MS } from './credential-lifetime.js';
 import { encodeEnrollmentTicket } from './enrollment-ticket.js';
+import { EMPTY_GRANT_SCOPE, isEmptyScope, outsideScope, validateGrantScope, type GrantScope } from './grant-scope.js';
+import { RefusalLimiter, type RefusalLimiterOptions } from './refusal-limiter.js';
+import { encodeRevocationList, REVOCATION_LIST_TTL_MS, REVOCATION_LIST_VERSION, revocationEntries, type SignedRevocationList } from './revocation-list.js';
 import { TicketRefusedError } from './ticket-refused-error.js';
 import { generateTicketCode, ticketCodeHash } from './ticket-code.js';
 
@@ -22,6 +25,8 @@ export interface SignedCredential {
 }
 /** Signs a 32-byte digest with the authority's identity key. */
 export type SignDigest = (digest: Uint8Array) => Promise<Signature>;
+/** Signs a revocation list digest with the credential-signing key; returns the signature and that key's attestation. */
+export type SignRevocationList = (digest: Uint8Array) => Promise<{ signature: Signature; attestation: Uint8Array }>;
 
 /** Configuration of an {@link Authority}. */
 export interface AuthorityOptions {
@@ -32,14 +37,21 @@ export interface AuthorityOptions {
   readonly project: { readonly name: string; readonly route: string; readonly authorityChangeHistory: Uint8Array };
   readonly signCredential: SignCredential;
   readonly signDigest: SignDigest;
+  /** Signs revocation lists (without it, {@link Authority.signedRevocationList} is unavailable). */
+  readonly signRevocationList?: SignRevocationList;
   /** The key `signDigest` signs with, so checkpoints can be checked right after signing. */
   readonly publicKey?: PublicKey;
   /** Credential lifetime (default 1 h). */
   readonly credentialTtlMs?: number;
   /** Sign a checkpoint after this many audited changes made through this instance (default 1000). */
   readonly checkpointEvery?: number;
+  /** How refusal records are rate-limited and aggregated (default: 60 s windows, 100 single records a window). */
+  readonly refusals?: Omit<RefusalLimiterOptions, 'clock'>;
   readonly clock?: () => number;
 }
+
+/** Told about every revocation and resumption right after it committed. */
+export type RevocationListener = (event: { readonly identifier: string; readonly revocation: RevocationRecord | undefined }) => void;
 
 /** Options of {@link Authority.createTicket}. */
 export interface TicketOptions {
@@ -52,6 +64,10 @@ export interface TicketOptions {
   readonly relays?: readonly string[];
   /** The enrollee becomes an enroller (admins only). */
   readonly enroller?: boolean;
+  /** For an enroller ticket: attribute grants (`name=value`, `name=*`) the new enroller may put in its tickets (default none). */
+  readonly mayGrant?: readonly string[];
+  /** For an enroller ticket: relay names the new enroller may grant (default none). */
+  readonly mayGrantRelays?: readonly string[];
 }
 
 /** A created ticket. `ticket` and `code` are secrets for the enrollee; `hash` is what the log shows. */
@@ -105,6 +121,12 @@ export class Authority {
   private readonly checkpointEvery: number;
   private changesSinceCheckpoint = 0;
   private checkpointing: Promise<SignedCheckpoint | undefined> | undefined;
+  private readonly refusals: RefusalLimiter;
+  private readonly windowMs: number;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private readonly revocationListeners = new Set<RevocationListener>();
+  private signedList: { at: number; signed: Promise<SignedRevocationList> } | undefined;
 
   constructor(private readonly options: AuthorityOptions) {
     this.store = options.store;
@@ -114,6 +136,8 @@ export class Authority {
       throw new InvalidInputError('authority', 'credential lifetime must be between 1 minute and 30 days');
     }
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 1000);
+    this.windowMs = options.refusals?.windowMs ?? 60_000;
+    this.refusals = new RefusalLimiter({ ...options.refusals, windowMs: this.windowMs, clock: this.clock });
   }
 
   /** The authority's identifier. */
@@ -129,7 +153,12 @@ export class Authority {
     }, options);
   }
 
-  /** Creates a ticket; admins and enrollers may, only admins may create enroller tickets. */
+  /**
+   * Creates a ticket; admins and enrollers may, only admins may create enroller tickets.
+   * An enroller's ticket may grant only what its scope lists (see {@link GrantScope});
+   * anything else is refused and audited. `createdBy` (the actor) is stored with the
+   * ticket and may not redeem it.
+   */
   async createTicket(actor: string, ticketOptions: TicketOptions = {}, options?: StoreCallOptions): Promise<CreatedTicket> {
     const attributes = validateAttributes(ticketOptions.attributes ?? {}, 'ticket attributes');
     const relays = validateRelayNames(ticketOptions.relays ?? []);
@@ -139,12 +168,20 @@ export class Authority {
     const ttl = ticketOptions.expiresInMs ?? DEFAULT_TICKET_TTL_MS;
     if (!Number.isSafeInteger(ttl) || ttl < 1000 || ttl > MAX_CREDENTIAL_TTL_MS) throw new InvalidInputError('authority', 'ticket expiry must be between 1 second and 30 days');
     const enroller = ticketOptions.enroller === true;
+    const grants = validateGrantScope(ticketOptions.mayGrant ?? [], ticketOptions.mayGrantRelays ?? []);
+    if (!enroller && !isEmptyScope(grants)) throw new InvalidInputError('authority', 'may-grant and may-grant-relay apply to enroller tickets only (add --enroller)');
     const code = generateTicketCode();
     const hash = ticketCodeHash(code);
     const now = this.clock();
     const expiresAt = now + ttl;
-    await this.authorized(actor, enroller ? 'ticket.create-enroller' : 'ticket.create', enroller ? ['admin'] : ['admin', 'enroller'], async (tx) => {
-      await tx.createTicket({ hash, attributes, usageCount, usesLeft: usageCount, expiresAt, relays, enroller, createdBy: actor, createdAt: now });
+    const action = enroller ? 'ticket.create-enroller' : 'ticket.create';
+    await this.authorized(actor, action, enroller ? ['admin'] : ['admin', 'enroller'], async (tx, member) => {
+      if (member.role === 'enroller') {
+        const outside = outsideScope(member.grants ?? EMPTY_GRANT_SCOPE, attributes, relays);
+        if (outside !== undefined) return await this.refuse(tx, actor, action, `outside the enroller's scope: ${outside}`);
+      }
+      await tx.createTicket({ hash, attributes, usageCount, usesLeft: usageCount, expiresAt, relays, enroller, createdBy: actor, createdAt: now, ...(enroller ? { grants } : {}) });
+      return undefined;
     }, options);
     const { name, route, authorityChangeHistory } = this.options.project;
     const ticket = encodeEnrollmentTicket({ projectName: name, projectRoute: route, authorityChangeHistory, code, expiresAt });
@@ -159,20 +196,43 @@ export class Authority {
   async redeemTicket(code: Uint8Array, enrollee: string, options?: StoreCallOptions): Promise<MemberRecord> {
     const hash = ticketCodeHash(code);
     const result = await this.write(async (tx) => {
-      const redemption = await tx.redeemTicket(hash, enrollee, this.clock());
-      if (!redemption.ok) return redemption;
+      const precheck = await this.redemptionProblem(tx, hash, enrollee);
+      const redemption = precheck === undefined ? await tx.redeemTicket(hash, enrollee, this.clock()) : { ok: false as const, reason: precheck };
+      if (!redemption.ok) {
+        await this.recordRefusal(tx, 'ticket.refused', enrollee, redemption.reason, { ticketHash: hash, subject: enrollee, reason: redemption.reason });
+        return redemption;
+      }
       const t = redemption.ticket;
       const existing = await tx.getMember(enrollee);
       const role: Role = existing?.role === 'admin' ? 'admin' : t.enroller || existing?.role === 'enroller' ? 'enroller' : 'member';
+      const grants = t.enroller ? t.grants : existing?.grants;
       const member: MemberRecord = {
         identifier: enrollee, role, attributes: { ...existing?.attributes, ...grantedAttributes(t.attributes, t.relays) },
-        addedBy: enrollee, addedAt: this.clock(), ticketHash: hash,
+        addedBy: enrollee, addedAt: this.clock(), ticketHash: hash, ...(role === 'enroller' && grants !== undefined ? { grants } : {}),
       };
       await tx.putMember(member, enrollee);
       return { ok: true as const, member };
     }, options);
     if (!result.ok) throw new TicketRefusedError(result.reason);
     return result.member;
+  }
+
+  /**
+   * Why a ticket may not be redeemed by `enrollee` before its use is counted: its creator
+   * redeeming it, a suspended enrollee, or a creator that may no longer grant what it grants
+   * (removed, suspended, demoted, or an enroller whose scope no longer covers it).
+   */
+  private async redemptionProblem(tx: AuthorityTransaction, hash: string, enrollee: string): Promise<'own-ticket' | 'creator-not-authorised' | 'suspended' | undefined> {
+    const ticket = await tx.getTicket(hash);
+    if (ticket === undefined) return undefined;
+    if (ticket.createdBy === enrollee) return 'own-ticket';
+    if ((await tx.getRevocation(enrollee))?.kind === 'suspended') return 'suspended';
+    if (ticket.createdBy === this.identifier) return undefined;
+    const creator = await tx.getMember(ticket.createdBy);
+    if (creator === undefined || (await tx.getRevocation(ticket.createdBy))?.kind === 'suspended') return 'creator-not-authorised';
+    if (creator.role === 'admin') return undefined;
+    if (creator.role !== 'enroller' || ticket.enroller) return 'creator-not-authorised';
+    return outsideScope(creator.grants ?? EMPTY_GRANT_SCOPE, ticket.attributes, ticket.relays) === undefined ? undefined : 'creator-not-authorised';
   }
 
   /**
@@ -183,17 +243,24 @@ export class Authority {
   async issueCredentialFor(subject: string, options?: StoreCallOptions): Promise<IssuedCredential> {
     const member = await this.store.getMember(subject, options);
     if (member === undefined) {
-      await this.write((tx) => tx.recordRefusal('credential.refused', subject, { subject, reason: 'not a member' }), options);
+      await this.write((tx) => this.recordRefusal(tx, 'credential.refused', subject, 'not a member', { subject, reason: 'not a member' }), options);
       throw new UnauthorizedError('authority', 'credential refused: not a member of this project');
     }
+    if ((await this.store.listRevocations(this.clock(), options)).some((r) => r.identifier === subject && r.kind === 'suspended')) {
+      await this.write((tx) => this.recordRefusal(tx, 'credential.refused', subject, 'suspended', { subject, reason: 'suspended' }), options);
+      throw new UnauthorizedError('authority', 'credential refused: this member is suspended');
+    }
+    await this.afterRevocationSecond(subject, options);
     const requestedAt = this.clock();
     const signed = await this.options.signCredential(subject, member.attributes, this.ttl);
     const credentialHash = Buffer.from(sha256(signed.credential)).toString('hex');
     const createdAt = signed.createdAt ?? requestedAt;
     const outcome = await this.write(async (tx) => {
       const now = await tx.getMember(subject);
-      if (now === undefined || JSON.stringify(now.attributes) !== JSON.stringify(member.attributes)) {
-        await tx.recordRefusal('credential.refused', subject, { subject, reason: now === undefined ? 'member removed' : 'attributes changed' });
+      const suspended = (await tx.getRevocation(subject))?.kind === 'suspended';
+      if (now === undefined || suspended || JSON.stringify(now.attributes) !== JSON.stringify(member.attributes)) {
+        const reason = now === undefined ? 'member removed' : suspended ? 'suspended' : 'attributes changed';
+        await tx.recordRefusal('credential.refused', subject, { subject, reason });
         return false;
       }
       const authorisedBy = now.ticketHash !== undefined ? { ticketHash: now.ticketHash } : { admin: now.addedBy };
@@ -204,25 +271,148 @@ export class Authority {
     return { ...signed, createdAt, credentialHash };
   }
 
-  /** Adds or replaces a member (admins only). */
-  async addMember(actor: string, identifier: string, member: { attributes?: Attributes; role?: Role } = {}, options?: StoreCallOptions): Promise<MemberRecord> {
+  /**
+   * Credentials carry their creation time in whole seconds and a removal revokes those
+   * created at or before it: a member re-added in the second of its removal waits for the
+   * next second, so its new credential is not revoked with the old ones.
+   */
+  private async afterRevocationSecond(subject: string, options?: StoreCallOptions): Promise<void> {
+    const removed = (await this.store.listRevocations(this.clock(), options)).find((r) => r.identifier === subject && r.kind === 'removed');
+    if (removed === undefined) return;
+    const wait = Math.floor(removed.revokedAt / 1000) * 1000 + 1000 - this.clock();
+    if (wait > 0 && wait <= 1000) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  /** Adds or replaces a member (admins only); an enroller gets the scope `grants` (default none). */
+  async addMember(actor: string, identifier: string, member: { attributes?: Attributes; role?: Role; grants?: GrantScope } = {}, options?: StoreCallOptions): Promise<MemberRecord> {
     if (typeof identifier !== 'string' || identifier.length === 0 || identifier.length > 256) throw new InvalidInputError('authority', 'member identifier must be 1-256 characters');
     const role = member.role ?? 'member';
     if (!['admin', 'enroller', 'member'].includes(role)) throw new InvalidInputError('authority', `unknown role ${String(role)}`);
-    const record: MemberRecord = { identifier, attributes: validateAttributes(member.attributes ?? {}, 'member attributes'), role, addedBy: actor, addedAt: this.clock() };
+    const grants = validateGrantScope(member.grants?.attributes ?? [], member.grants?.relays ?? []);
+    if (role !== 'enroller' && !isEmptyScope(grants)) throw new InvalidInputError('authority', 'may-grant and may-grant-relay apply to enrollers only (add --role enroller)');
+    const record: MemberRecord = {
+      identifier, attributes: validateAttributes(member.attributes ?? {}, 'member attributes'), role, addedBy: actor, addedAt: this.clock(),
+      ...(role === 'enroller' && !isEmptyScope(grants) ? { grants } : {}),
+    };
     await this.authorized(actor, 'member.add', ['admin'], (tx) => tx.putMember(record, actor), options);
     return record;
   }
 
-  /** Removes a member (admins only); it gets no credential from then on. Returns false if it was not a member. */
-  async removeMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<boolean> {
-    return await this.authorized(actor, 'member.remove', ['admin'], async (tx) => {
+  /**
+   * Removes a member (admins only): it gets no credential from then on, and every credential
+   * issued to it so far is revoked (see {@link revocations}). Returns the revocation (with
+   * the time access ended), or undefined if it was not a member.
+   */
+  async removeMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<RevocationRecord | undefined> {
+    const revocation = await this.authorized(actor, 'member.remove', ['admin'], async (tx) => {
       const target = await tx.getMember(identifier);
-      if (target?.role === 'admin' && (await tx.listMembers()).filter((m) => m.role === 'admin').length === 1) {
+      if (target === undefined) return undefined;
+      if (target.role === 'admin' && (await tx.listMembers()).filter((m) => m.role === 'admin').length === 1) {
         throw new InvalidInputError('authority', 'cannot remove the last admin');
       }
-      return (await tx.removeMember(identifier, actor)) !== undefined;
+      const revokedAt = this.clock();
+      const record: RevocationRecord = { identifier, kind: 'removed', revokedAt, until: Math.max(revokedAt, await tx.latestCredentialExpiry(identifier)), actor };
+      await tx.putRevocation(record);
+      await tx.removeMember(identifier, actor, { accessEndedAt: revokedAt, revokedUntil: record.until });
+      return record;
     }, options);
+    if (revocation !== undefined) this.notifyRevocation(identifier, revocation);
+    return revocation;
+  }
+
+  /**
+   * Suspends a member (admins only): its credentials are revoked and no new one is issued
+   * until {@link resumeMember}; it stays a member. Throws NotFoundError when it is not one.
+   */
+  async suspendMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<RevocationRecord> {
+    const revocation = await this.authorized(actor, 'member.suspend', ['admin'], async (tx) => {
+      const target = await tx.getMember(identifier);
+      if (target === undefined) throw new NotFoundError('authority', `${identifier} is not a member of this project`);
+      if (target.role === 'admin' && (await tx.listMembers()).filter((m) => m.role === 'admin').length === 1) {
+        throw new InvalidInputError('authority', 'cannot suspend the last admin');
+      }
+      const existing = await tx.getRevocation(identifier);
+      if (existing?.kind === 'suspended') return existing;
+      const revokedAt = this.clock();
+      const record: RevocationRecord = { identifier, kind: 'suspended', revokedAt, until: 0, actor };
+      await tx.putRevocation(record);
+      await tx.recordChange('member.suspended', actor, { subject: identifier, role: target.role, accessEndedAt: revokedAt });
+      return record;
+    }, options);
+    this.notifyRevocation(identifier, revocation);
+    return revocation;
+  }
+
+  /** Ends a suspension (admins only); false when the member was not suspended. */
+  async resumeMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<boolean> {
+    const resumed = await this.authorized(actor, 'member.resume', ['admin'], async (tx) => {
+      if ((await tx.getRevocation(identifier))?.kind !== 'suspended') return false;
+      await tx.deleteRevocation(identifier);
+      await tx.recordChange('member.resumed', actor, { subject: identifier, accessResumedAt: this.clock() });
+      return true;
+    }, options);
+    if (resumed) this.notifyRevocation(identifier, undefined);
+    return resumed;
+  }
+
+  /** Revocations in force now: what every node of the project must refuse (see docs/authority.md). */
+  async revocations(options?: StoreCallOptions): Promise<RevocationRecord[]> {
+    return await this.store.listRevocations(this.clock(), options);
+  }
+
+  /**
+   * The revocations in force as a list signed by the credential-signing key, valid for
+   * {@link REVOCATION_LIST_TTL_MS}. Signed at most once a second (and again after every
+   * revocation through this instance), so members polling it cost little.
+   */
+  async signedRevocationList(options?: StoreCallOptions): Promise<SignedRevocationList> {
+    const sign = this.options.signRevocationList;
+    if (sign === undefined) throw new UnsupportedError('authority', 'this authority does not sign revocation lists');
+    const now = this.clock();
+    if (this.signedList !== undefined && now - this.signedList.at < 1000) return await this.signedList.signed;
+    const signed = (async (): Promise<SignedRevocationList> => {
+      const entries = revocationEntries(await this.store.listRevocations(now, options));
+      const { bytes, digest } = encodeRevocationList({ version: REVOCATION_LIST_VERSION, authority: this.identifier, issuedAt: now, expiresAt: now + REVOCATION_LIST_TTL_MS, entries });
+      return { list: bytes, ...(await sign(digest)) };
+    })();
+    this.signedList = { at: now, signed };
+    signed.catch(() => { if (this.signedList?.signed === signed) this.signedList = undefined; });
+    return await signed;
+  }
+
+  /** Calls `listener` after every committed revocation or resumption; returns an unsubscribe function. */
+  onRevocation(listener: RevocationListener): () => void {
+    this.revocationListeners.add(listener);
+    return () => { this.revocationListeners.delete(listener); };
+  }
+
+  /** Writes the aggregates of refusals still counted (called on stop) and stops the flush timer. */
+  async close(options?: StoreCallOptions): Promise<void> {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushRefusals(true, options);
+  }
+
+  /** Writes one `refusals.aggregated` record per aggregate whose window is over (all with `all`). */
+  async flushRefusals(all = false, options?: StoreCallOptions): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    const aggregates = this.refusals.drain(all);
+    if (aggregates.length === 0) return;
+    this.flushing = this.write(async (tx) => {
+      for (const a of aggregates) {
+        await tx.recordRefusal('refusals.aggregated', a.actor === '*' ? this.identifier : a.actor, {
+          refusedType: a.type, reason: a.reason, count: a.count, identities: a.identities, firstAt: a.firstAt, lastAt: a.lastAt,
+          ...(a.actor === '*' ? {} : { subject: a.actor }),
+        });
+      }
+    }, options).finally(() => { this.flushing = undefined; });
+    await this.flushing;
+  }
+
+  /** True when `identifier` is a member (any role) and not suspended; not audited. */
+  async isMember(identifier: string, options?: StoreCallOptions): Promise<boolean> {
+    if ((await this.store.getMember(identifier, options)) === undefined) return false;
+    return !(await this.store.listRevocations(this.clock(), options)).some((r) => r.identifier === identifier && r.kind === 'suspended');
   }
 
   /** All members (admins only). */
@@ -306,19 +496,65 @@ export class Authority {
     return signed;
   }
 
-  /** Runs a role-checked change; a refusal is audited, committed, then thrown. */
-  private async authorized<T>(actor: string, action: string, roles: readonly Role[], fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T> {
+  /**
+   * Runs a role-checked change; a refusal (of the role, or one `fn` returns) is audited
+   * (rate-limited, see {@link RefusalLimiter}), committed, then thrown.
+   */
+  private async authorized<T>(actor: string, action: string, roles: readonly Role[], fn: (tx: AuthorityTransaction, member: MemberRecord) => Promise<T | Refusal>, options?: StoreCallOptions): Promise<T> {
     const result = await this.write<T | Refusal>(async (tx) => {
       const member = await tx.getMember(actor);
       if (member === undefined || !roles.includes(member.role)) {
-        const reason = member === undefined ? 'not a member' : `role ${member.role} may not do this`;
-        await tx.recordRefusal('access.refused', actor, { action, reason });
-        return new Refusal(reason);
+        return await this.refuse(tx, actor, action, member === undefined ? 'not a member' : `role ${member.role} may not do this`);
       }
-      return await fn(tx);
+      if ((await tx.getRevocation(actor))?.kind === 'suspended') return await this.refuse(tx, actor, action, 'suspended');
+      return await fn(tx, member);
     }, options);
     if (result instanceof Refusal) throw new UnauthorizedError('authority', `${action} refused: ${result.reason}`);
     return result;
+  }
+
+  /** Audits an `access.refused` (rate-limited) and returns the refusal for {@link authorized} to throw. */
+  private async refuse(tx: AuthorityTransaction, actor: string, action: string, reason: string): Promise<Refusal> {
+    await this.recordRefusal(tx, 'access.refused', actor, `${action}: ${reason}`, { action, reason });
+    return new Refusal(reason);
+  }
+
+  /**
+   * Appends a refusal record unless the limiter counts it instead (an identical refusal
+   * earlier in the window, or the window's record budget spent); counted refusals are
+   * written as `refusals.aggregated` records when their window ends.
+   */
+  private async recordRefusal(
+    tx: AuthorityTransaction, type: 'access.refused' | 'credential.refused' | 'ticket.refused', actor: string, key: string, fields: Record<string, AuditValue>,
+  ): Promise<void> {
+    if (this.refusals.admit(type, actor, key)) {
+      await tx.recordRefusal(type, actor, fields);
+      return;
+    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushRefusals().then(
+        () => { if (this.refusals.pending) this.scheduleFlush(); },
+        () => { this.scheduleFlush(); },
+      );
+    }, this.windowMs);
+    this.flushTimer.unref();
+  }
+
+  private notifyRevocation(identifier: string, revocation: RevocationRecord | undefined): void {
+    this.signedList = undefined;
+    for (const listener of [...this.revocationListeners]) {
+      try {
+        listener({ identifier, revocation });
+      } catch {
+        // A listener's failure must not undo or hide a committed revocation.
+      }
+    }
   }
 
   /** Runs a transaction, then signs a checkpoint when enough changes have accumulated. */

@@ -5,23 +5,36 @@ import {
   type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditValue, type SignedCheckpoint,
 } from './audit-record.js';
 import type {
-  AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, Role,
-  StoreCallOptions, TicketRecord,
+  AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, RevocationKind, RevocationRecord,
+  Role, StoreCallOptions, TicketRecord,
 } from './authority-store.js';
-import { SCHEMA, SCHEMA_VERSION, type SqlDriver, type SqlRow, type SqlSession } from './sql-driver.js';
+import { grantScopeFromText, grantScopeToText, isEmptyScope, type GrantScope } from './grant-scope.js';
+import { migrateSchema } from './schema-migrations.js';
+import { SCHEMA, type SqlDriver, type SqlRow, type SqlSession } from './sql-driver.js';
 
 /** Clock in milliseconds since the Unix epoch. */
 export type Clock = () => number;
 
 const num = (v: unknown): number => Number(v);
 const attrs = (v: unknown): Attributes => JSON.parse(String(v)) as Attributes;
+/** A non-empty scope as stored, else NULL. */
+const scopeText = (scope: GrantScope | undefined): string | null => (scope === undefined || isEmptyScope(scope) ? null : grantScopeToText(scope));
+/** The `grants` property of a row with a stored scope. */
+const scopeOf = (v: unknown): { grants?: GrantScope } => (v == null ? {} : { grants: grantScopeFromText(v) });
+/** The audit fields of a non-empty scope. */
+const scopeFields = (scope: GrantScope | undefined): Record<string, AuditValue> => (
+  scope === undefined || isEmptyScope(scope) ? {} : { mayGrant: [...scope.attributes], mayGrantRelays: [...scope.relays] });
 
 function toTicket(r: SqlRow): TicketRecord {
   return {
     hash: String(r.hash), attributes: attrs(r.attributes), usageCount: num(r.usage_count), usesLeft: num(r.uses_left),
     expiresAt: num(r.expires_at), relays: JSON.parse(String(r.relays)) as string[], enroller: num(r.enroller) === 1,
-    createdBy: String(r.created_by), createdAt: num(r.created_at),
+    createdBy: String(r.created_by), createdAt: num(r.created_at), ...scopeOf(r.grant_scope),
   };
+}
+
+function toRevocation(r: SqlRow): RevocationRecord {
+  return { identifier: String(r.identifier), kind: String(r.kind) as RevocationKind, revokedAt: num(r.revoked_at), until: num(r.until_at), actor: String(r.actor) };
 }
 
 function toMember(r: SqlRow): MemberRecord {
@@ -29,7 +42,7 @@ function toMember(r: SqlRow): MemberRecord {
     identifier: String(r.identifier), attributes: attrs(r.attributes), role: String(r.role) as Role,
     addedBy: String(r.added_by), addedAt: num(r.added_at),
   };
-  return r.ticket_hash == null ? m : { ...m, ticketHash: String(r.ticket_hash) };
+  return { ...m, ...(r.ticket_hash == null ? {} : { ticketHash: String(r.ticket_hash) }), ...scopeOf(r.grant_scope) };
 }
 
 function toEntry(r: SqlRow): AuditEntry {
@@ -50,29 +63,28 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
 
   async createTicket(t: TicketRecord): Promise<void> {
     await this.s.run(
-      `INSERT INTO tickets (hash, attributes, usage_count, uses_left, expires_at, relays, enroller, created_by, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [t.hash, JSON.stringify(t.attributes), t.usageCount, t.usesLeft, t.expiresAt, JSON.stringify(t.relays), t.enroller ? 1 : 0, t.createdBy, t.createdAt],
+      `INSERT INTO tickets (hash, attributes, usage_count, uses_left, expires_at, relays, enroller, created_by, created_at, grant_scope)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [t.hash, JSON.stringify(t.attributes), t.usageCount, t.usesLeft, t.expiresAt, JSON.stringify(t.relays), t.enroller ? 1 : 0, t.createdBy, t.createdAt, scopeText(t.grants)],
     );
     await this.append('ticket.created', t.createdBy, {
       ticketHash: t.hash, attributes: t.attributes, usageCount: t.usageCount, expiresAt: t.expiresAt,
-      relays: t.relays, enroller: t.enroller,
+      relays: t.relays, enroller: t.enroller, createdBy: t.createdBy, ...scopeFields(t.grants),
     });
   }
 
   async redeemTicket(hash: string, enrollee: string, now: number): Promise<Redemption> {
     const rows = await this.s.all(
-      `UPDATE tickets SET uses_left = uses_left - 1 WHERE hash = $1 AND uses_left > 0 AND expires_at > $2 RETURNING *`,
-      [hash, now],
+      `UPDATE tickets SET uses_left = uses_left - 1 WHERE hash = $1 AND uses_left > 0 AND expires_at > $2 AND created_by <> $3 RETURNING *`,
+      [hash, now, enrollee],
     );
     if (rows[0] !== undefined) {
       const ticket = toTicket(rows[0]);
-      await this.append('ticket.redeemed', enrollee, { ticketHash: hash, subject: enrollee, usesLeft: ticket.usesLeft });
+      await this.append('ticket.redeemed', enrollee, { ticketHash: hash, subject: enrollee, usesLeft: ticket.usesLeft, createdBy: ticket.createdBy });
       return { ok: true, ticket };
     }
     const current = await this.getTicket(hash);
-    const reason = current === undefined ? 'unknown' : current.usesLeft <= 0 ? 'used-up' : 'expired';
-    await this.append('ticket.refused', enrollee, { ticketHash: hash, subject: enrollee, reason });
+    const reason = current === undefined ? 'unknown' : current.createdBy === enrollee ? 'own-ticket' : current.usesLeft <= 0 ? 'used-up' : 'expired';
     return { ok: false, reason };
   }
 
@@ -92,21 +104,47 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
 
   async putMember(m: MemberRecord, actor: string): Promise<void> {
     await this.s.run(
-      `INSERT INTO members (identifier, attributes, role, added_by, added_at, ticket_hash) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (identifier) DO UPDATE SET attributes = $2, role = $3, added_by = $4, added_at = $5, ticket_hash = $6`,
-      [m.identifier, JSON.stringify(m.attributes), m.role, m.addedBy, m.addedAt, m.ticketHash ?? null],
+      `INSERT INTO members (identifier, attributes, role, added_by, added_at, ticket_hash, grant_scope) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (identifier) DO UPDATE SET attributes = $2, role = $3, added_by = $4, added_at = $5, ticket_hash = $6, grant_scope = $7`,
+      [m.identifier, JSON.stringify(m.attributes), m.role, m.addedBy, m.addedAt, m.ticketHash ?? null, scopeText(m.grants)],
     );
-    const fields: Record<string, AuditValue> = { subject: m.identifier, role: m.role, attributes: m.attributes };
+    const fields: Record<string, AuditValue> = { subject: m.identifier, role: m.role, attributes: m.attributes, ...scopeFields(m.grants) };
     if (m.ticketHash !== undefined) fields.ticketHash = m.ticketHash;
     await this.append('member.added', actor, fields);
   }
 
-  async removeMember(identifier: string, actor: string): Promise<MemberRecord | undefined> {
+  async removeMember(identifier: string, actor: string, extra: Record<string, AuditValue> = {}): Promise<MemberRecord | undefined> {
     const rows = await this.s.all(`DELETE FROM members WHERE identifier = $1 RETURNING *`, [identifier]);
     if (rows[0] === undefined) return undefined;
     const removed = toMember(rows[0]);
-    await this.append('member.removed', actor, { subject: identifier, role: removed.role });
+    await this.append('member.removed', actor, { ...extra, subject: identifier, role: removed.role });
     return removed;
+  }
+
+  async putRevocation(r: RevocationRecord): Promise<void> {
+    await this.s.run(
+      `INSERT INTO revocations (identifier, kind, revoked_at, until_at, actor) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (identifier) DO UPDATE SET kind = $2, revoked_at = $3, until_at = $4, actor = $5`,
+      [r.identifier, r.kind, r.revokedAt, r.until, r.actor],
+    );
+  }
+
+  async getRevocation(identifier: string): Promise<RevocationRecord | undefined> {
+    const rows = await this.s.all(`SELECT * FROM revocations WHERE identifier = $1`, [identifier]);
+    return rows[0] === undefined ? undefined : toRevocation(rows[0]);
+  }
+
+  async deleteRevocation(identifier: string): Promise<boolean> {
+    return (await this.s.run(`DELETE FROM revocations WHERE identifier = $1`, [identifier])) > 0;
+  }
+
+  async latestCredentialExpiry(subject: string): Promise<number> {
+    const rows = await this.s.all(`SELECT MAX(expires_at) AS latest FROM credentials WHERE subject = $1`, [subject]);
+    return rows[0]?.latest == null ? 0 : num(rows[0].latest);
+  }
+
+  async recordChange(type: 'member.suspended' | 'member.resumed', actor: string, fields: Record<string, AuditValue>): Promise<void> {
+    await this.append(type, actor, fields);
   }
 
   async recordCredentialIssued(c: CredentialIssuance, actor: string): Promise<void> {
@@ -125,7 +163,7 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
     await this.append('credential.issued', actor, fields);
   }
 
-  async recordRefusal(type: 'access.refused' | 'credential.refused', actor: string, fields: Record<string, AuditValue>): Promise<void> {
+  async recordRefusal(type: 'access.refused' | 'credential.refused' | 'ticket.refused' | 'refusals.aggregated', actor: string, fields: Record<string, AuditValue>): Promise<void> {
     await this.append(type, actor, fields);
   }
 
@@ -155,21 +193,29 @@ export class SqlAuthorityStore implements AuthorityStore {
     this.lock = driver.dialect === 'postgres' ? { update: ' FOR UPDATE', share: ' FOR SHARE' } : { update: '', share: '' };
   }
 
-  /** Creates the schema if needed, checks its version and returns the store. */
+  /**
+   * Creates the base schema if needed, applies the pending migrations (one transaction,
+   * serialized across replicas on Postgres), refuses a schema newer than this code, and
+   * returns the store.
+   */
   static async open(driver: SqlDriver, clock: Clock = Date.now): Promise<SqlAuthorityStore> {
     await driver.transaction(async (s) => {
       if (driver.dialect === 'postgres') await s.all(`SELECT pg_advisory_xact_lock(7382001)`);
       for (const ddl of SCHEMA) await s.run(ddl);
       const rows = await s.all(`SELECT value FROM authority_meta WHERE key = 'schema_version'`);
-      if (rows[0]?.value !== String(SCHEMA_VERSION)) {
-        throw new UnsupportedError('authority', `authority database schema version ${String(rows[0]?.value)} is not supported (expected ${SCHEMA_VERSION})`);
-      }
+      await migrateSchema(s, Number(rows[0]?.value));
     });
     return new SqlAuthorityStore(driver, clock);
   }
 
   async withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T> {
     return await this.driver.transaction((s) => fn(new SqlAuthorityTransaction(s, this.lock, this.clock)), options?.signal);
+  }
+
+  async listRevocations(now: number, options?: StoreCallOptions): Promise<RevocationRecord[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.driver.query(`SELECT * FROM revocations WHERE until_at = 0 OR until_at > $1 ORDER BY identifier`, [now]);
+    return rows.map(toRevocation);
   }
 
   async getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined> {

@@ -24,10 +24,10 @@ export interface SqlDriver {
   close(): Promise<void>;
 }
 
-/** Schema version this code writes. */
-export const SCHEMA_VERSION = 1;
+/** Version of the base schema {@link SCHEMA}; later changes are `schema-migrations.ts`. */
+export const BASE_SCHEMA_VERSION = 1;
 
-/** Portable DDL (SQLite and PostgreSQL); every time is BIGINT milliseconds. */
+/** Portable DDL (SQLite and PostgreSQL) of schema version 1; every time is BIGINT milliseconds. */
 export const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS authority_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS tickets (
@@ -50,5 +50,5 @@ export const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS audit_checkpoints (
      seq BIGINT PRIMARY KEY, authority TEXT NOT NULL, head TEXT NOT NULL, time BIGINT NOT NULL,
      signature_type TEXT NOT NULL, signature TEXT NOT NULL, version INTEGER NOT NULL)`,
-  `INSERT INTO authority_meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`,
+  `INSERT INTO authority_meta (key, value) VALUES ('schema_version', '${BASE_SCHEMA_VERSION}') ON CONFLICT DO NOTHING`,
 ];

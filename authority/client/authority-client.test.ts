@@ -3,6 +3,7 @@ import { verifyCredential } from '../../core/credential/credential.js';
 import { SymbolonError } from '../../core/errors.js';
 import { nowSeconds } from '../../core/identity/seconds.js';
 import { verifyAuditExport } from '../audit-verify.js';
+import { verifyRevocationList } from '../revocation-list.js';
 import { projectFixture, type ProjectFixture } from '../services/testing/project-fixture.js';
 import { decodeEnrollmentTicket } from '../enrollment-ticket.js';
 import { TicketRefusedError } from '../ticket-refused-error.js';
@@ -85,14 +86,18 @@ describe('AuthorityClient with the authority services', () => {
 
     const enrollerId = await f.newIdentity();
     const enroller = await f.clientFor(enrollerId);
-    expect((await enroller.enroll((await admin.createTicket({ enroller: true })).ticket)).member.role).toBe('enroller');
+    expect((await enroller.enroll((await admin.createTicket({ enroller: true, mayGrant: ['team=ops'] })).ticket)).member)
+      .toMatchObject({ role: 'enroller', grants: { attributes: ['team=ops'], relays: [] } });
     await expect(enroller.createTicket({ enroller: true })).rejects.toThrow(/ticket.create-enroller refused: role enroller may not/);
+    await expect(enroller.createTicket({ attributes: { team: 'admin' } })).rejects.toThrow(/ticket.create refused: outside the enroller's scope: attribute team=admin/);
+    await expect(enroller.createTicket({ relays: ['postgres'] })).rejects.toThrow(/outside the enroller's scope: relay postgres/);
     const byEnroller = await enroller.createTicket({ attributes: { team: 'ops' } });
+    await expect(enroller.enroll(byEnroller.ticket)).rejects.toMatchObject({ reason: 'own-ticket' });
     const third = await f.newIdentity();
     expect((await (await f.clientFor(third)).enroll(byEnroller.ticket)).member).toMatchObject({ role: 'member', attributes: { team: 'ops' } });
 
     const actions = (await f.store.readAudit({ limit: 1000 })).filter((r) => r.type === 'access.refused').map((r) => r.fields.action);
-    expect(actions.sort()).toEqual(['audit.export', 'audit.show', 'member.add', 'member.list', 'member.remove', 'member.show', 'ticket.create', 'ticket.create-enroller']);
+    expect(actions.sort()).toEqual(['audit.export', 'audit.show', 'member.add', 'member.list', 'member.remove', 'member.show', 'ticket.create', 'ticket.create', 'ticket.create', 'ticket.create-enroller']);
   }));
 
   it('manages members, fetches verifiable credentials, and refuses a removed member', () => withProject(async (f) => {
@@ -110,8 +115,12 @@ describe('AuthorityClient with the authority services', () => {
     expect(verifyCredential(credential, { subject: worker.identifier, trustedIssuers, now: nowSeconds() }).attributes).toEqual({ component: 'analysis' });
     expect(() => verifyCredential(credential, { subject: f.admin.identifier, trustedIssuers, now: nowSeconds() })).toThrow(/not I/);
 
-    expect(await admin.removeMember(worker.identifier)).toBe(true);
-    expect(await admin.removeMember(worker.identifier)).toBe(false);
+    const removal = await admin.removeMember(worker.identifier);
+    expect(removal).toMatchObject({ removed: true, accessEndedAt: expect.any(Number), revokedUntil: credential.expiresAt });
+    expect(await admin.removeMember(worker.identifier)).toEqual({ removed: false });
+    const list = verifyRevocationList(await admin.fetchRevocationList(), f.authorityIdentity, Date.now());
+    expect(list.entries).toEqual([{ identifier: worker.identifier, kind: 'removed', revokedAt: removal.accessEndedAt }]);
+    await expect(client.fetchRevocationList()).rejects.toThrow(/revocations.list refused: not a member/);
     const refused = await client.fetchCredential().catch((e: unknown) => e);
     expect(refused).toMatchObject({ kind: 'unauthorized', message: 'credential refused: not a member of this project' });
     const log = await f.store.readAudit({ limit: 1000 });

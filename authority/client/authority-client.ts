@@ -9,6 +9,7 @@ import type { TicketOptions } from '../authority.js';
 import { decodeEnrollmentTicket } from '../enrollment-ticket.js';
 import { Params } from '../services/params.js';
 import { decodeResponse, encodeRequest, newRequestId, type WireMap } from '../services/protocol.js';
+import { signedListFromWire, type SignedRevocationList } from '../revocation-list.js';
 import { DEFAULT_AUTHORITY_SERVICE_ADDRESSES, type AuthorityServiceName } from '../services/service-addresses.js';
 import { auditEntryFromWire, credentialFromWire, memberFromWire, type FetchedCredential } from '../services/wire-records.js';
 import { errorFromReply } from './authority-service-error.js';
@@ -93,14 +94,24 @@ export class AuthorityClient {
 
   /** Creates an enrollment ticket (admins and enrollers; enroller tickets admins only). */
   async createTicket(ticket: TicketOptions = {}, options: CallOptions = {}): Promise<CreatedTicketInfo> {
-    const params = { ...ticket, attributes: ticket.attributes === undefined ? undefined : { ...ticket.attributes }, relays: ticket.relays === undefined ? undefined : [...ticket.relays] };
+    const params = {
+      ...ticket, attributes: ticket.attributes === undefined ? undefined : { ...ticket.attributes }, relays: ticket.relays === undefined ? undefined : [...ticket.relays],
+      mayGrant: ticket.mayGrant === undefined ? undefined : [...ticket.mayGrant], mayGrantRelays: ticket.mayGrantRelays === undefined ? undefined : [...ticket.mayGrantRelays],
+    };
     const p = new Params(await this.call('tickets', 'create', params, options)).only('ticket', 'hash', 'expiresAt', 'usageCount');
     return { ticket: p.string('ticket', 64 * 1024), hash: p.string('hash', 64), expiresAt: p.integer('expiresAt'), usageCount: p.integer('usageCount') };
   }
 
-  /** Adds or replaces a member (admins only). */
-  async addMember(identifier: string, member: { attributes?: Readonly<Record<string, string>>; role?: Role } = {}, options: CallOptions = {}): Promise<MemberRecord> {
-    const params = { identifier, attributes: member.attributes === undefined ? undefined : { ...member.attributes }, role: member.role };
+  /** Adds or replaces a member (admins only); `mayGrant` / `mayGrantRelays` give an enroller its scope. */
+  async addMember(
+    identifier: string,
+    member: { attributes?: Readonly<Record<string, string>>; role?: Role; mayGrant?: readonly string[]; mayGrantRelays?: readonly string[] } = {},
+    options: CallOptions = {},
+  ): Promise<MemberRecord> {
+    const params = {
+      identifier, attributes: member.attributes === undefined ? undefined : { ...member.attributes }, role: member.role,
+      mayGrant: member.mayGrant === undefined ? undefined : [...member.mayGrant], mayGrantRelays: member.mayGrantRelays === undefined ? undefined : [...member.mayGrantRelays],
+    };
     return memberFromWire(new Params(await this.call('members', 'add', params, options)).only('member').nested('member'));
   }
 
@@ -122,12 +133,33 @@ export class AuthorityClient {
     return memberFromWire(new Params(await this.call('members', 'show', { identifier }, options)).only('member').nested('member'));
   }
 
-  /** Removes a member (admins only); false when it was not a member. */
-  async removeMember(identifier: string, options: CallOptions = {}): Promise<boolean> {
-    const p = new Params(await this.call('members', 'remove', { identifier }, options)).only('removed');
+  /**
+   * Removes a member (admins only): `removed` false when it was not a member; else
+   * `accessEndedAt`, from when its credentials are revoked (ms), and `revokedUntil`, until
+   * when the revocation is published (the last expiry of a credential issued to it).
+   */
+  async removeMember(identifier: string, options: CallOptions = {}): Promise<MemberRemoval> {
+    const p = new Params(await this.call('members', 'remove', { identifier }, options)).only('removed', 'accessEndedAt', 'revokedUntil');
     const removed = p.optionalBoolean('removed');
     if (removed === undefined) throw new InvalidInputError('authority', 'the authority did not say whether the member was removed');
-    return removed;
+    const accessEndedAt = p.optionalInteger('accessEndedAt');
+    const revokedUntil = p.optionalInteger('revokedUntil');
+    return { removed, ...(accessEndedAt === undefined ? {} : { accessEndedAt }), ...(revokedUntil === undefined ? {} : { revokedUntil }) };
+  }
+
+  /** Suspends a member (admins only): its credentials are revoked until resumed. Returns when access ended (ms). */
+  async suspendMember(identifier: string, options: CallOptions = {}): Promise<{ accessEndedAt: number }> {
+    return { accessEndedAt: new Params(await this.call('members', 'suspend', { identifier }, options)).only('accessEndedAt').integer('accessEndedAt') };
+  }
+
+  /** Ends a member's suspension (admins only); false when it was not suspended. */
+  async resumeMember(identifier: string, options: CallOptions = {}): Promise<boolean> {
+    return new Params(await this.call('members', 'resume', { identifier }, options)).only('resumed').optionalBoolean('resumed') === true;
+  }
+
+  /** The authority's signed revocation list (members); verify it with `verifyRevocationList`. */
+  async fetchRevocationList(options: CallOptions = {}): Promise<SignedRevocationList> {
+    return signedListFromWire(await this.call('revocations', 'list', {}, options));
   }
 
   /** Audit records matching `filters`, in `seq` order, at most `filters.limit` (default 100; admins only). */
@@ -187,6 +219,13 @@ export class AuthorityClient {
     if (!response.ok) throw errorFromReply(service, method, response.error);
     return response.result;
   }
+}
+
+/** What {@link AuthorityClient.removeMember} returns. */
+export interface MemberRemoval {
+  readonly removed: boolean;
+  readonly accessEndedAt?: number;
+  readonly revokedUntil?: number;
 }
 
 /** True when `error` is a refusal by the authority (as opposed to a transport failure or timeout). */

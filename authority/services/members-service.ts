@@ -7,20 +7,24 @@ import { memberToWire } from './wire-records.js';
 
 /**
  * The `members` service (admins; `show` also for a member asking about itself):
- * - `add { identifier, attributes?, role? }` -> `{ member }`
+ * - `add { identifier, attributes?, role?, mayGrant?, mayGrantRelays? }` -> `{ member }` (the
+ *   scope lists apply to enrollers)
  * - `list { after? }` -> `{ members, next? }`: members ordered by identifier, one page at a
  *   time; pass `next` as `after` for the following page
  * - `show { identifier }` -> `{ member }` (not-found error when it is not a member)
- * - `remove { identifier }` -> `{ removed }` (false when it was not a member)
+ * - `remove { identifier }` -> `{ removed, accessEndedAt?, revokedUntil? }` (false when it was
+ *   not a member); its credentials are revoked from `accessEndedAt` on
+ * - `suspend { identifier }` -> `{ accessEndedAt }`, `resume { identifier }` -> `{ resumed }`
  */
 export function membersMethods(authority: Authority): Record<string, ServiceMethod> {
   return {
     add: async ({ caller, params, signal }) => {
-      params.only('identifier', 'attributes', 'role');
+      params.only('identifier', 'attributes', 'role', 'mayGrant', 'mayGrantRelays');
       const identifier = params.string('identifier', 256);
       const member = await authority.addMember(caller.identifier, identifier, {
         attributes: params.optionalStringMap('attributes') ?? {},
         role: (params.optionalString('role', 16) ?? 'member') as Role,
+        grants: { attributes: params.optionalStringList('mayGrant') ?? [], relays: params.optionalStringList('mayGrantRelays') ?? [] },
       }, { signal });
       return { member: memberToWire(member) };
     },
@@ -38,7 +42,16 @@ export function membersMethods(authority: Authority): Record<string, ServiceMeth
     },
     remove: async ({ caller, params, signal }) => {
       const identifier = params.only('identifier').string('identifier', 256);
-      return { removed: await authority.removeMember(caller.identifier, identifier, { signal }) };
+      const revocation = await authority.removeMember(caller.identifier, identifier, { signal });
+      return revocation === undefined ? { removed: false } : { removed: true, accessEndedAt: revocation.revokedAt, revokedUntil: revocation.until };
+    },
+    suspend: async ({ caller, params, signal }) => {
+      const identifier = params.only('identifier').string('identifier', 256);
+      return { accessEndedAt: (await authority.suspendMember(caller.identifier, identifier, { signal })).revokedAt };
+    },
+    resume: async ({ caller, params, signal }) => {
+      const identifier = params.only('identifier').string('identifier', 256);
+      return { resumed: await authority.resumeMember(caller.identifier, identifier, { signal }) };
     },
   };
 }

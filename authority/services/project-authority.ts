@@ -5,7 +5,7 @@ import type { Node } from '../../core/node/node.js';
 import type { SigningVault } from '../../core/vault/signing-vault.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { AuthorityStore } from '../authority-store.js';
-import { Authority, type SignCredential, type SignDigest } from '../authority.js';
+import { Authority, type SignCredential, type SignDigest, type SignRevocationList } from '../authority.js';
 import { startAuthorityServices, type AuthorityServices, type AuthorityServicesOptions } from './start-authority-services.js';
 
 /** Options of {@link createProjectAuthority}. */
@@ -61,6 +61,14 @@ export function credentialSigner(options: Pick<ProjectAuthorityOptions, 'identit
   };
 }
 
+/** Signs revocation list digests with the identity's attested credential-signing key (a local key: cheap to call often). */
+export function revocationListSigner(options: Pick<ProjectAuthorityOptions, 'purposeKeys' | 'credentialVault'>): SignRevocationList {
+  return async (digest) => {
+    const key = await options.purposeKeys.credentialSigningKey();
+    return { signature: await options.credentialVault.signDigest(key.handle, digest), attestation: key.attestation };
+  };
+}
+
 /** Signs audit checkpoint digests with the identity's primary key (checked against its public key). */
 export function checkpointSigner(identity: Identity, identityVault: SigningVault): SignDigest {
   return async (digest) => await identity.sign(identityVault, digest);
@@ -81,6 +89,7 @@ export async function createProjectAuthority(options: ProjectAuthorityOptions): 
     project: { name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory() },
     signCredential: credentialSigner(options),
     signDigest: checkpointSigner(identity, options.identityVault),
+    signRevocationList: revocationListSigner(options),
     publicKey: identity.currentPublicKey,
     credentialTtlMs: options.credentialTtlMs,
     checkpointEvery: options.checkpointEvery,
@@ -88,5 +97,5 @@ export async function createProjectAuthority(options: ProjectAuthorityOptions): 
   });
   if (options.admin !== undefined) await authority.bootstrap(options.admin);
   const services = await startAuthorityServices(options.node, { authority, accessControl: options.accessControl, addresses: options.addresses });
-  return { authority, services, stop: () => services.stop() };
+  return { authority, services, stop: async () => { await services.stop(); await authority.close(); } };
 }

@@ -1,8 +1,8 @@
 /** The authority's network services. */
-export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit';
+export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit' | 'revocations';
 
 /** Every authority service, in start order. */
-export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit'];
+export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit', 'revocations'];
 
 /** Worker addresses of the services on the project node (`/service/enrollment` ...). */
 export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServiceName, string>> = Object.freeze({
@@ -11,4 +11,5 @@ export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServi
   tickets: 'tickets',
   members: 'members',
   audit: 'audit',
+  revocations: 'revocations',
 });

@@ -7,6 +7,7 @@ import { enrollmentMethods } from './enrollment-service.js';
 import { membersMethods } from './members-service.js';
 import { AUTHORITY_SERVICE_NAMES, DEFAULT_AUTHORITY_SERVICE_ADDRESSES, type AuthorityServiceName } from './service-addresses.js';
 import { AuthorityServiceWorker, type ServiceMethod, type ServiceStats } from './service-worker.js';
+import { revocationsMethods } from './revocations-service.js';
 import { ticketsMethods } from './tickets-service.js';
 
 /**
@@ -49,6 +50,7 @@ const METHODS: Readonly<Record<AuthorityServiceName, (a: Authority) => Record<st
   tickets: ticketsMethods,
   members: membersMethods,
   audit: auditMethods,
+  revocations: revocationsMethods,
 };
 
 /**

@@ -23,18 +23,24 @@ const ROLES: readonly Role[] = ['admin', 'enroller', 'member'];
 
 /** A member record as a wire map. */
 export function memberToWire(m: MemberRecord): WireMap {
-  return { identifier: m.identifier, attributes: { ...m.attributes }, role: m.role, addedBy: m.addedBy, addedAt: m.addedAt, ticketHash: m.ticketHash };
+  return {
+    identifier: m.identifier, attributes: { ...m.attributes }, role: m.role, addedBy: m.addedBy, addedAt: m.addedAt, ticketHash: m.ticketHash,
+    ...(m.grants === undefined ? {} : { mayGrant: [...m.grants.attributes], mayGrantRelays: [...m.grants.relays] }),
+  };
 }
 
 /** Reads a member record from a wire map. */
 export function memberFromWire(map: WireMap): MemberRecord {
-  const p = new Params(map).only('identifier', 'attributes', 'role', 'addedBy', 'addedAt', 'ticketHash');
+  const p = new Params(map).only('identifier', 'attributes', 'role', 'addedBy', 'addedAt', 'ticketHash', 'mayGrant', 'mayGrantRelays');
   const role = p.string('role', 16);
   if (!ROLES.includes(role as Role)) throw new InvalidInputError('authority', `unknown role "${role}"`);
   const ticketHash = p.optionalString('ticketHash', 64);
+  const mayGrant = p.optionalStringList('mayGrant');
+  const mayGrantRelays = p.optionalStringList('mayGrantRelays');
   return {
     identifier: p.string('identifier', 256), attributes: p.optionalStringMap('attributes') ?? {}, role: role as Role,
     addedBy: p.string('addedBy', 256), addedAt: p.integer('addedAt'), ...(ticketHash === undefined ? {} : { ticketHash }),
+    ...(mayGrant === undefined && mayGrantRelays === undefined ? {} : { grants: { attributes: mayGrant ?? [], relays: mayGrantRelays ?? [] } }),
   };
 }
 
