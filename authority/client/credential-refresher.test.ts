@@ -75,22 +75,43 @@ describe('CredentialRefresher', () => {
     await refresher.stop();
   });
 
-  it('keeps retrying at the capped pace while the member is refused, and stop() ends it', async () => {
+  it('stops at "not a member" (one fetch, one refusal, state not-a-member) and stop() is still safe', async () => {
     const first = await client.fetchCredential();
     await (await f.clientFor(f.admin)).removeMember(subject);
     const errors: unknown[] = [];
+    const ended: unknown[] = [];
     const refresher = new CredentialRefresher({
       fetchCredential: (o) => client.fetchCredential(o).catch((e: unknown) => { errors.push(e); throw e; }),
       onCredential: () => { throw new Error('no credential expected'); }, current: first, jitter: 0, retryInitialMs: 1000, retryMaxMs: 4000,
+      onNotMember: (e) => ended.push(e),
     });
     refresher.start();
-    await vi.advanceTimersByTimeAsync(8 * MINUTE + 1000 + 2000 + 4000 + 4000);
-    await vi.waitFor(() => expect(errors.length).toBe(5));
+    await vi.advanceTimersByTimeAsync(8 * MINUTE + 60 * MINUTE);
+    await vi.waitFor(() => expect(ended).toHaveLength(1));
+    expect(errors).toHaveLength(1);
     expect((errors[0] as Error).message).toBe('credential refused: not a member of this project');
+    expect(refresher.state).toBe('not-a-member');
+    expect(refresher.nextFetchAt).toBeUndefined();
+    await refresher.stop();
+    expect(refresher.current).toBe(first);
+  });
+
+  it('backs off to refusalRetryMaxMs while the authority refuses for another reason (suspended)', async () => {
+    const first = await client.fetchCredential();
+    await (await f.clientFor(f.admin)).suspendMember(subject);
+    const errors: unknown[] = [];
+    const refresher = new CredentialRefresher({
+      fetchCredential: (o) => client.fetchCredential(o).catch((e: unknown) => { errors.push(e); throw e; }),
+      onCredential: () => undefined, current: first, jitter: 0, retryInitialMs: 1000, retryMaxMs: 4000, refusalRetryMaxMs: 16_000,
+    });
+    refresher.start();
+    await vi.advanceTimersByTimeAsync(8 * MINUTE + 1000 + 2000 + 4000 + 8000 + 16_000 + 16_000);
+    await vi.waitFor(() => expect(errors.length).toBe(7));
+    expect((errors[0] as Error).message).toBe('credential refused: this member is suspended');
+    expect(refresher.state).toBe('running');
     await refresher.stop();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(errors).toHaveLength(5);
-    expect(refresher.current).toBe(first);
+    expect(errors).toHaveLength(7);
   });
 
   it('waits at least the minimum interval when the lifetime is shorter than the refresh margin', async () => {

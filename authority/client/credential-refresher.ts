@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { credentialRefreshAt } from '../credential-lifetime.js';
+import { isAuthorityRefusal } from './authority-client.js';
 import type { FetchedCredential } from '../services/wire-records.js';
 
 /** Options of {@link CredentialRefresher}. */
@@ -13,8 +14,15 @@ export interface CredentialRefresherOptions {
   readonly current?: FetchedCredential;
   /** First retry delay after a failure (default 1 s); doubles on each failure in a row. */
   readonly retryInitialMs?: number;
-  /** Longest retry delay (default 60 s). */
+  /** Longest retry delay after a failure to reach the authority (default 60 s). */
   readonly retryMaxMs?: number;
+  /** Longest retry delay after the authority refused (default 1 h): a refusal does not go away in seconds. */
+  readonly refusalRetryMaxMs?: number;
+  /**
+   * Called once when the authority answers that this identity is not a member: the
+   * refresher then stops (asking again would only be refused again, and audited).
+   */
+  readonly onNotMember?: (error: unknown) => void;
   /** Fraction of each retry delay added or removed at random, 0..1 (default 0.2). */
   readonly jitter?: number;
   /** Shortest wait between two successful fetches (default 5 s), against very short lifetimes. */
@@ -27,9 +35,10 @@ export interface CredentialRefresherOptions {
 /**
  * Keeps a node's own credential fresh: fetches a new one at `credentialRefreshAt` (when
  * 20% of the lifetime remains, never later than 60 s before expiry), hands it to
- * `onCredential`, and on failure retries with exponential backoff (with jitter, capped)
- * until a fetch succeeds or `stop()` is called. A refusal (e.g. the member was removed) is
- * retried too, at the capped pace, and logged as a warning each time.
+ * `onCredential`, and on failure retries with exponential backoff (with jitter, capped at
+ * `retryMaxMs`) until a fetch succeeds or `stop()` is called. "Not a member" stops it (the
+ * member was removed: `onNotMember`, state `not-a-member`); another refusal (suspended, ...)
+ * is retried with a backoff capped at `refusalRetryMaxMs`. Each failure is logged once.
  */
 export class CredentialRefresher {
   private readonly clock: () => number;
@@ -46,6 +55,9 @@ export class CredentialRefresher {
   private lastFetchAt = Number.NEGATIVE_INFINITY;
   private started = false;
   private due: number | undefined;
+  private readonly refusalRetryMaxMs: number;
+  private stateValue: 'idle' | 'running' | 'not-a-member' | 'stopped' = 'idle';
+  private lastError: string | undefined;
 
   constructor(private readonly options: CredentialRefresherOptions) {
     this.clock = options.clock ?? Date.now;
@@ -54,6 +66,7 @@ export class CredentialRefresher {
     this.retryMaxMs = options.retryMaxMs ?? 60_000;
     this.jitter = options.jitter ?? 0.2;
     this.minIntervalMs = options.minIntervalMs ?? 5000;
+    this.refusalRetryMaxMs = Math.max(this.retryMaxMs, options.refusalRetryMaxMs ?? 3_600_000);
     if (!(this.retryInitialMs > 0 && this.retryMaxMs >= this.retryInitialMs)) throw new InvalidInputError('authority', 'retry delays must be positive, the maximum at least the initial one');
     if (!(this.jitter >= 0 && this.jitter <= 1)) throw new InvalidInputError('authority', 'jitter must be between 0 and 1');
     this.credential = options.current;
@@ -69,10 +82,21 @@ export class CredentialRefresher {
     return this.due;
   }
 
+  /** `running`, `not-a-member` (stopped by the authority's answer), `stopped` or `idle` (not started). */
+  get state(): 'idle' | 'running' | 'not-a-member' | 'stopped' {
+    return this.stateValue;
+  }
+
+  /** The message of the last failed fetch since the last success, if any. */
+  get lastFailure(): string | undefined {
+    return this.lastError;
+  }
+
   /** Schedules the first fetch: now without a credential, else at its refresh time. */
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.stateValue = 'running';
     this.abort = new AbortController();
     this.schedule(this.credential === undefined ? this.clock() : this.refreshTime(this.credential));
   }
@@ -80,6 +104,7 @@ export class CredentialRefresher {
   /** Cancels the timer, aborts a running fetch and waits for it to end. */
   async stop(): Promise<void> {
     this.started = false;
+    if (this.stateValue === 'running') this.stateValue = 'stopped';
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.due = undefined;
@@ -108,6 +133,7 @@ export class CredentialRefresher {
       if (!this.started) return;
       this.credential = credential;
       this.failures = 0;
+      this.lastError = undefined;
       this.lastFetchAt = this.clock();
       try {
         await this.options.onCredential(credential);
@@ -117,14 +143,38 @@ export class CredentialRefresher {
       this.schedule(this.refreshTime(credential));
     } catch (error) {
       if (!this.started) return;
-      const delay = this.backoff(this.failures++);
-      this.logger.warn({ err: error, retryInMs: delay, expiresAt: this.credential?.expiresAt }, 'credential refresh failed');
+      const message = error instanceof Error ? error.message : String(error);
+      if (isNotMember(error)) {
+        this.started = false;
+        this.stateValue = 'not-a-member';
+        this.lastError = message;
+        this.due = undefined;
+        this.logger.warn({ err: error, expiresAt: this.credential?.expiresAt }, 'credential refresh refused: not a member of the project any more; refresher stopped');
+        try {
+          this.options.onNotMember?.(error);
+        } catch (listenerError) {
+          this.logger.error({ err: listenerError }, 'handling the end of membership failed');
+        }
+        return;
+      }
+      const refused = isAuthorityRefusal(error);
+      const delay = this.backoff(this.failures++, refused ? this.refusalRetryMaxMs : this.retryMaxMs);
+      const repeated = message === this.lastError;
+      this.lastError = message;
+      const fields = { err: error, retryInMs: delay, failures: this.failures, expiresAt: this.credential?.expiresAt };
+      if (repeated) this.logger.debug(fields, 'credential refresh failed again');
+      else this.logger.warn(fields, 'credential refresh failed');
       this.schedule(this.clock() + delay);
     }
   }
 
-  private backoff(failures: number): number {
-    const base = Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(failures, 30));
+  private backoff(failures: number, cap: number): number {
+    const base = Math.min(cap, this.retryInitialMs * 2 ** Math.min(failures, 30));
     return Math.round(base * (1 + this.jitter * (2 * Math.random() - 1)));
   }
+}
+
+/** True when the authority refused because the caller is not (or no longer) a member. */
+export function isNotMember(error: unknown): boolean {
+  return isAuthorityRefusal(error) && /credential refused: not a member/.test((error as Error).message);
 }

@@ -9,6 +9,19 @@ export interface SubjectAttributes {
   readonly expiresAt: number;
 }
 
+/** What a revocation check sees of a verified credential. */
+export interface RevocableCredential {
+  readonly subject: string;
+  readonly issuer: string;
+  /** Seconds since the epoch. */
+  readonly createdAt: number;
+  /** Hex of the credential's random id. */
+  readonly id: string;
+}
+
+/** Answers true for a credential its issuer revoked: it then yields no attributes. */
+export type RevocationCheck = (credential: RevocableCredential) => boolean;
+
 /** Options of {@link AttributeStore}. */
 export interface AttributeStoreOptions {
   /** Most subjects kept; the oldest entry is evicted beyond it. Default 10 000. */
@@ -24,9 +37,10 @@ export interface AttributeStoreOptions {
  * previous one, whichever authority issued it.
  */
 export class AttributeStore {
-  private readonly entries = new Map<string, SubjectAttributes>();
+  private readonly entries = new Map<string, SubjectAttributes & { readonly credential: RevocableCredential }>();
   private readonly maxSubjects: number;
   private readonly clock: () => number;
+  private revoked: RevocationCheck | undefined;
 
   constructor(options: AttributeStoreOptions = {}) {
     this.maxSubjects = options.maxSubjects ?? 10_000;
@@ -34,22 +48,33 @@ export class AttributeStore {
     this.clock = options.clock ?? nowSeconds;
   }
 
-  /** Records a verified credential for its subject. */
+  /**
+   * Sets the check that tells revoked credentials apart (the node's revocation lists): a
+   * revoked credential is not stored, and a stored one that becomes revoked yields no
+   * attributes from the next read on.
+   */
+  setRevocationCheck(check: RevocationCheck | undefined): void {
+    this.revoked = check;
+  }
+
+  /** Records a verified credential for its subject (nothing when it is revoked). */
   put(verified: VerifiedCredential): void {
     this.entries.delete(verified.subject);
     if (verified.expiresAt <= this.clock()) return;
-    this.entries.set(verified.subject, { attributes: verified.attributes, authority: verified.issuer, expiresAt: verified.expiresAt });
+    const credential: RevocableCredential = { subject: verified.subject, issuer: verified.issuer, createdAt: verified.createdAt, id: verified.id };
+    if (this.revoked?.(credential) === true) return;
+    this.entries.set(verified.subject, { attributes: verified.attributes, authority: verified.issuer, expiresAt: verified.expiresAt, credential });
     while (this.entries.size > this.maxSubjects) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
   }
 
-  /** The subject's current attributes, or undefined when none or expired. */
+  /** The subject's current attributes, or undefined when none, expired or revoked. */
   get(subject: string): SubjectAttributes | undefined {
     const entry = this.entries.get(subject);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.clock()) {
+    if (entry.expiresAt <= this.clock() || (this.revoked !== undefined && this.revoked(entry.credential))) {
       this.entries.delete(subject);
       return undefined;
     }

@@ -111,6 +111,14 @@ export class RelayService {
     await Promise.all([...this.relays.keys()].map((name) => this.remove(name)));
   }
 
+  /** Removes every relay registered by `owner` at once (its access was revoked); returns their names. */
+  async removeOwnedBy(owner: string): Promise<string[]> {
+    const names = [...this.relays].filter(([, e]) => e.owner === owner).map(([name]) => name);
+    await Promise.all(names.map((name) => this.remove(name)));
+    if (names.length > 0) this.logger.info({ relays: names, owner }, 'relays of a revoked identity removed');
+    return names;
+  }
+
   /** The registered relays. */
   list(): RelayInfo[] {
     return [...this.relays.entries()].map(([name, e]) => ({

@@ -1,4 +1,4 @@
-import type { CreatedTicketInfo } from '../../authority/client/authority-client.js';
+import type { CreatedTicketInfo, MemberRemoval } from '../../authority/client/authority-client.js';
 import { method, returns } from '../../core/api/method-table.js';
 import type { MethodParams, MethodResult } from '../../core/api/method-table.js';
 import { field, NO_PARAMS, schema, validateParams } from '../../core/api/param-schema.js';
@@ -6,7 +6,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { MessageSendResult } from './message-send.js';
 import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
-import type { AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView } from './project-views.js';
+import type { AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
 import type { SecurityInfo } from './security-info.js';
@@ -89,13 +89,21 @@ export const NODE_API = {
     expiresInMs: optional(field.integer()),
     relays: optional(field.stringList()),
     enroller: optional(field.boolean()),
+    /** With `enroller`: attribute grants (`NAME=VALUE`, `NAME=*`) and relay names the new enroller may grant. */
+    mayGrant: optional(field.stringList()),
+    mayGrantRelays: optional(field.stringList()),
   }), returns<CreatedTicketInfo>()),
   'project.member.add': method(schema({
     ...PROJECT, identifier: NAME, attributes: optional(field.stringMap()), role: optional(field.enum(['member', 'enroller', 'admin'])),
+    mayGrant: optional(field.stringList()), mayGrantRelays: optional(field.stringList()),
   }), returns<MemberResult>()),
   'project.member.list': method(schema(PROJECT), returns<MemberList>()),
   'project.member.show': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberResult>()),
-  'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly removed: boolean }>()),
+  'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberRemoval>()),
+  'project.member.suspend': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly accessEndedAt: number }>()),
+  'project.member.resume': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly resumed: boolean }>()),
+  /** The revocation lists this node applies (see node/daemon/node-revocations.ts). */
+  'revocations.show': method(NO_PARAMS, returns<RevocationsView>()),
   'project.audit.show': method(schema({
     ...PROJECT, sinceTime: optional(field.integer()), subject: optional(NAME), limit: optional(field.integer()),
   }), returns<AuditRecords>()),

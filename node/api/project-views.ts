@@ -49,3 +49,16 @@ export interface AuthorityInfo {
   readonly storage: 'sqlite' | 'postgres';
   readonly relays: readonly string[];
 }
+
+/** One authority's revocation list as a node applies it. */
+export interface RevocationListState {
+  readonly authority: string;
+  /** When the authority signed (or, on its own project node, read) the list in force (ms). */
+  readonly issuedAt: number;
+  readonly entries: number;
+}
+
+/** What `revocations.show` returns. */
+export interface RevocationsView {
+  readonly lists: readonly RevocationListState[];
+}

@@ -34,6 +34,8 @@ export interface ProjectRecord {
   readonly credential?: string;
   /** The node of this home that belongs to the project. */
   readonly node?: string;
+  /** Set when the authority said this identity is no longer a member (its node stopped asking for credentials). */
+  readonly membership?: { readonly state: 'not-a-member'; readonly since: string; readonly reason: string };
   readonly createdAt: string;
 }
 
@@ -61,6 +63,8 @@ export function checkProjectRecord(value: unknown, where = 'project record'): Pr
     ...(value.role !== undefined ? { role: value.role as ProjectRole } : {}),
     ...(value.credential !== undefined ? { credential: value.credential as string } : {}),
     ...(value.node !== undefined ? { node: value.node as string } : {}),
+    ...(isObject(value.membership) && value.membership.state === 'not-a-member' && typeof value.membership.since === 'string' && typeof value.membership.reason === 'string'
+      ? { membership: { state: 'not-a-member' as const, since: value.membership.since, reason: value.membership.reason } } : {}),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date().toISOString(),
   };
 }

@@ -17,6 +17,8 @@ export interface ProjectView {
   /** The node of this home that belongs to the project. */
   readonly node: string | null;
   readonly hasCredential: boolean;
+  /** `not-a-member` (with since and reason) when the authority told this home's node it is no longer a member; else `member`. */
+  readonly membership: { readonly state: 'member' } | { readonly state: 'not-a-member'; readonly since: string; readonly reason: string };
   /** Set when this home runs the project node. */
   readonly projectNode: { readonly name: string; readonly status: string; readonly storage: 'sqlite' | 'postgres' } | null;
   readonly createdAt: string;
@@ -31,7 +33,7 @@ export function projectView(home: Home, record: ProjectRecord): ProjectView {
   }
   return {
     name: record.name, route: record.route, authority: record.authorityIdentifier, role: record.role ?? null, node: record.node ?? null,
-    hasCredential: projectCredential(record) !== undefined, projectNode, createdAt: record.createdAt,
+    hasCredential: projectCredential(record) !== undefined, membership: record.membership ?? { state: 'member' }, projectNode, createdAt: record.createdAt,
   };
 }
 
@@ -58,6 +60,7 @@ export default class ProjectShow extends BaseCommand {
       ['role', view.role ?? '-'],
       ['node', view.node ?? '-'],
       ['credential', view.hasCredential ? 'held' : 'none'],
+      ['membership', view.membership.state === 'member' ? 'member' : `NOT A MEMBER since ${view.membership.since} (${view.membership.reason}); credential refresh stopped`],
       ['project node', view.projectNode ? `${view.projectNode.name} (${view.projectNode.status}, ${view.projectNode.storage})` : 'not in this home'],
     ]));
     return view;

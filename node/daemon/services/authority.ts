@@ -10,6 +10,8 @@ import { openSqliteAuthorityStore } from '../../../authority/authority-store-sql
 import { createProjectAuthority } from '../../../authority/services/project-authority.js';
 import { requireChannelPeer } from '../../../authority/services/start-authority-services.js';
 import type { AuthorityInfo } from '../../api/project-views.js';
+import { revocationEntries } from '../../../authority/revocation-list.js';
+import { NodeRevocations } from '../node-revocations.js';
 import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } from '../../home/project-node.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
@@ -17,6 +19,9 @@ import { projectListenerAuthorize } from './secure-channels.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
+
+/** How often a project node re-reads revocations from its store (changes by other replicas). */
+const REVOCATION_RESYNC_MS = 3_000;
 
 /** True when `relays` (the comma-separated `relay` attribute) names `name`. */
 export function relayAllowed(relays: string | undefined, name: string): boolean {
@@ -73,6 +78,11 @@ export const authorityService: DaemonService = {
       accessControl: serviceAccess,
     });
     ctx.onStop(() => project.stop());
+    const revocations = NodeRevocations.of(ctx);
+    const syncRevocations = async (): Promise<void> => {
+      await revocations.applyLocal(authorityId, revocationEntries(await project.authority.revocations()));
+    };
+    await syncRevocations();
 
     const isAdmin = async (identifier: string): Promise<boolean> => (await store.getMember(identifier))?.role === 'admin';
     const fromUs = (peer: PeerInfo | undefined): peer is PeerInfo => peer !== undefined && peer.authority === authorityId;
@@ -94,6 +104,23 @@ export const authorityService: DaemonService = {
       const started = relay;
       ctx.onStop(() => started.stop());
     }
+
+    // A removal or suspension closes the identity's channels and relays at once; the store is
+    // read again every few seconds for changes made by other replicas sharing it.
+    const runSync = (): void => {
+      syncRevocations().catch((err: unknown) => ctx.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot apply revocations'));
+    };
+    ctx.onStop(project.authority.onRevocation(runSync));
+    ctx.onStop(revocations.onRevoked((identifiers, authority) => {
+      if (authority !== authorityId || relay === undefined) return;
+      const service = relay;
+      for (const identifier of identifiers) {
+        service.removeOwnedBy(identifier).catch((err: unknown) => ctx.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot remove relays of a revoked identity'));
+      }
+    }));
+    const resync = setInterval(runSync, REVOCATION_RESYNC_MS);
+    resync.unref();
+    ctx.onStop(() => clearInterval(resync));
 
     // The secure-channels service normally runs the listener; without it, the authority
     // runs its own so enrollees can reach it (same rule: a listener policy, else any peer).

@@ -10,6 +10,7 @@ import { secureChannelsService } from './secure-channels.js';
 import { tcpOutletsService } from './tcp-outlets.js';
 import { tcpInletsService } from './tcp-inlets.js';
 import { relaysService } from './relays.js';
+import { revocationsService } from './revocations.js';
 
 /**
  * The services every node daemon runs, started in this order. A new capability adds its
@@ -20,6 +21,7 @@ export const daemonServices: readonly DaemonService[] = [
   echoService,
   messageService,
   securityService,
+  revocationsService,
   policyService,
   secureChannelsService,
   tcpOutletsService,

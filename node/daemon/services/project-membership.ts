@@ -1,6 +1,9 @@
 import { encodePresentedCredential } from '../../../core/credential/credential.js';
 import { InvalidInputError } from '../../../core/errors.js';
 import { CredentialRefresher } from '../../../authority/client/credential-refresher.js';
+import { RevocationWatcher } from '../../../authority/client/revocation-watcher.js';
+import { Identity } from '../../../core/identity/identity.js';
+import { NodeRevocations } from '../node-revocations.js';
 import type { EnrollResult } from '../../../authority/client/authority-client.js';
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
 import type { MembershipView, RefreshView } from '../../api/project-views.js';
@@ -11,17 +14,21 @@ import { projectFor } from './node-channels.js';
 
 /**
  * The node's project memberships: on start, every project record of this node that holds
- * a credential gets it loaded and kept fresh by a CredentialRefresher (a removed member's
- * refresh is refused and logged, and retried at a slow pace). Control methods, each acting
+ * a credential gets it loaded and kept fresh by a CredentialRefresher ("not a member" stops
+ * it and records `membership: not-a-member` in the project record; other refusals back off),
+ * and the project's revocation list fetched every few seconds and applied (see
+ * node-revocations.ts). Control methods, each acting
  * as this node's identity over a secure channel to the project's authority:
  * `project.enroll { project, ticket }`, `project.join { project }`, `project.leave { project }`,
  * `project.refresh { project }` (fetch a credential now; a refusal is logged and returned),
- * `project.ticket`, `project.member.add|list|show|remove`, `project.audit.show|export`.
+ * `project.ticket`, `project.member.add|list|show|remove|suspend|resume`, `project.audit.show|export`.
  */
 export const projectMembershipService: DaemonService = {
   name: 'project-membership',
   start(ctx) {
     const refreshers = new Map<string, CredentialRefresher>();
+    const watchers = new Map<string, RevocationWatcher>();
+    const revocations = NodeRevocations.of(ctx);
     const log = ctx.logger.child({ component: 'project-membership' });
 
     // Every call goes over the node's one channel to the project (ctx.channels).
@@ -35,7 +42,13 @@ export const projectMembershipService: DaemonService = {
     const stopRefresher = async (name: string): Promise<void> => {
       const running = refreshers.get(name);
       refreshers.delete(name);
-      await running?.stop();
+      const watcher = watchers.get(name);
+      watchers.delete(name);
+      await Promise.all([running?.stop(), watcher?.stop()]);
+    };
+    const markMembership = (name: string, membership: ProjectRecord['membership']): void => {
+      const { membership: _old, ...record } = readProject(ctx.home, name);
+      writeProject(ctx.home, membership === undefined ? record : { ...record, membership });
     };
     const startRefresher = async (project: ProjectRecord, current?: FetchedCredential): Promise<void> => {
       await stopRefresher(project.name);
@@ -43,10 +56,19 @@ export const projectMembershipService: DaemonService = {
         current,
         fetchCredential: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchCredential(signal ? { signal } : {}),
         onCredential: (credential) => acceptCredential(project.name, credential),
+        onNotMember: (error) => markMembership(project.name, { state: 'not-a-member', since: new Date().toISOString(), reason: (error as Error).message }),
         logger: log.child({ project: project.name }),
       });
       refreshers.set(project.name, refresher);
       refresher.start();
+      const authority = Identity.fromJSON(project.authority);
+      const watcher = new RevocationWatcher({
+        fetchList: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchRevocationList(signal ? { signal } : {}),
+        onList: async (list) => { await revocations.applySigned(list, authority); },
+        logger: log.child({ project: project.name, component: 'revocation-watcher' }),
+      });
+      watchers.set(project.name, watcher);
+      watcher.start();
     };
     ctx.onStop(async () => {
       await Promise.all([...refreshers.keys()].map(stopRefresher));
@@ -72,7 +94,8 @@ export const projectMembershipService: DaemonService = {
       ctx.security.reload();
       const project = readProject(ctx.home, params.project);
       const result = await (await session(project).client({ signal })).enroll(params.ticket, { signal, timeoutMs: 20_000 });
-      writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: result.member.role, node: ctx.name });
+      const { membership: _was, ...enrolled } = readProject(ctx.home, project.name);
+      writeProject(ctx.home, { ...enrolled, role: result.member.role, node: ctx.name });
       if (result.credential) acceptCredential(project.name, result.credential);
       await startRefresher(readProject(ctx.home, project.name), result.credential);
       return view(project.name, result);
@@ -85,6 +108,7 @@ export const projectMembershipService: DaemonService = {
       const credential = await c.fetchCredential({ signal });
       writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: member.role, node: ctx.name });
       acceptCredential(project.name, credential);
+      markMembership(project.name, undefined);
       await startRefresher(readProject(ctx.home, project.name), credential);
       return view(project.name, { member, credential });
     });
@@ -104,22 +128,25 @@ export const projectMembershipService: DaemonService = {
         throw error;
       }
       acceptCredential(project.name, credential);
+      markMembership(project.name, undefined);
       await startRefresher(readProject(ctx.home, project.name), credential);
       return { project: project.name, identifier: ctx.security.identifier, createdAt: credential.createdAt, expiresAt: credential.expiresAt, credentialHash: credential.credentialHash } satisfies RefreshView;
     });
     ctx.api.register('project.ticket', async (params, { signal }) => {
-      const { attributes, usageCount, expiresInMs, relays } = params;
+      const { attributes, usageCount, expiresInMs, relays, mayGrant, mayGrantRelays } = params;
       return await (await client(params, signal)).createTicket({
-        attributes, usageCount, expiresInMs, relays, enroller: params.enroller === true,
+        attributes, usageCount, expiresInMs, relays, enroller: params.enroller === true, mayGrant, mayGrantRelays,
       }, { signal });
     });
     ctx.api.register('project.member.add', async (params, { signal }) => {
-      const { role } = params;
-      return { member: await (await client(params, signal)).addMember(params.identifier, { attributes: params.attributes ?? {}, ...(role ? { role } : {}) }, { signal }) };
+      const { role, mayGrant, mayGrantRelays } = params;
+      return { member: await (await client(params, signal)).addMember(params.identifier, { attributes: params.attributes ?? {}, ...(role ? { role } : {}), mayGrant, mayGrantRelays }, { signal }) };
     });
     ctx.api.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
     ctx.api.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(params.identifier, { signal }) }));
-    ctx.api.register('project.member.remove', async (params, { signal }) => ({ removed: await (await client(params, signal)).removeMember(params.identifier, { signal }) }));
+    ctx.api.register('project.member.remove', async (params, { signal }) => ({ ...(await (await client(params, signal)).removeMember(params.identifier, { signal })) }));
+    ctx.api.register('project.member.suspend', async (params, { signal }) => await (await client(params, signal)).suspendMember(params.identifier, { signal }));
+    ctx.api.register('project.member.resume', async (params, { signal }) => ({ resumed: await (await client(params, signal)).resumeMember(params.identifier, { signal }) }));
     ctx.api.register('project.audit.show', async (params, { signal }) => ({
       records: await (await client(params, signal)).auditShow({ sinceTime: params.sinceTime, subject: params.subject, limit: params.limit }, { signal }),
     }));

@@ -18,6 +18,10 @@ export function printMember(command: { log(message?: string): void }, member: Me
     ['added by', member.addedBy],
     ['added at', new Date(member.addedAt).toISOString()],
     ...(member.ticketHash ? [['ticket', member.ticketHash] as const] : []),
+    ...(member.role === 'enroller' ? [
+      ['may grant', member.grants?.attributes.join(', ') || 'nothing'] as const,
+      ['may grant relays', member.grants?.relays.join(', ') || 'none'] as const,
+    ] : []),
   ]));
 }
 
