@@ -409,10 +409,11 @@ export class Authority {
     await this.flushing;
   }
 
-  /** True when `identifier` is a member (any role) and not suspended; not audited. */
-  async isMember(identifier: string, options?: StoreCallOptions): Promise<boolean> {
-    if ((await this.store.getMember(identifier, options)) === undefined) return false;
-    return !(await this.store.listRevocations(this.clock(), options)).some((r) => r.identifier === identifier && r.kind === 'suspended');
+  /** Whether `identifier` is a member (any role), a suspended one, or none; not audited. */
+  async membershipOf(identifier: string, options?: StoreCallOptions): Promise<'member' | 'suspended' | 'not-a-member'> {
+    if ((await this.store.getMember(identifier, options)) === undefined) return 'not-a-member';
+    const suspended = (await this.store.listRevocations(this.clock(), options)).some((r) => r.identifier === identifier && r.kind === 'suspended');
+    return suspended ? 'suspended' : 'member';
   }
 
   /** All members (admins only). */

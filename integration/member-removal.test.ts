@@ -54,8 +54,9 @@ describe('member remove stops credential issuance, end to end with real processe
     expect(issued.some((r) => r.fields.credentialHash === refreshed.credentialHash)).toBe(true);
   }, 90_000);
 
-  it('after member remove, refresh fails with a one-line "not a member" error, logged on the node and audited', async () => {
-    expect(await ok(admin, ['project', 'member', 'remove', memberId])).toMatchObject({ removed: true });
+  it('after member remove, refresh fails with a one-line "not a member" error, logged on the node and audited once; project show says so', async () => {
+    const removed = await ok(admin, ['project', 'member', 'remove', memberId]);
+    expect(removed).toMatchObject({ removed: true, accessEndedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), membersApplyBy: expect.any(String) });
 
     const refused = await runCli(member, ['project', 'refresh']);
     expect(refused.code).not.toBe(0);
@@ -78,10 +79,25 @@ describe('member remove stops credential issuance, end to end with real processe
     expect(removedAt).toBeGreaterThanOrEqual(0);
     const after = log.slice(removedAt + 1);
     expect(after.filter((r) => r.type === 'credential.issued')).toEqual([]);
+    // Identical refusals within a minute are one record (the rest are counted, then aggregated).
     const refusals = after.filter((r) => r.type === 'credential.refused');
-    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatchObject({ actor: memberId, fields: { subject: memberId, reason: 'not a member' } });
+    expect(removed.accessEndedAt).toBe(new Date(log[removedAt]!.fields.accessEndedAt as number).toISOString());
 
+    const shown = await ok(member, ['project', 'show']);
+    expect(shown.membership).toMatchObject({ state: 'not-a-member', reason: expect.stringMatching(/not a member/) });
+    const text = await runCli(member, ['project', 'show']);
+    expect(text.stdout).toMatch(/membership:?\s+NOT A MEMBER since/);
+
+    const removedText = await runCli(admin, ['project', 'member', 'remove', memberId]);
+    expect(removedText.code).not.toBe(0);
+    const other = `I${'ab'.repeat(32)}`;
+    await ok(admin, ['project', 'member', 'add', other, '--attribute', 'team=x']);
+    const printed = await runCli(admin, ['project', 'member', 'remove', other]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/access ended:?\s+\d{4}-\d\d-\d\dT[\d:.]+Z \(project node: channels and relays closed\)/);
+    expect(printed.stdout).toMatch(/member nodes:?\s+refuse it by \d{4}-/);
     const human = await runCli(admin, ['audit', 'show', '--subject', memberId]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/credential\.refused/);

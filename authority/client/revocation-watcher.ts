@@ -12,6 +12,8 @@ export interface RevocationWatcherOptions {
   readonly intervalMs?: number;
   /** Time between fetches while the authority refuses them (not a member; default 5 min). */
   readonly refusedIntervalMs?: number;
+  /** Called when the authority refuses because this identity is not a member (each time it says so). */
+  readonly onNotMember?: (error: unknown) => void;
   readonly logger?: Logger;
 }
 
@@ -81,7 +83,10 @@ export class RevocationWatcher {
     } catch (error) {
       if (signal.aborted) return;
       const message = error instanceof Error ? error.message : String(error);
-      if (isAuthorityRefusal(error)) next = this.refusedIntervalMs;
+      if (isAuthorityRefusal(error)) {
+        next = this.refusedIntervalMs;
+        if (/refused: not a member/.test(message)) this.options.onNotMember?.(error);
+      }
       if (message !== this.lastError) this.logger.warn({ err: message, retryInMs: next }, 'revocation list fetch failed');
       this.lastError = message;
     }

@@ -15,7 +15,9 @@ export function revocationsMethods(authority: Authority): Record<string, Service
   return {
     list: async ({ caller, params, signal }) => {
       params.only();
-      if (!(await authority.isMember(caller.identifier, { signal }))) throw new UnauthorizedError('authority', 'revocations.list refused: not a member of this project');
+      const membership = await authority.membershipOf(caller.identifier, { signal });
+      if (membership === 'not-a-member') throw new UnauthorizedError('authority', 'revocations.list refused: not a member of this project');
+      if (membership === 'suspended') throw new UnauthorizedError('authority', 'revocations.list refused: this member is suspended');
       return signedListToWire(await authority.signedRevocationList({ signal })) as WireMap;
     },
   };

@@ -1,6 +1,6 @@
 import { encodePresentedCredential } from '../../../core/credential/credential.js';
 import { InvalidInputError } from '../../../core/errors.js';
-import { CredentialRefresher } from '../../../authority/client/credential-refresher.js';
+import { CredentialRefresher, isNotMember } from '../../../authority/client/credential-refresher.js';
 import { RevocationWatcher } from '../../../authority/client/revocation-watcher.js';
 import { Identity } from '../../../core/identity/identity.js';
 import { NodeRevocations } from '../node-revocations.js';
@@ -46,6 +46,11 @@ export const projectMembershipService: DaemonService = {
       watchers.delete(name);
       await Promise.all([running?.stop(), watcher?.stop()]);
     };
+    const notMember = (name: string, error: unknown): void => {
+      if (readProject(ctx.home, name).membership !== undefined) return;
+      log.warn({ project: name, reason: (error as Error).message }, 'this node is no longer a member of the project: credential refresh stopped');
+      markMembership(name, { state: 'not-a-member', since: new Date().toISOString(), reason: 'the authority answered: not a member of this project' });
+    };
     const markMembership = (name: string, membership: ProjectRecord['membership']): void => {
       const { membership: _old, ...record } = readProject(ctx.home, name);
       writeProject(ctx.home, membership === undefined ? record : { ...record, membership });
@@ -56,7 +61,7 @@ export const projectMembershipService: DaemonService = {
         current,
         fetchCredential: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchCredential(signal ? { signal } : {}),
         onCredential: (credential) => acceptCredential(project.name, credential),
-        onNotMember: (error) => markMembership(project.name, { state: 'not-a-member', since: new Date().toISOString(), reason: (error as Error).message }),
+        onNotMember: (error) => notMember(project.name, error),
         logger: log.child({ project: project.name }),
       });
       refreshers.set(project.name, refresher);
@@ -65,6 +70,13 @@ export const projectMembershipService: DaemonService = {
       const watcher = new RevocationWatcher({
         fetchList: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchRevocationList(signal ? { signal } : {}),
         onList: async (list) => { await revocations.applySigned(list, authority); },
+        onNotMember: (error) => {
+          // The authority says so: stop asking for credentials too (the refresher would only be refused, and audited).
+          const running = refreshers.get(project.name);
+          refreshers.delete(project.name);
+          void running?.stop();
+          notMember(project.name, error);
+        },
         logger: log.child({ project: project.name, component: 'revocation-watcher' }),
       });
       watchers.set(project.name, watcher);
@@ -125,6 +137,7 @@ export const projectMembershipService: DaemonService = {
         credential = await (await session(project).client({ signal })).fetchCredential({ signal });
       } catch (error) {
         log.warn({ project: project.name, err: error }, 'credential refresh on request refused');
+        if (isNotMember(error)) notMember(project.name, error);
         throw error;
       }
       acceptCredential(project.name, credential);

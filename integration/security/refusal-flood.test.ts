@@ -1,0 +1,86 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthorityClient } from '../../authority/client/authority-client.js';
+import { createSecureChannel } from '../../core/channel/create-secure-channel.js';
+import { testActor, type TestActor } from '../../core/channel/testing/channel-fixtures.js';
+import { local, tcp } from '../../core/routing/address.js';
+import { alive, assertBuilt, cleanupHome, recordedPids, runCli, runCliJson, tempHome } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
+
+interface Line { kind: string; seq?: number; type?: string; actor?: string; fields?: Record<string, unknown> }
+
+/** The admin's audit export as parsed lines, after `audit verify` accepted it. */
+async function verifiedExport(admin: string, name: string): Promise<Line[]> {
+  const file = join(admin, `${name}.jsonl`);
+  expect((await runCli(admin, ['audit', 'export', '--output', file])).code).toBe(0);
+  const authorityFile = join(admin, 'authority.json');
+  writeFileSync(authorityFile, (await runCli(admin, ['project', 'show', 'bank', '--identity', '--json'])).stdout);
+  const verified = await runCli(admin, ['audit', 'verify', file, '--authority', authorityFile]);
+  expect(verified.code, verified.stderr).toBe(0);
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Line);
+}
+
+const records = (lines: Line[]): Line[] => lines.filter((l) => l.kind === 'record');
+
+/**
+ * Attack: a non-member with a secure channel to the project node (the listener admits
+ * everyone, for enrollment) asks for credentials and member lists as fast as it can; each
+ * refusal was an audit record of about 900 bytes, thousands a second. With refusal
+ * records rate-limited and aggregated, the log grows by a handful of records, keeps
+ * verifying, and says how many refusals there were.
+ */
+describe('refusals by a non-member do not flood the audit log', () => {
+  const admin = tempHome('sym-flood-admin-');
+  const actors: TestActor[] = [];
+  let port = 0;
+
+  beforeAll(async () => {
+    assertBuilt();
+    port = await freePort();
+    const created = await runCliJson(admin, ['project', 'create', 'bank', '--listen', `127.0.0.1:${port}`]);
+    expect(created.code).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(actors.map((a) => a.node.stop()));
+    const pids = recordedPids(admin);
+    await cleanupHome(admin);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 60_000);
+
+  it('3,000 refused requests from one identity and 300 from 30 fresh ones add at most a few dozen records; the counts are in aggregated records', async () => {
+    const before = records(await verifiedExport(admin, 'before')).length;
+    const strangers = await Promise.all(Array.from({ length: 31 }, (_, i) => testActor(`stranger-${i}`, undefined, {}, [])));
+    actors.push(...strangers);
+    const clients = await Promise.all(strangers.map(async (a) => {
+      const channel = await createSecureChannel(a.node, [tcp(`127.0.0.1:${port}`), local('api')], a.options());
+      return new AuthorityClient(a.node, [local(channel.address)], { timeoutMs: 10_000 });
+    }));
+    const [mallory, ...fresh] = clients;
+    let refused = 0;
+    const deadline = Date.now() + 60_000;
+    for (let batch = 0; batch < 60 && Date.now() < deadline; batch++) {
+      const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? mallory!.fetchCredential() : mallory!.listMembers())));
+      refused += outcomes.filter((o) => o.status === 'rejected' && /not a member/.test(String((o.reason as Error).message))).length;
+    }
+    for (const client of fresh) {
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => client.fetchCredential()));
+      refused += outcomes.filter((o) => o.status === 'rejected').length;
+    }
+    expect(refused).toBe(3_300);
+
+    const after = records(await verifiedExport(admin, 'after'));
+    const added = after.length - before;
+    expect(added, `the log grew by ${added} records for 3,300 refusals`).toBeLessThanOrEqual(40);
+
+    // Stopping the project node writes what it only counted; the log still verifies.
+    expect((await runCli(admin, ['node', 'stop', 'bank'])).code).toBe(0);
+    expect((await runCli(admin, ['node', 'start', 'bank'])).code).toBe(0);
+    const final = records(await verifiedExport(admin, 'final'));
+    const aggregated = final.filter((r) => r.type === 'refusals.aggregated');
+    const counted = aggregated.reduce((n, r) => n + Number(r.fields?.count ?? 0), 0);
+    const single = final.slice(before).filter((r) => r.type === 'access.refused' || r.type === 'credential.refused').length;
+    expect(counted + single).toBe(3_300);
+    expect(aggregated.find((r) => r.fields?.refusedType === 'credential.refused' && r.fields?.subject === strangers[0]!.identity.identifier)?.fields?.count).toBe(1_499);
+  }, 180_000);
+});
