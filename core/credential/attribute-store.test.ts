@@ -34,4 +34,20 @@ describe('AttributeStore', () => {
     expect(store.size).toBe(1);
     expect(() => new AttributeStore({ maxSubjects: 0 })).toThrow(/positive/);
   });
+
+  it('yields no attributes for a credential its revocation check refuses, on put and on later reads, and again once lifted', () => {
+    const store = new AttributeStore({ clock: () => 1000 });
+    const revoked = new Set<string>();
+    store.setRevocationCheck((c) => revoked.has(c.subject) && c.issuer === subject(999));
+    store.put(credential(1, 2000));
+    expect(store.peerAttributes(subject(1)).authority).toBe(subject(999));
+    revoked.add(subject(1));
+    expect(store.peerAttributes(subject(1))).toEqual({ attributes: {} });
+    store.put(credential(1, 2000, 'admin'));
+    expect(store.get(subject(1))).toBeUndefined();
+    revoked.delete(subject(1));
+    expect(store.get(subject(1))?.attributes.role).toBe('admin');
+    store.setRevocationCheck(undefined);
+    expect(store.get(subject(1))).toBeDefined();
+  });
 });

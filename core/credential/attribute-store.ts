@@ -50,19 +50,18 @@ export class AttributeStore {
 
   /**
    * Sets the check that tells revoked credentials apart (the node's revocation lists): a
-   * revoked credential is not stored, and a stored one that becomes revoked yields no
-   * attributes from the next read on.
+   * revoked credential yields no attributes from the next read on, for as long as it is
+   * revoked (it is kept, so lifting a suspension restores it without a new handshake).
    */
   setRevocationCheck(check: RevocationCheck | undefined): void {
     this.revoked = check;
   }
 
-  /** Records a verified credential for its subject (nothing when it is revoked). */
+  /** Records a verified credential for its subject. */
   put(verified: VerifiedCredential): void {
     this.entries.delete(verified.subject);
     if (verified.expiresAt <= this.clock()) return;
     const credential: RevocableCredential = { subject: verified.subject, issuer: verified.issuer, createdAt: verified.createdAt, id: verified.id };
-    if (this.revoked?.(credential) === true) return;
     this.entries.set(verified.subject, { attributes: verified.attributes, authority: verified.issuer, expiresAt: verified.expiresAt, credential });
     while (this.entries.size > this.maxSubjects) {
       const oldest = this.entries.keys().next().value as string;
@@ -74,10 +73,11 @@ export class AttributeStore {
   get(subject: string): SubjectAttributes | undefined {
     const entry = this.entries.get(subject);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.clock() || (this.revoked !== undefined && this.revoked(entry.credential))) {
+    if (entry.expiresAt <= this.clock()) {
       this.entries.delete(subject);
       return undefined;
     }
+    if (this.revoked !== undefined && this.revoked(entry.credential)) return undefined;
     return entry;
   }
 

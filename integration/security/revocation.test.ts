@@ -79,6 +79,25 @@ describe('member remove revokes access within seconds, also across restarts', ()
     await new Promise<void>((resolve) => echo.server.close(() => resolve()));
   }, 60_000);
 
+  it('member suspend ends a member\'s open and new portal sessions within 10 s; resume lets it back in', async () => {
+    await waitFor('the portal to echo', async () => ((await echoes(setup.inletPort)) ? true : undefined), { timeoutMs: 30_000 });
+    const session = await openSession(setup.inletPort);
+    expect(session).toBeDefined();
+    const analysis = await identifier('analysis');
+    const suspended = await s.json<{ suspended: boolean; accessEndedAt: string }>('admin', ['project', 'member', 'suspend', analysis]);
+    const closedAt = await Promise.race([session!.closed, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+    expect(closedAt).toBeGreaterThan(0);
+    expect(closedAt - Date.parse(suspended.accessEndedAt)).toBeLessThan(10_000);
+    await neverEchoesFor(setup.inletPort, 4_000);
+    const refresh = await s.run('analysis', ['project', 'refresh']);
+    expect(refresh.stderr).toMatch(/credential refused: this member is suspended/);
+
+    expect(await s.json('admin', ['project', 'member', 'resume', analysis])).toMatchObject({ resumed: true });
+    await waitFor('the portal to echo again after resume', async () => ((await echoes(setup.inletPort)) ? true : undefined), { timeoutMs: 30_000 });
+    const types = (await s.json<{ records: Array<{ type: string }> }>('admin', ['audit', 'show', '--subject', analysis])).records.map((r) => r.type);
+    expect(types).toEqual(expect.arrayContaining(['member.suspended', 'member.resumed']));
+  }, 120_000);
+
   it('a removed analysis member: its open portal session ends and new ones are refused within 10 s; still refused after its node and the outlet node restart', async () => {
     await waitFor('the portal to echo', async () => ((await echoes(setup.inletPort)) ? true : undefined), { timeoutMs: 30_000 });
     const session = await openSession(setup.inletPort);
