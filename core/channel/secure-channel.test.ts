@@ -26,8 +26,8 @@ beforeAll(async () => {
   rogue = await testAuthority();
 });
 
-async function actor(name: string, attributes: Record<string, string> = { role: name }, issuer: TestAuthority | undefined = authority): Promise<TestActor> {
-  const a = await testActor(name, issuer, attributes, [authority]);
+async function actor(name: string, attributes: Record<string, string> = { role: name }, issuer: TestAuthority | undefined = authority, forwardTo: readonly string[] = []): Promise<TestActor> {
+  const a = await testActor(name, issuer, attributes, [authority], { allowForwardingTo: forwardTo.map((d) => tcp(d)) });
   cleanups.push(() => a.node.stop());
   return a;
 }
@@ -76,8 +76,9 @@ describe('secure channel over routing', () => {
 
   it('runs a channel inside a channel: A -> C through A -> B, and B cannot read it', async () => {
     const a = await actor('a');
-    const b = await actor('b');
     const c = await actor('c');
+    // B forwards to C's TCP address only because it is configured to (the routing boundary).
+    const b = await actor('b', undefined, authority, [c.address]);
     await SecureChannelListener.start(b.node, b.options());
     await SecureChannelListener.start(c.node, c.options());
     await whoami(c.node);

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { Address } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
 import type { AccessControl } from './access-control.js';
 import type { WorkerContext } from './worker.js';
@@ -9,13 +10,14 @@ export interface NodeOptions {
   name: string;
   logger?: Logger;
   /**
-   * Whether a message that arrived over bare TCP (no secure channel vouched for its
-   * sender) may be forwarded to another TCP address. Off by default, so an
-   * unauthenticated peer cannot use the node as an open proxy or make it connect to
-   * arbitrary endpoints. Channel-authenticated traffic (nested channels) and replies over
-   * existing connections are not affected.
+   * Transport hops (e.g. `tcp('10.0.0.5:4000')`, compared exactly) to which a message that
+   * arrived from outside this node (over a transport or a secure channel) may be routed
+   * directly. Empty by default: such a message leaves the node only through a worker
+   * that means to forward it (a relay, a portal, a channel's reply path), never by naming
+   * a transport hop, so no peer can use the node as an open proxy or make it connect to
+   * arbitrary endpoints (the routing trust boundary, docs/threat-model.md).
    */
-  allowTcpForwarding?: boolean;
+  allowForwardingTo?: Iterable<Address>;
 }
 
 /**
@@ -42,8 +44,10 @@ export interface NodeStats {
   delivered: number;
   /** Messages that could not be delivered (no such worker, no router, stopped). */
   dropped: number;
-  /** Messages refused by an incoming or outgoing access control. */
+  /** Messages refused by an incoming or outgoing access control (or the routing boundary). */
   denied: number;
+  /** Messages from outside the node refused because they named a transport hop not allowed for forwarding. */
+  forwardingRefused: number;
   /** Messages that could not be decoded or had no onward route. */
   malformed: number;
   /** Handler calls that threw or rejected. */

@@ -3,7 +3,7 @@ import { AbortedError, AlreadyExistsError, InvalidInputError, NotFoundError, Tim
 import { silentLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { LOCAL, addressToString, local } from '../routing/address.js';
-import type { AddressType } from '../routing/address.js';
+import type { Address, AddressType } from '../routing/address.js';
 import type { Message, Route } from '../routing/message.js';
 import { allowAll, allowLocal } from './access-control.js';
 import type { AccessControl, AccessRequest } from './access-control.js';
@@ -26,10 +26,11 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export class Node {
   readonly name: string;
   readonly logger: Logger;
-  readonly stats: NodeStats = { delivered: 0, dropped: 0, denied: 0, malformed: 0, workerErrors: 0 };
+  readonly stats: NodeStats = { delivered: 0, dropped: 0, denied: 0, forwardingRefused: 0, malformed: 0, workerErrors: 0 };
   private readonly slots = new Map<string, WorkerSlot>();
   private readonly routers = new Map<AddressType, Router>();
-  private readonly allowTcpForwarding: boolean;
+  /** Transport hops (as `addressToString`) that messages from outside may be routed to. */
+  private readonly forwardTo: ReadonlySet<string>;
   private readonly stopHooks = new Set<() => void | Promise<void>>();
   private readonly missingHandlers = new Map<string, (message: Message) => void>();
   private readonly host: SlotHost;
@@ -45,7 +46,7 @@ export class Node {
       throw new InvalidInputError('node', 'node name must be a non-empty string');
     }
     this.name = options.name;
-    this.allowTcpForwarding = options.allowTcpForwarding === true;
+    this.forwardTo = new Set([...(options.allowForwardingTo ?? [])].map(addressToString));
     this.logger = (options.logger ?? silentLogger).child({ node: options.name });
     this.host = {
       logger: this.logger,
@@ -176,8 +177,12 @@ export class Node {
       else slot.enqueue(new PendingDecision(message, decision));
       return;
     }
-    if (message.origin?.via === 'tcp' && !this.allowTcpForwarding) {
-      this.deny(`${addressToString(first)}`, message, 'incoming');
+    // The routing boundary: only messages that originate in this node go to a transport
+    // directly; one from outside (any transport, any channel) only to an allowed hop.
+    const origin = message.origin;
+    if (origin !== undefined && origin.via !== 'local' && !this.mayForwardTo(first)) {
+      this.stats.forwardingRefused++;
+      this.deny(addressToString(first), message, 'incoming');
       return;
     }
     const router = this.routers.get(first.type);
@@ -190,6 +195,11 @@ export class Node {
     } catch (error) {
       this.reportDropped(message, `router failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** True when messages from outside may be routed to transport hop `hop` (allowForwardingTo). */
+  mayForwardTo(hop: Address): boolean {
+    return this.forwardTo.size > 0 && this.forwardTo.has(addressToString(hop));
   }
 
   /** Sends from local code (origin local). The return route defaults to empty. */

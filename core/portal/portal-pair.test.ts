@@ -178,7 +178,7 @@ describe.each(['tcp', 'in-process'] as const)('portal between two nodes (%s)', (
     const sessionAddress = b.workerAddresses().find((w) => w.startsWith('outlet_session'))!;
     // As if chunk 0 had been dropped on the way: chunk 1 arrives from the session's peer
     // (same first return hop as the session's ping).
-    const head = mode === 'tcp' ? local(b.workerAddresses().find((w) => w !== sessionAddress && w.startsWith('tcp-conn-'))!) : tcp('a.test:1');
+    const head = mode === 'tcp' ? local(b.workerAddresses().find((w) => w !== sessionAddress && w.startsWith('tcp-conn.'))!) : tcp('a.test:1');
     b.route({ onwardRoute: [local(sessionAddress)], returnRoute: [head], payload: encodePayload(1, Uint8Array.of(1)), origin: { via: 'tcp' } });
     expect(await closedWithoutData(client)).toBe(0);
     await expect.poll(() => inlet.status().sessions + outlet.status().sessions).toBe(0);

@@ -10,6 +10,9 @@ import { FRAME_HEADER_SIZE, FrameDecoder } from './frame-decoder.js';
 import type { FrameSink } from './frame-decoder.js';
 import type { TransportConnectionInfo } from './transport.js';
 
+/** Forwarding destinations a connection remembers for replies. */
+const MAX_REPLY_PEERS = 64;
+
 /** The byte a connecting side sends first. */
 export const TRANSPORT_VERSION = 1;
 
@@ -101,6 +104,22 @@ export class TcpConnection implements Worker, FrameSink {
       host.closed(this);
     });
     if (direction === 'outgoing') this.writeRaw(Uint8Array.of(TRANSPORT_VERSION));
+  }
+
+  /** Peers (`host:port` as dialed) this connection's traffic was forwarded to; their replies may come back in. */
+  private replyPeers: Set<string> | null = null;
+
+  /** Records that messages from this connection were forwarded to `hostPort` (bounded). */
+  allowRepliesFrom(hostPort: string): void {
+    const peers = (this.replyPeers ??= new Set());
+    if (peers.has(hostPort)) return;
+    if (peers.size >= MAX_REPLY_PEERS) peers.delete(peers.values().next().value as string);
+    peers.add(hostPort);
+  }
+
+  /** True when this connection's traffic was forwarded to `hostPort` (so its replies may enter). */
+  forwardedTo(hostPort: string): boolean {
+    return this.replyPeers !== null && this.replyPeers.has(hostPort);
   }
 
   /** A snapshot for `connections()`. */

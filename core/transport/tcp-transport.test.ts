@@ -22,8 +22,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Peer { node: Node; transport: TcpTransport; address: string }
 
-async function peer(name: string, options: TcpTransportOptions = {}, listen = true, allowTcpForwarding = false): Promise<Peer> {
-  const node = new Node({ name, allowTcpForwarding });
+async function peer(name: string, options: TcpTransportOptions = {}, listen = true, forwardTo: readonly string[] = []): Promise<Peer> {
+  const node = new Node({ name, allowForwardingTo: forwardTo.map((d) => tcp(d)) });
   const transport = new TcpTransport(node, options);
   cleanups.push(() => node.stop());
   await node.startWorker('echo', new EchoWorker(), { incoming: allowAll });
@@ -71,8 +71,8 @@ describe('TcpTransport', () => {
 
   it('routes across three nodes A -> B -> C and back', async () => {
     const a = await peer('a', {}, false);
-    const b = await peer('b', {}, true, true);
     const c = await peer('c');
+    const b = await peer('b', {}, true, [c.address]);
     expect(await echoOver(a.node, [tcp(b.address), tcp(c.address), local('echo')], 'three hops')).toBe('three hops');
     expect(c.transport.connections()).toHaveLength(1);
     expect(b.transport.connections().map((x) => x.direction).sort()).toEqual(['incoming', 'outgoing']);
@@ -87,6 +87,34 @@ describe('TcpTransport', () => {
     expect(b.node.stats.denied).toBe(1);
     expect(c.transport.connections()).toHaveLength(0);
     expect(await echoOver(a.node, [tcp(b.address), local('echo')], 'still serving')).toBe('still serving');
+  });
+
+  it('forwards messages from outside to the allowed destinations only', async () => {
+    const a = await peer('a', {}, false);
+    const c = await peer('c');
+    const d = await peer('d');
+    const b = await peer('b', {}, true, [c.address]);
+    expect(await echoOver(a.node, [tcp(b.address), tcp(c.address), local('echo')], 'allowed')).toBe('allowed');
+    await expect(a.node.request([tcp(b.address), tcp(d.address), local('echo')], bytes('x'), { timeoutMs: 300 }))
+      .rejects.toMatchObject({ kind: 'timeout' });
+    expect(b.node.stats.forwardingRefused).toBe(1);
+    expect(d.transport.connections()).toHaveLength(0);
+  });
+
+  it('names connection workers unguessably and closes them to messages from outside', async () => {
+    const a = await peer('a', {}, false);
+    const b = await peer('b');
+    const c = await peer('c', {}, false);
+    expect(await echoOver(a.node, [tcp(b.address), local('echo')])).toBe('ping');
+    expect(await echoOver(c.node, [tcp(b.address), local('echo')])).toBe('ping');
+    const conns = b.transport.connections();
+    for (const conn of conns) expect(conn.workerAddress).toMatch(/^tcp-conn\.[0-9a-f]{16}$/);
+    // c names a's connection on b: b refuses, a sees nothing.
+    const framesAtA = a.transport.stats.framesIn;
+    const denied = b.node.stats.denied;
+    for (const conn of conns) c.node.send([tcp(b.address), local(conn.workerAddress), local('echo')], bytes('hijack'), { returnRoute: [local('x')] });
+    await expect.poll(() => b.node.stats.denied).toBe(denied + 2);
+    expect(a.transport.stats.framesIn).toBe(framesAtA);
   });
 
   it('shares one lazy connect between concurrent sends, and drops on connect failure', async () => {
@@ -182,7 +210,7 @@ describe('TcpTransport', () => {
     const sinkAddress = `127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
     const a = await peer('a', { maxBufferedBytes: 128 * 1024 * 1024 }, false);
-    const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 }, true, true);
+    const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 }, true, [sinkAddress]);
     await a.transport.connect(b.address);
     await b.transport.connect(sinkAddress);
     const payload = new Uint8Array(16 * 1024);

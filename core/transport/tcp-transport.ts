@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowAll, denyAll } from '../node/access-control.js';
+import type { AccessControl } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import { LOCAL, TCP } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
@@ -196,6 +197,9 @@ export class TcpTransport implements Transport {
   /** Router for TCP first hops: write on the open connection, or connect and queue. */
   private readonly router = (message: Message): void => {
     const hostPort = message.onwardRoute[0]!.value;
+    // A message from outside gets here only when the node allows forwarding to this hop:
+    // let the answers back into the connection it came from.
+    if (message.origin !== undefined && message.origin.via !== 'local') this.host.sourceOf(message)?.allowRepliesFrom(hostPort);
     const connection = this.outgoing.get(hostPort);
     if (connection) {
       connection.sendMessage(message);
@@ -293,18 +297,40 @@ export class TcpTransport implements Transport {
 
   /** Wraps an open socket in a connection worker. */
   private adopt(socket: Socket, remote: string, direction: 'incoming' | 'outgoing'): TcpConnection {
-    const workerAddress = `tcp-conn-${++this.counter}`;
+    // Random, so a peer cannot name another peer's connection; and closed to messages
+    // from outside this node (see connectionAccess).
+    const workerAddress = this.node.freshAddress('tcp-conn');
     const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction);
     this.byAddress.set(workerAddress, connection);
     // Registration cannot clash (fresh address) and the connection has no initialize step,
     // so the worker is registered before this promise settles.
-    this.node.startWorker(workerAddress, connection, { incoming: allowAll, outgoing: allowAll }).catch((error: unknown) => {
+    this.node.startWorker(workerAddress, connection, { incoming: this.connectionAccess(connection), outgoing: allowAll }).catch((error: unknown) => {
       this.logger.warn({ connection: workerAddress, err: error }, 'cannot register tcp connection');
       connection.close();
     });
     this.startTimer();
     this.logger.debug({ connection: workerAddress, remote, direction }, 'tcp connection open');
     return connection;
+  }
+
+  /**
+   * The incoming access control of a connection worker: messages that originate in this
+   * node; from outside only when the node allows forwarding to the connection's peer
+   * (allowForwardingTo), or a reply over a connection to which this one's traffic was so
+   * forwarded. Nothing else ever reaches a connection from outside.
+   */
+  private connectionAccess(connection: TcpConnection): AccessControl {
+    // An outgoing connection to an allowed destination may be named as well as its address.
+    const forwardable = connection.direction === 'outgoing' && this.node.mayForwardTo({ type: TCP, value: connection.remote });
+    return {
+      isAuthorized: ({ message }) => {
+        const origin = message.origin;
+        if (origin === undefined || origin.via === 'local' || forwardable) return true;
+        const arrival = message.returnRoute[0];
+        const from = arrival !== undefined && arrival.type === LOCAL ? this.byAddress.get(arrival.value) : undefined;
+        return from !== undefined && connection.forwardedTo(from.remote);
+      },
+    };
   }
 
   private onConnectionClosed(connection: TcpConnection): void {

@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, AlreadyExistsError, IoError } from '../../core/errors.js';
 import type { Home } from '../home/home.js';
-import { DEFAULT_TCP_LISTENER, readNodeConfig, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
+import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
 import type { NodeConfig } from '../home/node-config.js';
 import type { LogLimits } from '../home/log-limits.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../home/node-state.js';
@@ -27,14 +27,14 @@ export class NodeStartError extends IoError {
 export function createNode(
   home: Home,
   name: string,
-  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = false, log }: { tcpListenerAddress?: string; allowTcpForwarding?: boolean; log?: LogLimits } = {},
+  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
     version: 1,
     name,
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
-    allowTcpForwarding,
+    allowTcpForwarding: allowTcpForwarding.map(validateForwardingDestination),
     createdAt: new Date().toISOString(),
     ...(log ? { log } : {}),
     sections: {},

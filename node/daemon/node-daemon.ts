@@ -4,7 +4,7 @@ import { ControlServer } from '../../core/api/control-server.js';
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Node } from '../../core/node/node.js';
-import { TCP } from '../../core/routing/address.js';
+import { TCP, tcp } from '../../core/routing/address.js';
 import { TransportSet } from '../../core/transport/transport-set.js';
 import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
@@ -59,7 +59,7 @@ export class NodeDaemon {
 
     const security = await NodeSecurity.open({ home, node: name, logger });
     this.cleanups.push(() => security.close());
-    const node = new Node({ name, logger, allowTcpForwarding });
+    const node = new Node({ name, logger, allowForwardingTo: (allowTcpForwarding ?? []).map((d) => tcp(d)) });
     this.cleanups.push(() => node.stop());
     const transports = TransportSet.create(node, transportKinds);
     this.cleanups.push(() => transports.stop());

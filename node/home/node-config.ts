@@ -18,8 +18,12 @@ export interface NodeConfig {
   readonly name: string;
   /** The configured listener address; port 0 picks a free port at each start. */
   readonly tcpListenerAddress: string;
-  /** Whether bare-TCP traffic may be forwarded to other TCP addresses (see Node's `allowTcpForwarding`). */
-  readonly allowTcpForwarding?: boolean;
+  /**
+   * `HOST:PORT` destinations to which messages from other nodes may be forwarded directly
+   * (see Node's `allowForwardingTo`); empty: none, the node is no proxy. A configuration
+   * written before destinations had to be named (`true`) reads as none.
+   */
+  readonly allowTcpForwarding?: readonly string[];
   readonly createdAt: string;
   /** Size bounds of the node's log (absent: DEFAULT_LOG_LIMITS). */
   readonly log?: LogLimits;
@@ -36,6 +40,16 @@ export function validateListenerAddress(hostPort: string): string {
   return hostPort;
 }
 
+/** Checks a `HOST:PORT` forwarding destination (`--allow-tcp-forwarding`); returns it unchanged. */
+export function validateForwardingDestination(hostPort: string): string {
+  try {
+    parseHostPort(hostPort);
+  } catch (err) {
+    throw new InvalidInputError('cli', `invalid forwarding destination '${hostPort}': use HOST:PORT, e.g. 10.0.0.5:4000 (${(err as Error).message})`, { cause: err });
+  }
+  return hostPort;
+}
+
 /** Reads node `name`'s configuration; throws NotFoundError when the node does not exist. */
 export function readNodeConfig(home: Home, name: string): NodeConfig {
   const path = home.node(name).config;
@@ -48,7 +62,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     version: 1,
     name,
     tcpListenerAddress: value.tcpListenerAddress,
-    allowTcpForwarding: value.allowTcpForwarding === true,
+    allowTcpForwarding: Array.isArray(value.allowTcpForwarding) ? value.allowTcpForwarding.filter((d): d is string => typeof d === 'string') : [],
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     sections: isObject(value.sections) ? value.sections : {},

@@ -16,6 +16,7 @@ export default class NodeCreate extends BaseCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> n1',
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
+    '<%= config.bin %> <%= command.id %> hop --allow-tcp-forwarding 127.0.0.1:4100',
     '<%= config.bin %> <%= command.id %> edge --foreground',
     '<%= config.bin %> <%= command.id %> bank --identity bank',
     '<%= config.bin %> <%= command.id %> edge --log-max-size 10MB --log-max-files 5',
@@ -25,9 +26,9 @@ export default class NodeCreate extends BaseCommand {
   };
   static override flags = {
     'tcp-listener-address': Flags.string({ description: 'HOST:PORT the node listens on (port 0 picks a free port)', default: DEFAULT_TCP_LISTENER }),
-    'allow-tcp-forwarding': Flags.boolean({
-      description: 'let peers without a secure channel route messages through this node to other TCP addresses (off: the node is no open proxy)',
-      default: false,
+    'allow-tcp-forwarding': Flags.string({
+      description: 'HOST:PORT other nodes may route messages to through this node (repeat for more; none by default: the node is no proxy)',
+      multiple: true,
     }),
     foreground: Flags.boolean({ description: 'run the node in this terminal instead of the background', default: false }),
     identity: Flags.string({ description: "identity the node runs as (default: the home's default identity)" }),
@@ -44,7 +45,7 @@ export default class NodeCreate extends BaseCommand {
       maxSize: flags['log-max-size'] === undefined ? DEFAULT_LOG_LIMITS.maxSize : parseLogSize(flags['log-max-size']),
       maxFiles: flags['log-max-files'] === undefined ? DEFAULT_LOG_LIMITS.maxFiles : parseLogFiles(flags['log-max-files']),
     };
-    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'], ...(log ? { log } : {}) });
+    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], ...(log ? { log } : {}) });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
     if (info === undefined) return undefined;

@@ -12,6 +12,7 @@ import { PurposeKeys } from '../../identity/purpose-keys.js';
 import { allowSecureChannelOrLocal } from '../../node/access-control.js';
 import { EchoWorker } from '../../node/echo-worker.js';
 import { Node } from '../../node/node.js';
+import type { NodeOptions } from '../../node/node.js';
 import { TcpTransport } from '../../transport/tcp-transport.js';
 import type { KeyHandle } from '../../vault/keys.js';
 import { MemoryVault } from '../../vault/memory-vault.js';
@@ -59,8 +60,9 @@ export async function testActor(
   authority: TestAuthority | undefined,
   attributes: Record<string, string>,
   trusted: readonly TestAuthority[],
+  nodeOptions: Omit<NodeOptions, 'name'> = {},
 ): Promise<TestActor> {
-  const node = new Node({ name });
+  const node = new Node({ ...nodeOptions, name });
   const transport = new TcpTransport(node);
   const { address } = await transport.listen('127.0.0.1:0');
   await node.startWorker('echo', new EchoWorker(), { incoming: allowSecureChannelOrLocal });

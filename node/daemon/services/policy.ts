@@ -22,10 +22,11 @@ export function policyView(policy: Policy): PolicyView {
  * expression }` (the expression is size-checked, parsed and type-checked before it is
  * stored), `policy.list`, `policy.show`, `policy.delete` and `policy.denials { limit? }`.
  *
- * It also guards the `echo` worker with the `worker` policies: while no policy applies
- * to resource `echo` (neither one for the name `echo` nor one for the type `worker`),
- * echo stays open to everyone, bare TCP included, as before; once one applies, echo's
- * incoming messages are decided by it (action `handle`) and denials are recorded.
+ * It also guards the `echo` worker with the `worker` policies (action `handle`): local
+ * callers always pass; a remote message passes when a policy for resource `echo` (or
+ * type `worker`) allows it, else by the default rule (a credential from a trusted
+ * authority, i.e. a project member's channel). Bare TCP and outsiders get no answer
+ * unless a policy opens echo to them. Denials are recorded.
  */
 export const policyService: DaemonService = {
   name: 'policy',
@@ -33,7 +34,7 @@ export const policyService: DaemonService = {
     const { security } = ctx;
     if (ctx.node.hasWorker(ECHO_ADDRESS)) {
       ctx.node.setAccessControl(ECHO_ADDRESS, {
-        incoming: security.accessControl({ type: 'worker', name: ECHO_ADDRESS }, 'handle', { openWithoutPolicy: true }),
+        incoming: security.accessControl({ type: 'worker', name: ECHO_ADDRESS }, 'handle'),
       });
     }
     ctx.api.register('policy.create', async (params, { signal }): Promise<PolicyView> => {
