@@ -16,11 +16,15 @@ describe('background nodes through the real CLI', () => {
   });
 
   it('starts three nodes and echoes across two TCP hops', async () => {
-    for (const name of ['n1', 'n2', 'n3']) {
-      // n2 forwards n1's bare-TCP messages on to n3, which a node refuses unless allowed.
-      const { code, json } = await runCliJson(home, ['node', 'create', name, ...(name === 'n2' ? ['--allow-tcp-forwarding'] : [])]);
+    let n3 = '';
+    for (const name of ['n1', 'n3', 'n2']) {
+      // n2 forwards n1's messages on to n3, which a node refuses unless n3 is an allowed destination.
+      const { code, json } = await runCliJson(home, ['node', 'create', name, ...(name === 'n2' ? ['--allow-tcp-forwarding', n3] : [])]);
       expect(code).toBe(0);
       const node = json as Created;
+      if (name === 'n3') n3 = node.tcpListenerAddress;
+      // echo answers remote callers only when a policy says so.
+      if (name !== 'n1') expect((await runCli(home, ['policy', 'create', '--at', name, '--resource', 'echo', '--expression', 'true'])).code).toBe(0);
       started.set(name, node.pid);
       expect(node).toMatchObject({ name, status: 'running', isDefault: name === 'n1' });
       expect(node.tcpListenerAddress).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -43,7 +47,7 @@ describe('background nodes through the real CLI', () => {
       runCli(home, ['node', 'logs', 'n1', '--lines', '20']),
     ]);
     const list = listR.json as { nodes: Summary[] };
-    expect(list.nodes.map((n) => [n.name, n.status, n.pid])).toEqual([...started].map(([n, pid]) => [n, 'running', pid]));
+    expect(list.nodes.map((n) => [n.name, n.status, n.pid]).sort()).toEqual([...started].map(([n, pid]) => [n, 'running', pid]).sort());
     const show = showR.json as { workers: number; connections: unknown[]; uptimeMs: number; status: string };
     expect(show.status).toBe('running');
     expect(show.workers).toBeGreaterThanOrEqual(1);
@@ -78,6 +82,7 @@ describe('background nodes through the real CLI', () => {
     const created = (await runCliJson(home, ['node', 'create', 'n4', '--tcp-listener-address', `127.0.0.1:${port}`])).json as Created;
     started.set('n4', created.pid);
     expect(created.tcpListenerAddress).toBe(`127.0.0.1:${port}`);
+    expect((await runCli(home, ['policy', 'create', '--at', 'n4', '--resource', 'echo', '--expression', 'true'])).code).toBe(0);
     const stop = await runCliJson(home, ['node', 'stop', 'n4']);
     expect(stop.json).toMatchObject({ name: 'n4', status: 'stopped', wasRunning: true });
     expect(alive(created.pid)).toBe(false);

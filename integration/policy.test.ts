@@ -17,7 +17,11 @@ describe('policies on running nodes through the real CLI', () => {
       const r = await runCli(home, ['node', 'create', name]);
       expect([r.code, r.stderr]).toEqual([0, '']);
     }
-    // No policy for echo yet: open to bare TCP, as before.
+    // No policy for echo yet: the default rule (a project member's credential) refuses bare TCP.
+    const closed = await runCli(home, ['message', 'send', '--from', 'a', '--to', '/node/b/service/echo', '--timeout', '800ms', 'zero']);
+    expect([closed.code, closed.stdout]).toEqual([5, '']);
+    // A policy opens it.
+    expect((await runCli(home, ['policy', 'create', '--at', 'b', '--resource', 'echo', '--expression', 'true'])).code).toBe(0);
     expect((await runCli(home, ['message', 'send', '--from', 'a', '--to', '/node/b/service/echo', 'one'])).stdout).toBe('one\n');
 
     const created = await runCliJson(home, ['policy', 'create', '--at', 'b', '--resource', 'echo', '--expression', 'subject.component == "db"']);
@@ -30,7 +34,7 @@ describe('policies on running nodes through the real CLI', () => {
     const denied = await runCli(home, ['message', 'send', '--from', 'a', '--to', '/node/b/service/echo', '--timeout', '800ms', 'two']);
     expect([denied.code, denied.stdout]).toEqual([5, '']);
     const report = (await runCliJson(home, ['policy', 'denials', '--at', 'b'])).json as Denials;
-    expect(report.counts.total).toBe(1);
+    expect(report.counts.total).toBe(2);
     expect(report.denials[0]).toMatchObject({ resource: { type: 'worker', name: 'echo' }, action: 'handle' });
     expect(report.denials[0]!.reason).toContain('subject.component == "db"');
     expect((await runCli(home, ['policy', 'denials', '--at', 'b'])).stdout).toMatch(/worker\/echo\s+handle\s+\(unauthenticated\)\s+denied by resource echo policy/);
@@ -55,10 +59,10 @@ describe('policies on running nodes through the real CLI', () => {
     const test = await runCliJson(home, ['policy', 'test', '--expression', 'subject.component == "db" && action == "handle"', '--subject', 'component=db', '--action', 'handle']);
     expect(test.json).toMatchObject({ allowed: true });
 
-    // Deleting the policy opens echo again; policies survive a restart.
+    // Deleting the policy closes echo to remote callers again; policies survive a restart.
     expect((await runCli(home, ['policy', 'create', '--at', 'b', '--resource-type', 'tcp-outlet', '--expression', 'subject.env in ["prod"]'])).code).toBe(0);
     expect((await runCli(home, ['policy', 'delete', '--at', 'b', '--resource', 'echo'])).code).toBe(0);
-    expect((await runCli(home, ['message', 'send', '--from', 'a', '--to', '/node/b/service/echo', 'three'])).stdout).toBe('three\n');
+    expect((await runCli(home, ['message', 'send', '--from', 'a', '--to', '/node/b/service/echo', '--timeout', '800ms', 'three'])).code).toBe(5);
     expect((await runCli(home, ['node', 'stop', 'b'])).code).toBe(0);
     expect((await runCli(home, ['node', 'start', 'b'])).code).toBe(0);
     const after = (await runCliJson(home, ['policy', 'list', '--at', 'b'])).json as { policies: PolicyView[] };

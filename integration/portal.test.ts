@@ -62,6 +62,8 @@ describe('secure channels and portals between two nodes of one home', () => {
     await Promise.all([ok(home, ['node', 'create', 'n1']), ok(home, ['node', 'create', 'n2'])]);
     // No project here: n2's listener accepts n1 only because a policy says so.
     await ok(home, ['policy', 'create', '--at', 'n2', '--resource-type', 'secure-channel-listener', '--expression', 'true']);
+    // Nor does n1 hold a credential for n2's echo: a policy opens it.
+    await ok(home, ['policy', 'create', '--at', 'n2', '--resource', 'echo', '--expression', 'true']);
   });
   afterAll(async () => {
     await cleanupHome(home);

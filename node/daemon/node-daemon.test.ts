@@ -61,6 +61,7 @@ describe('NodeDaemon (in-process)', () => {
     expect(info).toMatchObject({ name: 'n1', status: 'running', tcpListenerAddress: state.tcpListenerAddress, controlSocket: state.controlSocket });
     expect(info.workers).toBeGreaterThanOrEqual(2);
     expect(info.methods).toEqual(expect.arrayContaining(['message.send', 'node.info']));
+    await call('n2', 'policy.create', { resource: 'echo', expression: 'true' });
     const sent = await call('n1', 'message.send', { to: '/node/n2/service/echo', text: 'héllo' }) as MessageSendResult;
     expect(sent).toMatchObject({ reply: 'héllo', replyBytes: 6, route: `/ip4/${readNodeState(home, 'n2')!.tcpListenerAddress.replace(':', '/tcp/')}/service/echo` });
     await expect(call('n1', 'message.send', { to: '/node/zz/service/echo', text: 'x' })).rejects.toMatchObject({ kind: 'not-found' });
