@@ -12,8 +12,30 @@ import { checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT_MS, type SecureChannelOptions }
 export interface SecureChannelListenerOptions extends SecureChannelOptions {
   /** Worker address; default `api`. */
   readonly address?: string;
-  /** Handshakes in progress at once; further message 1s are dropped. Default 64. */
+  /** Handshakes in progress at once; further message 1s are dropped. Default 256. */
   readonly maxPendingHandshakes?: number;
+  /** Handshakes in progress at once from one source (see `handshakeSource`); further message 1s from it are dropped. Default 16. */
+  readonly maxPendingHandshakesPerSource?: number;
+  /**
+   * Names the source a message 1 came from, for the per-source bound. Default: the
+   * authenticated peer when it came through a channel, else the first hop of its return
+   * route (the connection it arrived on). A node passes one that names the remote IP
+   * address of a TCP connection, so many connections from one host share one budget.
+   */
+  readonly handshakeSource?: (message: Message) => string;
+}
+
+/** Default {@link SecureChannelListenerOptions.maxPendingHandshakes}. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
+/** Default {@link SecureChannelListenerOptions.maxPendingHandshakesPerSource}. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 16;
+
+/** The default handshake source: the channel peer, else the first return hop (the connection). */
+export function defaultHandshakeSource(message: Message): string {
+  const origin = message.origin;
+  if (origin?.via === 'channel' && origin.peer !== undefined) return `peer:${origin.peer.identifier}`;
+  const first = message.returnRoute[0];
+  return first === undefined ? '' : `hop:${first.type}:${first.value}`;
 }
 
 /** Listener counters; they only grow. */
@@ -28,18 +50,23 @@ export interface SecureChannelListenerStats {
   timedOut: number;
   /** Message 1s dropped: too many pending handshakes, or not a message 1. */
   dropped: number;
+  /** Of `dropped`: message 1s dropped because their source had too many handshakes pending. */
+  droppedPerSource: number;
 }
 
 /**
  * The responder side: a worker (default address `api`) that accepts handshake message 1
  * from anyone (incoming allowAll) and spawns one {@link ResponderHandshake} per message,
- * each with its own decryptor address. Bounded: at most `maxPendingHandshakes` at once,
- * each cut off after `handshakeTimeoutMs`. Which peers may complete a handshake is the
+ * each with its own decryptor address. Bounded: at most `maxPendingHandshakesPerSource`
+ * from one source and `maxPendingHandshakes` in all at once, each cut off after
+ * `handshakeTimeoutMs`; a message 1 past a bound is dropped before any key agreement. Which peers may complete a handshake is the
  * `authorize` hook's call (resource type `secure-channel-listener`).
  */
 export class SecureChannelListener implements Worker {
-  readonly stats: SecureChannelListenerStats = { accepted: 0, refused: 0, failed: 0, timedOut: 0, dropped: 0 };
+  readonly stats: SecureChannelListenerStats = { accepted: 0, refused: 0, failed: 0, timedOut: 0, dropped: 0, droppedPerSource: 0 };
   private pending = 0;
+  /** Pending handshakes by source; a source leaves the map when its count drops to zero. */
+  private readonly pendingBySource = new Map<string, number>();
   private stopped = false;
 
   private constructor(
@@ -49,18 +76,24 @@ export class SecureChannelListener implements Worker {
     private readonly options: SecureChannelListenerOptions,
     private readonly context: HandshakeContext,
     private readonly maxPending: number,
+    private readonly maxPendingPerSource: number,
+    private readonly sourceOf: (message: Message) => string,
     private readonly timeoutMs: number,
   ) {}
 
   /** Starts a listener on `node`. Rejects with AlreadyExistsError when the address is taken. */
   static async start(node: Node, options: SecureChannelListenerOptions): Promise<SecureChannelListener> {
     if (options.signal?.aborted) throw new AbortedError('channel', 'secure channel listener start aborted');
-    const maxPending = options.maxPendingHandshakes ?? 64;
+    const maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
     if (!Number.isInteger(maxPending) || maxPending < 1) throw new InvalidInputError('channel', 'maxPendingHandshakes must be a positive integer');
+    const perSource = options.maxPendingHandshakesPerSource ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE;
+    if (!Number.isInteger(perSource) || perSource < 1) throw new InvalidInputError('channel', 'maxPendingHandshakesPerSource must be a positive integer');
     const timeoutMs = checkTimeout(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
     const address = options.address ?? DEFAULT_LISTENER_ADDRESS;
     const logger = node.logger.child({ component: 'secure-channel', role: 'responder', listener: address });
-    const listener = new SecureChannelListener(node, address, options, handshakeContext(node, options, logger), maxPending, timeoutMs);
+    const listener = new SecureChannelListener(
+      node, address, options, handshakeContext(node, options, logger), maxPending, perSource, options.handshakeSource ?? defaultHandshakeSource, timeoutMs,
+    );
     await node.startWorker(address, listener, { incoming: allowAll, outgoing: denyAll });
     options.signal?.addEventListener('abort', listener.onAbort, { once: true });
     return listener;
@@ -87,13 +120,33 @@ export class SecureChannelListener implements Worker {
       this.context.logger.debug({ length: message.payload.length }, 'not a handshake message 1; dropped');
       return;
     }
+    // Cheap early drops, before any key agreement: per source, then in total.
+    let source: string;
+    try {
+      source = this.sourceOf(message);
+    } catch {
+      source = '';
+    }
+    const fromSource = this.pendingBySource.get(source) ?? 0;
+    if (fromSource >= this.maxPendingPerSource) {
+      this.stats.dropped++;
+      this.stats.droppedPerSource++;
+      if (this.stats.droppedPerSource % 1000 === 1) this.context.logger.warn({ pending: fromSource, dropped: this.stats.droppedPerSource }, 'too many pending secure channel handshakes from one source; message 1 dropped');
+      return;
+    }
     if (this.pending >= this.maxPending) {
       this.stats.dropped++;
-      this.context.logger.warn({ pending: this.pending }, 'too many pending secure channel handshakes; message 1 dropped');
+      if (this.stats.dropped % 1000 === 1) this.context.logger.warn({ pending: this.pending, dropped: this.stats.dropped }, 'too many pending secure channel handshakes; message 1 dropped');
       return;
     }
     this.pending++;
-    const responder = new ResponderHandshake(this.node, this.address, this.options, this.context, message, this.timeoutMs, this.finished);
+    this.pendingBySource.set(source, fromSource + 1);
+    const responder = new ResponderHandshake(this.node, this.address, this.options, this.context, message, this.timeoutMs, (outcome) => {
+      const left = (this.pendingBySource.get(source) ?? 1) - 1;
+      if (left > 0) this.pendingBySource.set(source, left);
+      else this.pendingBySource.delete(source);
+      this.finished(outcome);
+    });
     await responder.run();
   }
 

@@ -7,7 +7,8 @@ import type { Address } from '../routing/address.js';
 import type { Message, MessageOrigin } from '../routing/message.js';
 import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import { FRAME_HEADER_SIZE, FrameDecoder } from './frame-decoder.js';
-import type { FrameSink } from './frame-decoder.js';
+import type { FrameBudget, FrameSink } from './frame-decoder.js';
+import type { PeerBudget, SourceShare } from './peer-budget.js';
 import type { TransportConnectionInfo } from './transport.js';
 
 /** Forwarding destinations a connection remembers for replies. */
@@ -45,6 +46,8 @@ export interface ConnectionHost {
   readonly maxFrameSize: number;
   readonly writeHighWaterMark: number;
   readonly maxBufferedBytes: number;
+  /** What peers may make the node hold, per source and in total. */
+  readonly budget: PeerBudget;
   /** The connection a routed message came in on (its return route's first hop), if any. */
   sourceOf(message: Message): TcpConnection | undefined;
   closed(connection: TcpConnection): void;
@@ -88,10 +91,21 @@ export class TcpConnection implements Worker, FrameSink {
     readonly workerAddress: string,
     readonly remote: string,
     readonly direction: 'incoming' | 'outgoing',
+    /** This connection's source (remote IP address) in the node's budget. */
+    readonly share: SourceShare,
   ) {
     this.self = local(workerAddress);
     this.awaitingVersion = direction === 'incoming';
-    this.decoder = new FrameDecoder(host.maxFrameSize, this);
+    const budget = host.budget;
+    const frameBudget: FrameBudget = {
+      reserve: (bytes) => {
+        if (budget.partial(share, bytes)) return true;
+        budget.partial(share, -bytes);
+        return false;
+      },
+      release: (bytes) => { budget.partial(share, -bytes); },
+    };
+    this.decoder = new FrameDecoder(host.maxFrameSize, this, frameBudget);
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -101,6 +115,8 @@ export class TcpConnection implements Worker, FrameSink {
       this.closedController?.abort();
       this.decoder.halt();
       this.onDrain();
+      this.account(0);
+      host.budget.leave(share);
       host.closed(this);
     });
     if (direction === 'outgoing') this.writeRaw(Uint8Array.of(TRANSPORT_VERSION));
@@ -108,6 +124,8 @@ export class TcpConnection implements Worker, FrameSink {
 
   /** Peers (`host:port` as dialed) this connection's traffic was forwarded to; their replies may come back in. */
   private replyPeers: Set<string> | null = null;
+  /** Bytes this connection counts as buffered in the budget now. */
+  private accounted = 0;
 
   /** Records that messages from this connection were forwarded to `hostPort` (bounded). */
   allowRepliesFrom(hostPort: string): void {
@@ -182,8 +200,8 @@ export class TcpConnection implements Worker, FrameSink {
       return;
     }
     if (this.socket.writableLength > host.maxBufferedBytes) {
-      host.stats.writeDropped++;
-      host.node.reportDropped(message, `connection ${this.workerAddress} write buffer is full`);
+      // A peer that does not read: close it rather than drop frames of a live session.
+      this.closeOverBudget(message, 'its write buffer is full');
       return;
     }
     // A large payload is written as is after its header (one writev with the cork), not copied.
@@ -206,8 +224,16 @@ export class TcpConnection implements Worker, FrameSink {
     host.stats.framesOut++;
     this.writeRaw(head);
     if (separate) this.writeRaw(message.payload);
+    const buffered = this.socket.writableLength;
+    // Counted only past the socket's own high-water mark, so 'drain' is sure to zero it.
+    if (buffered > this.socket.writableHighWaterMark || this.accounted !== 0) {
+      if (!this.account(buffered > this.socket.writableHighWaterMark ? buffered : 0) && buffered > host.writeHighWaterMark) {
+        this.closeOverBudget(undefined, 'its source or the node holds too many buffered bytes');
+        return;
+      }
+    }
     // Above the socket's own high-water mark too, so 'drain' is sure to follow.
-    if (this.socket.writableLength > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
+    if (buffered > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
       const source = host.sourceOf(message);
       if (source !== undefined) this.block(source);
     }
@@ -265,7 +291,13 @@ export class TcpConnection implements Worker, FrameSink {
       this.awaitingVersion = false;
       bytes = bytes.subarray(1);
     }
-    if (!this.decoder.push(bytes) && this.decoder.oversizedLength !== null) {
+    if (!this.decoder.push(bytes) && this.decoder.overBudget) {
+      this.host.budget.stats.closedForPartialFrames++;
+      this.host.logger.warn({ connection: this.workerAddress, remote: this.remote }, 'tcp peer holds too many partly received frames; closing');
+      this.close();
+      return;
+    }
+    if (this.decoder.oversizedLength !== null && !this.socket.destroyed) {
       this.host.stats.oversized++;
       this.host.logger.warn(
         { connection: this.workerAddress, remote: this.remote, length: this.decoder.oversizedLength, max: this.host.maxFrameSize },
@@ -298,7 +330,25 @@ export class TcpConnection implements Worker, FrameSink {
     source.pauseReading();
   }
 
+  /** Sets the bytes this connection counts as buffered in the budget; false when a budget is now exceeded. */
+  private account(bytes: number): boolean {
+    const delta = bytes - this.accounted;
+    if (delta === 0) return true;
+    this.accounted = bytes;
+    return this.host.budget.buffered(this.share, delta);
+  }
+
+  private closeOverBudget(message: Message | undefined, why: string): void {
+    const host = this.host;
+    host.stats.writeDropped++;
+    host.budget.stats.closedForBuffering++;
+    if (message !== undefined) host.node.reportDropped(message, `connection ${this.workerAddress} closed: ${why}`);
+    host.logger.warn({ connection: this.workerAddress, remote: this.remote, buffered: this.socket.writableLength }, `tcp peer does not read: closing (${why})`);
+    this.close();
+  }
+
   private onDrain(): void {
+    this.account(0);
     const blocked = this.blocked;
     if (blocked === null) return;
     this.blocked = null;

@@ -117,6 +117,56 @@ describe('TcpTransport', () => {
     expect(a.transport.stats.framesIn).toBe(framesAtA);
   });
 
+  it('caps the connections of one source; closes the ones past the cap on arrival', async () => {
+    const b = await peer('b', { maxConnectionsPerSource: 3 });
+    const clients = await Promise.all([1, 2, 3, 4, 5].map(() => rawClient(b.address)));
+    await expect.poll(() => b.transport.budget.stats.refusedConnections).toBe(2);
+    expect(b.transport.connections()).toHaveLength(3);
+    clients[0]!.socket.destroy();
+    await expect.poll(() => b.transport.connections().length).toBe(2);
+    await rawClient(b.address);
+    await expect.poll(() => b.transport.connections().length).toBe(3);
+  });
+
+  it('holds memory for the bytes of a half-sent frame, not its announced length, within a budget', async () => {
+    const b = await peer('b', { maxPartialFrameBytesPerSource: 40 * 1024 });
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(256 * 1024, 1);
+    header[0] = 1;
+    const first = await rawClient(b.address);
+    first.socket.write(Buffer.concat([header, Buffer.alloc(1)]));
+    await expect.poll(() => b.transport.budget.stats.partialFrameBytes).toBe(16 * 1024);
+    const second = await rawClient(b.address);
+    second.socket.write(Buffer.concat([header, Buffer.alloc(1)]));
+    await expect.poll(() => b.transport.budget.stats.partialFrameBytes).toBe(32 * 1024);
+    const third = await rawClient(b.address);
+    third.socket.write(Buffer.concat([header, Buffer.alloc(1)]));
+    await third.closed;
+    expect(b.transport.budget.stats.closedForPartialFrames).toBe(1);
+    first.socket.destroy();
+    second.socket.destroy();
+    await expect.poll(() => b.transport.budget.stats.partialFrameBytes).toBe(0);
+  });
+
+  it('closes a peer that sends requests and never reads the replies', async () => {
+    const b = await peer('b', { writeHighWaterMark: 256 * 1024, maxBufferedBytesPerSource: 2 * 1024 * 1024 });
+    const [host, port] = b.address.split(':');
+    const socket = connect({ host: host!, port: Number(port) });
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    cleanups.push(async () => { socket.destroy(); await closed; });
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.pause();
+    socket.write(Uint8Array.of(1));
+    const request = frame(encodeMessage({ onwardRoute: [local('echo')], returnRoute: [local('me')], payload: new Uint8Array(60 * 1024) }));
+    for (let i = 0; i < 2000 && !socket.destroyed; i++) {
+      if (!socket.write(request)) await new Promise((r) => setTimeout(r, 5));
+    }
+    await closed;
+    expect(b.transport.budget.stats.closedForBuffering).toBe(1);
+    await expect.poll(() => b.transport.budget.stats.bufferedBytes).toBe(0);
+  });
+
   it('shares one lazy connect between concurrent sends, and drops on connect failure', async () => {
     const a = await peer('a', {}, false);
     const b = await peer('b');
@@ -209,7 +259,9 @@ describe('TcpTransport', () => {
     cleanups.push(() => new Promise<void>((r) => { for (const s of sinkSockets) s.destroy(); sink.close(() => r()); }));
     const sinkAddress = `127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
-    const a = await peer('a', { maxBufferedBytes: 128 * 1024 * 1024 }, false);
+    // a queues all 48 MiB on its own connection: its budgets are raised for this test.
+    const big = { maxBufferedBytesPerSource: 256 * 1024 * 1024, maxBufferedBytesTotal: 256 * 1024 * 1024 };
+    const a = await peer('a', { maxBufferedBytes: 128 * 1024 * 1024, ...big }, false);
     const b = await peer('b', { writeHighWaterMark: highWaterMark, maxBufferedBytes: 512 * 1024 * 1024 }, true, [sinkAddress]);
     await a.transport.connect(b.address);
     await b.transport.connect(sinkAddress);

@@ -12,8 +12,11 @@ import { TcpConnection } from './tcp-connection.js';
 import type { ConnectionHost, TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
 import { TcpListener } from './tcp-listener.js';
 import type { Transport, TransportKind, TransportLimits } from './transport.js';
+import { PeerBudget } from './peer-budget.js';
+import type { SourceShare } from './peer-budget.js';
 
 export type { TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
+export type { PeerBudgetStats } from './peer-budget.js';
 
 /** Options for {@link TcpTransport}. */
 export interface TcpTransportOptions extends TransportLimits {
@@ -25,13 +28,36 @@ export interface TcpTransportOptions extends TransportLimits {
   heartbeatTimeoutMs?: number;
   /** Buffered bytes past which a connection pauses the connections feeding it. Default 1 MiB. */
   writeHighWaterMark?: number;
-  /** Buffered bytes past which a connection drops further messages. Default 8 x writeHighWaterMark. */
+  /** Buffered bytes past which a connection is closed (its peer does not read). Default 8 x writeHighWaterMark. */
   maxBufferedBytes?: number;
   /** Timeout of a connect started by routing. Default 10 s. */
   connectTimeoutMs?: number;
-  /** Accepted connections open at once per listener; further ones are closed on arrival. Default 10 000. */
+  /** Accepted connections open at once per listener; further ones are closed on arrival. Default 4096. */
   maxIncomingConnections?: number;
+  /** Accepted connections open at once from one source (remote IP address); further ones are closed on arrival. Default 64. */
+  maxConnectionsPerSource?: number;
+  /**
+   * Bytes buffered for writing to the congested connections of one source; past it, a
+   * congested connection of that source is closed when written to. Default 16 MiB.
+   */
+  maxBufferedBytesPerSource?: number;
+  /** The same over all connections of the node. Default 64 MiB. */
+  maxBufferedBytesTotal?: number;
+  /** Bytes of partly received frames held for one source; past it, the connection that wants more is closed. Default 8 MiB. */
+  maxPartialFrameBytesPerSource?: number;
+  /** The same over all connections of the node. Default 64 MiB. */
+  maxPartialFrameBytesTotal?: number;
 }
+
+/** Defaults of the per-source and total bounds (see {@link TcpTransportOptions}). */
+export const TCP_LIMIT_DEFAULTS = Object.freeze({
+  maxIncomingConnections: 4096,
+  maxConnectionsPerSource: 64,
+  maxBufferedBytesPerSource: 16 * 1024 * 1024,
+  maxBufferedBytesTotal: 64 * 1024 * 1024,
+  maxPartialFrameBytesPerSource: 8 * 1024 * 1024,
+  maxPartialFrameBytesTotal: 64 * 1024 * 1024,
+});
 
 interface Dial {
   readonly promise: Promise<TcpConnection>;
@@ -62,6 +88,8 @@ export class TcpTransport implements Transport {
   readonly stats: TcpTransportStats = {
     framesIn: 0, framesOut: 0, oversized: 0, malformed: 0, heartbeatTimeouts: 0, badVersion: 0, connectFailures: 0, writeDropped: 0,
   };
+  /** What peers make this node hold, per source and in total, and the refusals (node.info shows it). */
+  readonly budget: PeerBudget;
   private readonly host: ConnectionHost;
   private readonly logger: Logger;
   private readonly heartbeatIntervalMs: number;
@@ -87,10 +115,18 @@ export class TcpTransport implements Transport {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 20_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-    this.maxIncomingConnections = options.maxIncomingConnections ?? 10_000;
-    if (!Number.isInteger(this.maxIncomingConnections) || this.maxIncomingConnections < 1) {
-      throw new InvalidInputError('transport', 'maxIncomingConnections must be a positive integer');
+    this.maxIncomingConnections = options.maxIncomingConnections ?? TCP_LIMIT_DEFAULTS.maxIncomingConnections;
+    const limits = {
+      maxConnectionsPerSource: options.maxConnectionsPerSource ?? TCP_LIMIT_DEFAULTS.maxConnectionsPerSource,
+      maxBufferedBytesPerSource: options.maxBufferedBytesPerSource ?? TCP_LIMIT_DEFAULTS.maxBufferedBytesPerSource,
+      maxBufferedBytesTotal: options.maxBufferedBytesTotal ?? TCP_LIMIT_DEFAULTS.maxBufferedBytesTotal,
+      maxPartialFrameBytesPerSource: options.maxPartialFrameBytesPerSource ?? TCP_LIMIT_DEFAULTS.maxPartialFrameBytesPerSource,
+      maxPartialFrameBytesTotal: options.maxPartialFrameBytesTotal ?? TCP_LIMIT_DEFAULTS.maxPartialFrameBytesTotal,
+    };
+    for (const [name, value] of Object.entries({ maxIncomingConnections: this.maxIncomingConnections, ...limits })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError('transport', `${name} must be a positive integer`);
     }
+    this.budget = new PeerBudget(limits);
     this.host = {
       node,
       logger: this.logger,
@@ -98,6 +134,7 @@ export class TcpTransport implements Transport {
       maxFrameSize: options.maxFrameSize ?? 256 * 1024,
       writeHighWaterMark,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
+      budget: this.budget,
       sourceOf: (message) => {
         const first = message.returnRoute[0];
         return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
@@ -291,16 +328,32 @@ export class TcpTransport implements Transport {
       socket.destroy();
       return;
     }
-    const remote = formatHostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
-    this.adopt(socket, remote, 'incoming');
+    const source = socket.remoteAddress ?? 'unknown';
+    const share = this.budget.admit(source);
+    if (share === undefined) {
+      if (this.budget.stats.refusedConnections % 1000 === 1) this.logger.warn({ source, refused: this.budget.stats.refusedConnections }, 'too many tcp connections from one source; closing new ones');
+      socket.destroy();
+      return;
+    }
+    const remote = formatHostPort(source, socket.remotePort ?? 0);
+    this.adopt(socket, remote, 'incoming', share);
+  }
+
+  /**
+   * The source (remote IP address) of a message that arrived on one of this transport's
+   * connections (its return route's first hop), else undefined. For per-source bounds of
+   * other parts (e.g. pending handshakes).
+   */
+  sourceOf(message: Message): string | undefined {
+    return this.host.sourceOf(message)?.share.source;
   }
 
   /** Wraps an open socket in a connection worker. */
-  private adopt(socket: Socket, remote: string, direction: 'incoming' | 'outgoing'): TcpConnection {
+  private adopt(socket: Socket, remote: string, direction: 'incoming' | 'outgoing', share?: SourceShare): TcpConnection {
     // Random, so a peer cannot name another peer's connection; and closed to messages
     // from outside this node (see connectionAccess).
     const workerAddress = this.node.freshAddress('tcp-conn');
-    const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction);
+    const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction, share ?? this.budget.outgoing(socket.remoteAddress ?? remote));
     this.byAddress.set(workerAddress, connection);
     // Registration cannot clash (fresh address) and the connection has no initialize step,
     // so the worker is registered before this promise settles.

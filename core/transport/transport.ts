@@ -24,8 +24,17 @@ export interface TransportLimits {
   readonly maxFrameSize?: number;
   /** Buffered bytes past which a connection pauses the connections feeding it. */
   readonly writeHighWaterMark?: number;
-  /** Buffered bytes past which a connection drops further messages (counted as dropped). */
+  /** Buffered bytes past which a connection is closed (its peer does not read). */
   readonly maxBufferedBytes?: number;
+  /** Incoming connections open at once, in all and from one source (remote address); more are closed on arrival. */
+  readonly maxIncomingConnections?: number;
+  readonly maxConnectionsPerSource?: number;
+  /** Bytes buffered for peers that do not read, per source and in all; past them the congested connection written to is closed. */
+  readonly maxBufferedBytesPerSource?: number;
+  readonly maxBufferedBytesTotal?: number;
+  /** Bytes of partly received frames, per source and in all; past them the connection that wants more is closed. */
+  readonly maxPartialFrameBytesPerSource?: number;
+  readonly maxPartialFrameBytesTotal?: number;
 }
 
 /**
@@ -40,7 +49,7 @@ export interface TransportLimits {
  * What every transport guarantees (checked by testing/transport-contract.ts): messages
  * on one connection keep their order; a frame larger than `maxFrameSize` closes that
  * connection only, before anything is allocated for it; what a slow reader makes the
- * sender buffer is bounded (`maxBufferedBytes`, then dropped); a close is seen by both
+ * sender buffer is bounded (`maxBufferedBytes` and the per-source budgets, then the connection is closed); a close is seen by both
  * sides (`onClosed`, `closedSignal`); malformed input never crashes the node; hundreds of
  * connections at once work.
  */

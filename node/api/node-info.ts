@@ -1,4 +1,6 @@
 import type { TransportConnection } from '../../core/transport/transport-set.js';
+import type { NodeStats } from '../../core/node/node.js';
+import type { PeerBudgetStats, TcpTransportStats } from '../../core/transport/tcp-transport.js';
 
 /** What `node.info` returns about a running node. */
 export interface NodeInfo {
@@ -13,6 +15,12 @@ export interface NodeInfo {
   readonly workers: number;
   /** Open connections of every transport (inbound and outbound), each naming its transport. */
   readonly connections: readonly TransportConnection[];
+  /**
+   * Counters: routing (`node`: delivered, denied, forwardingRefused ...), the TCP
+   * transport, and what peers make the node hold now with the refusals of each bound
+   * (`peers`, see docs/threat-model.md).
+   */
+  readonly stats: { readonly node: NodeStats; readonly transport?: TcpTransportStats; readonly peers?: PeerBudgetStats };
   /** Control methods the node answers. */
   readonly methods: readonly string[];
 }

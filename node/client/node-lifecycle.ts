@@ -7,6 +7,7 @@ import type { Home } from '../home/home.js';
 import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
 import type { NodeConfig } from '../home/node-config.js';
 import type { LogLimits } from '../home/log-limits.js';
+import type { NodeLimits } from '../home/node-limits.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../home/node-state.js';
 import { daemonCommand } from './daemon-command.js';
 import { formatLogLine, lineOfPid, readLogLines, readLogTail, startupFailureReason } from '../home/node-log.js';
@@ -27,7 +28,7 @@ export class NodeStartError extends IoError {
 export function createNode(
   home: Home,
   name: string,
-  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits } = {},
+  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {} }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
@@ -35,6 +36,7 @@ export function createNode(
     name,
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
     allowTcpForwarding: allowTcpForwarding.map(validateForwardingDestination),
+    limits,
     createdAt: new Date().toISOString(),
     ...(log ? { log } : {}),
     sections: {},

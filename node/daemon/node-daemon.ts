@@ -9,6 +9,7 @@ import { TransportSet } from '../../core/transport/transport-set.js';
 import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
 import { NodeConfigFile } from '../home/node-config.js';
+import { transportLimits } from '../home/node-limits.js';
 import { parseRouteInHome } from '../client/node-routes.js';
 import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/node-state.js';
 import { NodeSecurity } from './node-security.js';
@@ -53,7 +54,7 @@ export class NodeDaemon {
   private async run(): Promise<void> {
     const { home, name, logger } = this.options;
     const config = new NodeConfigFile(home, name);
-    const { tcpListenerAddress, allowTcpForwarding } = config.read();
+    const { tcpListenerAddress, allowTcpForwarding, limits } = config.read();
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
@@ -61,7 +62,7 @@ export class NodeDaemon {
     this.cleanups.push(() => security.close());
     const node = new Node({ name, logger, allowForwardingTo: (allowTcpForwarding ?? []).map((d) => tcp(d)) });
     this.cleanups.push(() => node.stop());
-    const transports = TransportSet.create(node, transportKinds);
+    const transports = TransportSet.create(node, transportKinds, transportLimits(limits ?? {}));
     this.cleanups.push(() => transports.stop());
     const listening = await transports.get(TCP).listen(tcpListenerAddress);
     const parseRoute = (text: string) => parseRouteInHome(home, text);

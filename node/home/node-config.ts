@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
+import { readNodeLimits } from './node-limits.js';
+import type { NodeLimits } from './node-limits.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { readLogLimits, type LogLimits } from './log-limits.js';
 
@@ -24,6 +26,8 @@ export interface NodeConfig {
    * written before destinations had to be named (`true`) reads as none.
    */
   readonly allowTcpForwarding?: readonly string[];
+  /** Bounds on what peers may make the node hold (see node-limits.ts); absent ones take their default. */
+  readonly limits?: NodeLimits;
   readonly createdAt: string;
   /** Size bounds of the node's log (absent: DEFAULT_LOG_LIMITS). */
   readonly log?: LogLimits;
@@ -63,6 +67,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     name,
     tcpListenerAddress: value.tcpListenerAddress,
     allowTcpForwarding: Array.isArray(value.allowTcpForwarding) ? value.allowTcpForwarding.filter((d): d is string => typeof d === 'string') : [],
+    limits: readNodeLimits(value.limits),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     sections: isObject(value.sections) ? value.sections : {},

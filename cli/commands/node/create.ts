@@ -5,6 +5,7 @@ import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
 import { DEFAULT_TCP_LISTENER } from '../../../node/home/node-config.js';
 import { createNode, deleteNode, launchNode } from '../../../node/client/node-lifecycle.js';
 import { fields } from '../../format.js';
+import { NODE_LIMITS, parseNodeLimits } from '../../../node/home/node-limits.js';
 import { readIdentityRecord } from '../../../node/home/identity-registry.js';
 import { setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, parseLogFiles, parseLogSize } from '../../../node/home/log-limits.js';
@@ -30,6 +31,10 @@ export default class NodeCreate extends BaseCommand {
       description: 'HOST:PORT other nodes may route messages to through this node (repeat for more; none by default: the node is no proxy)',
       multiple: true,
     }),
+    limit: Flags.string({
+      description: `a bound on what peers may make the node hold, NAME=VALUE (repeatable); NAME: ${Object.entries(NODE_LIMITS).map(([n, l]) => `${n} (default ${l.default})`).join(', ')}`,
+      multiple: true,
+    }),
     foreground: Flags.boolean({ description: 'run the node in this terminal instead of the background', default: false }),
     identity: Flags.string({ description: "identity the node runs as (default: the home's default identity)" }),
     'log-max-size': Flags.string({ description: `size of one log file before it is rotated, e.g. 10MB (KB, MB, GB; default ${formatLogSize(DEFAULT_LOG_LIMITS.maxSize)})` }),
@@ -45,7 +50,7 @@ export default class NodeCreate extends BaseCommand {
       maxSize: flags['log-max-size'] === undefined ? DEFAULT_LOG_LIMITS.maxSize : parseLogSize(flags['log-max-size']),
       maxFiles: flags['log-max-files'] === undefined ? DEFAULT_LOG_LIMITS.maxFiles : parseLogFiles(flags['log-max-files']),
     };
-    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], ...(log ? { log } : {}) });
+    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []), ...(log ? { log } : {}) });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
     if (info === undefined) return undefined;

@@ -1,5 +1,14 @@
 import type { NodeInfo } from '../../api/node-info.js';
-import type { DaemonService } from '../service.js';
+import { TCP } from '../../../core/routing/address.js';
+import { TcpTransport } from '../../../core/transport/tcp-transport.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+
+/** The node's counters: routing, and for TCP the transport's and what peers make it hold. */
+function nodeStats(ctx: DaemonContext): NodeInfo['stats'] {
+  const tcp = ctx.transports.all().find((t) => t.addressType === TCP);
+  if (!(tcp instanceof TcpTransport)) return { node: { ...ctx.node.stats } };
+  return { node: { ...ctx.node.stats }, transport: { ...tcp.stats }, peers: { ...tcp.budget.stats } };
+}
 
 /** Registers `node.info`: the node's status, listener, uptime, workers and connections. */
 export const nodeInfoService: DaemonService = {
@@ -15,6 +24,7 @@ export const nodeInfoService: DaemonService = {
       controlSocket: ctx.controlSocket,
       workers: ctx.node.workerAddresses().length,
       connections: ctx.transports.connections(),
+      stats: nodeStats(ctx),
       methods: ctx.api.methods(),
     }));
   },

@@ -1,4 +1,5 @@
-import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
+import { SecureChannelListener, defaultHandshakeSource } from '../../../core/channel/secure-channel-listener.js';
+import { listenerLimits } from '../../home/node-limits.js';
 import { SecureChannelRegistry, type SecureChannelInfo } from '../../../core/channel/secure-channel-registry.js';
 import { createSecureChannel } from '../../../core/channel/create-secure-channel.js';
 import { DEFAULT_LISTENER_ADDRESS } from '../../../core/channel/channel-wire.js';
@@ -12,8 +13,17 @@ import { AUTHORITY_SECTION } from '../../home/project-node.js';
 import type { PeerInfo } from '../../../core/routing/message.js';
 import type { NodeSecurity } from '../node-security.js';
 import { connectFirstHop } from '../connect-first-hop.js';
-import type { DaemonService } from '../service.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+import { TCP } from '../../../core/routing/address.js';
+import type { Message } from '../../../core/routing/message.js';
+import { TcpTransport } from '../../../core/transport/tcp-transport.js';
 import { nodeChannelOptions } from './node-channels.js';
+
+/** The remote IP address of the TCP connection `message` arrived on, if it did. */
+function tcpSourceOf(ctx: DaemonContext, message: Message): string | undefined {
+  const tcp = ctx.transports.all().find((t) => t.addressType === TCP);
+  return tcp instanceof TcpTransport ? tcp.sourceOf(message) : undefined;
+}
 
 /** Configuration section of the secure channel service. */
 export const SECURE_CHANNELS_SECTION = 'secure-channels';
@@ -68,6 +78,9 @@ export const secureChannelsService: DaemonService = {
     const resource = { type: 'secure-channel-listener', name: DEFAULT_LISTENER_ADDRESS };
     const listener = await SecureChannelListener.start(node, {
       ...nodeChannelOptions(ctx),
+      ...listenerLimits(ctx.config.read().limits ?? {}),
+      // Pending handshakes are bounded per remote IP address (TCP) or channel peer.
+      handshakeSource: (message) => tcpSourceOf(ctx, message) ?? defaultHandshakeSource(message),
       authorize: open ? projectListenerAuthorize(security, DEFAULT_LISTENER_ADDRESS) : (peer) => security.decide(peer, resource, 'handshake').allowed,
     });
     ctx.onStop(async () => {
