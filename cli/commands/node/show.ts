@@ -23,6 +23,7 @@ export default class NodeShow extends BaseCommand {
       uptimeMs: info?.uptimeMs ?? null,
       workers: info?.workers ?? null,
       connections: info?.connections ?? [],
+      stats: info?.stats ?? null,
       log: home.node(name).log,
     };
     this.log(`Node ${name}`);
@@ -34,6 +35,7 @@ export default class NodeShow extends BaseCommand {
       ['uptime', info ? humanDuration(info.uptimeMs) : '-'],
       ['workers', info ? String(info.workers) : '-'],
       ['connections', info ? String(info.connections.length) : '-'],
+      ['refused by bounds', info ? `${info.stats.peers.refusedConnections} connections, ${info.stats.peers.closedForBuffering} closed for buffering, ${info.stats.peers.closedForPartialFrames} for partial frames` : '-'],
       ['control socket', summary.controlSocket ?? '-'],
       ['log', result.log],
     ]));
