@@ -35,7 +35,7 @@ export default class NodeShow extends BaseCommand {
       ['uptime', info ? humanDuration(info.uptimeMs) : '-'],
       ['workers', info ? String(info.workers) : '-'],
       ['connections', info ? String(info.connections.length) : '-'],
-      ['refused by bounds', info ? `${info.stats.peers.refusedConnections} connections, ${info.stats.peers.closedForBuffering} closed for buffering, ${info.stats.peers.closedForPartialFrames} for partial frames` : '-'],
+      ['refused by bounds', info?.stats.peers ? `${info.stats.peers.refusedConnections} connections, ${info.stats.peers.closedForBuffering} closed for buffering, ${info.stats.peers.closedForPartialFrames} for partial frames` : '-'],
       ['control socket', summary.controlSocket ?? '-'],
       ['log', result.log],
     ]));
