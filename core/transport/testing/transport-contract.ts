@@ -202,7 +202,7 @@ export function transportContract(name: string, fixture: TransportContractFixtur
       expect(a.transport.connections()).toHaveLength(1);
     });
 
-    it('bounds what a reader that stops reading makes the sender buffer (back-pressure), and recovers', async () => {
+    it('bounds what a reader that stops reading makes the sender buffer, closes its connection, and dials again', async () => {
       const server = await fixture.wire.stalledServer();
       cleanups.push(() => server.close());
       const maxBufferedBytes = 256 * 1024;
@@ -216,14 +216,17 @@ export function transportContract(name: string, fixture: TransportContractFixtur
         a.node.send([fixture.route(server.address), local('x')], numbered(i, size));
         peak = Math.max(peak, a.transport.connections()[0]?.bufferedBytes ?? 0);
       }
-      // 32 MB offered; at most maxBufferedBytes plus the one frame that crossed it is held.
+      // 32 MB offered; at most maxBufferedBytes plus the one frame that crossed it is held,
+      // then the connection is closed (a peer that does not read is not served by silently
+      // dropping frames) and what was offered after is dropped and counted.
       expect(peak).toBeGreaterThan(0);
       expect(peak).toBeLessThanOrEqual(maxBufferedBytes + size + 1024);
       expect(a.node.stats.dropped).toBeGreaterThan(count / 2);
-      const accepted = count - a.node.stats.dropped;
+      await expect.poll(() => a.transport.connections().length, { timeout: 5_000 }).toBe(0);
       server.resume();
-      await expect.poll(() => server.bytesRead(), { timeout: 10_000 }).toBeGreaterThanOrEqual(accepted * size);
-      expect(a.transport.connections()).toMatchObject([{ bufferedBytes: 0 }]);
+      a.node.send([fixture.route(server.address), local('x')], numbered(0, size));
+      await expect.poll(() => server.accepted(), { timeout: 5_000 }).toBe(2);
+      await expect.poll(() => a.transport.connections().length, { timeout: 5_000 }).toBe(1);
     });
 
     it('tells both sides of a close, fails a pending request at once, and dials again on the next send', async () => {
@@ -305,7 +308,8 @@ export function transportContract(name: string, fixture: TransportContractFixtur
     });
 
     it('serves hundreds of connections at once, each getting its own replies', async () => {
-      const b = await peer();
+      // All from one loopback address: raise the per-source cap (default 64) for this test.
+      const b = await peer({ maxConnectionsPerSource: 1000 });
       const count = 300;
       const peers = await Promise.all(Array.from({ length: count }, () => raw(b.address)));
       for (const [i, p] of peers.entries()) {
