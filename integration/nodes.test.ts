@@ -36,7 +36,7 @@ describe('background nodes through the real CLI', () => {
     const { json } = await runCliJson(home, ['message', 'send', '--from', 'n1', '--to', '/node/n2/node/n3/service/echo', 'hello again']);
     expect(json).toMatchObject({ from: 'n1', to: '/node/n2/node/n3/service/echo', reply: 'hello again', replyBytes: 11 });
     expect((json as { route: string }).route).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/ip4\/127\.0\.0\.1\/tcp\/\d+\/service\/echo$/);
-  });
+  }, 90_000);
 
   it('lists, shows and summarizes the nodes', async () => {
     const [listR, showR, text, statusR, logs] = await Promise.all([
