@@ -28,6 +28,8 @@ export interface PortalTopology {
   readonly missing: Partial<Record<PortalPath, string>>;
   readonly inletNode: BenchChild;
   readonly outletNode: BenchChild;
+  /** The project node (relay service), when the relay path was requested. */
+  readonly projectNode?: BenchChild;
   /** Stops every node process. */
   stop(): Promise<void>;
 }
@@ -132,7 +134,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
       });
       if (a) inlets.relay = a;
     }
-    return { inlets, missing, inletNode, outletNode, stop };
+    return { inlets, missing, inletNode, outletNode, ...(projectNode ? { projectNode } : {}), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -17,6 +17,10 @@ import { IoError } from '../core/errors.js';
 export interface ThroughputBench {
   /** Client -> sink, and client -> TCP forwarder -> sink. */
   readonly raw: { readonly direct: PathFigures; readonly forwarded?: PathFigures };
+  /** Other tunnels measured in the same rounds (ssh -L, stunnel), when installed. */
+  readonly comparisons?: ReadonlyArray<{ readonly label: string; readonly figures: PathFigures }>;
+  /** Comparison rows that could not run, with the reason (e.g. not installed). */
+  readonly skipped?: Readonly<Record<string, string>>;
   readonly portal: {
     readonly paths: Partial<Record<PortalPath, PathFigures>>;
     /** Paths not measured, with the reason. */
@@ -28,6 +32,8 @@ export interface ThroughputBench {
 export interface ThroughputBenchOptions extends PathOptions {
   readonly client: BenchChild;
   readonly sink: string;
+  /** The sink's process id (for CPU figures). */
+  readonly sinkPid?: number;
   readonly authority: BenchAuthority;
   readonly signal?: AbortSignal;
 }
@@ -38,7 +44,18 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
   try {
     const topology = await startPortalTopology({ sink: options.sink, authority: options.authority, signal: options.signal });
     try {
-      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...topology.inlets }, options);
+      const client = { label: 'client', pid: options.client.pid };
+      const sink = { label: 'sink', pid: options.sinkPid };
+      const inlet = { label: 'inlet', pid: topology.inletNode.pid };
+      const outlet = { label: 'outlet', pid: topology.outletNode.pid };
+      const processes = {
+        raw: [client, sink],
+        'raw-forwarded': [client, { label: 'forwarder', pid: raw.forwarderPid }, sink],
+        plain: [client, inlet, outlet, sink],
+        channel: [client, inlet, outlet, sink],
+        relay: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
+      };
+      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...topology.inlets }, { ...options, processes });
       const direct = figures.raw;
       if (!direct) throw new IoError('portal', `raw TCP baseline failed: ${failed.raw ?? 'unknown'}`);
       const paths: ThroughputBench['portal']['paths'] = {};

@@ -9,6 +9,8 @@ import { BenchChild } from './support/child-rpc.js';
 /** The raw paths' addresses and how to stop the forwarder process. */
 export interface RawTcpPaths {
   readonly paths: { readonly raw: string; readonly 'raw-forwarded': string };
+  /** The forwarder's process id. */
+  readonly forwarderPid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -17,7 +19,7 @@ export async function startRawTcpPaths(sink: string, options: { signal?: AbortSi
   const forwarder = await BenchChild.start('sink', options);
   try {
     const { address } = await forwarder.call<{ address: string }>('forwarder', { target: sink }, options);
-    return { paths: { raw: sink, 'raw-forwarded': address }, stop: () => forwarder.stop() };
+    return { paths: { raw: sink, 'raw-forwarded': address }, forwarderPid: forwarder.pid, stop: () => forwarder.stop() };
   } catch (error) {
     await forwarder.stop();
     throw error;

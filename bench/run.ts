@@ -6,7 +6,8 @@
  * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench` runs a subset; for
  * clean JSON on stdout use `npm run -s bench -- --json` (npm's banner goes to stdout).
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
- * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5); for studies, BENCH_CPU_PROF=DIR (V8 profile
+ * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_SESSIONS (16 concurrent
+ * sessions of the aggregate bulk figure; 0 skips it); for studies, BENCH_CPU_PROF=DIR (V8 profile
  * of every child process) and BENCH_PORTAL_WINDOW=BYTES (portal credit window).
  * Every node, client and server runs in its own process; all of them exit with the run.
  */
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     roundTripSeconds: envInt('BENCH_ROUND_TRIP_SECONDS', 3, 1, 60),
     idleConnections: envInt('BENCH_IDLE_CONNECTIONS', 2000, 10, 10_000),
     pgbenchSeconds: envInt('BENCH_PGBENCH_SECONDS', 5, 1, 60),
+    sessions: envInt('BENCH_SESSIONS', 16, 0, 256),
   };
   const startedAt = new Date();
   const t0 = performance.now();
@@ -88,10 +90,10 @@ async function main(): Promise<void> {
     const [sinkProcess, client] = await Promise.all([BenchChild.start('sink'), BenchChild.start('client')]);
     try {
       const { address: sink } = await sinkProcess.call<{ address: string }>('sink');
-      const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000 };
+      const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000, sessions: config.sessions };
       const authority = await createBenchAuthority();
       results.throughput = await attempt('throughput', 'raw TCP and portal paths (plain, one channel, relay), interleaved', () =>
-        benchThroughput({ client, sink, authority, ...pathOptions }));
+        benchThroughput({ client, sink, sinkPid: sinkProcess.pid, authority, ...pathOptions }));
       results.idle = await attempt('idle', `${config.idleConnections} idle portal connections`, () =>
         benchIdleConnections({ client, sink, authority, count: config.idleConnections }));
     } finally {

@@ -7,7 +7,7 @@
  * The process exits when the parent disconnects or dies.
  */
 import { serveRpc } from './child-rpc.js';
-import { IdleConnections, bulkUpload, roundTrips } from './load-client.js';
+import { IdleConnections, bulkUpload, parallelBulkUpload, roundTrips } from './load-client.js';
 import { portalNodeHandlers, sampleMemory } from './portal-node.js';
 import { startForwarder, startSink } from './sink-server.js';
 import type { BenchServer } from './sink-server.js';
@@ -34,6 +34,7 @@ if (role === 'sink') {
   serveRpc({
     ready: () => ({ pid: process.pid }),
     bulk: (args: { address: string; bytes: number; chunk?: number }) => bulkUpload(args.address, args.bytes, args.chunk),
+    parallelBulk: (args: { address: string; bytes: number; sessions: number }) => parallelBulkUpload(args.address, args.bytes, args.sessions),
     roundTrips: (args: { address: string; durationMs: number; size?: number }) => roundTrips(args.address, args.durationMs, args.size),
     openIdle: (args: { address: string; count: number; concurrency?: number }) => idle.open(args.address, args.count, args.concurrency),
     idleOpen: () => idle.size,

@@ -24,6 +24,8 @@ export interface RoundTripResult {
   readonly perSecond: number;
   /** Median round trip, microseconds. */
   readonly medianMicros: number;
+  /** 99th percentile round trip, microseconds. */
+  readonly p99Micros: number;
 }
 
 /** Opens one TCP connection to `HOST:PORT`. */
@@ -101,6 +103,19 @@ export async function bulkUpload(address: string, bytes: number, chunk = 64 * 10
 }
 
 /**
+ * Uploads `bytes` bytes in total over `sessions` connections at once (each a bulk upload
+ * of an equal share) and times it from the first write to the last acknowledgement.
+ */
+export async function parallelBulkUpload(address: string, bytes: number, sessions: number): Promise<BulkResult> {
+  const share = Math.max(1, Math.floor(bytes / sessions));
+  const start = performance.now();
+  await Promise.all(Array.from({ length: sessions }, () => bulkUpload(address, share)));
+  const seconds = (performance.now() - start) / 1000;
+  const total = share * sessions;
+  return { bytes: total, seconds, mbPerSecond: total / 1e6 / seconds };
+}
+
+/**
  * Runs sequential `size`-byte request/response round trips through the echo mode for
  * `durationMs` after `warmup` untimed ones, on one connection.
  */
@@ -141,7 +156,11 @@ export async function roundTrips(address: string, durationMs: number, size = 64,
     });
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)] ?? 0;
-    return { roundTrips: result.count, seconds: result.seconds, perSecond: result.count / result.seconds, medianMicros: Math.round(median * 1000) };
+    const p99 = samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))] ?? 0;
+    return {
+      roundTrips: result.count, seconds: result.seconds, perSecond: result.count / result.seconds,
+      medianMicros: Math.round(median * 1000), p99Micros: Math.round(p99 * 1000),
+    };
   } finally {
     socket.destroy();
   }

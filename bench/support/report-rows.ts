@@ -37,19 +37,43 @@ function missing(figure: string, target: string, reason: string | undefined): Re
   return { figure, value: `not measured: ${reason ?? 'not run'}`, target, verdict: 'missing' };
 }
 
-/** One figure (bulk MB/s or round trips/s) of every path, raw baseline first. */
-function pathRows(results: BenchResults, kind: 'bulk' | 'roundTrips'): ReportRow[] {
+/** CPU figures of a path: the total and the node (or forwarder) processes' share. */
+function cpuText(cpu: Readonly<Record<string, number>> | undefined, unit: string): string {
+  if (cpu === undefined || cpu.total === undefined) return '';
+  const middle = Object.entries(cpu).filter(([label]) => !['client', 'sink', 'total'].includes(label));
+  const hops = middle.length === 0 ? '' : `; ${middle.map(([label, v]) => `${label} ${v}`).join(', ')}`;
+  return `, ${cpu.total} CPU ${unit}${hops}`;
+}
+
+type PathKind = 'bulk' | 'roundTrips' | 'parallel';
+
+/** One figure (bulk MB/s, round trips/s, or aggregate MB/s of concurrent sessions) of every path, raw baseline first. */
+function pathRows(results: BenchResults, kind: PathKind): ReportRow[] {
   const t = results.throughput;
-  const label = kind === 'bulk' ? 'bulk' : '64 B round trips';
-  const value = (f: PathFigures | undefined): number => (kind === 'bulk' ? f?.bulk.mbPerSecond : f?.roundTrips.perSecond) ?? Number.NaN;
-  const show = (f: PathFigures): string => (kind === 'bulk' ? `${f.bulk.mbPerSecond} MB/s` : `${count(f.roundTrips.perSecond)}/s (${count(f.roundTrips.medianMicros)} us)`);
+  const sessions = t ? Object.values(t.portal.paths).find((f) => f?.parallel)?.parallel?.sessions ?? t.raw.direct.parallel?.sessions : undefined;
+  const label = kind === 'bulk' ? 'bulk' : kind === 'parallel' ? `bulk, ${sessions ?? 0} sessions at once` : '64 B round trips';
+  if (kind === 'parallel' && (t === undefined || sessions === undefined)) return [];
+  const value = (f: PathFigures | undefined): number =>
+    (kind === 'bulk' ? f?.bulk.mbPerSecond : kind === 'parallel' ? f?.parallel?.mbPerSecond : f?.roundTrips.perSecond) ?? Number.NaN;
+  const show = (f: PathFigures): string => {
+    if (kind === 'bulk') return `${f.bulk.mbPerSecond} MB/s${cpuText(f.bulk.cpuSecondsPerGB, 's/GB')}`;
+    if (kind === 'parallel') return f.parallel ? `${f.parallel.mbPerSecond} MB/s${cpuText(f.parallel.cpuSecondsPerGB, 's/GB')}` : 'not measured';
+    const r = f.roundTrips;
+    return `${count(r.perSecond)}/s (p50 ${count(r.medianMicros)} us, p99 ${count(r.p99Micros)} us${cpuText(r.cpuMicrosPerRoundTrip, 'us/rt')})`;
+  };
   if (!t) return [missing(`${label}, raw TCP and portals`, '', results.errors.throughput)];
   const base = value(t.raw.direct);
   const rows: ReportRow[] = [{ figure: `${label}, raw TCP client -> sink (baseline)`, value: show(t.raw.direct), ratio: 1, target: '', verdict: '-' }];
   if (t.raw.forwarded) rows.push({ figure: `${label}, raw TCP through a TCP forwarder`, value: show(t.raw.forwarded), ratio: ratioOf(value(t.raw.forwarded), base), target: '', verdict: '-' });
+  for (const c of t.comparisons ?? []) {
+    rows.push({ figure: `${label}, ${c.label}`, value: show(c.figures), ratio: ratioOf(value(c.figures), base), target: '', verdict: '-' });
+  }
+  for (const name of Object.keys(t.skipped ?? {})) {
+    if (kind === 'bulk') rows.push({ figure: `${label}, ${name}`, value: `skipped: ${t.skipped![name]}`, target: '', verdict: '-' });
+  }
   const targets: Partial<Record<PortalPath, number>> = kind === 'bulk'
     ? { channel: TARGETS.bulkChannelRatio, relay: TARGETS.bulkRelayRatio }
-    : { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio };
+    : kind === 'roundTrips' ? { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio } : {};
   for (const path of ['plain', 'channel', 'relay'] as const) {
     const target = targets[path];
     const targetText = target === undefined ? '' : `>= ${target.toFixed(2)} x raw`;
@@ -112,5 +136,5 @@ function pgbenchRows(r: BenchResults): ReportRow[] {
 
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
-  return [...pathRows(results, 'bulk'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results)];
+  return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results)];
 }
