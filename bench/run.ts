@@ -8,7 +8,8 @@
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
  * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_SESSIONS (16 concurrent
  * sessions of the aggregate bulk figure; 0 skips it); for studies, BENCH_CPU_PROF=DIR (V8 profile
- * of every child process) and BENCH_PORTAL_WINDOW=BYTES (portal credit window).
+ * of every child process), BENCH_PORTAL_WINDOW=BYTES (portal credit window) and BENCH_NODE_GC=MODE
+ * (GC of the node processes: auto, single-threaded, parallel).
  * Every node, client and server runs in its own process; all of them exit with the run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -9,6 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AbortedError, IoError, TimeoutError } from '../../core/errors.js';
+import { gcArgs } from '../../node/client/daemon-command.js';
+import type { GcMode } from '../../node/home/node-config.js';
 
 interface Request { readonly id: number; readonly op: string; readonly args: unknown }
 interface Reply { readonly id: number; readonly ok: boolean; readonly result?: unknown; readonly error?: string }
@@ -32,6 +34,16 @@ export function killAllChildren(): void {
 function profileArgs(role: string): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, role)}`] : [];
+}
+
+/**
+ * Node processes run with the GC options a node daemon gets (`auto` by default;
+ * BENCH_NODE_GC=single-threaded|parallel|auto overrides it, for A/B studies).
+ */
+function nodeArgs(role: string): string[] {
+  if (role !== 'node') return [];
+  const mode = process.env.BENCH_NODE_GC;
+  return gcArgs(mode === 'single-threaded' || mode === 'parallel' ? (mode as GcMode) : 'auto');
 }
 
 /** A benchmark child process: one role (`sink`, `client`, `inlet`, ...) in its own Node.js process. */
@@ -63,7 +75,7 @@ export class BenchChild {
     }
     const self = fileURLToPath(import.meta.url);
     const entry = fileURLToPath(new URL(`./bench-node${extname(self)}`, import.meta.url));
-    const execArgv = ['--expose-gc', ...(extname(self) === '.ts' ? ['--import', 'tsx'] : []), ...profileArgs(role)];
+    const execArgv = ['--expose-gc', ...nodeArgs(role), ...(extname(self) === '.ts' ? ['--import', 'tsx'] : []), ...profileArgs(role)];
     const child = fork(entry, [role], { execArgv, stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
     live.add(child);
     const handle = new BenchChild(role, child);

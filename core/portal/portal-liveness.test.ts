@@ -6,7 +6,7 @@ import { allowAll } from '../node/access-control.js';
 import { local, tcp } from '../routing/address.js';
 import { TcpInlet } from './tcp-inlet.js';
 import { TcpOutlet } from './tcp-outlet.js';
-import { CREDIT, PAYLOAD } from './portal-message.js';
+import { CREDIT, GRANT, PAYLOAD } from './portal-message.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { neverReads } from './testing/hash-server.js';
 import { linkInProcess } from './testing/node-link.js';
@@ -74,8 +74,8 @@ describe('portal session liveness', () => {
 
   it('a lost credit aborts the stalled sender instead of starving it', async () => {
     let dropped = 0;
-    // The inlet's credits for the download direction are lost: the outlet side runs out of credit.
-    const { outlet, inlet, address } = await lossyPair(undefined, (from, p) => from === 'a.test:1' && p[0] === CREDIT && dropped++ < 1_000);
+    // The inlet's credits (alone or in a grant with an ack) are lost: the outlet side runs out of credit.
+    const { outlet, inlet, address } = await lossyPair(undefined, (from, p) => from === 'a.test:1' && (p[0] === CREDIT || p[0] === GRANT) && dropped++ < 1_000);
     const { ended } = client(address, Buffer.alloc(4 * 1024 * 1024, 1));
     const { how } = await ended;
     expect(how).toBe('ECONNRESET');

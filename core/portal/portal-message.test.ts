@@ -20,6 +20,8 @@ const portalMessage: fc.Arbitrary<PortalMessage> = fc.oneof(
   fc.constant({ type: 'end' as const }),
   fc.record({ type: fc.constant('disconnect' as const), reason: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ type: fc.constant('ack' as const), amount: fc.integer({ min: 1, max: 0xffffffff }) }),
+  fc.record({ type: fc.constant('grant' as const), ack: fc.integer({ min: 1, max: 0xffffffff }), credit: fc.integer({ min: 0, max: 0xffffffff }) }),
+  fc.record({ type: fc.constant('grant' as const), ack: fc.constant(0), credit: fc.integer({ min: 1, max: 0xffffffff }) }),
   fc.constant({ type: 'probe' as const }),
   fc.record({
     type: fc.constant('state' as const), received: fc.integer({ min: 0, max: 0xffffffff }),
@@ -68,7 +70,7 @@ describe('portal messages', () => {
 
   it('has a compact, fixed layout', () => {
     expect(Array.from(encodePortalMessage({ type: 'ping', version: PORTAL_PROTOCOL_VERSION, window: 0x40000 })))
-      .toEqual([1, 2, 0, 4, 0, 0, 0]);
+      .toEqual([1, 3, 0, 4, 0, 0, 0]);
     expect(Array.from(encodePortalMessage({ type: 'pong', version: 1, window: 0x40000 }))).toEqual([2, 1, 0, 4, 0, 0]);
     expect(Array.from(encodePayload(0x0a0b0c0d, Uint8Array.of(9, 8)))).toEqual([3, 10, 11, 12, 13, 9, 8]);
     expect(Array.from(encodeCredit(0x01020304))).toEqual([4, 1, 2, 3, 4]);
@@ -78,7 +80,16 @@ describe('portal messages', () => {
     expect(Array.from(encodePortalMessage({ type: 'probe' }))).toEqual([8]);
     expect(Array.from(encodePortalMessage({ type: 'state', received: 5, granted: 0x01020304, acked: 7, ended: true })))
       .toEqual([9, 0, 0, 0, 5, 1, 2, 3, 4, 0, 0, 0, 7, 1]);
+    expect(Array.from(encodePortalMessage({ type: 'grant', ack: 0x01020304, credit: 0x05060708 }))).toEqual([10, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(decodePortalMessage(Uint8Array.of(10, 0, 0, 0, 0, 0, 0, 1, 0))).toEqual({ type: 'grant', ack: 0, credit: 256 });
     expect(decodePortalMessage(Uint8Array.of(DISCONNECT))).toEqual({ type: 'disconnect', reason: 0 });
+  });
+
+  it('refuses a grant that carries nothing or has the wrong length', () => {
+    expect(() => decodePortalMessage(Uint8Array.of(10, 0, 0, 0, 0, 0, 0, 0, 0))).toThrow(InvalidInputError);
+    expect(() => decodePortalMessage(Uint8Array.of(10, 0, 0, 0, 1, 0, 0, 0))).toThrow(InvalidInputError);
+    expect(() => encodePortalMessage({ type: 'grant', ack: 0, credit: 0 })).toThrow(InvalidInputError);
+    expect(() => encodePortalMessage({ type: 'grant', ack: -1, credit: 5 })).toThrow(InvalidInputError);
   });
 
   it('joins payload parts into one chunk of the asked length (property)', () => {

@@ -16,10 +16,11 @@ import { InvalidInputError } from '../errors.js';
  * | 7    | ack        | amount u32be (> 0): bytes of acknowledged payloads received  |
  * | 8    | probe      | (nothing): asks the peer for its `state`                     |
  * | 9    | state      | received u32be, granted u32be, acked u32be, flags u8         |
+ * | 10   | grant      | ack u32be, credit u32be (not both 0): an ack and a credit in one |
  */
 
-/** Protocol version carried by ping and pong (2: ack, probe and state). */
-export const PORTAL_PROTOCOL_VERSION = 2;
+/** Protocol version carried by ping and pong (2: ack, probe and state; 3: grant). */
+export const PORTAL_PROTOCOL_VERSION = 3;
 
 /**
  * Largest data chunk in one payload message (128 KiB; reads queued while waiting for
@@ -29,8 +30,12 @@ export const PORTAL_PROTOCOL_VERSION = 2;
  */
 export const MAX_PAYLOAD_CHUNK = 128 * 1024;
 
-/** Default credit window per direction and session (512 KiB, four full chunks). */
-export const DEFAULT_CREDIT_WINDOW = 512 * 1024;
+/**
+ * Default credit window per direction and session (2 MiB, sixteen full chunks; chosen by
+ * measurement, see docs/performance.md). A window is an allowance, not an allocation:
+ * an idle session holds none of it.
+ */
+export const DEFAULT_CREDIT_WINDOW = 2 * 1024 * 1024;
 
 /**
  * Payloads of at least this many bytes count against the sender's path budget and are
@@ -55,6 +60,7 @@ export const DISCONNECT = 6;
 export const ACK = 7;
 export const PROBE = 8;
 export const STATE = 9;
+export const GRANT = 10;
 
 /** `state` flag: the sender of the state has received `end`. */
 export const STATE_PEER_ENDED = 1;
@@ -92,6 +98,8 @@ export type PortalMessage =
   | { readonly type: 'disconnect'; readonly reason: DisconnectReasonCode }
   /** `amount` bytes of payloads of at least MIN_ACKED_PAYLOAD bytes arrived (not yet written: credit says that). */
   | { readonly type: 'ack'; readonly amount: number }
+  /** `ack` and `credit` in one message (either may be 0, not both): what a receiver sends per chunk. */
+  | { readonly type: 'grant'; readonly ack: number; readonly credit: number }
   /** Asks for a `state` answer; sent by a side that waits for progress. */
   | { readonly type: 'probe' }
   /**
@@ -136,6 +144,8 @@ export function encodePortalMessage(message: PortalMessage): Uint8Array {
       return encodeCredit(message.amount);
     case 'ack':
       return encodeAck(message.amount);
+    case 'grant':
+      return encodeGrant(message.ack, message.credit);
     case 'probe':
       return Uint8Array.of(PROBE);
     case 'state': {
@@ -210,6 +220,19 @@ export function encodeAck(amount: number): Uint8Array {
   return out;
 }
 
+/** Encodes a grant: `ack` and `credit` bytes (each 0..2^32-1, not both 0). */
+export function encodeGrant(ack: number, credit: number): Uint8Array {
+  const valid = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
+  if (!valid(ack) || !valid(credit) || ack + credit === 0) {
+    throw new InvalidInputError('portal', 'grant amounts must be 0..2^32-1 and not both 0');
+  }
+  const out = Buffer.allocUnsafe(9);
+  out[0] = GRANT;
+  out.writeUInt32BE(ack, 1);
+  out.writeUInt32BE(credit, 5);
+  return out;
+}
+
 function u32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
 }
@@ -257,6 +280,13 @@ export function decodePortalMessage(bytes: Uint8Array): PortalMessage {
       const amount = u32(bytes, 1);
       if (amount === 0) throw new InvalidInputError('portal', 'ack amount must be positive');
       return { type: 'ack', amount };
+    }
+    case GRANT: {
+      expectLength(bytes, 9, 'grant');
+      const ack = u32(bytes, 1);
+      const credit = u32(bytes, 5);
+      if (ack + credit === 0) throw new InvalidInputError('portal', 'grant must carry an ack or a credit');
+      return { type: 'grant', ack, credit };
     }
     case PROBE:
       expectLength(bytes, 1, 'probe');

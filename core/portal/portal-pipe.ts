@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import {
-  DisconnectReason, MAX_PAYLOAD_CHUNK, MIN_ACKED_PAYLOAD, encodeAck, encodeCredit, encodePayloadParts, encodePortalMessage,
+  DisconnectReason, MAX_PAYLOAD_CHUNK, MIN_ACKED_PAYLOAD, encodeCredit, encodeGrant, encodePayloadParts, encodePortalMessage,
 } from './portal-message.js';
 import type { DisconnectReasonCode, PortalMessage } from './portal-message.js';
 import type { PortalCounters } from './portal-counters.js';
@@ -26,6 +26,14 @@ export interface PipeTimeouts {
 }
 
 const STATE_PROBE = Uint8Array.of(8);
+
+/**
+ * A socket read this large filled libuv's read buffer (64 KiB): more bytes are likely
+ * waiting, so the pipe holds it until the end of the event-loop turn to send fewer, larger
+ * chunks (up to MAX_PAYLOAD_CHUNK). Shorter reads (interactive traffic, the tail of a
+ * burst) are sent at once, so round trips never wait.
+ */
+const FULL_READ = 64 * 1024;
 
 /** What a {@link PortalPipe} needs. */
 export interface PortalPipeOptions {
@@ -70,6 +78,9 @@ export class PortalPipe implements BudgetWaiter {
   private readonly writeLengths: number[] = [];
   private writeHead = 0;
   private toGrant = 0;
+  /** Bytes of acknowledged payloads arrived and not yet acknowledged. */
+  private toAck = 0;
+  private ackScheduled = false;
   private sendSequence = 0;
   private receiveSequence = 0;
   private readonly grantThreshold: number;
@@ -97,13 +108,17 @@ export class PortalPipe implements BudgetWaiter {
   private probeSentAt = 0;
   private probeSequence = 0;
   private probeEnded = false;
+  /** A flush is scheduled for the end of this event-loop turn (reads being joined). */
+  private flushScheduled = false;
 
   constructor(options: PortalPipeOptions) {
     this.options = options;
     this.socket = options.socket;
     this.sendCredit = options.sendWindow;
     this.receiveAllowance = options.receiveWindow;
-    this.grantThreshold = Math.max(1, Math.min(MAX_PAYLOAD_CHUNK, Math.floor(options.receiveWindow / 4)));
+    // A quarter of the window: the sender never runs dry while a grant is on its way, and
+    // a large window means fewer credit messages.
+    this.grantThreshold = Math.max(1, Math.floor(options.receiveWindow / 4));
     this.budget = options.budget;
   }
 
@@ -134,17 +149,13 @@ export class PortalPipe implements BudgetWaiter {
     if (this.closed) return;
     switch (message.type) {
       case 'payload': return this.onPayload(message.sequence, message.data);
-      case 'credit':
-        this.progressed = true;
-        this.creditReceivedTotal = (this.creditReceivedTotal + message.amount) >>> 0;
-        this.sendCredit = Math.min(this.sendCredit + message.amount, Number.MAX_SAFE_INTEGER);
-        return this.flush();
+      case 'credit': return this.onCredit(message.amount);
       case 'ack':
-        if (message.amount > this.unacked) return this.abort(DisconnectReason.protocolError, 'the peer acknowledged more than was sent');
-        this.progressed = true;
-        this.ackReceivedTotal = (this.ackReceivedTotal + message.amount) >>> 0;
-        this.unacked -= message.amount;
-        this.budget?.release(message.amount);
+        this.onAck(message.amount);
+        return;
+      case 'grant':
+        if (message.ack > 0 && !this.onAck(message.ack)) return;
+        if (message.credit > 0) this.onCredit(message.credit);
         return;
       case 'end':
         if (this.peerEnded) return this.abort(DisconnectReason.protocolError, 'the peer sent end twice');
@@ -221,6 +232,26 @@ export class PortalPipe implements BudgetWaiter {
     this.budgetTurn = false;
   }
 
+  private onCredit(amount: number): void {
+    this.progressed = true;
+    this.creditReceivedTotal = (this.creditReceivedTotal + amount) >>> 0;
+    this.sendCredit = Math.min(this.sendCredit + amount, Number.MAX_SAFE_INTEGER);
+    this.flush();
+  }
+
+  /** Releases acknowledged bytes from the path budget; false (and aborted) when the peer acknowledged more than was sent. */
+  private onAck(amount: number): boolean {
+    if (amount > this.unacked) {
+      this.abort(DisconnectReason.protocolError, 'the peer acknowledged more than was sent');
+      return false;
+    }
+    this.progressed = true;
+    this.ackReceivedTotal = (this.ackReceivedTotal + amount) >>> 0;
+    this.unacked -= amount;
+    this.budget?.release(amount);
+    return true;
+  }
+
   private onState(received: number, granted: number, acked: number, ended: boolean): void {
     if (this.probeSentAt === 0) {
       this.options.counters.unexpected++;
@@ -247,13 +278,36 @@ export class PortalPipe implements BudgetWaiter {
     this.active = true;
     this.options.counters.bytesIn += data.length;
     if (data.length >= MIN_ACKED_PAYLOAD) {
-      // Acknowledge arrival at once: it frees the sender's path budget, whatever our socket does.
-      this.ackedTotal = (this.ackedTotal + data.length) >>> 0;
-      this.send(encodeAck(data.length));
+      // Acknowledge arrival within this event-loop turn, whatever our socket does: it frees
+      // the sender's path budget. When the socket takes the data at once (its write
+      // callback runs in this turn), the ack travels with the credit in one `grant`.
+      this.toAck += data.length;
+      if (!this.ackScheduled) {
+        this.ackScheduled = true;
+        setImmediate(this.flushAck);
+      }
     }
     this.writeLengths.push(data.length);
     this.socket.write(data, this.onWritten);
   }
+
+  /** Sends pending ack and credit as one `grant`. */
+  private sendGrant(): void {
+    const ack = this.toAck;
+    const credit = this.toGrant;
+    if (ack + credit === 0) return;
+    this.toAck = 0;
+    this.toGrant = 0;
+    this.ackedTotal = (this.ackedTotal + ack) >>> 0;
+    this.receiveAllowance += credit;
+    this.grantedTotal = (this.grantedTotal + credit) >>> 0;
+    this.send(credit > 0 && ack === 0 ? encodeCredit(credit) : encodeGrant(ack, credit));
+  }
+
+  private readonly flushAck = (): void => {
+    this.ackScheduled = false;
+    if (!this.closed && this.toAck > 0) this.sendGrant();
+  };
 
   private readonly onWritten = (error?: Error | null): void => {
     const length = this.writeLengths[this.writeHead++] ?? 0;
@@ -263,18 +317,26 @@ export class PortalPipe implements BudgetWaiter {
     }
     if (error || this.closed) return;
     this.toGrant += length;
-    if (this.toGrant >= this.grantThreshold) {
-      this.receiveAllowance += this.toGrant;
-      this.grantedTotal = (this.grantedTotal + this.toGrant) >>> 0;
-      this.send(encodeCredit(this.toGrant));
-      this.toGrant = 0;
-    }
+    if (this.toGrant >= this.grantThreshold || this.toAck > 0) this.sendGrant();
   };
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.closed) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
+    if (chunk.length >= FULL_READ && this.pendingBytes < MAX_PAYLOAD_CHUNK) {
+      // More is likely in the socket: join it with this read at the end of the turn.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.scheduledFlush);
+      }
+      return;
+    }
+    this.flush();
+  };
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
     this.flush();
   };
 

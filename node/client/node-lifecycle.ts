@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, AlreadyExistsError, IoError } from '../../core/errors.js';
 import type { Home } from '../home/home.js';
 import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
-import type { NodeConfig } from '../home/node-config.js';
+import type { GcMode, NodeConfig } from '../home/node-config.js';
 import type { LogLimits } from '../home/log-limits.js';
 import type { NodeLimits } from '../home/node-limits.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../home/node-state.js';
@@ -28,7 +28,9 @@ export class NodeStartError extends IoError {
 export function createNode(
   home: Home,
   name: string,
-  { tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {} }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits } = {},
+  {
+    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc,
+  }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
@@ -37,6 +39,7 @@ export function createNode(
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
     allowTcpForwarding: allowTcpForwarding.map(validateForwardingDestination),
     limits,
+    ...(gc === undefined || gc === 'auto' ? {} : { gc }),
     createdAt: new Date().toISOString(),
     ...(log ? { log } : {}),
     sections: {},
@@ -80,7 +83,7 @@ export async function launchNode(
  * exit code.
  */
 async function runForeground(home: Home, name: string): Promise<number> {
-  const { command, args } = daemonCommand(home.root, name, { foreground: true });
+  const { command, args } = daemonCommand(home.root, name, { foreground: true, gc: readNodeConfig(home, name).gc });
   // Its own process group: a Ctrl-C reaches this process only, and is passed on once.
   const child = spawn(command, args, { stdio: 'inherit', detached: true, cwd: home.node(name).dir, env: process.env });
   const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
@@ -103,14 +106,14 @@ async function runForeground(home: Home, name: string): Promise<number> {
  * when the process exits or does not answer within `timeoutMs`.
  */
 export async function startNode(home: Home, name: string, { timeoutMs = 10_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<NodeInfo> {
-  readNodeConfig(home, name);
+  const config = readNodeConfig(home, name);
   if (runningPid(home, name) !== undefined) throw new AlreadyExistsError('cli', `node '${name}' is already running`);
   clearNodeState(home, name);
   const paths = home.node(name);
   // The node writes its own (rotated) log; stdout and stderr catch only what the process
   // prints outside it (a crash), from this start on.
   const outFd = openSync(paths.out, 'w', 0o600);
-  const { command, args } = daemonCommand(home.root, name);
+  const { command, args } = daemonCommand(home.root, name, { gc: config.gc });
   let exit: string | undefined;
   const child = spawn(command, args, { detached: true, stdio: ['ignore', outFd, outFd], cwd: paths.dir, env: process.env });
   closeSync(outFd);

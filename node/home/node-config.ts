@@ -11,6 +11,15 @@ import { readLogLimits, type LogLimits } from './log-limits.js';
 export const DEFAULT_TCP_LISTENER = '127.0.0.1:0';
 
 /**
+ * How a node process collects garbage: `auto` (default) picks `single-threaded` on small
+ * machines (see node/client/daemon-command.ts), `parallel` keeps V8's helper threads.
+ */
+export type GcMode = 'auto' | 'single-threaded' | 'parallel';
+
+/** The GC modes a node configuration may name. */
+export const GC_MODES: readonly GcMode[] = ['auto', 'single-threaded', 'parallel'];
+
+/**
  * A node's persisted configuration (`nodes/<name>/config.json`). `sections` holds what each
  * daemon service persists (inlets, outlets, relays, policies ...), keyed by service name;
  * a node restores them when it restarts.
@@ -28,6 +37,8 @@ export interface NodeConfig {
   readonly allowTcpForwarding?: readonly string[];
   /** Bounds on what peers may make the node hold (see node-limits.ts); absent ones take their default. */
   readonly limits?: NodeLimits;
+  /** How the node process collects garbage (absent: `auto`). */
+  readonly gc?: GcMode;
   readonly createdAt: string;
   /** Size bounds of the node's log (absent: DEFAULT_LOG_LIMITS). */
   readonly log?: LogLimits;
@@ -68,6 +79,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     tcpListenerAddress: value.tcpListenerAddress,
     allowTcpForwarding: Array.isArray(value.allowTcpForwarding) ? value.allowTcpForwarding.filter((d): d is string => typeof d === 'string') : [],
     limits: readNodeLimits(value.limits),
+    ...(GC_MODES.includes(value.gc as GcMode) ? { gc: value.gc as GcMode } : {}),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     sections: isObject(value.sections) ? value.sections : {},

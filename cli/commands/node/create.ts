@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { validateNodeName } from '../../../node/home/home.js';
 import { DEFAULT_NODE_NAME } from '../../../node/client/ensure-node.js';
-import { DEFAULT_TCP_LISTENER } from '../../../node/home/node-config.js';
+import { DEFAULT_TCP_LISTENER, GC_MODES } from '../../../node/home/node-config.js';
 import { createNode, deleteNode, launchNode } from '../../../node/client/node-lifecycle.js';
 import { fields } from '../../format.js';
 import { NODE_LIMITS, parseNodeLimits } from '../../../node/home/node-limits.js';
@@ -39,6 +39,11 @@ export default class NodeCreate extends BaseCommand {
     identity: Flags.string({ description: "identity the node runs as (default: the home's default identity)" }),
     'log-max-size': Flags.string({ description: `size of one log file before it is rotated, e.g. 10MB (KB, MB, GB; default ${formatLogSize(DEFAULT_LOG_LIMITS.maxSize)})` }),
     'log-max-files': Flags.integer({ description: `log files kept, the current one included (default ${DEFAULT_LOG_LIMITS.maxFiles})`, min: 1, max: 1000 }),
+    gc: Flags.string({
+      description: 'garbage collection of the node process: single-threaded (best on small machines), parallel, or auto (single-threaded up to 4 CPUs)',
+      options: [...GC_MODES],
+      default: 'auto',
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -50,7 +55,10 @@ export default class NodeCreate extends BaseCommand {
       maxSize: flags['log-max-size'] === undefined ? DEFAULT_LOG_LIMITS.maxSize : parseLogSize(flags['log-max-size']),
       maxFiles: flags['log-max-files'] === undefined ? DEFAULT_LOG_LIMITS.maxFiles : parseLogFiles(flags['log-max-files']),
     };
-    const config = createNode(home, name, { tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []), ...(log ? { log } : {}) });
+    const config = createNode(home, name, {
+      tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []),
+      ...(log ? { log } : {}), gc: flags.gc as (typeof GC_MODES)[number],
+    });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
     if (info === undefined) return undefined;
