@@ -16,6 +16,8 @@ export interface SecureChannelBench {
   readonly handshakesPerSecond: number;
   readonly handshakes: number;
   readonly handshakeConcurrency: number;
+  /** The same with 100 initiators at once (one node each side, in process). */
+  readonly concurrent100?: { readonly handshakesPerSecond: number; readonly handshakes: number };
   /** Request/reply round trips per second through one channel (one in flight). */
   readonly roundTripsPerSecond: number;
   readonly roundTrips: number;
@@ -39,18 +41,22 @@ export async function benchSecureChannels(durationMs = 1500, concurrency = 8, ma
     const options = a.options({ authorize: (peer) => peer.attributes.role === 'server' });
     await (await createSecureChannel(a.node, route, options)).close();
 
-    let handshakes = 0;
-    const start = performance.now();
-    const deadline = start + durationMs;
-    const loop = async (): Promise<void> => {
-      while (performance.now() < deadline && handshakes < maxHandshakes) {
-        const channel = await createSecureChannel(a.node, route, options);
-        await channel.close();
-        handshakes++;
-      }
+    const measure = async (lanes: number): Promise<{ handshakes: number; seconds: number }> => {
+      let handshakes = 0;
+      const start = performance.now();
+      const deadline = start + durationMs;
+      const loop = async (): Promise<void> => {
+        while (performance.now() < deadline && handshakes < maxHandshakes) {
+          const channel = await createSecureChannel(a.node, route, options);
+          await channel.close();
+          handshakes++;
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, loop));
+      return { handshakes, seconds: (performance.now() - start) / 1000 };
     };
-    await Promise.all(Array.from({ length: concurrency }, loop));
-    const handshakeSeconds = (performance.now() - start) / 1000;
+    const { handshakes, seconds: handshakeSeconds } = await measure(concurrency);
+    const burst = await measure(100);
 
     const channel = await createSecureChannel(a.node, route, options);
     const echo = [local(channel.address), local('echo')];
@@ -70,6 +76,7 @@ export async function benchSecureChannels(durationMs = 1500, concurrency = 8, ma
       handshakesPerSecond: Math.round(handshakes / handshakeSeconds),
       handshakes,
       handshakeConcurrency: concurrency,
+      concurrent100: { handshakesPerSecond: Math.round(burst.handshakes / burst.seconds), handshakes: burst.handshakes },
       roundTripsPerSecond: Math.round(roundTrips / rtSeconds),
       roundTrips,
       transport: 'tcp-127.0.0.1',

@@ -97,6 +97,9 @@ function otherRows(r: BenchResults): ReportRow[] {
   rows.push(r.handshakes
     ? { figure: 'mutual-auth handshakes, credentials + authorize', value: `${count(r.handshakes.handshakesPerSecond)}/s`, target: hsTarget, verdict: verdict(r.handshakes.handshakesPerSecond >= TARGETS.handshakesPerSecond) }
     : missing('mutual-auth handshakes with credentials and policy', hsTarget, r.errors.handshakes));
+  if (r.handshakes?.concurrent100) {
+    rows.push({ figure: '  the same, 100 initiators at once', value: `${count(r.handshakes.concurrent100.handshakesPerSecond)}/s`, target: '', verdict: '-' });
+  }
   const policyTarget = `<= ${TARGETS.policyNsPerDecision / 1000} us`;
   if (r.policy) {
     rows.push({ figure: 'policy decision, cached CEL (decide)', value: `${(r.policy.nsPerDecision / 1000).toFixed(2)} us (${count(r.policy.decisionsPerSecond)}/s)`, target: policyTarget, verdict: verdict(r.policy.nsPerDecision <= TARGETS.policyNsPerDecision) });
