@@ -8,7 +8,7 @@ import { TcpOutlet } from './tcp-outlet.js';
 import { ACK, CREDIT, GRANT, MIN_ACKED_PAYLOAD, PAYLOAD } from './portal-message.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { linkInProcess } from './testing/node-link.js';
-import { parseHostPort } from './host-port.js';
+import { parseHostPort } from '../transport/host-port.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -39,7 +39,7 @@ describe('portal control messages in bulk', () => {
     const size = 8 * 1024 * 1024;
     const data = Buffer.alloc(size);
     for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
-    const { host, port } = parseHostPort(address, 'inlet');
+    const { host, port } = parseHostPort(address, { what: 'inlet', origin: 'portal' });
     const socket = connect({ host, port });
     cleanups.push(() => { socket.destroy(); });
     const echoed: Buffer[] = [];

@@ -20,9 +20,9 @@ export async function runAttached(
   name: string,
   { onReady, readyTimeoutMs = 30_000 }: { onReady?: () => Promise<void>; readyTimeoutMs?: number } = {},
 ): Promise<number> {
-  readNodeConfig(home, name);
+  const config = readNodeConfig(home, name);
   if (runningPid(home, name) !== undefined) throw new AlreadyExistsError('cli', `node '${name}' is already running in the background (stop it first: symbolon node stop ${name})`);
-  const { command, args } = daemonCommand(home.root, name, { foreground: true });
+  const { command, args } = daemonCommand(home.root, name, { foreground: true, gc: config.gc });
   // Its own process group: a Ctrl-C reaches this process only, and is passed on once.
   const child = spawn(command, args, { stdio: 'inherit', detached: true, cwd: home.node(name).dir, env: process.env });
   const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
