@@ -31,11 +31,11 @@ export const PORTAL_PROTOCOL_VERSION = 3;
 export const MAX_PAYLOAD_CHUNK = 128 * 1024;
 
 /**
- * Default credit window per direction and session (2 MiB, sixteen full chunks; chosen by
- * measurement, see docs/performance.md). A window is an allowance, not an allocation:
- * an idle session holds none of it.
+ * Default credit window per direction and session (512 KiB, four full chunks). It is also
+ * what a stalled reader can make a node hold per session, so the threat model's memory
+ * bounds rest on it; 2 MiB saves 10-15% CPU per GB through a relay (docs/performance.md).
  */
-export const DEFAULT_CREDIT_WINDOW = 2 * 1024 * 1024;
+export const DEFAULT_CREDIT_WINDOW = 512 * 1024;
 
 /**
  * Payloads of at least this many bytes count against the sender's path budget and are

@@ -48,7 +48,7 @@ export interface TcpInletOptions {
   readonly authorizeOutlet: (peer: PeerInfo | undefined) => boolean | Promise<boolean>;
   /** How long to wait for the outlet's pong, in ms (default 10 000). */
   readonly pongTimeoutMs?: number;
-  /** Credit window per session and direction, in bytes (default 2 MiB). */
+  /** Credit window per session and direction, in bytes (default 512 KiB). */
   readonly window?: number;
   /** Most concurrent sessions; further client connections are closed (default 10 000). */
   readonly maxSessions?: number;

@@ -32,7 +32,7 @@ export interface TcpOutletOptions {
   readonly incoming?: AccessControl;
   /** Connect timeout for each session, in ms (default 10 000). */
   readonly connectTimeoutMs?: number;
-  /** Credit window per session and direction, in bytes (default 2 MiB). */
+  /** Credit window per session and direction, in bytes (default 512 KiB). */
   readonly window?: number;
   /** Most concurrent sessions; more are refused (default 10 000). */
   readonly maxSessions?: number;
