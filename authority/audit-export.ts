@@ -29,8 +29,11 @@ export function recordLine(entry: AuditEntry): string {
 
 /** The JSON line of a checkpoint. */
 export function checkpointLine(c: SignedCheckpoint): string {
-  const { version, authority, seq, head, time } = c;
-  return JSON.stringify({ kind: 'checkpoint', version, authority, seq, head, time, signature: { type: c.signature.type, bytes: Buffer.from(c.signature.bytes).toString('base64url') } });
+  const { version, authority, seq, head, root, time } = c;
+  return JSON.stringify({
+    kind: 'checkpoint', version, authority, seq, head, ...(root === undefined ? {} : { root }), time,
+    signature: { type: c.signature.type, bytes: Buffer.from(c.signature.bytes).toString('base64url') },
+  });
 }
 
 /**

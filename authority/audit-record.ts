@@ -1,8 +1,14 @@
 import { digestOf, encodeDeterministic, sha256 } from '../core/cbor.js';
 import type { Signature } from '../core/vault/keys.js';
+import { leafHash } from './merkle-tree.js';
 
 /** Version of the audit record and checkpoint formats. */
 export const AUDIT_FORMAT_VERSION = 1;
+/**
+ * Version of the checkpoints an authority signs now: 2 adds `root`, the Merkle tree head
+ * over every record up to `seq` (version 1 checkpoints, without it, still verify).
+ */
+export const CHECKPOINT_VERSION = 2;
 /** `prevHash` of the first record: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -59,6 +65,11 @@ export interface AuditCheckpoint {
   readonly seq: number;
   /** Hash of record `seq` (lowercase hex). */
   readonly head: string;
+  /**
+   * From version 2: the Merkle tree head (RFC 9162, leaves {@link auditLeafHash}) over records
+   * 1 to `seq`, lowercase hex.
+   */
+  readonly root?: string;
   /** Milliseconds since the Unix epoch. */
   readonly time: number;
 }
@@ -66,6 +77,15 @@ export interface AuditCheckpoint {
 /** A checkpoint with the authority's signature over {@link checkpointDigest}. */
 export interface SignedCheckpoint extends AuditCheckpoint {
   readonly signature: Signature;
+}
+
+/**
+ * A checkpoint as stored: with the right edge of its Merkle tree (the perfect subtree
+ * heads, hex, largest first), so the next checkpoint hashes only the records after it.
+ * Not signed: it is derived from the records.
+ */
+export interface StoredCheckpoint extends SignedCheckpoint {
+  readonly frontier?: readonly string[];
 }
 
 /** The position and hash of the newest record (seq 0 and {@link GENESIS_HASH} when empty). */
@@ -85,8 +105,17 @@ export function auditRecordHash(record: AuditRecord): string {
   return Buffer.from(sha256(encodeDeterministic(hashedPart(record)))).toString('hex');
 }
 
-/** The 32-byte digest the authority signs for a checkpoint. */
+/**
+ * The 32-byte digest the authority signs for a checkpoint: version 1 covers version,
+ * authority, seq, head and time; version 2 covers `root` too.
+ */
 export function checkpointDigest(checkpoint: AuditCheckpoint): Uint8Array {
-  const { version, authority, seq, head, time } = checkpoint;
-  return digestOf({ version, authority, seq, head, time });
+  const { version, authority, seq, head, root, time } = checkpoint;
+  if (version === 1) return digestOf({ version, authority, seq, head, time });
+  return digestOf({ version, authority, seq, head, root: root ?? '', time });
+}
+
+/** The Merkle leaf of a record: SHA-256(0x00 || the 32 bytes of its hash). */
+export function auditLeafHash(recordHash: string): Uint8Array {
+  return leafHash(Buffer.from(recordHash, 'hex'));
 }

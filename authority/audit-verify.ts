@@ -1,7 +1,8 @@
 import type { PublicKey, SigningKeyType } from '../core/vault/keys.js';
 import { verifySignature } from '../core/vault/verify.js';
 import { AUDIT_EXPORT_FORMAT } from './audit-export.js';
-import { AUDIT_FORMAT_VERSION, AUDIT_RECORD_TYPES, auditRecordHash, checkpointDigest, GENESIS_HASH, type AuditRecord } from './audit-record.js';
+import { AUDIT_FORMAT_VERSION, AUDIT_RECORD_TYPES, auditLeafHash, auditRecordHash, CHECKPOINT_VERSION, checkpointDigest, GENESIS_HASH, type AuditRecord } from './audit-record.js';
+import { MerkleFrontier } from './merkle-tree.js';
 
 /** Result of {@link verifyAuditExport}. */
 export type AuditVerification =
@@ -66,6 +67,8 @@ export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: 
   let lastHash = GENESIS_HASH;
   let lastCheckpoint = 0;
   let checkpoints = 0;
+  // The Merkle tree over the records so far, for version 2 checkpoints' tree heads.
+  const tree = new MerkleFrontier();
   const fail = (failedAt: number, reason: string): AuditVerification => ({ ok: false, failedAt, reason, line: lineNo });
 
   for (const raw of lines) {
@@ -93,11 +96,13 @@ export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: 
       if (record.prevHash !== lastHash) return fail(seq, `record ${seq} does not chain to record ${seq - 1} (a record before it was changed or replaced)`);
       lastSeq = seq;
       lastHash = record.hash;
+      tree.append(auditLeafHash(record.hash));
       continue;
     }
     if (value.kind === 'checkpoint') {
       const sig = value.signature;
-      if (value.version !== AUDIT_FORMAT_VERSION || !isInt(value.seq) || !isInt(value.time) || typeof value.head !== 'string' || typeof value.authority !== 'string'
+      const version = value.version;
+      if ((version !== 1 && version !== CHECKPOINT_VERSION) || (version === CHECKPOINT_VERSION && (typeof value.root !== 'string' || !HEX64.test(value.root))) || !isInt(value.seq) || !isInt(value.time) || typeof value.head !== 'string' || typeof value.authority !== 'string'
         || !isObject(sig) || typeof sig.type !== 'string' || typeof sig.bytes !== 'string') {
         return fail(lastSeq, 'checkpoint is malformed');
       }
@@ -106,7 +111,9 @@ export function verifyAuditExport(lines: Iterable<string>, authorityPublicKeys: 
       if (seq > lastSeq) return fail(lastSeq + 1, `records ${lastSeq + 1} to ${seq} are missing (checkpoint ${seq} follows record ${lastSeq})`);
       if (seq < lastSeq || seq <= lastCheckpoint) return fail(seq, `checkpoint ${seq} is out of place (it follows record ${lastSeq})`);
       if (value.head !== lastHash) return fail(seq, `checkpoint ${seq} names a different head than record ${seq}`);
-      const digest = checkpointDigest({ version: value.version, authority: value.authority, seq, head: value.head, time: value.time });
+      const root = version === CHECKPOINT_VERSION ? value.root as string : undefined;
+      if (root !== undefined && root !== Buffer.from(tree.root()).toString('hex')) return fail(seq, `checkpoint ${seq} names a different Merkle tree head than records 1 to ${seq}`);
+      const digest = checkpointDigest({ version, authority: value.authority, seq, head: value.head, ...(root === undefined ? {} : { root }), time: value.time });
       const signature = { type: sig.type as SigningKeyType, bytes: new Uint8Array(Buffer.from(sig.bytes, 'base64url')) };
       if (!authorityPublicKeys.some((key) => verifySignature(key, digest, signature))) return fail(seq, `checkpoint ${seq} is not signed by the authority`);
       lastCheckpoint = seq;

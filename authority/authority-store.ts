@@ -1,5 +1,5 @@
 import type { Attributes } from './attributes.js';
-import type { AuditEntry, AuditHead, AuditRecordType, AuditValue, SignedCheckpoint } from './audit-record.js';
+import type { AuditEntry, AuditHead, AuditRecordType, AuditValue, StoredCheckpoint } from './audit-record.js';
 import type { GrantScope } from './grant-scope.js';
 
 /** What a member may do: admins manage members and create any ticket; enrollers create member tickets. */
@@ -153,10 +153,10 @@ export interface AuthorityStore {
   auditHead(options?: StoreCallOptions): Promise<AuditHead>;
   /** Audit records in `seq` order. */
   readAudit(query?: AuditQuery, options?: StoreCallOptions): Promise<AuditEntry[]>;
-  /** Stores a signed checkpoint (a second one for the same `seq` is ignored). */
-  saveCheckpoint(checkpoint: SignedCheckpoint, options?: StoreCallOptions): Promise<void>;
+  /** Stores a signed checkpoint (a second one for the same `seq` is ignored, unless it adds the tree head a version 1 checkpoint lacks). */
+  saveCheckpoint(checkpoint: StoredCheckpoint, options?: StoreCallOptions): Promise<void>;
   /** Checkpoints in `seq` order, optionally only those at or below `upToSeq`. */
-  checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<SignedCheckpoint[]>;
+  checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]>;
   /** Closes connections. */
   close(): Promise<void>;
 }

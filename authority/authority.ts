@@ -3,7 +3,9 @@ import { InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedError }
 import type { PublicKey, Signature } from '../core/vault/keys.js';
 import { grantedAttributes, validateAttributes, validateRelayNames, type Attributes } from './attributes.js';
 import { AUDIT_EXPORT_FORMAT, checkpointLine, exportAuditLines, recordLine, type AuditExportHeader } from './audit-export.js';
-import { AUDIT_FORMAT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type AuditValue, type SignedCheckpoint } from './audit-record.js';
+import { buildConsistencyProof, buildInclusionProof, type AuditConsistencyProof, type AuditInclusionProof } from './audit-proof.js';
+import { AUDIT_FORMAT_VERSION, CHECKPOINT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type AuditValue, type SignedCheckpoint } from './audit-record.js';
+import { auditTreeAt, checkpointWithRoot, frontierHex } from './audit-tree.js';
 import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, RevocationRecord, Role, StoreCallOptions } from './authority-store.js';
 import { DEFAULT_CREDENTIAL_TTL_MS, DEFAULT_TICKET_TTL_MS, MAX_CREDENTIAL_TTL_MS, MIN_CREDENTIAL_TTL_MS } from './credential-lifetime.js';
 import { encodeEnrollmentTicket } from './enrollment-ticket.js';
@@ -484,15 +486,42 @@ export class Authority {
     return after < upToSeq && page.length > 0 ? { lines, upToSeq, next: after } : { lines, upToSeq };
   }
 
+  /**
+   * An inclusion proof of record `seq` (admins only) against the checkpoint at
+   * `checkpointSeq`, or against a checkpoint signed now for the head of the log.
+   */
+  async proveInclusion(actor: string, seq: number, checkpointSeq?: number, options?: StoreCallOptions): Promise<AuditInclusionProof> {
+    await this.authorized(actor, 'audit.prove', ['admin'], async () => undefined, options);
+    const checkpoint = checkpointSeq === undefined
+      ? await this.checkpoint(options)
+      : checkpointWithRoot(await this.store.checkpoints(checkpointSeq, options), checkpointSeq);
+    if (checkpoint === undefined) throw new NotFoundError('authority', 'the audit log is empty');
+    return await buildInclusionProof(this.store, seq, checkpoint, options);
+  }
+
+  /** A consistency proof between the checkpoints at `firstSeq` and `secondSeq` (admins only). */
+  async proveConsistency(actor: string, firstSeq: number, secondSeq: number, options?: StoreCallOptions): Promise<AuditConsistencyProof> {
+    await this.authorized(actor, 'audit.prove', ['admin'], async () => undefined, options);
+    return await buildConsistencyProof(this.store, firstSeq, secondSeq, options);
+  }
+
+  /**
+   * Signs a version 2 checkpoint (chain head and Merkle tree head) for the head of the log,
+   * unless one exists; a version 1 checkpoint at the head is replaced by one with a tree head.
+   */
   private async signCheckpoint(options?: StoreCallOptions): Promise<SignedCheckpoint | undefined> {
     const head = await this.store.auditHead(options);
     if (head.seq === 0) return undefined;
-    const existing = (await this.store.checkpoints(undefined, options)).at(-1);
-    if (existing !== undefined && existing.seq === head.seq) return existing;
-    const body: AuditCheckpoint = { version: AUDIT_FORMAT_VERSION, authority: this.identifier, seq: head.seq, head: head.hash, time: this.clock() };
+    const checkpoints = await this.store.checkpoints(undefined, options);
+    const existing = checkpoints.at(-1);
+    if (existing !== undefined && existing.seq === head.seq && existing.root !== undefined) return existing;
+    const tree = await auditTreeAt(this.store, head.seq, checkpoints, options);
+    const body: AuditCheckpoint = {
+      version: CHECKPOINT_VERSION, authority: this.identifier, seq: head.seq, head: head.hash, root: Buffer.from(tree.root()).toString('hex'), time: this.clock(),
+    };
     const signature = await this.options.signDigest(checkpointDigest(body));
     const signed: SignedCheckpoint = { ...body, signature };
-    await this.store.saveCheckpoint(signed, options);
+    await this.store.saveCheckpoint({ ...signed, frontier: frontierHex(tree) }, options);
     this.changesSinceCheckpoint = 0;
     return signed;
   }

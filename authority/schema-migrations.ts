@@ -31,6 +31,14 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
          identifier TEXT PRIMARY KEY, kind TEXT NOT NULL, revoked_at BIGINT NOT NULL, until_at BIGINT NOT NULL, actor TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 4,
+    description: 'Merkle tree heads on audit checkpoints (version 2 checkpoints) and the tree edge they end on',
+    statements: [
+      `ALTER TABLE audit_checkpoints ADD COLUMN root TEXT`,
+      `ALTER TABLE audit_checkpoints ADD COLUMN frontier TEXT`,
+    ],
+  },
 ];
 
 /** The schema version this code writes and understands. */

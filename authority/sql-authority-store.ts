@@ -2,7 +2,7 @@ import { UnsupportedError } from '../core/errors.js';
 import type { Attributes } from './attributes.js';
 import {
   AUDIT_FORMAT_VERSION, auditRecordHash, GENESIS_HASH,
-  type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditValue, type SignedCheckpoint,
+  type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditValue, type SignedCheckpoint, type StoredCheckpoint,
 } from './audit-record.js';
 import type {
   AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, RevocationKind, RevocationRecord,
@@ -241,22 +241,28 @@ export class SqlAuthorityStore implements AuthorityStore {
     return rows.map(toEntry);
   }
 
-  async saveCheckpoint(c: SignedCheckpoint, options?: StoreCallOptions): Promise<void> {
+  async saveCheckpoint(c: StoredCheckpoint, options?: StoreCallOptions): Promise<void> {
     await this.driver.transaction(async (s) => {
+      // A checkpoint without a tree head (version 1) at the same seq gives way to one with it.
       await s.run(
-        `INSERT INTO audit_checkpoints (seq, authority, head, time, signature_type, signature, version) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT DO NOTHING`,
-        [c.seq, c.authority, c.head, c.time, c.signature.type, Buffer.from(c.signature.bytes).toString('base64url'), c.version],
+        `INSERT INTO audit_checkpoints (seq, authority, head, time, signature_type, signature, version, root, frontier) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (seq) DO UPDATE SET authority = excluded.authority, head = excluded.head, time = excluded.time, signature_type = excluded.signature_type,
+           signature = excluded.signature, version = excluded.version, root = excluded.root, frontier = excluded.frontier
+         WHERE audit_checkpoints.root IS NULL AND excluded.root IS NOT NULL`,
+        [c.seq, c.authority, c.head, c.time, c.signature.type, Buffer.from(c.signature.bytes).toString('base64url'), c.version,
+          c.root ?? null, c.frontier === undefined ? null : JSON.stringify(c.frontier)],
       );
     }, options?.signal);
   }
 
-  async checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<SignedCheckpoint[]> {
+  async checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]> {
     options?.signal?.throwIfAborted();
     const rows = await this.driver.query(`SELECT * FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq`, [upToSeq ?? Number.MAX_SAFE_INTEGER]);
     return rows.map((r) => ({
       version: num(r.version), authority: String(r.authority), seq: num(r.seq), head: String(r.head), time: num(r.time),
       signature: { type: String(r.signature_type) as SignedCheckpoint['signature']['type'], bytes: new Uint8Array(Buffer.from(String(r.signature), 'base64url')) },
+      ...(r.root == null ? {} : { root: String(r.root) }),
+      ...(r.frontier == null ? {} : { frontier: JSON.parse(String(r.frontier)) as string[] }),
     }));
   }
 
