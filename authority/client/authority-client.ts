@@ -195,6 +195,15 @@ export class AuthorityClient {
     throw new InvalidInputError('authority', 'the audit export did not end');
   }
 
+  /**
+   * An audit proof as JSON text (admins only): the inclusion of record `seq` (against the
+   * checkpoint at `checkpoint`, default one signed now), or with `first` and `second` the
+   * consistency of two checkpoints. Verify it offline with `verifyAuditProof`.
+   */
+  async auditProve(request: { readonly seq: number; readonly checkpoint?: number } | { readonly first: number; readonly second: number }, options: CallOptions = {}): Promise<string> {
+    return new Params(await this.call('audit', 'prove', { ...request }, options)).only('proof').string('proof', 1024 * 1024);
+  }
+
   /** Sends one request to a service and returns its result map, or throws the error it answered with. */
   async call(service: AuthorityServiceName, method: string, params: WireMap, options: CallOptions = {}): Promise<WireMap> {
     const id = newRequestId();

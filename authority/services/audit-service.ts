@@ -13,6 +13,10 @@ const MAX_SHOW_LIMIT = 1000;
  * - `export { upToSeq?, afterSeq? }` -> `{ lines, upToSeq, next? }`: JSONL export lines
  *   (see docs/authority.md); the first call checkpoints the head; call again with the
  *   returned `upToSeq` and `next` as `afterSeq` until `next` is absent
+ * - `prove { seq, checkpoint? }` -> `{ proof }`: the JSON of an inclusion proof of record
+ *   `seq` against the checkpoint at `checkpoint` (default: one signed now for the head)
+ * - `prove { first, second }` -> `{ proof }`: the JSON of a consistency proof between the
+ *   checkpoints at `first` and `second` (see docs/audit.md)
  */
 export function auditMethods(authority: Authority): Record<string, ServiceMethod> {
   return {
@@ -35,6 +39,14 @@ export function auditMethods(authority: Authority): Record<string, ServiceMethod
         afterSeq: params.optionalInteger('afterSeq'),
       }, { signal });
       return { lines: page.lines, upToSeq: page.upToSeq, next: page.next };
+    },
+    prove: async ({ caller, params, signal }) => {
+      params.only('seq', 'checkpoint', 'first', 'second');
+      const seq = params.optionalInteger('seq');
+      const proof = seq !== undefined
+        ? await authority.proveInclusion(caller.identifier, seq, params.optionalInteger('checkpoint'), { signal })
+        : await authority.proveConsistency(caller.identifier, params.integer('first'), params.integer('second'), { signal });
+      return { proof: JSON.stringify(proof) };
     },
   };
 }

@@ -108,6 +108,10 @@ export const NODE_API = {
     ...PROJECT, sinceTime: optional(field.integer()), subject: optional(NAME), limit: optional(field.integer()),
   }), returns<AuditRecords>()),
   'project.audit.export': method(schema(PROJECT), returns<AuditExport>()),
+  /** An inclusion proof (`seq`, optional `checkpoint`) or a consistency proof (`first`, `second`), as JSON text. */
+  'project.audit.prove': method(schema({
+    ...PROJECT, seq: optional(field.integer()), checkpoint: optional(field.integer()), first: optional(field.integer()), second: optional(field.integer()),
+  }), returns<{ readonly proof: string }>()),
 } as const;
 
 /** The node control API's table type. */

@@ -164,5 +164,11 @@ export const projectMembershipService: DaemonService = {
       records: await (await client(params, signal)).auditShow({ sinceTime: params.sinceTime, subject: params.subject, limit: params.limit }, { signal }),
     }));
     ctx.api.register('project.audit.export', async (params, { signal }) => ({ lines: await (await client(params, signal)).auditExport({ signal, timeoutMs: 60_000 }) }));
+    ctx.api.register('project.audit.prove', async (params, { signal }) => {
+      const { seq, checkpoint, first, second } = params;
+      if ((seq === undefined) === (first === undefined || second === undefined)) throw new InvalidInputError('node', 'give either seq (and optionally checkpoint), or first and second');
+      const request = seq !== undefined ? { seq, ...(checkpoint !== undefined ? { checkpoint } : {}) } : { first: first as number, second: second as number };
+      return { proof: await (await client(params, signal)).auditProve(request, { signal, timeoutMs: 120_000 }) };
+    });
   },
 };
