@@ -21,6 +21,14 @@ export interface DenialCounts {
   readonly byResource: Readonly<Record<string, number>>;
 }
 
+/** Where a {@link DenialLog} also keeps its denials (the node's persistent decision log). */
+export interface DenialJournal {
+  /** Keeps one denial (it may be counted into an aggregate instead of kept alone). */
+  record(denial: Denial): void;
+  /** The most recent kept denials, newest first, at most `limit`. */
+  recent(limit: number): Denial[];
+}
+
 /**
  * The node's record of denials: each is logged (warn) through the core Logger, kept in a
  * bounded ring buffer and counted per resource. Nothing here is ever sent to a peer.
@@ -32,14 +40,24 @@ export class DenialLog {
   private next = 0;
   private total = 0;
   private readonly byResource = new Map<string, number>();
+  private journal: DenialJournal | undefined;
 
   constructor(options: { logger?: Logger; capacity?: number } = {}) {
     this.logger = options.logger ?? silentLogger;
     this.capacity = Math.max(1, Math.floor(options.capacity ?? 1000));
   }
 
+  /**
+   * Keeps denials in `journal` too, and reads {@link recent} from it (so they outlive the
+   * process); `undefined` detaches it.
+   */
+  attach(journal: DenialJournal | undefined): void {
+    this.journal = journal;
+  }
+
   /** Logs, keeps and counts one denial. */
   record(denial: Denial): void {
+    this.journal?.record(denial);
     this.logger.warn({
       resource: denial.resource, action: denial.action, subject: denial.subject ?? null,
       reason: denial.reason, policy: denial.policy ?? null,
@@ -54,6 +72,7 @@ export class DenialLog {
 
   /** The most recent denials, newest first, at most `limit` (default: all kept). */
   recent(limit = this.capacity): Denial[] {
+    if (this.journal !== undefined) return this.journal.recent(limit);
     const out: Denial[] = [];
     const n = Math.min(Math.max(0, Math.floor(limit)), this.ring.length);
     for (let i = 1; i <= n; i++) {

@@ -15,6 +15,18 @@ function checkSignal(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError('policy');
 }
 
+/** A change of a node's policies, told to {@link FilePolicyStore.onChange} listeners once it is persisted. */
+export interface PolicyChange {
+  readonly scope: PolicyScope;
+  /** The expression before the change; absent when the policy is new. */
+  readonly before?: string;
+  /** The expression after the change; absent when the policy was deleted. */
+  readonly after?: string;
+}
+
+/** Told about every persisted policy change, in order. */
+export type PolicyChangeListener = (change: PolicyChange) => void;
+
 /**
  * Policies of one node persisted as a JSON file (mode 0600), rewritten atomically
  * (temporary file, fsync, rename) on every change, and served from memory for decisions.
@@ -24,6 +36,7 @@ export class FilePolicyStore implements PolicyStore {
   private readonly byName = new Map<string, Policy>();
   private readonly byType = new Map<string, Policy>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<PolicyChangeListener>();
 
   private constructor(private readonly path: string, private readonly clock: () => Date) {}
 
@@ -53,6 +66,12 @@ export class FilePolicyStore implements PolicyStore {
     return store;
   }
 
+  /** Calls `listener` after every persisted change (create, replace, delete); returns a function that stops it. */
+  onChange(listener: PolicyChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
   policyFor(resource: { readonly type: string; readonly name: string }): Policy | undefined {
     return this.byName.get(resource.name) ?? this.byType.get(resource.type);
   }
@@ -63,7 +82,10 @@ export class FilePolicyStore implements PolicyStore {
     return this.change(options, () => {
       const previous = this.mapFor(scope).get(scopeKey(scope));
       this.put(policy);
-      return { result: policy, undo: () => (previous !== undefined ? this.put(previous) : this.mapFor(scope).delete(scopeKey(scope))) };
+      return {
+        result: policy, undo: () => (previous !== undefined ? this.put(previous) : this.mapFor(scope).delete(scopeKey(scope))),
+        change: { scope: policy.scope, ...(previous !== undefined ? { before: previous.expression } : {}), after: policy.expression },
+      };
     });
   }
 
@@ -89,7 +111,7 @@ export class FilePolicyStore implements PolicyStore {
       const previous = map.get(scopeKey(scope));
       if (previous === undefined) throw new NotFoundError('policy', `no policy for ${scopeLabel(scope)}`);
       map.delete(scopeKey(scope));
-      return { result: undefined, undo: () => this.put(previous) };
+      return { result: undefined, undo: () => this.put(previous), change: { scope: previous.scope, before: previous.expression } };
     });
   }
 
@@ -104,15 +126,22 @@ export class FilePolicyStore implements PolicyStore {
   }
 
   /** Applies a change in memory, persists it, and undoes it in memory if persisting fails. */
-  private change<T>(options: StoreOptions, apply: () => { result: T; undo: () => void }): Promise<T> {
+  private change<T>(options: StoreOptions, apply: () => { result: T; undo: () => void; change: PolicyChange }): Promise<T> {
     const run = async (): Promise<T> => {
       checkSignal(options.signal);
-      const { result, undo } = apply();
+      const { result, undo, change } = apply();
       try {
         await this.persist();
       } catch (error) {
         undo();
         throw error;
+      }
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(change);
+        } catch {
+          // A listener (the node's decision log) reports its own failures; the change stands.
+        }
       }
       return result;
     };

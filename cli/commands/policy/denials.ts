@@ -6,7 +6,7 @@ import { callNode } from '../../../node/client/node-call.js';
 /** `symbolon policy denials`: recent access denials on a node, with their reasons. */
 export default class PolicyDenialsCommand extends BaseCommand {
   static override summary = 'Show recent access denials on a node.';
-  static override description = 'Lists the most recent denials (newest first) with the resource, action, subject identifier and the reason: the policy and the sub-expression that failed, or the default rule. Peers never see these reasons. Counts are since the node started.';
+  static override description = 'Lists the most recent denials (newest first) with the resource, action, subject identifier and the reason: the policy and the sub-expression that failed, or the default rule. Peers never see these reasons. Denials are read from the node\'s decision log, so they survive a restart; repeats within a minute are one line with their count. Counts are since the node started. The whole log: symbolon node audit export.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --at bank --limit 5 --json'];
   static override flags = {
     at: Flags.string({ description: 'node (default: the home default node)' }),

@@ -1,5 +1,6 @@
 import type { DaemonService } from '../service.js';
 import { authorityService } from './authority.js';
+import { decisionLogService } from './decisions.js';
 import { echoService } from './echo.js';
 import { messageService } from './message.js';
 import { nodeInfoService } from './node-info.js';
@@ -18,6 +19,7 @@ import { revocationsService } from './revocations.js';
  */
 export const daemonServices: readonly DaemonService[] = [
   nodeInfoService,
+  decisionLogService,
   echoService,
   messageService,
   securityService,
