@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidInputError } from '../errors.js';
-import { local, tcp } from './address.js';
+import { local, tcp, ws } from './address.js';
 import type { Address } from './address.js';
 import { formatRoute, parseRoute, stepForward } from './route.js';
 
@@ -16,7 +16,11 @@ const tcpValue = fc.oneof(
   fc.tuple(fc.ipV6(), port).map(([h, p]) => `[${h}]:${p}`),
   fc.tuple(hostName, port).map(([h, p]) => `${h}:${p}`),
 );
-const addressArb: fc.Arbitrary<Address> = fc.oneof(localValue.map(local), tcpValue.map(tcp));
+const wsPath = fc.array(fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@%/'.split('')), { maxLength: 30 }).map((c) => `/${c.join('')}`);
+const wsValue = fc.tuple(fc.constantFrom('ws', 'wss'), fc.oneof(ipv4, fc.ipV6().map((h) => `[${h}]`), fc.domain()), port, wsPath)
+  .map(([scheme, host, p, path]) => `${scheme}://${host}:${p}${path}`)
+  .filter((url) => Buffer.byteLength(url) <= 255);
+const addressArb: fc.Arbitrary<Address> = fc.oneof(localValue.map(local), tcpValue.map(tcp), wsValue.map(ws));
 
 describe('route text', () => {
   it('parses the documented forms', () => {
@@ -27,6 +31,21 @@ describe('route text', () => {
     expect(parseRoute('/ip6/::1/tcp/4000')).toEqual([tcp('[::1]:4000')]);
     expect(parseRoute('/dns/localhost/tcp/80/')).toEqual([tcp('localhost:80')]);
     expect(parseRoute('/')).toEqual([]);
+  });
+
+  it('parses WebSocket hops: /ws, /wss and a path', () => {
+    expect(parseRoute('/ip4/127.0.0.1/tcp/4080/ws/service/api')).toEqual([ws('ws://127.0.0.1:4080/'), local('api')]);
+    expect(parseRoute('/dns/proxy.example/tcp/443/wss/path/symbolon')).toEqual([ws('wss://proxy.example:443/symbolon')]);
+    expect(parseRoute('/dns/proxy.example/tcp/443/wss/path/a%2Fb/service/x')).toEqual([ws('wss://proxy.example:443/a/b'), local('x')]);
+    expect(parseRoute('/ip6/::1/tcp/80/ws')).toEqual([ws('ws://[::1]:80/')]);
+    expect(formatRoute([ws('wss://proxy.example:443/a/b'), local('api')])).toBe('/dns/proxy.example/tcp/443/wss/path/a%2Fb/service/api');
+    expect(formatRoute([ws('ws://[::1]:80/')])).toBe('/ip6/::1/tcp/80/ws');
+    expect(() => parseRoute('/dns/a?b/tcp/80/ws')).toThrow(/does not make a WebSocket address/);
+    expect(() => parseRoute('/ip4/1.2.3.4/tcp/80/ws/path/a b')).toThrow(/does not make a WebSocket address/);
+    expect(() => parseRoute('/ip4/1.2.3.4/tcp/80/ws/path')).toThrow(/'\/path' needs a value/);
+    expect(() => ws('http://a:1/')).toThrow(/ws address must be/);
+    expect(() => ws('ws://a/')).toThrow(/ws address must be/);
+    expect(() => ws('ws://a:1')).toThrow(/ws address must be/);
   });
 
   it('resolves /node/NAME through the resolver', () => {

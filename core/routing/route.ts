@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidInputError } from '../errors.js';
-import { LOCAL, MAX_ADDRESS_LENGTH, TCP, local, tcp } from './address.js';
+import { LOCAL, MAX_ADDRESS_LENGTH, TCP, WS, formatWsAddress, local, parseWsAddress, tcp, ws } from './address.js';
 import type { Address } from './address.js';
 import type { Message, Route } from './message.js';
 
@@ -26,7 +26,9 @@ export interface ParseRouteOptions {
 /**
  * Parses multiaddr-style route text. Segments concatenate, first hop first:
  * `/service/NAME`, `/secure/NAME`, `/worker/NAME` (local addresses),
- * `/ip4/A.B.C.D/tcp/PORT`, `/ip6/ADDR/tcp/PORT`, `/dns/HOST/tcp/PORT` (TCP hops) and
+ * `/ip4/A.B.C.D/tcp/PORT`, `/ip6/ADDR/tcp/PORT`, `/dns/HOST/tcp/PORT` (TCP hops), the same
+ * followed by `/ws` or `/wss` and optionally `/path/PATH` (WebSocket hops:
+ * `/dns/proxy.example/tcp/443/wss/path/symbolon` is `wss://proxy.example:443/symbolon`) and
  * `/node/NAME` (resolved through `options.resolveNode`). Values may percent-encode
  * `%` and `/` as `%25` and `%2F`. `/` alone is the empty route.
  * Throws InvalidInputError naming the offending segment.
@@ -74,6 +76,14 @@ export function parseRoute(text: string, options: ParseRouteOptions = {}): Route
         if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
           throw new InvalidInputError('routing', `route segment '/tcp/${port}' is not a port number`);
         }
+        if (parts[i] === 'ws' || parts[i] === 'wss') {
+          const secure = parts[i] === 'wss';
+          i += 1;
+          let path = '/';
+          if (parts[i] === 'path') path = `/${take('path')}`;
+          route.push(wsSegment({ secure, host, port: Number(port), path }, protocol));
+          break;
+        }
         route.push(tcpSegment(protocol === 'ip6' ? `[${host}]:${port}` : `${host}:${port}`, protocol));
         break;
       }
@@ -96,7 +106,8 @@ export function parseRoute(text: string, options: ParseRouteOptions = {}): Route
 
 /**
  * Prints a route so that `parseRoute(formatRoute(r))` equals `r`: local addresses as
- * `/service/NAME`, TCP addresses as `/ip4/../tcp/..`, `/ip6/../tcp/..` or `/dns/../tcp/..`.
+ * `/service/NAME`, TCP addresses as `/ip4/../tcp/..`, `/ip6/../tcp/..` or `/dns/../tcp/..`,
+ * WebSocket addresses as the same plus `/ws` or `/wss` and `/path/..` unless the path is `/`.
  */
 export function formatRoute(route: Route): string {
   if (route.length === 0) return '/';
@@ -113,6 +124,13 @@ export function formatRoute(route: Route): string {
         out += `/ip6/${escapeValue(host.slice(1, -1))}`;
       } else out += `/dns/${escapeValue(host)}`;
       out += `/tcp/${port}`;
+    } else if (a.type === WS) {
+      const { secure, host, port, path } = parseWsAddress(a.value);
+      if (isIPv4(host)) out += `/ip4/${host}`;
+      else if (isIPv6(host)) out += `/ip6/${escapeValue(host)}`;
+      else out += `/dns/${escapeValue(host)}`;
+      out += `/tcp/${port}/${secure ? 'wss' : 'ws'}`;
+      if (path !== '/') out += `/path/${escapeValue(path.slice(1))}`;
     } else {
       throw new InvalidInputError('routing', `unknown address type ${String((a as Address).type)}`);
     }
@@ -132,6 +150,15 @@ function tcpSegment(hostPort: string, protocol: string): Address {
     throw new InvalidInputError('routing', `route segment '/${protocol}' address is longer than ${MAX_ADDRESS_LENGTH} bytes`);
   }
   return tcp(hostPort);
+}
+
+function wsSegment(endpoint: { secure: boolean; host: string; port: number; path: string }, protocol: string): Address {
+  const url = formatWsAddress(endpoint);
+  try {
+    return ws(url);
+  } catch (cause) {
+    throw new InvalidInputError('routing', `route segment '/${protocol}' does not make a WebSocket address (${url}): host and path must be URL characters, at most ${MAX_ADDRESS_LENGTH} bytes in all`, { cause });
+  }
 }
 
 /** Percent-encodes the two characters that cannot appear raw in a segment value. */
