@@ -1,5 +1,6 @@
 import { tcpTransportKind } from '../../core/transport/tcp-transport.js';
 import type { TransportKind } from '../../core/transport/transport.js';
+import { wsTransportKind } from '../../core/transport/ws-transport.js';
 
 /**
  * The transports a node process runs, one per route address type. A new transport is one
@@ -8,4 +9,5 @@ import type { TransportKind } from '../../core/transport/transport.js';
  */
 export const transportKinds: readonly TransportKind[] = [
   tcpTransportKind,
+  wsTransportKind,
 ];
