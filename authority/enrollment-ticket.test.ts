@@ -10,7 +10,8 @@ const arbTicket = fc.record({
   authorityChangeHistory: fc.uint8Array({ minLength: 1, maxLength: 300 }),
   code: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   expiresAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-});
+  projectWsRoute: fc.string({ minLength: 1, maxLength: 80 }),
+}, { requiredKeys: ['projectName', 'projectRoute', 'authorityChangeHistory', 'code', 'expiresAt'] });
 
 const sample: EnrollmentTicket = {
   projectName: 'bank',
@@ -35,6 +36,14 @@ describe('enrollment ticket', () => {
     const line = encodeEnrollmentTicket(ticket);
     const at = cut % (line.length - 1);
     expect(() => decodeEnrollmentTicket(line.slice(0, at))).toThrow(/enrollment ticket/);
+  });
+
+  it('carries the WebSocket route when the project has one, and refuses an empty one', () => {
+    const withWs = { ...sample, projectWsRoute: '/dns/proxy.example/tcp/443/wss/path/bank' };
+    expect(decodeEnrollmentTicket(encodeEnrollmentTicket(withWs))).toEqual(withWs);
+    expect(decodeEnrollmentTicket(encodeEnrollmentTicket(sample))).not.toHaveProperty('projectWsRoute');
+    const body = { version: 1, project: 'bank', route: '/x', wsRoute: '', authority: new Uint8Array([1]), code: sample.code, expiresAt: 1 };
+    expect(() => decodeEnrollmentTicket(withBody(body))).toThrow(/WebSocket route/);
   });
 
   it('names a wrong prefix, a wrong version and damaged bodies', () => {

@@ -13,13 +13,17 @@ import { validateNodeName, type Home } from '../node/home/home.js';
 import { defaultIdentityName, ensureIdentity, loadIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
 import type { LogLimits } from '../node/home/log-limits.js';
 import { NodeConfigFile } from '../node/home/node-config.js';
-import { AUTHORITY_SECTION, routeForListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
+import { AUTHORITY_SECTION, routeForListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
+import { WS } from '../core/routing/address.js';
+import { parseRoute } from '../core/routing/route.js';
 import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../node/home/project-registry.js';
 
 /** What prepareProject made: the admin, the node it acts through, and the project's authority. */
 export interface PreparedProject {
   readonly name: string;
   readonly route: string;
+  /** The route over WebSocket that tickets carry too, when the project node has a WebSocket listener. */
+  readonly wsRoute?: string;
   readonly admin: IdentityRecord;
   readonly adminNode: string;
   readonly authorityIdentifier: string;
@@ -34,7 +38,13 @@ export interface PreparedProject {
  */
 export async function prepareProject(
   home: Home,
-  { name, listen, identity, database, log }: { name: string; listen: string; identity?: string; database?: string; log?: LogLimits },
+  { name, listen, identity, database, log, wsListen, wsRoute: wsRouteOption }: {
+    name: string; listen: string; identity?: string; database?: string; log?: LogLimits;
+    /** HOST:PORT of the project node's WebSocket listener. */
+    wsListen?: string;
+    /** The route members use to reach that listener (e.g. through a proxy); default: the listener's own. */
+    wsRoute?: string;
+  },
 ): Promise<PreparedProject> {
   validateNodeName(name);
   if (name.length > 50) throw new InvalidInputError('cli', 'project names have at most 50 characters');
@@ -43,6 +53,7 @@ export async function prepareProject(
   const route = routeForListener(listen);
   if (/\/tcp\/0$/.test(route)) throw new InvalidInputError('cli', '--listen needs a fixed port: members reach the project at it');
   if (database !== undefined) validateDatabaseUrl(database);
+  const wsRoute = projectWsRoute(wsListen, wsRouteOption);
 
   // The admin acts through a node running its identity: the default node, or one named after the identity.
   const admin = await ensureIdentity(home, identity);
@@ -62,15 +73,15 @@ export async function prepareProject(
   const authorityName = `${name}-authority`;
   await ensureIdentity(home, authorityName);
   const authority = loadIdentity(home, authorityName).identity;
-  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}) });
-  const section: AuthoritySection = { project: name, route, admin: admin.identifier, ...(database ? { database } : {}) };
+  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }) });
+  const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
   try {
     setConfiguredNodeIdentity(home, name, authorityName);
     setAcceptUnauthenticated(home, name, true);
     new NodeConfigFile(home, name).setSection(AUTHORITY_SECTION, section);
     const { identifier, changeHistory } = authority.toJSON();
     const record: ProjectRecord = {
-      version: 1, name, route, authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+      version: 1, name, route, ...(wsRoute ? { wsRoute } : {}), authority: { identifier, changeHistory }, authorityIdentifier: identifier,
       role: 'admin', node: adminNode, createdAt: new Date().toISOString(),
     };
     writeProject(home, record);
@@ -78,7 +89,26 @@ export async function prepareProject(
     await deleteNode(home, name);
     throw err;
   }
-  return { name, route, admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
+  return { name, route, ...(wsRoute ? { wsRoute } : {}), admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
+}
+
+/**
+ * The WebSocket route of a new project: `wsRoute` when given (it must start with a
+ * WebSocket hop, e.g. `/dns/proxy.example/tcp/443/wss/path/bank`), else the route of the
+ * listener `wsListen`; undefined without a WebSocket listener.
+ */
+function projectWsRoute(wsListen: string | undefined, wsRoute: string | undefined): string | undefined {
+  if (wsListen === undefined) {
+    if (wsRoute !== undefined) throw new InvalidInputError('cli', '--ws-route needs --ws-listener-address (the listener the route reaches)');
+    return undefined;
+  }
+  const route = wsRoute ?? routeForWsListener(wsListen);
+  if (/\/tcp\/0\//.test(route)) throw new InvalidInputError('cli', '--ws-listener-address needs a fixed port: members reach the project at it');
+  const parsed = parseRoute(route);
+  if (parsed.length === 0 || parsed.some((hop) => hop.type !== WS) || parsed.length !== 1) {
+    throw new InvalidInputError('cli', `--ws-route must be one WebSocket hop, e.g. /dns/proxy.example/tcp/443/wss/path/bank, got '${route}'`);
+  }
+  return route;
 }
 
 /** Removes what prepareProject made for project `name` (after its node failed to start). */
@@ -107,11 +137,15 @@ export async function joinProject(home: Home, name: string): Promise<{ membershi
  */
 export async function enrollWithTicket(
   home: Home,
-  { line, identity: identityName, node }: { line: string; identity?: string; node?: string },
+  { line, identity: identityName, node, ws }: { line: string; identity?: string; node?: string; /** Reach the project over the ticket's WebSocket route. */ ws?: boolean },
 ): Promise<{ joined: MembershipView; identity: IdentityRecord; node: string; authority: string }> {
   const ticket = decodeEnrollmentTicket(line);
   if (ticket.expiresAt <= Date.now()) throw new ExpiredError('authority', `the ticket for project '${ticket.projectName}' expired at ${new Date(ticket.expiresAt).toISOString()}; ask for a new one`);
   const authority = importIdentity(ticket.authorityChangeHistory, nowSeconds());
+  if (ws === true && ticket.projectWsRoute === undefined) {
+    throw new InvalidInputError('cli', `the ticket for project '${ticket.projectName}' carries no WebSocket route (the project node has no WebSocket listener)`);
+  }
+  const route = ws === true ? ticket.projectWsRoute! : ticket.projectRoute;
 
   const identity = await ensureIdentity(home, identityName);
   const nodeName = validateNodeName(node ?? (identityName !== undefined && identityName !== defaultIdentityName(home) ? identityName : home.defaultNode() ?? DEFAULT_NODE_NAME));
@@ -128,7 +162,8 @@ export async function enrollWithTicket(
   }
   const { identifier, changeHistory } = authority.toJSON();
   const record: ProjectRecord = {
-    version: 1, name: ticket.projectName, route: ticket.projectRoute, authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+    version: 1, name: ticket.projectName, route, ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
+    authority: { identifier, changeHistory }, authorityIdentifier: identifier,
     role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
     createdAt: existing?.createdAt ?? new Date().toISOString(),
   };

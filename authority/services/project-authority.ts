@@ -24,6 +24,8 @@ export interface ProjectAuthorityOptions {
   readonly projectName: string;
   /** Route text enrollees use to reach the project node, e.g. `/ip4/127.0.0.1/tcp/4000`. */
   readonly projectRoute: string;
+  /** Route text enrollees use to reach the project node over WebSocket, when it has one (tickets carry it too). */
+  readonly projectWsRoute?: string;
   /** Made the first admin when the project has none (the project's creator). */
   readonly admin?: string;
   /** Credential lifetime in ms (default 1 h). */
@@ -86,7 +88,10 @@ export async function createProjectAuthority(options: ProjectAuthorityOptions): 
   const authority = new Authority({
     store: options.store,
     identifier: identity.identifier,
-    project: { name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory() },
+    project: {
+      name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory(),
+      ...(options.projectWsRoute === undefined ? {} : { wsRoute: options.projectWsRoute }),
+    },
     signCredential: credentialSigner(options),
     signDigest: checkpointSigner(identity, options.identityVault),
     signRevocationList: revocationListSigner(options),

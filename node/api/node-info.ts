@@ -10,6 +10,8 @@ export interface NodeInfo {
   readonly startedAt: string;
   readonly uptimeMs: number;
   readonly tcpListenerAddress: string;
+  /** The WebSocket listener (`ws://host:port/`), when the node has one. */
+  readonly wsListenerAddress?: string;
   readonly controlSocket: string;
   /** Number of workers the node hosts. */
   readonly workers: number;

@@ -45,6 +45,8 @@ export interface AuditExport {
 export interface AuthorityInfo {
   readonly project: string;
   readonly route: string;
+  /** The route over WebSocket tickets carry besides `route`, when the project has one. */
+  readonly wsRoute?: string;
   readonly authority: string;
   readonly storage: 'sqlite' | 'postgres';
   readonly relays: readonly string[];

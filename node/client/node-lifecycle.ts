@@ -29,14 +29,15 @@ export function createNode(
   home: Home,
   name: string,
   {
-    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc,
-  }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode } = {},
+    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc, wsListenerAddress,
+  }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode; wsListenerAddress?: string } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
     version: 1,
     name,
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
+    ...(wsListenerAddress === undefined ? {} : { wsListenerAddress: validateListenerAddress(wsListenerAddress, 'WebSocket') }),
     allowTcpForwarding: allowTcpForwarding.map(validateForwardingDestination),
     limits,
     ...(gc === undefined || gc === 'auto' ? {} : { gc }),
@@ -200,6 +201,8 @@ export interface NodeSummary {
   readonly pid: number | null;
   /** The actual listener when running, the configured one otherwise. */
   readonly tcpListenerAddress: string;
+  /** The WebSocket listener (`ws://host:port/` when running, HOST:PORT as configured otherwise); null when none. */
+  readonly wsListenerAddress: string | null;
   readonly controlSocket: string | null;
   readonly startedAt: string | null;
 }
@@ -215,6 +218,7 @@ export function nodeSummary(home: Home, name: string): NodeSummary {
     isDefault: home.defaultNode() === name,
     pid: pid ?? null,
     tcpListenerAddress: state?.tcpListenerAddress ?? config.tcpListenerAddress,
+    wsListenerAddress: state?.wsListenerAddress ?? config.wsListenerAddress ?? null,
     controlSocket: state?.controlSocket ?? null,
     startedAt: state?.startedAt ?? null,
   };

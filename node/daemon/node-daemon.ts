@@ -4,7 +4,7 @@ import { ControlServer } from '../../core/api/control-server.js';
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Node } from '../../core/node/node.js';
-import { TCP, tcp } from '../../core/routing/address.js';
+import { TCP, WS, tcp } from '../../core/routing/address.js';
 import { TransportSet } from '../../core/transport/transport-set.js';
 import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
@@ -54,7 +54,7 @@ export class NodeDaemon {
   private async run(): Promise<void> {
     const { home, name, logger } = this.options;
     const config = new NodeConfigFile(home, name);
-    const { tcpListenerAddress, allowTcpForwarding, limits } = config.read();
+    const { tcpListenerAddress, allowTcpForwarding, limits, wsListenerAddress } = config.read();
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
@@ -65,6 +65,7 @@ export class NodeDaemon {
     const transports = TransportSet.create(node, transportKinds, transportLimits(limits ?? {}));
     this.cleanups.push(() => transports.stop());
     const listening = await transports.get(TCP).listen(tcpListenerAddress);
+    const wsListening = wsListenerAddress === undefined ? undefined : (await transports.get(WS).listen(wsListenerAddress)).address;
     const parseRoute = (text: string) => parseRouteInHome(home, text);
     const channels = new ChannelManager({ node, transports, security, parseRoute, logger });
     this.cleanups.push(() => channels.closeAll());
@@ -75,6 +76,7 @@ export class NodeDaemon {
     const ctx: DaemonContext = {
       name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security, channels,
       tcpListenerAddress: listening.address,
+      ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }),
       parseRoute,
       onStop: (step) => { this.cleanups.push(step); },
     };
@@ -84,13 +86,13 @@ export class NodeDaemon {
     }
     await control.start();
     this.cleanups.push(() => control.stop());
-    writeNodeState(home, name, { pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, controlSocket });
+    writeNodeState(home, name, { pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }), controlSocket });
     this.cleanups.push(() => {
       if (readPid(home, name) === process.pid) clearNodeState(home, name);
       rmSync(controlSocket, { force: true });
     });
     this.started = true;
-    logger.info({ tcpListenerAddress: listening.address, controlSocket }, 'node started');
+    logger.info({ tcpListenerAddress: listening.address, wsListenerAddress: wsListening, controlSocket }, 'node started');
   }
 
   /** Stops services, the control socket, the transport and the node; removes pid and state files. */

@@ -27,6 +27,8 @@ export interface DaemonContext {
   readonly startedAt: Date;
   /** The actual TCP listener address. */
   readonly tcpListenerAddress: string;
+  /** The actual WebSocket listener (`ws://host:port/`), when the node has one. */
+  readonly wsListenerAddress?: string;
   readonly controlSocket: string;
   /**
    * The node's security runtime: identity, purpose keys, trusted authorities, attribute

@@ -29,6 +29,8 @@ export interface NodeConfig {
   readonly name: string;
   /** The configured listener address; port 0 picks a free port at each start. */
   readonly tcpListenerAddress: string;
+  /** A WebSocket listener address (HOST:PORT, plain ws: TLS ends at a proxy); absent: none. */
+  readonly wsListenerAddress?: string;
   /**
    * `HOST:PORT` destinations to which messages from other nodes may be forwarded directly
    * (see Node's `allowForwardingTo`); empty: none, the node is no proxy. A configuration
@@ -45,12 +47,12 @@ export interface NodeConfig {
   readonly sections: Readonly<Record<string, unknown>>;
 }
 
-/** Checks a `HOST:PORT` listener address; returns it unchanged. */
-export function validateListenerAddress(hostPort: string): string {
+/** Checks a `HOST:PORT` listener address (of `kind`, default TCP); returns it unchanged. */
+export function validateListenerAddress(hostPort: string, kind = 'TCP'): string {
   try {
     parseHostPort(hostPort, { allowZero: true });
   } catch (err) {
-    throw new InvalidInputError('cli', `invalid TCP listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000 (${(err as Error).message})`, { cause: err });
+    throw new InvalidInputError('cli', `invalid ${kind} listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000 (${(err as Error).message})`, { cause: err });
   }
   return hostPort;
 }
@@ -80,6 +82,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     allowTcpForwarding: Array.isArray(value.allowTcpForwarding) ? value.allowTcpForwarding.filter((d): d is string => typeof d === 'string') : [],
     limits: readNodeLimits(value.limits),
     ...(GC_MODES.includes(value.gc as GcMode) ? { gc: value.gc as GcMode } : {}),
+    ...(typeof value.wsListenerAddress === 'string' ? { wsListenerAddress: value.wsListenerAddress } : {}),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     sections: isObject(value.sections) ? value.sections : {},

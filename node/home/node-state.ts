@@ -8,6 +8,8 @@ export interface NodeState {
   readonly startedAt: string;
   /** The actual listener address (the port is resolved when configured as 0). */
   readonly tcpListenerAddress: string;
+  /** The actual WebSocket listener, `ws://host:port/`, when the node has one. */
+  readonly wsListenerAddress?: string;
   /** Where the node's control socket is. */
   readonly controlSocket: string;
 }
@@ -21,11 +23,11 @@ export function readNodeState(home: Home, name: string): NodeState | undefined {
     return undefined;
   }
   if (!isObject(value)) return undefined;
-  const { pid, startedAt, tcpListenerAddress, controlSocket } = value;
+  const { pid, startedAt, tcpListenerAddress, controlSocket, wsListenerAddress } = value;
   if (typeof pid !== 'number' || typeof startedAt !== 'string' || typeof tcpListenerAddress !== 'string' || typeof controlSocket !== 'string') {
     return undefined;
   }
-  return { pid, startedAt, tcpListenerAddress, controlSocket };
+  return { pid, startedAt, tcpListenerAddress, controlSocket, ...(typeof wsListenerAddress === 'string' ? { wsListenerAddress } : {}) };
 }
 
 /** Writes the state file and the pid file of a running node. */

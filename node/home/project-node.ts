@@ -16,6 +16,8 @@ export interface AuthoritySection {
   readonly project: string;
   /** Route text enrollees use to reach the project node, e.g. `/ip4/127.0.0.1/tcp/4000`. */
   readonly route: string;
+  /** Route text enrollees may use instead to reach the project node over WebSocket (tickets carry it). */
+  readonly wsRoute?: string;
   /** Identifier of the project's first admin (the creator). */
   readonly admin: string;
   /** `postgres://...` when the state lives in Postgres; absent for SQLite in the node folder. */
@@ -26,11 +28,12 @@ export interface AuthoritySection {
 export function readAuthoritySection(value: unknown): AuthoritySection | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value) || typeof value.project !== 'string' || typeof value.route !== 'string' || typeof value.admin !== 'string'
-    || (value.database !== undefined && typeof value.database !== 'string')) {
+    || (value.database !== undefined && typeof value.database !== 'string') || (value.wsRoute !== undefined && typeof value.wsRoute !== 'string')) {
     throw new InvalidInputError('cli', 'the node configuration section "authority" is malformed');
   }
   return {
     project: value.project, route: value.route, admin: value.admin,
+    ...(typeof value.wsRoute === 'string' ? { wsRoute: value.wsRoute } : {}),
     ...(typeof value.database === 'string' ? { database: value.database } : {}),
   };
 }
@@ -53,4 +56,12 @@ export function routeForListener(hostPort: string): string {
   if (host === '0.0.0.0') return `/ip4/127.0.0.1/tcp/${port}`;
   if (isIPv4(host)) return `/ip4/${host}/tcp/${port}`;
   return `/dns/${host}/tcp/${port}`;
+}
+
+/**
+ * The route text peers use to reach a WebSocket listener given as HOST:PORT: the route of
+ * {@link routeForListener} followed by `/ws` (`/ip4/127.0.0.1/tcp/4080/ws`).
+ */
+export function routeForWsListener(hostPort: string): string {
+  return `${routeForListener(hostPort)}/ws`;
 }

@@ -26,6 +26,8 @@ export interface ProjectRecord {
   readonly name: string;
   /** Route to the project node, e.g. `/ip4/127.0.0.1/tcp/4000`. */
   readonly route: string;
+  /** Route to the project node over WebSocket, when the project has one (`project enroll --ws` uses it). */
+  readonly wsRoute?: string;
   /** The authority's public identity (no key handle). */
   readonly authority: IdentityJSON;
   readonly authorityIdentifier: string;
@@ -54,11 +56,12 @@ export function checkProjectRecord(value: unknown, where = 'project record'): Pr
     throw new InvalidInputError('cli', `${where}: role must be admin, enroller or member`);
   }
   if (value.credential !== undefined && typeof value.credential !== 'string') throw new InvalidInputError('cli', `${where}: credential must be base64 text`);
+  if (value.wsRoute !== undefined && typeof value.wsRoute !== 'string') throw new InvalidInputError('cli', `${where}: wsRoute must be route text`);
   if (value.node !== undefined && typeof value.node !== 'string') throw new InvalidInputError('cli', `${where}: node must be a node name`);
   const authority = value.authority as unknown as IdentityJSON;
   if (authority.identifier !== value.authorityIdentifier) throw new InvalidInputError('cli', `${where}: authorityIdentifier does not match the authority identity`);
   return {
-    version: 1, name: value.name, route: value.route, authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
+    version: 1, name: value.name, route: value.route, ...(value.wsRoute !== undefined ? { wsRoute: value.wsRoute as string } : {}), authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
     authorityIdentifier: value.authorityIdentifier,
     ...(value.role !== undefined ? { role: value.role as ProjectRole } : {}),
     ...(value.credential !== undefined ? { credential: value.credential as string } : {}),

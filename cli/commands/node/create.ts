@@ -18,6 +18,7 @@ export default class NodeCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> n1',
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> hop --allow-tcp-forwarding 127.0.0.1:4100',
+    '<%= config.bin %> <%= command.id %> hub --tcp-listener-address 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080',
     '<%= config.bin %> <%= command.id %> edge --foreground',
     '<%= config.bin %> <%= command.id %> bank --identity bank',
     '<%= config.bin %> <%= command.id %> edge --log-max-size 10MB --log-max-files 5',
@@ -27,6 +28,7 @@ export default class NodeCreate extends BaseCommand {
   };
   static override flags = {
     'tcp-listener-address': Flags.string({ description: 'HOST:PORT the node listens on (port 0 picks a free port)', default: DEFAULT_TCP_LISTENER }),
+    'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too (plain ws; put a TLS reverse proxy in front for wss)' }),
     'allow-tcp-forwarding': Flags.string({
       description: 'HOST:PORT other nodes may route messages to through this node (repeat for more; none by default: the node is no proxy)',
       multiple: true,
@@ -58,6 +60,7 @@ export default class NodeCreate extends BaseCommand {
     const config = createNode(home, name, {
       tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []),
       ...(log ? { log } : {}), gc: flags.gc as (typeof GC_MODES)[number],
+      ...(flags['ws-listener-address'] === undefined ? {} : { wsListenerAddress: flags['ws-listener-address'] }),
     });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
@@ -67,12 +70,14 @@ export default class NodeCreate extends BaseCommand {
     this.log(fields([
       ['pid', String(info.pid)],
       ['tcp listener', info.tcpListenerAddress],
+      ...(info.wsListenerAddress === undefined ? [] : [['ws listener', info.wsListenerAddress] as [string, string]]),
       ['control socket', info.controlSocket],
       ['default node', isDefault ? 'yes' : 'no'],
     ]));
     return {
       name, status: info.status, pid: info.pid, isDefault,
       tcpListenerAddress: info.tcpListenerAddress, configuredTcpListenerAddress: config.tcpListenerAddress,
+      wsListenerAddress: info.wsListenerAddress ?? null,
       controlSocket: info.controlSocket, log: home.node(name).log,
     };
   }

@@ -32,6 +32,7 @@ export default class NodeShow extends BaseCommand {
       ['default', summary.isDefault ? 'yes' : 'no'],
       ['pid', summary.pid === null ? '-' : String(summary.pid)],
       ['tcp listener', summary.tcpListenerAddress],
+      ['ws listener', summary.wsListenerAddress ?? '-'],
       ['uptime', info ? humanDuration(info.uptimeMs) : '-'],
       ['workers', info ? String(info.workers) : '-'],
       ['connections', info ? String(info.connections.length) : '-'],

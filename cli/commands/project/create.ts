@@ -11,6 +11,7 @@ export default class ProjectCreate extends BaseCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --database postgres://authority@db/bank',
+    '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080 --ws-route /dns/symbolon.bank.example/tcp/443/wss/path/bank',
   ];
   static override args = { name: Args.string({ description: 'project name (also the project node name)', required: true }) };
   static override flags = {
@@ -18,6 +19,8 @@ export default class ProjectCreate extends BaseCommand {
     identity: Flags.string({ description: 'identity that becomes the admin (default: the home default identity)' }),
     database: Flags.string({ description: 'postgres://... URL for the authority state (default: SQLite in the node folder)' }),
     foreground: Flags.boolean({ description: 'run the project node in this terminal', default: false }),
+    'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too, for members that reach the project only over HTTP(S) (plain ws: put a TLS reverse proxy in front for wss)' }),
+    'ws-route': Flags.string({ description: 'route members use to reach that listener, e.g. through a proxy: /dns/HOST/tcp/443/wss/path/PATH (default: the listener itself, /ip4/../tcp/../ws)', dependsOn: ['ws-listener-address'] }),
   };
 
   async run(): Promise<unknown> {
@@ -27,23 +30,26 @@ export default class ProjectCreate extends BaseCommand {
     const project = await prepareProject(home, {
       name, listen: flags.listen, ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
       ...(flags.database !== undefined ? { database: flags.database } : {}),
+      ...(flags['ws-listener-address'] !== undefined ? { wsListen: flags['ws-listener-address'] } : {}),
+      ...(flags['ws-route'] !== undefined ? { wsRoute: flags['ws-route'] } : {}),
     });
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: () => undoProject(home, name) });
     if (info === undefined) return undefined;
     const { membership, error: joinError } = await joinProject(home, name);
-    const { admin, adminNode, route, database } = project;
+    const { admin, adminNode, route, wsRoute, database } = project;
     this.log(`Project ${name} created; ${admin.name} (${admin.identifier}) is its admin`);
     this.log(fields([
       ['project node', `${name} (pid ${info.pid})`],
       ['route', route],
+      ...(wsRoute === undefined ? [] : [['ws route', wsRoute] as [string, string]]),
       ['authority', project.authorityIdentifier],
       ['storage', database ? 'postgres' : 'sqlite'],
       ['admin node', adminNode],
       ['admin credential', membership?.credentialExpiresAt ? `valid until ${new Date(membership.credentialExpiresAt).toISOString()}` : `none (${joinError ?? 'not issued'})`],
     ]));
     return {
-      name, route, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
-      tcpListenerAddress: info.tcpListenerAddress, storage: database ? 'postgres' : 'sqlite',
+      name, route, wsRoute: wsRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
+      tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null, storage: database ? 'postgres' : 'sqlite',
       credentialExpiresAt: membership?.credentialExpiresAt ?? null, ...(joinError ? { credentialError: joinError } : {}),
     };
   }

@@ -28,6 +28,7 @@ export default class ProjectEnroll extends BaseCommand {
   static override flags = {
     identity: Flags.string({ description: 'identity to enroll (default: the home default identity; created when missing)' }),
     node: Flags.string({ description: 'node that joins the project (default: the default node)' }),
+    ws: Flags.boolean({ description: "reach the project node over the ticket's WebSocket route (through HTTP(S) proxies) instead of TCP", default: false }),
   };
 
   async run(): Promise<unknown> {
@@ -36,6 +37,7 @@ export default class ProjectEnroll extends BaseCommand {
     const { joined, identity, node: nodeName, authority } = await enrollWithTicket(home, {
       line: readTicketArgument(args.ticket),
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}), ...(flags.node !== undefined ? { node: flags.node } : {}),
+      ...(flags.ws ? { ws: true } : {}),
     });
     this.log(`Enrolled ${identity.name} (${identity.identifier}) in project ${joined.project} as ${joined.role}`);
     this.log(fields([

@@ -75,6 +75,7 @@ export const authorityService: DaemonService = {
       node, identity: security.identity, identityVault: security.identityVault,
       purposeKeys: security.purposeKeys, credentialVault: security.localVault, store,
       projectName: section.project, projectRoute: section.route, admin: section.admin,
+      ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
       accessControl: serviceAccess,
     });
     ctx.onStop(() => project.stop());
@@ -132,7 +133,7 @@ export const authorityService: DaemonService = {
     }
 
     ctx.api.register('authority.info', (): AuthorityInfo => ({
-      project: section.project, route: section.route, authority: authorityId,
+      project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }), authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
       relays: relay?.list().map((r) => r.name) ?? [],
     }));

@@ -21,6 +21,7 @@ export const nodeInfoService: DaemonService = {
       startedAt: ctx.startedAt.toISOString(),
       uptimeMs: Date.now() - ctx.startedAt.getTime(),
       tcpListenerAddress: ctx.tcpListenerAddress,
+      ...(ctx.wsListenerAddress === undefined ? {} : { wsListenerAddress: ctx.wsListenerAddress }),
       controlSocket: ctx.controlSocket,
       workers: ctx.node.workerAddresses().length,
       connections: ctx.transports.connections(),
