@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allowAll } from '../node/access-control.js';
 import { EchoWorker } from '../node/echo-worker.js';
 import { Node } from '../node/node.js';
 import { local, tcp, ws } from '../routing/address.js';
 import { TcpTransport } from './tcp-transport.js';
+import { makeTestPki } from './testing/test-pki.js';
+import type { TestPki } from './testing/test-pki.js';
 import { clientFrame, clientTextFrame, rawWsConnect, readServerMessages } from './testing/ws-wire.js';
 import { WsTransport } from './ws-transport.js';
 import type { WsTransportOptions } from './ws-transport.js';
@@ -35,22 +33,9 @@ async function peer(name: string, options: WsTransportOptions = {}, listen = tru
   return { node, transport, address };
 }
 
-/** A CA and a certificate for `localhost` and 127.0.0.1 that it signed, made with openssl for this run. */
-interface Pki { ca: string; cert: string; key: string }
-let pki: Pki;
+let pki: TestPki;
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'symbolon-ws-pki-'));
-  try {
-    const run = (...args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' }); };
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=symbolon test CA');
-    run('req', ...ec, '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=localhost');
-    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    run('x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '2', '-extfile', 'ext.cnf');
-    pki = { ca: readFileSync(join(dir, 'ca.pem'), 'utf8'), cert: readFileSync(join(dir, 'node.pem'), 'utf8'), key: readFileSync(join(dir, 'node.key'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  pki = makeTestPki();
 });
 
 describe('WsTransport', () => {
