@@ -1,6 +1,7 @@
 import { AlreadyExistsError, NotFoundError } from '../errors.js';
 import type { Node } from '../node/node.js';
 import type { AddressType } from '../routing/address.js';
+import type { Message } from '../routing/message.js';
 import type { Transport, TransportConnectionInfo, TransportKind, TransportLimits } from './transport.js';
 
 /** A connection snapshot together with the name of its transport. */
@@ -54,6 +55,15 @@ export class TransportSet {
     for (const transport of this.byType.values()) {
       const signal = transport.closedSignal(workerAddress);
       if (signal) return signal;
+    }
+    return undefined;
+  }
+
+  /** The source (remote IP address) of a message that arrived on a connection of any transport; undefined otherwise. */
+  sourceOf(message: Message): string | undefined {
+    for (const transport of this.byType.values()) {
+      const source = transport.sourceOf?.(message);
+      if (source !== undefined) return source;
     }
     return undefined;
   }

@@ -1,5 +1,6 @@
 import type { Node } from '../node/node.js';
 import type { AddressType } from '../routing/address.js';
+import type { Message } from '../routing/message.js';
 
 /** What a transport reports about one of its open connections. */
 export interface TransportConnectionInfo {
@@ -77,6 +78,12 @@ export interface Transport {
   closedSignal(workerAddress: string): AbortSignal | undefined;
   /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
   onClosed(listener: (info: TransportConnectionInfo) => void): () => void;
+  /**
+   * The source (remote IP address) of a message that arrived on one of this transport's
+   * connections (its return route's first hop); undefined otherwise. For per-source bounds
+   * of other parts (pending handshakes).
+   */
+  sourceOf?(message: Message): string | undefined;
   /** Closes listeners, connections and pending connects; removes the router. Idempotent. */
   stop(): Promise<void>;
 }

@@ -7,7 +7,11 @@ import { local } from '../routing/address.js';
 import type { Address } from '../routing/address.js';
 import type { Message, MessageOrigin } from '../routing/message.js';
 import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
+import type { PeerBudget, SourceShare } from './peer-budget.js';
 import type { TransportConnectionInfo } from './transport.js';
+
+/** Forwarding destinations a connection remembers for replies. */
+const MAX_REPLY_PEERS = 64;
 
 /** The one-byte binary message a connecting side sends first (the same version as TCP's first byte). */
 export const WS_TRANSPORT_VERSION = 1;
@@ -28,9 +32,9 @@ export interface WsTransportStats {
   badVersion: number;
   /** Outgoing connects (TCP, TLS or the upgrade) that failed. */
   connectFailures: number;
-  /** Messages dropped because a connection's write buffer was past maxBufferedBytes, or too big for a frame. */
+  /** Messages dropped: too big for a frame, or offered to a connection closed for not reading. */
   writeDropped: number;
-  /** Upgrades refused because the listener had maxIncomingConnections open. */
+  /** Connections closed on arrival because the listener had maxIncomingConnections open. */
   refusedConnections: number;
 }
 
@@ -42,6 +46,8 @@ export interface WsConnectionHost {
   readonly maxFrameSize: number;
   readonly writeHighWaterMark: number;
   readonly maxBufferedBytes: number;
+  /** What peers may make the node hold, per source and in total. */
+  readonly budget: PeerBudget;
   /** The connection a routed message came in on (its return route's first hop), if any. */
   sourceOf(message: Message): WsConnection | undefined;
   closed(connection: WsConnection): void;
@@ -89,6 +95,16 @@ export class WsConnection implements Worker {
   private readonly closedPromise: Promise<void>;
   /** Created on the first `closedSignal()` call; aborted when the connection closes. */
   private closedController: AbortController | null = null;
+  /** Peers (URLs as dialed) this connection's traffic was forwarded to; their replies may come back in. */
+  private replyPeers: Set<string> | null = null;
+  /** Bytes this connection counts as buffered in the budget now. */
+  private accounted = 0;
+  /**
+   * Bytes received since the last whole message, counted in the budget as held in part: an
+   * upper bound of what the WebSocket layer holds for an unfinished message (it may include
+   * the tail of a chunk that also finished one).
+   */
+  private partial = 0;
 
   constructor(
     private readonly host: WsConnectionHost,
@@ -97,6 +113,8 @@ export class WsConnection implements Worker {
     readonly workerAddress: string,
     readonly remote: string,
     readonly direction: 'incoming' | 'outgoing',
+    /** This connection's source (remote IP address) in the node's budget. */
+    readonly share: SourceShare,
   ) {
     this.self = local(workerAddress);
     this.awaitingVersion = direction === 'incoming';
@@ -105,13 +123,31 @@ export class WsConnection implements Worker {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('error', (error: Error & { code?: string }) => this.onError(error));
     socket.on('drain', () => this.onDrain());
+    // After the WebSocket's own listener: it has emitted the messages this chunk finished.
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     ws.once('close', () => {
       this.closed = true;
       this.closedController?.abort();
       this.onDrain();
+      this.account(0);
+      this.holdPartial(0);
+      host.budget.leave(share);
       host.closed(this);
     });
     if (direction === 'outgoing') this.write(HELLO, WHOLE);
+  }
+
+  /** Records that messages from this connection were forwarded to `url` (bounded). */
+  allowRepliesFrom(url: string): void {
+    const peers = (this.replyPeers ??= new Set());
+    if (peers.has(url)) return;
+    if (peers.size >= MAX_REPLY_PEERS) peers.delete(peers.values().next().value as string);
+    peers.add(url);
+  }
+
+  /** True when this connection's traffic was forwarded to `url` (so its replies may enter). */
+  forwardedTo(url: string): boolean {
+    return this.replyPeers !== null && this.replyPeers.has(url);
   }
 
   /** A snapshot for `connections()`. */
@@ -168,8 +204,8 @@ export class WsConnection implements Worker {
       return;
     }
     if (this.ws.bufferedAmount > host.maxBufferedBytes) {
-      host.stats.writeDropped++;
-      host.node.reportDropped(message, `connection ${this.workerAddress} write buffer is full`);
+      // A peer that does not read: close it rather than drop frames of a live session.
+      this.closeOverBudget(message, 'its write buffer is full');
       return;
     }
     const separate = message.payload.length >= SEPARATE_PAYLOAD_BYTES;
@@ -194,8 +230,16 @@ export class WsConnection implements Worker {
     } else {
       this.write(head, WHOLE);
     }
+    const buffered = this.ws.bufferedAmount;
+    // Counted only past the socket's own high-water mark, so 'drain' is sure to zero it.
+    if (buffered > this.socket.writableHighWaterMark || this.accounted !== 0) {
+      if (!this.account(buffered > this.socket.writableHighWaterMark ? buffered : 0) && buffered > host.writeHighWaterMark) {
+        this.closeOverBudget(undefined, 'its source or the node holds too many buffered bytes');
+        return;
+      }
+    }
     // Above the socket's own high-water mark too, so 'drain' is sure to follow.
-    if (this.ws.bufferedAmount > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
+    if (buffered > Math.max(host.writeHighWaterMark, this.socket.writableHighWaterMark)) {
       const source = host.sourceOf(message);
       if (source !== undefined) this.block(source);
     }
@@ -216,9 +260,17 @@ export class WsConnection implements Worker {
     if (this.pausedBy > 0 && --this.pausedBy === 0 && !this.closed) this.ws.resume();
   }
 
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.holdPartial(this.partial + chunk.length)) return;
+    this.host.budget.stats.closedForPartialFrames++;
+    this.host.logger.warn({ connection: this.workerAddress, remote: this.remote }, 'ws peer holds too many partly received messages; closing');
+    this.close();
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
     const host = this.host;
     this.readActivity = true;
+    this.holdPartial(0);
     if (!isBinary) {
       host.stats.protocolErrors++;
       host.logger.warn({ connection: this.workerAddress, remote: this.remote }, 'ws peer sent a text message; closing');
@@ -291,7 +343,33 @@ export class WsConnection implements Worker {
     source.pauseReading();
   }
 
+  /** Sets the bytes this connection counts as buffered in the budget; false when a budget is now exceeded. */
+  private account(bytes: number): boolean {
+    const delta = bytes - this.accounted;
+    if (delta === 0) return true;
+    this.accounted = bytes;
+    return this.host.budget.buffered(this.share, delta);
+  }
+
+  /** Sets the bytes this connection counts as held in part; false when a budget is now exceeded. */
+  private holdPartial(bytes: number): boolean {
+    const delta = bytes - this.partial;
+    if (delta === 0) return true;
+    this.partial = bytes;
+    return this.host.budget.partial(this.share, delta);
+  }
+
+  private closeOverBudget(message: Message | undefined, why: string): void {
+    const host = this.host;
+    host.stats.writeDropped++;
+    host.budget.stats.closedForBuffering++;
+    if (message !== undefined) host.node.reportDropped(message, `connection ${this.workerAddress} closed: ${why}`);
+    host.logger.warn({ connection: this.workerAddress, remote: this.remote, buffered: this.ws.bufferedAmount }, `ws peer does not read: closing (${why})`);
+    this.close();
+  }
+
   private onDrain(): void {
+    this.account(0);
     const blocked = this.blocked;
     if (blocked === null) return;
     this.blocked = null;

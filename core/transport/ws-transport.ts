@@ -8,10 +8,14 @@ import type { ClientOptions } from 'ws';
 import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { allowAll, denyAll } from '../node/access-control.js';
+import type { AccessControl } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import { LOCAL, WS, formatWsAddress, parseWsAddress } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
+import { PeerBudget } from './peer-budget.js';
+import type { SourceShare } from './peer-budget.js';
+import { TCP_LIMIT_DEFAULTS } from './tcp-transport.js';
 import type { Transport, TransportConnectionInfo, TransportKind, TransportLimits } from './transport.js';
 import { WsConnection } from './ws-connection.js';
 import type { WsConnectionHost, WsTransportStats } from './ws-connection.js';
@@ -31,11 +35,15 @@ export interface WsTransportOptions extends TransportLimits {
   heartbeatTimeoutMs?: number;
   /** Buffered bytes past which a connection pauses the connections feeding it. Default 1 MiB. */
   writeHighWaterMark?: number;
-  /** Buffered bytes past which a connection drops further messages. Default 8 x writeHighWaterMark. */
+  /** Buffered bytes past which a connection is closed (its peer does not read). Default 8 x writeHighWaterMark. */
   maxBufferedBytes?: number;
   /** Timeout of a connect (TCP, TLS and the upgrade) started by routing. Default 10 s. */
   connectTimeoutMs?: number;
-  /** Connections open at once per listener; further ones are closed on arrival. Default 10 000. */
+  /**
+   * Connections open at once per listener (upgraded or not); further ones are closed on
+   * arrival. The per-source and total bounds of TcpTransportOptions apply too, with the same
+   * defaults (TCP_LIMIT_DEFAULTS); behind a reverse proxy every member is one source.
+   */
   maxIncomingConnections?: number;
   /**
    * Certificates (PEM) trusted for `wss` connects instead of the system store (e.g. a
@@ -78,6 +86,8 @@ export class WsTransport implements Transport {
     framesIn: 0, framesOut: 0, oversized: 0, malformed: 0, protocolErrors: 0, heartbeatTimeouts: 0,
     badVersion: 0, connectFailures: 0, writeDropped: 0, refusedConnections: 0,
   };
+  /** What peers make this node hold over WebSocket, per source and in total, and the refusals. */
+  readonly budget: PeerBudget;
   private readonly host: WsConnectionHost;
   private readonly logger: Logger;
   private readonly heartbeatIntervalMs: number;
@@ -105,10 +115,18 @@ export class WsTransport implements Transport {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 20_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-    this.maxIncomingConnections = options.maxIncomingConnections ?? 10_000;
-    if (!Number.isInteger(this.maxIncomingConnections) || this.maxIncomingConnections < 1) {
-      throw new InvalidInputError('transport', 'maxIncomingConnections must be a positive integer');
+    this.maxIncomingConnections = options.maxIncomingConnections ?? TCP_LIMIT_DEFAULTS.maxIncomingConnections;
+    const limits = {
+      maxConnectionsPerSource: options.maxConnectionsPerSource ?? TCP_LIMIT_DEFAULTS.maxConnectionsPerSource,
+      maxBufferedBytesPerSource: options.maxBufferedBytesPerSource ?? TCP_LIMIT_DEFAULTS.maxBufferedBytesPerSource,
+      maxBufferedBytesTotal: options.maxBufferedBytesTotal ?? TCP_LIMIT_DEFAULTS.maxBufferedBytesTotal,
+      maxPartialFrameBytesPerSource: options.maxPartialFrameBytesPerSource ?? TCP_LIMIT_DEFAULTS.maxPartialFrameBytesPerSource,
+      maxPartialFrameBytesTotal: options.maxPartialFrameBytesTotal ?? TCP_LIMIT_DEFAULTS.maxPartialFrameBytesTotal,
+    };
+    for (const [name, value] of Object.entries({ maxIncomingConnections: this.maxIncomingConnections, ...limits })) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError('transport', `${name} must be a positive integer`);
     }
+    this.budget = new PeerBudget(limits);
     this.ca = options.ca;
     this.tls = options.tls;
     this.host = {
@@ -118,6 +136,7 @@ export class WsTransport implements Transport {
       maxFrameSize: options.maxFrameSize ?? 256 * 1024,
       writeHighWaterMark,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
+      budget: this.budget,
       sourceOf: (message) => {
         const first = message.returnRoute[0];
         return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
@@ -229,6 +248,9 @@ export class WsTransport implements Transport {
   /** Router for WebSocket first hops: send on the open connection, or connect and queue. */
   private readonly router = (message: Message): void => {
     const url = message.onwardRoute[0]!.value;
+    // A message from outside gets here only when the node allows forwarding to this hop:
+    // let the answers back into the connection it came from.
+    if (message.origin !== undefined && message.origin.via !== 'local') this.host.sourceOf(message)?.allowRepliesFrom(url);
     const connection = this.outgoing.get(url);
     if (connection) {
       connection.sendMessage(message);
@@ -345,26 +367,63 @@ export class WsTransport implements Transport {
       ws.terminate();
       return;
     }
-    const remote = formatHostPort(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    const source = socket.remoteAddress ?? 'unknown';
+    const share = this.budget.admit(source);
+    if (share === undefined) {
+      if (this.budget.stats.refusedConnections % 1000 === 1) this.logger.warn({ source, refused: this.budget.stats.refusedConnections }, 'too many ws connections from one source; closing new ones');
+      ws.terminate();
+      return;
+    }
+    const remote = formatHostPort(source, socket.remotePort ?? 0);
     const forwardedFor = request.headers['x-forwarded-for'];
-    const connection = this.adopt(ws, socket, remote, 'incoming');
+    const connection = this.adopt(ws, socket, remote, 'incoming', share);
     if (forwardedFor !== undefined) this.logger.debug({ connection: connection.workerAddress, remote, forwardedFor, path: request.url }, 'ws connection through a proxy');
   }
 
+  /**
+   * The source (remote IP address) of a message that arrived on one of this transport's
+   * connections (its return route's first hop), else undefined. Behind a reverse proxy,
+   * the proxy's address.
+   */
+  sourceOf(message: Message): string | undefined {
+    return this.host.sourceOf(message)?.share.source;
+  }
+
   /** Wraps an open WebSocket in a connection worker. */
-  private adopt(ws: WebSocket, socket: Socket, remote: string, direction: 'incoming' | 'outgoing'): WsConnection {
-    const workerAddress = `ws-conn-${++this.counter}`;
-    const connection = new WsConnection(this.host, ws, socket, workerAddress, remote, direction);
+  private adopt(ws: WebSocket, socket: Socket, remote: string, direction: 'incoming' | 'outgoing', share?: SourceShare): WsConnection {
+    // Random, so a peer cannot name another peer's connection; and closed to messages
+    // from outside this node (see connectionAccess).
+    const workerAddress = this.node.freshAddress('ws-conn');
+    const connection = new WsConnection(this.host, ws, socket, workerAddress, remote, direction, share ?? this.budget.outgoing(socket.remoteAddress ?? remote));
     this.byAddress.set(workerAddress, connection);
     // Registration cannot clash (fresh address) and the connection has no initialize step,
     // so the worker is registered before this promise settles.
-    this.node.startWorker(workerAddress, connection, { incoming: allowAll, outgoing: allowAll }).catch((error: unknown) => {
+    this.node.startWorker(workerAddress, connection, { incoming: this.connectionAccess(connection), outgoing: allowAll }).catch((error: unknown) => {
       this.logger.warn({ connection: workerAddress, err: error }, 'cannot register ws connection');
       connection.close();
     });
     this.startTimer();
     this.logger.debug({ connection: workerAddress, remote, direction }, 'ws connection open');
     return connection;
+  }
+
+  /**
+   * The incoming access control of a connection worker, as for TCP: messages that
+   * originate in this node; from outside only when the node allows forwarding to the
+   * connection's peer (allowForwardingTo), or a reply over a connection to which this one's
+   * traffic was so forwarded. Nothing else ever reaches a connection from outside.
+   */
+  private connectionAccess(connection: WsConnection): AccessControl {
+    const forwardable = connection.direction === 'outgoing' && this.node.mayForwardTo({ type: WS, value: connection.remote });
+    return {
+      isAuthorized: ({ message }) => {
+        const origin = message.origin;
+        if (origin === undefined || origin.via === 'local' || forwardable) return true;
+        const arrival = message.returnRoute[0];
+        const from = arrival !== undefined && arrival.type === LOCAL ? this.byAddress.get(arrival.value) : undefined;
+        return from !== undefined && connection.forwardedTo(from.remote);
+      },
+    };
   }
 
   private onConnectionClosed(connection: WsConnection): void {

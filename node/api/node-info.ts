@@ -1,3 +1,4 @@
+import type { WsTransportStats } from '../../core/transport/ws-transport.js';
 import type { TransportConnection } from '../../core/transport/transport-set.js';
 import type { NodeStats } from '../../core/node/node.js';
 import type { PeerBudgetStats, TcpTransportStats } from '../../core/transport/tcp-transport.js';
@@ -20,9 +21,12 @@ export interface NodeInfo {
   /**
    * Counters: routing (`node`: delivered, denied, forwardingRefused ...), the TCP
    * transport, and what peers make the node hold now with the refusals of each bound
-   * (`peers`, see docs/threat-model.md).
+   * (`peers`, see docs/threat-model.md); the same for the WebSocket transport (`ws`).
    */
-  readonly stats: { readonly node: NodeStats; readonly transport?: TcpTransportStats; readonly peers?: PeerBudgetStats };
+  readonly stats: {
+    readonly node: NodeStats; readonly transport?: TcpTransportStats; readonly peers?: PeerBudgetStats;
+    readonly ws?: { readonly transport: WsTransportStats; readonly peers: PeerBudgetStats };
+  };
   /** Control methods the node answers. */
   readonly methods: readonly string[];
 }

@@ -1,13 +1,16 @@
 import type { NodeInfo } from '../../api/node-info.js';
-import { TCP } from '../../../core/routing/address.js';
+import { TCP, WS } from '../../../core/routing/address.js';
 import { TcpTransport } from '../../../core/transport/tcp-transport.js';
+import { WsTransport } from '../../../core/transport/ws-transport.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 
-/** The node's counters: routing, and for TCP the transport's and what peers make it hold. */
+/** The node's counters: routing, and for TCP and WebSocket the transport's and what peers make it hold. */
 function nodeStats(ctx: DaemonContext): NodeInfo['stats'] {
   const tcp = ctx.transports.all().find((t) => t.addressType === TCP);
-  if (!(tcp instanceof TcpTransport)) return { node: { ...ctx.node.stats } };
-  return { node: { ...ctx.node.stats }, transport: { ...tcp.stats }, peers: { ...tcp.budget.stats } };
+  const ws = ctx.transports.all().find((t) => t.addressType === WS);
+  const wsStats = ws instanceof WsTransport ? { ws: { transport: { ...ws.stats }, peers: { ...ws.budget.stats } } } : {};
+  if (!(tcp instanceof TcpTransport)) return { node: { ...ctx.node.stats }, ...wsStats };
+  return { node: { ...ctx.node.stats }, transport: { ...tcp.stats }, peers: { ...tcp.budget.stats }, ...wsStats };
 }
 
 /** Registers `node.info`: the node's status, listener, uptime, workers and connections. */

@@ -14,16 +14,8 @@ import type { PeerInfo } from '../../../core/routing/message.js';
 import type { NodeSecurity } from '../node-security.js';
 import { connectFirstHop } from '../connect-first-hop.js';
 import type { DaemonContext, DaemonService } from '../service.js';
-import { TCP } from '../../../core/routing/address.js';
-import type { Message } from '../../../core/routing/message.js';
-import { TcpTransport } from '../../../core/transport/tcp-transport.js';
 import { nodeChannelOptions } from './node-channels.js';
 
-/** The remote IP address of the TCP connection `message` arrived on, if it did. */
-function tcpSourceOf(ctx: DaemonContext, message: Message): string | undefined {
-  const tcp = ctx.transports.all().find((t) => t.addressType === TCP);
-  return tcp instanceof TcpTransport ? tcp.sourceOf(message) : undefined;
-}
 
 /** Configuration section of the secure channel service. */
 export const SECURE_CHANNELS_SECTION = 'secure-channels';
@@ -80,7 +72,7 @@ export const secureChannelsService: DaemonService = {
       ...nodeChannelOptions(ctx),
       ...listenerLimits(ctx.config.read().limits ?? {}),
       // Pending handshakes are bounded per remote IP address (TCP) or channel peer.
-      handshakeSource: (message) => tcpSourceOf(ctx, message) ?? defaultHandshakeSource(message),
+      handshakeSource: (message) => ctx.transports.sourceOf(message) ?? defaultHandshakeSource(message),
       authorize: open ? projectListenerAuthorize(security, DEFAULT_LISTENER_ADDRESS) : (peer) => security.decide(peer, resource, 'handshake').allowed,
     });
     ctx.onStop(async () => {
