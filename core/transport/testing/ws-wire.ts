@@ -89,12 +89,13 @@ export function readServerMessages(bytes: Uint8Array): Uint8Array[] {
 /**
  * Opens a TCP connection to a WebSocket listener at `url` (`ws://host:port/path`) and
  * upgrades it by hand; the peer then writes raw bytes (use {@link clientFrame}) and sees
- * every byte after the `101` response.
+ * every byte after the `101` response. `localAddress` binds the source address; `noRead`
+ * stops reading after the upgrade (a client that never reads).
  */
-export function rawWsConnect(url: string): Promise<RawPeer> {
+export function rawWsConnect(url: string, options: { localAddress?: string; noRead?: boolean } = {}): Promise<RawPeer> {
   const { host, port, path } = parseWsAddress(url);
   const address = formatHostPort(host, port);
-  const socket = connect({ host, port });
+  const socket = connect({ host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   const chunks: Buffer[] = [];
   let head: Buffer | null = Buffer.alloc(0);
   socket.on('error', () => undefined);
@@ -130,6 +131,7 @@ export function rawWsConnect(url: string): Promise<RawPeer> {
         return;
       }
       if (rest.length > 0) chunks.push(rest);
+      if (options.noRead) socket.pause();
       resolve(peer);
     });
     socket.once('close', () => reject(new Error('closed before the upgrade')));
