@@ -1,12 +1,16 @@
 /**
  * Portal throughput and round trips against raw TCP from the same rounds: client ->
  * inlet -> ... -> outlet -> sink, each node in its own process (see portal-topology.ts),
- * next to client -> sink and client -> TCP forwarder -> sink (see raw-tcp.ts). Bulk MB/s
- * and 64-byte round trips per second for every path that could be built.
+ * next to client -> sink and client -> TCP forwarder -> sink (see raw-tcp.ts), and the
+ * tunnels a user would pick instead, `ssh -L` and stunnel, where installed (see
+ * comparisons.ts). Bulk MB/s and 64-byte round trips per second for every path that
+ * could be built.
  */
 import { startPortalTopology } from './portal-topology.js';
 import type { PortalPath } from './portal-topology.js';
 import { startRawTcpPaths } from './raw-tcp.js';
+import { startComparisonPaths } from './comparisons.js';
+import { COMPARISON_LABELS } from './support/tunnel-config.js';
 import { measurePaths } from './support/measure-path.js';
 import type { PathFigures, PathOptions } from './support/measure-path.js';
 import type { BenchAuthority } from './support/bench-identity.js';
@@ -41,6 +45,10 @@ export interface ThroughputBenchOptions extends PathOptions {
 /** Builds the raw and portal paths, measures them interleaved, and stops their processes. */
 export async function benchThroughput(options: ThroughputBenchOptions): Promise<ThroughputBench> {
   const raw = await startRawTcpPaths(options.sink, { signal: options.signal });
+  const others = await startComparisonPaths(options.sink).catch(async (error: unknown) => {
+    await raw.stop();
+    throw error;
+  });
   try {
     const topology = await startPortalTopology({ sink: options.sink, authority: options.authority, signal: options.signal });
     try {
@@ -51,11 +59,21 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
       const processes = {
         raw: [client, sink],
         'raw-forwarded': [client, { label: 'forwarder', pid: raw.forwarderPid }, sink],
+        ssh: [client, ...(others.processes.ssh ?? []), sink],
+        stunnel: [client, ...(others.processes.stunnel ?? []), sink],
         plain: [client, inlet, outlet, sink],
         channel: [client, inlet, outlet, sink],
         relay: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
       };
-      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...topology.inlets }, { ...options, processes });
+      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...others.paths, ...topology.inlets }, { ...options, processes });
+      const comparisons: Array<{ label: string; figures: PathFigures }> = [];
+      const skipped: Record<string, string> = { ...others.skipped };
+      for (const name of ['ssh', 'stunnel'] as const) {
+        if (others.paths[name] === undefined) continue;
+        const f = figures[name];
+        if (f) comparisons.push({ label: COMPARISON_LABELS[name], figures: f });
+        else skipped[COMPARISON_LABELS[name]] = failed[name] ?? 'measurement failed';
+      }
       const direct = figures.raw;
       if (!direct) throw new IoError('portal', `raw TCP baseline failed: ${failed.raw ?? 'unknown'}`);
       const paths: ThroughputBench['portal']['paths'] = {};
@@ -66,11 +84,11 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
         else if (failed[path] !== undefined) missing[path] = failed[path];
       }
       const forwarded = figures['raw-forwarded'];
-      return { raw: { direct, ...(forwarded ? { forwarded } : {}) }, portal: { paths, missing } };
+      return { raw: { direct, ...(forwarded ? { forwarded } : {}) }, comparisons, skipped, portal: { paths, missing } };
     } finally {
       await topology.stop();
     }
   } finally {
-    await raw.stop();
+    await Promise.all([others.stop(), raw.stop()]);
   }
 }

@@ -10,7 +10,8 @@
  * sessions of the aggregate bulk figure; 0 skips it); for studies, BENCH_CPU_PROF=DIR (V8 profile
  * of every child process), BENCH_PORTAL_WINDOW=BYTES (portal credit window) and BENCH_NODE_GC=MODE
  * (GC of the node processes: auto, single-threaded, parallel).
- * Every node, client and server runs in its own process; all of them exit with the run.
+ * Every node, client and server runs in its own process; all of them exit with the run, as
+ * do the sshd, ssh and stunnel processes of the comparison rows (see comparisons.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
       const { address: sink } = await sinkProcess.call<{ address: string }>('sink');
       const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000, sessions: config.sessions };
       const authority = await createBenchAuthority();
-      results.throughput = await attempt('throughput', 'raw TCP and portal paths (plain, one channel, relay), interleaved', () =>
+      results.throughput = await attempt('throughput', 'raw TCP, ssh -L, stunnel and portal paths (plain, one channel, relay), interleaved', () =>
         benchThroughput({ client, sink, sinkPid: sinkProcess.pid, authority, ...pathOptions }));
       results.idle = await attempt('idle', `${config.idleConnections} idle portal connections`, () =>
         benchIdleConnections({ client, sink, authority, count: config.idleConnections }));

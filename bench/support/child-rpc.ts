@@ -27,6 +27,23 @@ export function killAllChildren(): void {
   live.clear();
 }
 
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', killAllChildren);
+}
+
+/**
+ * Puts a process the benchmark spawned itself (sshd, ssh, stunnel) under
+ * {@link killAllChildren}, like the `bench-node` children: it is killed with the run.
+ */
+export function trackChild(child: ChildProcess): void {
+  installExitHook();
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 /**
  * With BENCH_CPU_PROF=DIR, every child writes a V8 CPU profile (open it in Chrome
  * DevTools) to DIR/ROLE/ when it exits.
@@ -69,10 +86,7 @@ export class BenchChild {
 
   /** Forks `bench-node` (next to this file, .js or .ts under tsx) in `role`; resolves once it is ready. */
   static async start(role: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<BenchChild> {
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.once('exit', killAllChildren);
-    }
+    installExitHook();
     const self = fileURLToPath(import.meta.url);
     const entry = fileURLToPath(new URL(`./bench-node${extname(self)}`, import.meta.url));
     const execArgv = ['--expose-gc', ...nodeArgs(role), ...(extname(self) === '.ts' ? ['--import', 'tsx'] : []), ...profileArgs(role)];

@@ -34,6 +34,30 @@ describe('benchmark report', () => {
     expect(row('bulk, raw TCP through a TCP forwarder')).toMatchObject({ ratio: 0.6, verdict: '-' });
   });
 
+  it('shows ssh -L and stunnel as ratios to raw TCP, and says which were skipped and why', () => {
+    const rows = buildRows({
+      errors: {},
+      throughput: {
+        raw: { direct: figures(1000, 10_000) },
+        comparisons: [{ label: 'ssh -L (OpenSSH, aes256-gcm@openssh.com)', figures: figures(350, 3_500) }],
+        skipped: { 'stunnel (TLS 1.3, AES-256-GCM, mutual auth)': 'not installed: stunnel (stunnel4)' },
+        portal: { paths: { channel: figures(450, 4_400) }, missing: {} },
+      },
+    });
+    const row = (figure: string) => rows.find((r) => r.figure === figure);
+    expect(row('bulk, ssh -L (OpenSSH, aes256-gcm@openssh.com)')).toMatchObject({ value: '350 MB/s', ratio: 0.35, target: '', verdict: '-' });
+    expect(row('64 B round trips, ssh -L (OpenSSH, aes256-gcm@openssh.com)')).toMatchObject({ ratio: 0.35, verdict: '-' });
+    for (const kind of ['bulk', '64 B round trips']) {
+      expect(row(`${kind}, stunnel (TLS 1.3, AES-256-GCM, mutual auth)`)).toMatchObject({
+        value: 'skipped: not installed: stunnel (stunnel4)', verdict: '-',
+      });
+    }
+    // Comparisons come after the raw baseline and before the portals.
+    const names = rows.map((r) => r.figure);
+    expect(names.indexOf('bulk, ssh -L (OpenSSH, aes256-gcm@openssh.com)')).toBeGreaterThan(names.indexOf('bulk, raw TCP client -> sink (baseline)'));
+    expect(names.indexOf('bulk, ssh -L (OpenSSH, aes256-gcm@openssh.com)')).toBeLessThan(names.indexOf('bulk, portal, one secure channel'));
+  });
+
   it('lists every figure that was not measured, with the reason', () => {
     const rows = buildRows({
       errors: { throughput: 'sink would not start', handshakes: 'listener missing' },
