@@ -12,6 +12,7 @@ import { setAcceptUnauthenticated } from '../node/daemon/services/secure-channel
 import { validateNodeName, type Home } from '../node/home/home.js';
 import { defaultIdentityName, ensureIdentity, loadIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
 import type { LogLimits } from '../node/home/log-limits.js';
+import type { MetricsEndpoint } from '../node/home/metrics-endpoint.js';
 import { NodeConfigFile } from '../node/home/node-config.js';
 import { AUTHORITY_SECTION, routeForListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
 import { WS } from '../core/routing/address.js';
@@ -38,8 +39,8 @@ export interface PreparedProject {
  */
 export async function prepareProject(
   home: Home,
-  { name, listen, identity, database, log, wsListen, wsRoute: wsRouteOption }: {
-    name: string; listen: string; identity?: string; database?: string; log?: LogLimits;
+  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption }: {
+    name: string; listen: string; identity?: string; database?: string; log?: LogLimits; metrics?: MetricsEndpoint;
     /** HOST:PORT of the project node's WebSocket listener. */
     wsListen?: string;
     /** The route members use to reach that listener (e.g. through a proxy); default: the listener's own. */
@@ -73,7 +74,7 @@ export async function prepareProject(
   const authorityName = `${name}-authority`;
   await ensureIdentity(home, authorityName);
   const authority = loadIdentity(home, authorityName).identity;
-  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }) });
+  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }) });
   const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
   try {
     setConfiguredNodeIdentity(home, name, authorityName);

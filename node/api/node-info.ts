@@ -27,6 +27,8 @@ export interface NodeInfo {
     readonly node: NodeStats; readonly transport?: TcpTransportStats; readonly peers?: PeerBudgetStats;
     readonly ws?: { readonly transport: WsTransportStats; readonly peers: PeerBudgetStats };
   };
+  /** The actual address of the metrics endpoint, when the node serves one. */
+  readonly metricsAddress?: string;
   /** Control methods the node answers. */
   readonly methods: readonly string[];
 }

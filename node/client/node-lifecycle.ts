@@ -8,6 +8,7 @@ import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, va
 import type { GcMode, NodeConfig } from '../home/node-config.js';
 import type { LogLimits } from '../home/log-limits.js';
 import type { NodeLimits } from '../home/node-limits.js';
+import { validateMetricsEndpoint, type MetricsEndpoint } from '../home/metrics-endpoint.js';
 import { clearNodeState, isProcessAlive, readNodeState, runningPid } from '../home/node-state.js';
 import { daemonCommand } from './daemon-command.js';
 import { formatLogLine, lineOfPid, readLogLines, readLogTail, startupFailureReason } from '../home/node-log.js';
@@ -29,8 +30,11 @@ export function createNode(
   home: Home,
   name: string,
   {
-    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc, wsListenerAddress,
-  }: { tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode; wsListenerAddress?: string } = {},
+    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc, wsListenerAddress, metrics,
+  }: {
+    tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode; wsListenerAddress?: string;
+    metrics?: MetricsEndpoint;
+  } = {},
 ): NodeConfig {
   if (home.hasNode(name)) throw new AlreadyExistsError('cli', `node '${name}' already exists`);
   const config: NodeConfig = {
@@ -43,6 +47,7 @@ export function createNode(
     ...(gc === undefined || gc === 'auto' ? {} : { gc }),
     createdAt: new Date().toISOString(),
     ...(log ? { log } : {}),
+    ...(metrics ? { metrics: validateMetricsEndpoint(metrics.listen, { allowRemote: metrics.allowRemote === true }) } : {}),
     sections: {},
   };
   writeNodeConfig(home, config);
@@ -205,6 +210,8 @@ export interface NodeSummary {
   readonly wsListenerAddress: string | null;
   readonly controlSocket: string | null;
   readonly startedAt: string | null;
+  /** The metrics endpoint: its actual address when running, the configured one otherwise; null when the node serves none. */
+  readonly metrics: string | null;
 }
 
 /** Summarizes node `name` from its files and whether its process is alive. */
@@ -221,6 +228,7 @@ export function nodeSummary(home: Home, name: string): NodeSummary {
     wsListenerAddress: state?.wsListenerAddress ?? config.wsListenerAddress ?? null,
     controlSocket: state?.controlSocket ?? null,
     startedAt: state?.startedAt ?? null,
+    metrics: state?.metricsAddress ?? config.metrics?.listen ?? null,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Home } from '../home/home.js';
 import { createIdentityRecord, defaultIdentityName, identityNames, readIdentityRecord } from '../home/identity-registry.js';
 import { formatJsonPath, type JsonPath } from '../home/json-schema-check.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, type LogLimits } from '../home/log-limits.js';
+import { sameMetricsEndpoint, type MetricsEndpoint } from '../home/metrics-endpoint.js';
 import { readNodeConfig, writeNodeConfig } from '../home/node-config.js';
 import { readAuthoritySection } from '../home/project-node.js';
 import { projectNames, projectOfNode, readProject } from '../home/project-registry.js';
@@ -23,7 +24,7 @@ export interface RunSteps {
   /** Sets the identity node `node` runs as. */
   setNodeIdentity(home: Home, node: string, identity: string): void;
   /** `project create` up to the start of the project node (its configuration and the home's project record). */
-  prepareProject(home: Home, spec: { name: string; listen: string; identity?: string; database?: string; log?: LogLimits }): Promise<void>;
+  prepareProject(home: Home, spec: { name: string; listen: string; identity?: string; database?: string; log?: LogLimits; metrics?: MetricsEndpoint }): Promise<void>;
   /** Removes what prepareProject made, after the project node failed to start. */
   undoProject(home: Home, name: string): Promise<void>;
   /** Once the project node runs, the admin's node fetches its credential; returns the reason when it could not. */
@@ -54,6 +55,10 @@ function sameLimits(a: LogLimits | undefined, b: LogLimits | undefined): boolean
 
 function limitsText(l: LogLimits): string {
   return `${formatLogSize(l.maxSize)} x ${l.maxFiles} files`;
+}
+
+function metricsText(m: MetricsEndpoint | undefined): string {
+  return m === undefined ? 'none' : `${m.listen}${m.allowRemote ? ' (remote allowed)' : ''}`;
 }
 
 /** The node a run file describes in `home`. */
@@ -91,20 +96,26 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
       if (!authority) fail(['project', 'name'], `node '${p.name}' of this home is no project node`);
       if (nodeConfig.tcpListenerAddress !== p.listen) fail(['project', 'listen'], `project '${p.name}' listens on ${nodeConfig.tcpListenerAddress}; members reach it there, so it cannot move (create a new project)`);
       if (authority!.database !== p.database) fail(['project', 'database'], `project '${p.name}' keeps its state in ${authority!.database ? 'another database' : 'SQLite'}; it cannot move`);
-      if (config.log && !sameLimits(nodeConfig.log, config.log)) {
-        changes.push({ action: 'change', kind: 'node', name: p.name, detail: `log: ${limitsText(nodeConfig.log ?? DEFAULT_LOG_LIMITS)} -> ${limitsText(config.log)}`, key: ['node'] });
+      const diffs: string[] = [];
+      if (config.log && !sameLimits(nodeConfig.log, config.log)) diffs.push(`log: ${limitsText(nodeConfig.log ?? DEFAULT_LOG_LIMITS)} -> ${limitsText(config.log)}`);
+      if (!sameMetricsEndpoint(nodeConfig.metrics, config.metrics)) diffs.push(`metrics: ${metricsText(nodeConfig.metrics)} -> ${metricsText(config.metrics)}`);
+      if (diffs.length > 0) {
+        changes.push({ action: 'change', kind: 'node', name: p.name, detail: diffs.join(', '), key: ['node'] });
         restart = true;
       }
     } else if (projectNames(home).includes(p.name) || home.hasNode(p.name)) {
       fail(['project', 'name'], `this home already has a ${home.hasNode(p.name) ? 'node' : 'project'} named '${p.name}'`);
     } else {
-      changes.push({ action: 'create', kind: 'project', name: p.name, detail: `listen ${p.listen}, ${p.database ? 'postgres' : 'sqlite'}`, key: ['project'] });
+      changes.push({ action: 'create', kind: 'project', name: p.name, detail: `listen ${p.listen}, ${p.database ? 'postgres' : 'sqlite'}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}`, key: ['project'] });
     }
     return { node, changes, restart };
   }
 
   if (!home.hasNode(node)) {
-    changes.push({ action: 'create', kind: 'node', name: node, detail: `listen ${config.listen ?? '127.0.0.1:0'}${config.log ? `, log ${limitsText(config.log)}` : ''}`, key: ['node'] });
+    changes.push({
+      action: 'create', kind: 'node', name: node, key: ['node'],
+      detail: `listen ${config.listen ?? '127.0.0.1:0'}${config.log ? `, log ${limitsText(config.log)}` : ''}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}`,
+    });
   } else {
     const current = readNodeConfig(home, node);
     const runsAs = steps.nodeIdentity(home, node) ?? (identityNames(home).length > 0 ? defaultIdentityName(home) : undefined);
@@ -112,6 +123,7 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
     const diffs: string[] = [];
     if (config.listen !== undefined && config.listen !== current.tcpListenerAddress) diffs.push(`listen: ${current.tcpListenerAddress} -> ${config.listen}`);
     if (config.log && !sameLimits(current.log, config.log)) diffs.push(`log: ${limitsText(current.log ?? DEFAULT_LOG_LIMITS)} -> ${limitsText(config.log)}`);
+    if (!sameMetricsEndpoint(current.metrics, config.metrics)) diffs.push(`metrics: ${metricsText(current.metrics)} -> ${metricsText(config.metrics)}`);
     if (diffs.length > 0) {
       changes.push({ action: 'change', kind: 'node', name: node, detail: diffs.join(', '), key: ['node'] });
       restart = true;
@@ -162,13 +174,20 @@ export async function applyHome(home: Home, config: RunConfig, steps: RunSteps, 
       await steps.prepareProject(home, {
         name: p.name, listen: p.listen, ...(config.identity ? { identity: config.identity.name } : {}),
         ...(p.database !== undefined ? { database: p.database } : {}), ...(config.log ? { log: config.log } : {}),
+        ...(config.metrics ? { metrics: config.metrics } : {}),
       });
     } else if (change.kind === 'node' && change.action === 'create') {
-      createNode(home, plan.node, { ...(config.listen !== undefined ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}) });
+      createNode(home, plan.node, {
+        ...(config.listen !== undefined ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}),
+        ...(config.metrics ? { metrics: config.metrics } : {}),
+      });
       if (config.identity) steps.setNodeIdentity(home, plan.node, config.identity.name);
     } else if (change.kind === 'node') {
-      const current = readNodeConfig(home, plan.node);
-      writeNodeConfig(home, { ...current, ...(config.listen !== undefined && !config.project ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}) });
+      const { metrics: _old, ...current } = readNodeConfig(home, plan.node);
+      writeNodeConfig(home, {
+        ...current, ...(config.listen !== undefined && !config.project ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}),
+        ...(config.metrics ? { metrics: config.metrics } : {}),
+      });
     } else {
       continue; // the enrollment needs the running node: applyNode
     }
@@ -258,7 +277,7 @@ async function applyChange(config: RunConfig, change: PlannedChange, call: Call)
 
 /**
  * Starts node `node` in the background for `symbolon run --background`: restarts it when
- * `restart` (its listener or log limits changed), starts it when stopped, leaves it
+ * `restart` (its listener, log limits or metrics endpoint changed), starts it when stopped, leaves it
  * running otherwise. Returns whether it was (re)started.
  */
 export async function ensureBackgroundNode(home: Home, node: string, restart: boolean): Promise<boolean> {

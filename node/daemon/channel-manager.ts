@@ -13,6 +13,7 @@ import type { TransportSet } from '../../core/transport/transport-set.js';
 import { PROJECT_LISTENER_ADDRESS } from '../home/project-node.js';
 import { answeredByProjectAuthority, type ProjectRecord } from '../home/project-registry.js';
 import { connectFirstHop } from './connect-first-hop.js';
+import type { HandshakeCounts } from './metrics/handshake-counts.js';
 import type { NodeSecurity } from './node-security.js';
 import { nodeChannelOptions } from './services/node-channels.js';
 
@@ -35,6 +36,8 @@ export interface ChannelManagerOptions {
   /** Parses route text (resolving `/node/NAME` in the home). */
   readonly parseRoute: (text: string) => Route;
   readonly logger: Logger;
+  /** Counts the outcome of each handshake the manager starts (for the node's metrics). */
+  readonly handshakes?: HandshakeCounts;
 }
 
 /** One channel the manager keeps, as `list()` reports it. */
@@ -124,6 +127,11 @@ export class ChannelManager {
     }));
   }
 
+  /** Counts the outcome of a handshake (for the node's metrics); returns `opening` unchanged. */
+  track<T>(opening: Promise<T>): Promise<T> {
+    return this.options.handshakes?.track(opening) ?? opening;
+  }
+
   /** A signal that aborts when `channel` closes (one per channel, however many listen). */
   closedSignal(channel: SecureChannel): AbortSignal {
     let signal = this.signals.get(channel);
@@ -208,8 +216,11 @@ export class ChannelManager {
   }
 
   private async open(route: Route, stop: AbortSignal, extra: Partial<SecureChannelOptions>): Promise<SecureChannel> {
-    await connectFirstHop(this.options.transports, route, { signal: stop });
-    return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, signal: stop }));
+    const opening = (async () => {
+      await connectFirstHop(this.options.transports, route, { signal: stop });
+      return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, signal: stop }));
+    })();
+    return await this.track(opening);
   }
 }
 

@@ -14,6 +14,11 @@ import { parseRouteInHome } from '../client/node-routes.js';
 import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/node-state.js';
 import { NodeSecurity } from './node-security.js';
 import { ChannelManager } from './channel-manager.js';
+import { credentialStateReader } from './metrics/credential-state.js';
+import { HandshakeCounts } from './metrics/handshake-counts.js';
+import { MetricsServer } from './metrics/metrics-server.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { projectOfNode } from '../home/project-registry.js';
 import type { DaemonContext, DaemonService } from './service.js';
 import { daemonServices } from './services/index.js';
 import { transportKinds } from './transports.js';
@@ -54,7 +59,7 @@ export class NodeDaemon {
   private async run(): Promise<void> {
     const { home, name, logger } = this.options;
     const config = new NodeConfigFile(home, name);
-    const { tcpListenerAddress, allowTcpForwarding, limits, wsListenerAddress } = config.read();
+    const { tcpListenerAddress, allowTcpForwarding, limits, wsListenerAddress, metrics: metricsEndpoint } = config.read();
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
@@ -67,16 +72,41 @@ export class NodeDaemon {
     const listening = await transports.get(TCP).listen(tcpListenerAddress);
     const wsListening = wsListenerAddress === undefined ? undefined : (await transports.get(WS).listen(wsListenerAddress)).address;
     const parseRoute = (text: string) => parseRouteInHome(home, text);
-    const channels = new ChannelManager({ node, transports, security, parseRoute, logger });
+    const handshakes = new HandshakeCounts();
+    const channels = new ChannelManager({ node, transports, security, parseRoute, logger, handshakes });
     this.cleanups.push(() => channels.closeAll());
 
     const controlSocket = home.controlSocketPath(name);
     const control = new ControlServer({ path: controlSocket, logger });
     const startedAt = new Date();
+    const metrics = new NodeMetrics(node, transports, {
+      name, handshakes,
+      denials: () => security.denials.counts(),
+      credential: credentialStateReader({
+        held: () => security.credential(),
+        verified: () => security.verifiedCredential(),
+        member: () => {
+          try {
+            return projectOfNode(home, name) !== undefined;
+          } catch {
+            return true; // an unreadable project record: the node cannot show it holds what it needs
+          }
+        },
+      }),
+    });
+    // Served from here on; until the services have started, /readyz answers not ready.
+    let metricsAddress: string | undefined;
+    if (metricsEndpoint !== undefined) {
+      metrics.enableProcessMetrics();
+      const server = await MetricsServer.start(metricsEndpoint.listen, metrics, { logger });
+      this.cleanups.push(() => server.stop());
+      metricsAddress = server.address;
+    }
     const ctx: DaemonContext = {
-      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security, channels,
+      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security, channels, metrics,
       tcpListenerAddress: listening.address,
       ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }),
+      ...(metricsAddress !== undefined ? { metricsAddress } : {}),
       parseRoute,
       onStop: (step) => { this.cleanups.push(step); },
     };
@@ -84,15 +114,21 @@ export class NodeDaemon {
       await service.start(ctx);
       logger.debug({ service: service.name }, 'service started');
     }
+    metrics.markStarted();
     await control.start();
     this.cleanups.push(() => control.stop());
-    writeNodeState(home, name, { pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }), controlSocket });
+    writeNodeState(home, name, {
+      pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }), controlSocket,
+      ...(metricsAddress !== undefined ? { metricsAddress } : {}),
+    });
     this.cleanups.push(() => {
       if (readPid(home, name) === process.pid) clearNodeState(home, name);
       rmSync(controlSocket, { force: true });
     });
+    // Runs first when the node stops: /readyz answers not ready while the rest winds down.
+    this.cleanups.push(() => metrics.markStopping());
     this.started = true;
-    logger.info({ tcpListenerAddress: listening.address, wsListenerAddress: wsListening, controlSocket }, 'node started');
+    logger.info({ tcpListenerAddress: listening.address, wsListenerAddress: wsListening, controlSocket, ...(metricsAddress !== undefined ? { metricsAddress } : {}) }, 'node started');
   }
 
   /** Stops services, the control socket, the transport and the node; removes pid and state files. */

@@ -8,6 +8,7 @@ import type { Home } from '../home/home.js';
 import type { NodeConfigFile } from '../home/node-config.js';
 import type { NodeSecurity } from './node-security.js';
 import type { ChannelManager } from './channel-manager.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
 
 /** What a daemon service gets to wire itself into a running node. */
 export interface DaemonContext {
@@ -30,6 +31,8 @@ export interface DaemonContext {
   /** The actual WebSocket listener (`ws://host:port/`), when the node has one. */
   readonly wsListenerAddress?: string;
   readonly controlSocket: string;
+  /** The actual address of the metrics endpoint, when the node serves one. */
+  readonly metricsAddress?: string;
   /**
    * The node's security runtime: identity, purpose keys, trusted authorities, attribute
    * store, its credential, policies and access controls (see node-security.ts).
@@ -40,6 +43,11 @@ export interface DaemonContext {
    * inlet listeners), shared by every service (see channel-manager.ts).
    */
   readonly channels: ChannelManager;
+  /**
+   * The node's metrics: a service hands over what it keeps (statuses, counters) with
+   * `metrics.provide`, read only when the metrics endpoint is scraped (see metrics/).
+   */
+  readonly metrics: NodeMetrics;
   /** Parses route text, resolving `/node/NAME` against the home. */
   parseRoute(text: string): Route;
   /** Adds a cleanup step; steps run in reverse order when the node stops. */

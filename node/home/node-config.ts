@@ -6,6 +6,7 @@ import { readNodeLimits } from './node-limits.js';
 import type { NodeLimits } from './node-limits.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { readLogLimits, type LogLimits } from './log-limits.js';
+import { readMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 
 /** Default TCP listener address of a new node: loopback, a free port. */
 export const DEFAULT_TCP_LISTENER = '127.0.0.1:0';
@@ -44,6 +45,8 @@ export interface NodeConfig {
   readonly createdAt: string;
   /** Size bounds of the node's log (absent: DEFAULT_LOG_LIMITS). */
   readonly log?: LogLimits;
+  /** The metrics and health endpoint (absent: none). */
+  readonly metrics?: MetricsEndpoint;
   readonly sections: Readonly<Record<string, unknown>>;
 }
 
@@ -85,6 +88,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     ...(typeof value.wsListenerAddress === 'string' ? { wsListenerAddress: value.wsListenerAddress } : {}),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
+    ...(value.metrics !== undefined ? { metrics: readMetricsEndpoint(value.metrics)! } : {}),
     sections: isObject(value.sections) ? value.sections : {},
   };
 }

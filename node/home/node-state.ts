@@ -12,6 +12,8 @@ export interface NodeState {
   readonly wsListenerAddress?: string;
   /** Where the node's control socket is. */
   readonly controlSocket: string;
+  /** The actual address of the metrics endpoint, when the node serves one. */
+  readonly metricsAddress?: string;
 }
 
 /** Reads a node's state; undefined when missing or malformed. */
@@ -23,11 +25,14 @@ export function readNodeState(home: Home, name: string): NodeState | undefined {
     return undefined;
   }
   if (!isObject(value)) return undefined;
-  const { pid, startedAt, tcpListenerAddress, controlSocket, wsListenerAddress } = value;
+  const { pid, startedAt, tcpListenerAddress, controlSocket, wsListenerAddress, metricsAddress } = value;
   if (typeof pid !== 'number' || typeof startedAt !== 'string' || typeof tcpListenerAddress !== 'string' || typeof controlSocket !== 'string') {
     return undefined;
   }
-  return { pid, startedAt, tcpListenerAddress, controlSocket, ...(typeof wsListenerAddress === 'string' ? { wsListenerAddress } : {}) };
+  return {
+    pid, startedAt, tcpListenerAddress, controlSocket, ...(typeof wsListenerAddress === 'string' ? { wsListenerAddress } : {}),
+    ...(typeof metricsAddress === 'string' ? { metricsAddress } : {}),
+  };
 }
 
 /** Writes the state file and the pid file of a running node. */

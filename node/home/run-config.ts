@@ -7,6 +7,7 @@ import { compilePolicyExpression } from '../../policy/policy-expression.js';
 import { BadReferenceError, interpolate, UnsetVariableError } from './env-interpolation.js';
 import { checkSchema, formatJsonPath, type JsonPath, type JsonSchema } from './json-schema-check.js';
 import { parseLogFiles, parseLogSize, DEFAULT_LOG_LIMITS, type LogLimits } from './log-limits.js';
+import { validateMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import { validateListenerAddress } from './node-config.js';
 import { routeForListener, validateDatabaseUrl } from './project-node.js';
 import { runConfigSchema } from './run-config-schema.js';
@@ -73,6 +74,8 @@ export interface RunConfig {
   readonly listen?: string;
   /** Log limits when the file sets either; the other takes its default. */
   readonly log?: LogLimits;
+  /** The metrics endpoint (`node.metrics`); absent: the node serves none. */
+  readonly metrics?: MetricsEndpoint;
   readonly project?: RunProject;
   readonly enrollment?: RunEnrollment;
   readonly outlets: readonly RunOutlet[];
@@ -211,6 +214,11 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     };
   }
 
+  if (node?.['metrics-allow-remote'] !== undefined && node.metrics === undefined) fail(['node', 'metrics-allow-remote'], 'needs node.metrics', undefined, true);
+  const metrics = typeof node?.metrics === 'string'
+    ? checked(['node', 'metrics'], () => validateMetricsEndpoint(node.metrics as string, { allowRemote: node['metrics-allow-remote'] === true }))
+    : undefined;
+
   let enrollment: RunEnrollment | undefined;
   if (isRecord(top.enrollment)) {
     const path: JsonPath = ['enrollment', 'ticket'];
@@ -273,7 +281,7 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
   return {
     file, outlets, inlets, policies, relays: (top.relays ?? []) as string[],
     ...(identity ? { identity } : {}), ...(nodeName !== undefined ? { nodeName } : {}), ...(listen !== undefined ? { listen } : {}),
-    ...(log ? { log } : {}), ...(project ? { project } : {}), ...(enrollment ? { enrollment } : {}),
+    ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(project ? { project } : {}), ...(enrollment ? { enrollment } : {}),
     lineOf: (path) => lineOf(path),
   };
 }

@@ -9,11 +9,12 @@ import { NODE_LIMITS, parseNodeLimits } from '../../../node/home/node-limits.js'
 import { readIdentityRecord } from '../../../node/home/identity-registry.js';
 import { setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, parseLogFiles, parseLogSize } from '../../../node/home/log-limits.js';
+import { metricsEndpointFromFlags, metricsFlags } from '../../metrics-flags.js';
 
 /** `symbolon node create [NAME]`: creates a node and starts it in the background. */
 export default class NodeCreate extends BaseCommand {
   static override summary = 'Create a node and start it in the background.';
-  static override description = `Creates a node in the home (SYMBOLON_HOME, default ~/.symbolon) and starts it as a background process with a TCP listener and an echo service. Its log and pid are kept under <home>/nodes/<name>/; the log is rotated by size (node.log, node.log.1, ...) within --log-max-size per file and --log-max-files files. The home's first node becomes its default node. With --foreground the node runs in this terminal until Ctrl-C (for containers).`;
+  static override description = `Creates a node in the home (SYMBOLON_HOME, default ~/.symbolon) and starts it as a background process with a TCP listener and an echo service. Its log and pid are kept under <home>/nodes/<name>/; the log is rotated by size (node.log, node.log.1, ...) within --log-max-size per file and --log-max-files files. The home's first node becomes its default node. With --foreground the node runs in this terminal until Ctrl-C (for containers). With --metrics HOST:PORT it serves Prometheus metrics at /metrics and health at /healthz and /readyz (see docs/operations.md).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> n1',
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
@@ -22,6 +23,7 @@ export default class NodeCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> edge --foreground',
     '<%= config.bin %> <%= command.id %> bank --identity bank',
     '<%= config.bin %> <%= command.id %> edge --log-max-size 10MB --log-max-files 5',
+    '<%= config.bin %> <%= command.id %> edge --metrics 127.0.0.1:9464',
   ];
   static override args = {
     name: Args.string({ description: `node name (default: ${DEFAULT_NODE_NAME})`, required: false }),
@@ -46,6 +48,7 @@ export default class NodeCreate extends BaseCommand {
       options: [...GC_MODES],
       default: 'auto',
     }),
+    ...metricsFlags,
   };
 
   async run(): Promise<unknown> {
@@ -57,9 +60,10 @@ export default class NodeCreate extends BaseCommand {
       maxSize: flags['log-max-size'] === undefined ? DEFAULT_LOG_LIMITS.maxSize : parseLogSize(flags['log-max-size']),
       maxFiles: flags['log-max-files'] === undefined ? DEFAULT_LOG_LIMITS.maxFiles : parseLogFiles(flags['log-max-files']),
     };
+    const metrics = metricsEndpointFromFlags(flags);
     const config = createNode(home, name, {
       tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []),
-      ...(log ? { log } : {}), gc: flags.gc as (typeof GC_MODES)[number],
+      ...(log ? { log } : {}), gc: flags.gc as (typeof GC_MODES)[number], ...(metrics ? { metrics } : {}),
       ...(flags['ws-listener-address'] === undefined ? {} : { wsListenerAddress: flags['ws-listener-address'] }),
     });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
@@ -72,13 +76,14 @@ export default class NodeCreate extends BaseCommand {
       ['tcp listener', info.tcpListenerAddress],
       ...(info.wsListenerAddress === undefined ? [] : [['ws listener', info.wsListenerAddress] as [string, string]]),
       ['control socket', info.controlSocket],
+      ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
       ['default node', isDefault ? 'yes' : 'no'],
     ]));
     return {
       name, status: info.status, pid: info.pid, isDefault,
       tcpListenerAddress: info.tcpListenerAddress, configuredTcpListenerAddress: config.tcpListenerAddress,
       wsListenerAddress: info.wsListenerAddress ?? null,
-      controlSocket: info.controlSocket, log: home.node(name).log,
+      controlSocket: info.controlSocket, log: home.node(name).log, metrics: info.metricsAddress ?? null,
     };
   }
 }

@@ -7,7 +7,7 @@ import { fields, humanDuration } from '../../format.js';
 /** `symbolon node show [NAME]`: details of one node. */
 export default class NodeShow extends BaseCommand {
   static override summary = 'Show the details of a node.';
-  static override description = 'Shows a node\'s status, pid, TCP listener, uptime, number of workers and open TCP connections. Without NAME, shows the default node.';
+  static override description = 'Shows a node\'s status, pid, TCP listener, uptime, number of workers and open TCP connections, and its metrics endpoint (--metrics). Without NAME, shows the default node.';
   static override examples = ['<%= config.bin %> <%= command.id %> n1', '<%= config.bin %> <%= command.id %> n1 --json'];
   static override args = { name: Args.string({ description: 'node name (default: the default node)', required: false }) };
 
@@ -38,6 +38,7 @@ export default class NodeShow extends BaseCommand {
       ['connections', info ? String(info.connections.length) : '-'],
       ['refused by bounds', info?.stats.peers ? `${info.stats.peers.refusedConnections} connections, ${info.stats.peers.closedForBuffering} closed for buffering, ${info.stats.peers.closedForPartialFrames} for partial frames` : '-'],
       ['control socket', summary.controlSocket ?? '-'],
+      ['metrics', summary.metrics === null ? '-' : `http://${summary.metrics}/metrics`],
       ['log', result.log],
     ]));
     return result;

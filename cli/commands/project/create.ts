@@ -3,6 +3,7 @@ import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
 import { launchNode } from '../../../node/client/node-lifecycle.js';
 import { joinProject, prepareProject, undoProject } from '../../project-steps.js';
+import { metricsEndpointFromFlags, metricsFlags } from '../../metrics-flags.js';
 
 /** `symbolon project create NAME --listen HOST:PORT`: starts a project node and makes the caller its admin. */
 export default class ProjectCreate extends BaseCommand {
@@ -12,6 +13,7 @@ export default class ProjectCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --database postgres://authority@db/bank',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080 --ws-route /dns/symbolon.bank.example/tcp/443/wss/path/bank',
+    '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000 --metrics 127.0.0.1:9464',
   ];
   static override args = { name: Args.string({ description: 'project name (also the project node name)', required: true }) };
   static override flags = {
@@ -21,14 +23,16 @@ export default class ProjectCreate extends BaseCommand {
     foreground: Flags.boolean({ description: 'run the project node in this terminal', default: false }),
     'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too, for members that reach the project only over HTTP(S) (plain ws: put a TLS reverse proxy in front for wss)' }),
     'ws-route': Flags.string({ description: 'route members use to reach that listener, e.g. through a proxy: /dns/HOST/tcp/443/wss/path/PATH (default: the listener itself, /ip4/../tcp/../ws)', dependsOn: ['ws-listener-address'] }),
+    ...metricsFlags,
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(ProjectCreate);
     const home = this.home;
     const name = args.name;
+    const metrics = metricsEndpointFromFlags(flags);
     const project = await prepareProject(home, {
-      name, listen: flags.listen, ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+      name, listen: flags.listen, ...(metrics ? { metrics } : {}), ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
       ...(flags.database !== undefined ? { database: flags.database } : {}),
       ...(flags['ws-listener-address'] !== undefined ? { wsListen: flags['ws-listener-address'] } : {}),
       ...(flags['ws-route'] !== undefined ? { wsRoute: flags['ws-route'] } : {}),
@@ -44,12 +48,14 @@ export default class ProjectCreate extends BaseCommand {
       ...(wsRoute === undefined ? [] : [['ws route', wsRoute] as [string, string]]),
       ['authority', project.authorityIdentifier],
       ['storage', database ? 'postgres' : 'sqlite'],
+      ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
       ['admin node', adminNode],
       ['admin credential', membership?.credentialExpiresAt ? `valid until ${new Date(membership.credentialExpiresAt).toISOString()}` : `none (${joinError ?? 'not issued'})`],
     ]));
     return {
       name, route, wsRoute: wsRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
-      tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null, storage: database ? 'postgres' : 'sqlite',
+      tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null, metrics: info.metricsAddress ?? null,
+      storage: database ? 'postgres' : 'sqlite',
       credentialExpiresAt: membership?.credentialExpiresAt ?? null, ...(joinError ? { credentialError: joinError } : {}),
     };
   }

@@ -13,6 +13,7 @@ import type { AuthorityInfo } from '../../api/project-views.js';
 import { revocationEntries } from '../../../authority/revocation-list.js';
 import { NodeRevocations } from '../node-revocations.js';
 import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } from '../../home/project-node.js';
+import { countingAuthorityStore, newAuthorityCounts } from '../metrics/authority-counts.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 import { projectListenerAuthorize } from './secure-channels.js';
@@ -53,10 +54,12 @@ export const authorityService: DaemonService = {
     const section = readAuthoritySection(ctx.config.section(AUTHORITY_SECTION));
     if (section === undefined) return;
     const { security, node } = ctx;
-    const store: AuthorityStore = section.database !== undefined
+    const opened: AuthorityStore = section.database !== undefined
       ? await openPostgresAuthorityStore(section.database)
       : await openSqliteAuthorityStore(join(ctx.home.node(ctx.name).dir, AUTHORITY_SQLITE_FILE));
-    ctx.onStop(() => store.close());
+    ctx.onStop(() => opened.close());
+    const counts = newAuthorityCounts();
+    const store = countingAuthorityStore(opened, counts);
     const authorityId = security.identifier;
     // A policy for resource type `authority` (or one service by name) guards that service
     // once it exists; until then any authenticated channel peer reaches it and the
@@ -131,6 +134,13 @@ export const authorityService: DaemonService = {
       });
       ctx.onStop(() => listener.stop());
     }
+
+    const relays = relay;
+    ctx.metrics.provide('authority', {
+      counts,
+      auditHeadSeq: async () => (await store.auditHead({ signal: AbortSignal.timeout(5_000) })).seq,
+      relaysHeld: () => relays?.list().length ?? 0,
+    });
 
     ctx.api.register('authority.info', (): AuthorityInfo => ({
       project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }), authority: authorityId,

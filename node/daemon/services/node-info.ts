@@ -26,6 +26,7 @@ export const nodeInfoService: DaemonService = {
       tcpListenerAddress: ctx.tcpListenerAddress,
       ...(ctx.wsListenerAddress === undefined ? {} : { wsListenerAddress: ctx.wsListenerAddress }),
       controlSocket: ctx.controlSocket,
+      ...(ctx.metricsAddress !== undefined ? { metricsAddress: ctx.metricsAddress } : {}),
       workers: ctx.node.workerAddresses().length,
       connections: ctx.transports.connections(),
       stats: nodeStats(ctx),

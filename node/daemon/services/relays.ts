@@ -61,6 +61,7 @@ export const relaysService: DaemonService = {
     ctx.onStop(async () => {
       await Promise.all([...relays.values()].map((r) => r.client.stop()));
     });
+    ctx.metrics.provide('relays', () => [...relays.values()].map((r) => r.client.status()));
 
     ctx.api.register('relay.create', async ({ name, project }): Promise<RelayView> => {
       assertRelayName(name);

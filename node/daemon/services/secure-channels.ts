@@ -79,6 +79,7 @@ export const secureChannelsService: DaemonService = {
       await listener.stop();
       await registry.closeAll();
     });
+    ctx.metrics.provide('listeners', () => [{ address: listener.address, stats: listener.stats, running: () => node.hasWorker(listener.address) }]);
     const unsubscribe = security.onCredential(() => {
       const sent = registry.presentCredential();
       ctx.logger.info({ channels: sent }, 'node credential pushed to open secure channels');
@@ -98,8 +99,10 @@ export const secureChannelsService: DaemonService = {
     ctx.api.register('secure-channel.create', async ({ to }, { signal }): Promise<SecureChannelView> => {
       const route = ctx.parseRoute(to);
       if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
-      await connectFirstHop(ctx.transports, route, { signal });
-      const channel = await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
+      const channel = await ctx.channels.track((async () => {
+        await connectFirstHop(ctx.transports, route, { signal });
+        return await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
+      })());
       const info = registry.list().find((c) => c.address === channel.address);
       if (!info) throw new NotFoundError('channel', 'the secure channel closed right after it opened');
       return view(info);

@@ -1,6 +1,7 @@
 import { AbortedError, AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { SecureChannelRegistry } from '../../../core/channel/secure-channel-registry.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
+import { newPortalCounters } from '../../../core/portal/portal-counters.js';
 import { TcpInlet, type OutletRoute, type OutletRouteProvider } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
@@ -94,6 +95,9 @@ export const tcpInletsService: DaemonService = {
     ctx.onStop(async () => {
       await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
     });
+    // An inlet that could not start shows as not running (and the node as not ready).
+    ctx.metrics.provide('inlets', () => [...inlets.values()].map((e) => e.inlet?.status()
+      ?? { ...newPortalCounters(), listen: e.record.listen, running: false, connected: false, since: 0, sessions: 0 }));
 
     ctx.api.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
       const { from, via, to, allow } = params;

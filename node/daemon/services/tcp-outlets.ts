@@ -64,6 +64,7 @@ export const tcpOutletsService: DaemonService = {
     ctx.onStop(async () => {
       await Promise.all([...outlets.values()].map((o) => o.outlet.stop()));
     });
+    ctx.metrics.provide('outlets', () => [...outlets.values()].map((o) => o.outlet.status()));
 
     ctx.api.register('tcp-outlet.create', async (params, { signal }): Promise<TcpOutletView> => {
       const address = checkAddress(params.address ?? DEFAULT_OUTLET_ADDRESS);
