@@ -19,11 +19,14 @@ export interface MetricSpec {
  * `read` no longer returns (a deleted inlet) disappear.
  */
 export function lazyGauge(registry: Registry, spec: MetricSpec, read: SampleReader): Gauge {
+  const labelless = (spec.labelNames ?? []).length === 0;
   return new Gauge({
     name: spec.name, help: spec.help, labelNames: [...(spec.labelNames ?? [])], registers: [registry],
     async collect() {
       const samples = await read();
       this.reset();
+      // A metric without labels would show 0 after a reset; absent is what no sample means.
+      if (labelless) this.remove({});
       for (const [labels, value] of samples) this.set(labels, value);
     },
   });
@@ -36,11 +39,13 @@ export function lazyGauge(registry: Registry, spec: MetricSpec, read: SampleRead
  * Prometheus treats as a counter reset.
  */
 export function lazyCounter(registry: Registry, spec: MetricSpec, read: SampleReader): Counter {
+  const labelless = (spec.labelNames ?? []).length === 0;
   return new Counter({
     name: spec.name, help: spec.help, labelNames: [...(spec.labelNames ?? [])], registers: [registry],
     async collect() {
       const samples = await read();
       this.reset();
+      if (labelless) this.remove({});
       for (const [labels, value] of samples) this.inc(labels, value);
     },
   });
