@@ -122,6 +122,8 @@ describe('metrics and health endpoints of real nodes', () => {
         .toBeGreaterThanOrEqual(outletFirst + 512 * 1024);
       expect(value(second, 'symbolon_secure_channels_open', { role: 'initiator' })).toBeGreaterThanOrEqual(2);
       expect(value(second, 'symbolon_credential_valid')).toBe(1);
+      expect(value(second, 'symbolon_policy_decisions_total', { resource_type: 'tcp-inlet', decision: 'allowed' })).toBeGreaterThanOrEqual(1);
+      expect(value((await get(bank, '/metrics')).body, 'symbolon_policy_decisions_total', { resource_type: 'tcp-outlet', decision: 'allowed' })).toBeGreaterThanOrEqual(1);
       expect(value(second, 'symbolon_credential_expires_in_seconds')).toBeGreaterThan(0);
       // No identifier in any label value.
       expect(second).not.toMatch(/="I[0-9a-f]{16,}/);

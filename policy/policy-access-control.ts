@@ -1,6 +1,7 @@
 import type { AccessControl, AccessRequest } from '../core/node/access-control.js';
 import { decide } from './decide.js';
 import type { DecisionContext, PolicyResource } from './decide.js';
+import type { DecisionCell, DecisionCounts } from './decision-counts.js';
 import type { DenialLog } from './denial-log.js';
 import type { PolicyLookup } from './policy.js';
 
@@ -13,6 +14,8 @@ export interface PolicyAccessControlOptions {
   /** Identifiers of trusted authorities; empty when none is configured. */
   readonly trustedAuthorities: () => readonly string[];
   readonly denials: DenialLog;
+  /** Where decisions are counted by resource type (for the node's metrics), if anywhere. */
+  readonly decisions?: DecisionCounts;
   /** Milliseconds since the epoch; defaults to Date.now. */
   readonly clock?: () => number;
 }
@@ -30,6 +33,7 @@ export class PolicyAccessControl implements AccessControl {
   private readonly context: DecisionContext;
   private readonly denials: DenialLog;
   private readonly clock: () => number;
+  private readonly counted: DecisionCell;
   private lastMillis = Number.NaN;
   private lastNow = new Date(0);
 
@@ -40,6 +44,7 @@ export class PolicyAccessControl implements AccessControl {
     this.context = { policies: options.store, get trustedAuthorities() { return trusted(); } };
     this.denials = options.denials;
     this.clock = options.clock ?? Date.now;
+    this.counted = options.decisions?.cell(options.resource.type) ?? { allowed: 0, denied: 0 };
   }
 
   isAuthorized(request: AccessRequest): boolean {
@@ -49,7 +54,11 @@ export class PolicyAccessControl implements AccessControl {
     try {
       const now = this.now();
       const decision = decide({ subject, resource: this.resource, action: this.action, now }, this.context);
-      if (decision.allowed) return true;
+      if (decision.allowed) {
+        this.counted.allowed++;
+        return true;
+      }
+      this.counted.denied++;
       const entry = { at: now.toISOString(), resource: this.resource, action: this.action, reason: decision.reason };
       this.denials.record({
         ...entry,
@@ -58,6 +67,7 @@ export class PolicyAccessControl implements AccessControl {
       });
       return false;
     } catch {
+      this.counted.denied++;
       return false;
     }
   }

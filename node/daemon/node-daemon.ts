@@ -82,6 +82,7 @@ export class NodeDaemon {
     const metrics = new NodeMetrics(node, transports, {
       name, handshakes,
       denials: () => security.denials.counts(),
+      decisions: () => security.decisions.entries(),
       credential: credentialStateReader({
         held: () => security.credential(),
         verified: () => security.verifiedCredential(),

@@ -12,6 +12,7 @@ import type { KeyHandle, PublicKey } from '../../core/vault/keys.js';
 import type { SecureChannelVault, X25519Handle } from '../../core/vault/secure-channel-vault.js';
 import type { SigningVault } from '../../core/vault/signing-vault.js';
 import { decide, type PolicySubject } from '../../policy/decide.js';
+import { DecisionCounts } from '../../policy/decision-counts.js';
 import { DenialLog } from '../../policy/denial-log.js';
 import type { Decision } from '../../policy/policy.js';
 import { PolicyAccessControl } from '../../policy/policy-access-control.js';
@@ -115,6 +116,8 @@ export class NodeSecurity {
   readonly policies: FilePolicyStore;
   /** Denials: logged on the node logger, kept and counted. */
   readonly denials: DenialLog;
+  /** Decisions by resource type, allowed and denied (for the node's metrics). */
+  readonly decisions = new DecisionCounts();
   private readonly home: Home;
   private readonly logger: Logger;
   private readonly openedIdentityVault: OpenedVault;
@@ -272,6 +275,7 @@ export class NodeSecurity {
       store: this.policies,
       trustedAuthorities: () => this.authorityIds,
       denials: this.denials,
+      decisions: this.decisions,
     });
     if (!options.openWithoutPolicy) return guard;
     const lookup = { type: resource.type, name: resource.name };
@@ -291,6 +295,7 @@ export class NodeSecurity {
     } catch (err) {
       decision = { allowed: false, reason: `denied: ${err instanceof Error ? err.message : String(err)}` };
     }
+    this.decisions.count(resource.type, decision.allowed);
     if (!decision.allowed) {
       this.denials.record({
         at: now.toISOString(), resource: full, action, reason: decision.reason,
@@ -313,6 +318,7 @@ export class NodeSecurity {
   ): boolean | Promise<boolean> {
     if (this.hasPolicy(resource)) return this.decide(subject, resource, action).allowed;
     const settle = (allowed: boolean): boolean => {
+      this.decisions.count(resource.type, allowed);
       if (!allowed) this.recordDenial(subject, resource, action, fallback.reason);
       return allowed;
     };

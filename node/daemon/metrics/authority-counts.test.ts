@@ -52,7 +52,7 @@ describe('countingAuthorityStore', () => {
     await expect(authority.createTicket('Imember')).rejects.toThrow();
 
     expect(counts).toEqual({
-      ticketsCreated: 1, enrollments: 1, enrollmentsRefused: { unknown: 1, expired: 0, 'used-up': 1 },
+      ticketsCreated: 1, enrollments: 1, enrollmentsRefused: { unknown: 1, expired: 0, 'used-up': 1, 'own-ticket': 0, 'creator-not-authorised': 0, suspended: 0 },
       credentialsIssued: 1, credentialsRefused: 1, accessRefused: 1,
     });
     // The counts agree with the audit log the same calls appended to.
@@ -68,6 +68,16 @@ describe('countingAuthorityStore', () => {
       throw new Error('abandoned');
     })).rejects.toThrow('abandoned');
     expect(counts.credentialsRefused).toBe(0);
+  });
+
+  it('counts refusals written later as one aggregate record by their count', async () => {
+    const { store, counts } = await countedAuthority();
+    await store.withTransaction(async (tx) => {
+      await tx.recordRefusal('refusals.aggregated', 'Ix', { refusedType: 'credential.refused', reason: 'not a member', count: 5, identities: 1, firstAt: 1, lastAt: 2, subject: 'Ix' });
+      await tx.recordRefusal('refusals.aggregated', 'Ix', { refusedType: 'ticket.refused', reason: 'unknown', count: 3, identities: 1, firstAt: 1, lastAt: 2, subject: 'Ix' });
+    });
+    expect(counts.credentialsRefused).toBe(5);
+    expect(counts.enrollmentsRefused.unknown).toBe(3);
   });
 
   it('exports the counts, the audit head and the relays held as authority metrics', async () => {

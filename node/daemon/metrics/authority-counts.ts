@@ -29,7 +29,7 @@ type Pending = Array<(counts: AuthorityCounts) => void>;
 
 /**
  * `store`, counting into `counts` what its transactions commit: tickets created, tickets
- * redeemed or refused, credentials issued or refused, access refusals. A transaction that
+ * redeemed or refused (by reason), credentials issued or refused, access refusals. A transaction that
  * rolls back (or is retried) counts nothing for that attempt; every other method is the
  * store's own. The counts come from the same calls that append the audit records, so they
  * agree with the audit log for the life of the process.
@@ -61,7 +61,7 @@ function countingTransaction(tx: AuthorityTransaction, pending: Pending): Author
     },
     redeemTicket: async (hash, enrollee, now) => {
       const redemption = await tx.redeemTicket(hash, enrollee, now);
-      pending.push(redemption.ok ? (c) => { c.enrollments++; } : (c) => { c.enrollmentsRefused[redemption.reason] = (c.enrollmentsRefused[redemption.reason] ?? 0) + 1; });
+      if (redemption.ok) pending.push((c) => { c.enrollments++; });
       return redemption;
     },
     recordCredentialIssued: async (issuance, actor) => {
@@ -70,7 +70,15 @@ function countingTransaction(tx: AuthorityTransaction, pending: Pending): Author
     },
     recordRefusal: async (type, actor, fields) => {
       await tx.recordRefusal(type, actor, fields);
-      pending.push(type === 'credential.refused' ? (c) => { c.credentialsRefused++; } : (c) => { c.accessRefused++; });
+      // A refusal beyond the audit log's per-window budget is written later, as part of a
+      // `refusals.aggregated` record with its count: counted then.
+      const aggregated = type === 'refusals.aggregated';
+      const refused = aggregated ? String(fields.refusedType) : type;
+      const n = aggregated ? (typeof fields.count === 'number' ? fields.count : 0) : 1;
+      const reason = String(fields.reason) as RedemptionRefusal;
+      if (refused === 'ticket.refused') pending.push((c) => { c.enrollmentsRefused[reason] = (c.enrollmentsRefused[reason] ?? 0) + n; });
+      else if (refused === 'credential.refused') pending.push((c) => { c.credentialsRefused += n; });
+      else if (refused === 'access.refused') pending.push((c) => { c.accessRefused += n; });
     },
   };
   return new Proxy(tx, {

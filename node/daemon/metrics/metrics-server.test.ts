@@ -4,6 +4,7 @@ import { Node } from '../../../core/node/node.js';
 import { silentLogger } from '../../../core/logger.js';
 import { TransportSet } from '../../../core/transport/transport-set.js';
 import { TCP } from '../../../core/routing/address.js';
+import { DecisionCounts } from '../../../policy/decision-counts.js';
 import { DenialLog } from '../../../policy/denial-log.js';
 import { transportKinds } from '../transports.js';
 import { HandshakeCounts } from './handshake-counts.js';
@@ -36,7 +37,8 @@ async function serve() {
   cleanups.push(() => transports.stop());
   await transports.get(TCP).listen('127.0.0.1:0');
   const denials = new DenialLog();
-  const metrics = new NodeMetrics(node, transports, { name: 'n', handshakes: new HandshakeCounts(), denials: () => denials.counts(), credential: () => ({ expected: false, valid: false }) });
+  const decisions = new DecisionCounts();
+  const metrics = new NodeMetrics(node, transports, { name: 'n', handshakes: new HandshakeCounts(), denials: () => denials.counts(), decisions: () => decisions.entries(), credential: () => ({ expected: false, valid: false }) });
   metrics.enableProcessMetrics();
   const server = await MetricsServer.start('127.0.0.1:0', metrics, { logger: silentLogger });
   cleanups.push(() => server.stop());

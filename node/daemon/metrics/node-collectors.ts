@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { SecureChannelListenerStats } from '../../../core/channel/secure-channel-listener.js';
 import type { SecureChannelInfo } from '../../../core/channel/secure-channel-registry.js';
 import type { Node } from '../../../core/node/node.js';
 import type { PortalCounters } from '../../../core/portal/portal-counters.js';
@@ -24,8 +25,17 @@ const TRANSPORT_ERRORS = [
   ['badVersion', 'bad_version'], ['connectFailures', 'connect_failed'], ['writeDropped', 'write_dropped'],
 ] as const;
 
-/** Responder handshake outcomes (SecureChannelListenerStats), by the metric reason they become. */
-const LISTENER_FAILURES = [['refused', 'refused'], ['failed', 'invalid'], ['timedOut', 'timeout'], ['dropped', 'overloaded']] as const;
+/** The per-source and total bounds of a transport (TCP's `budget.stats`), by the metric reason they become. */
+const BUDGET_CLOSES = [['closedForBuffering', 'buffer_limit'], ['closedForPartialFrames', 'partial_frame_limit']] as const;
+
+/** Responder handshake failures (SecureChannelListenerStats), by the metric reason they become. */
+const LISTENER_FAILURES = [['refused', 'refused'], ['failed', 'invalid'], ['timedOut', 'timeout']] as const;
+
+/** Message 1s a listener dropped: for its source's pending-handshake limit, or otherwise (all slots busy, not a message 1). */
+function listenerDrops(stats: Readonly<SecureChannelListenerStats>): { sourceLimit: number; overloaded: number } {
+  const sourceLimit = typeof stats.droppedPerSource === 'number' ? stats.droppedPerSource : 0;
+  return { sourceLimit, overloaded: stats.dropped - sourceLimit };
+}
 
 /** An inlet or outlet as the portal metrics see it: its kind, its label address and its status. */
 interface PortalSample {
@@ -38,6 +48,14 @@ interface PortalSample {
 function statsOf(transport: unknown): Record<string, unknown> | undefined {
   const stats = (transport as { stats?: unknown }).stats;
   return typeof stats === 'object' && stats !== null ? stats as Record<string, unknown> : undefined;
+}
+
+function budgetOf(transport: unknown): Record<string, unknown> | undefined {
+  return statsOf((transport as { budget?: unknown }).budget ?? {});
+}
+
+function numberSamples(stats: Record<string, unknown> | undefined, fields: ReadonlyArray<readonly [string, string]>, labels: (reason: string) => Record<string, string>): Sample[] {
+  return fields.filter(([field]) => typeof stats?.[field] === 'number').map(([field, reason]) => [labels(reason), stats![field] as number] as Sample);
 }
 
 function* samples<T>(items: Iterable<T> | undefined, each: (item: T) => Iterable<Sample>): Iterable<Sample> {
@@ -62,7 +80,10 @@ export function registerNodeMetrics(registry: Registry, inputs: NodeCollectorInp
   lazyGauge(registry, { name: 'symbolon_node_ready', help: '1 when the node is ready (as /readyz), 0 otherwise.' }, () => [[{}, inputs.ready() ? 1 : 0]]);
   lazyCounter(registry, { name: 'symbolon_node_messages_total', help: 'Messages the node routed, by outcome.', labelNames: ['outcome'] }, () => {
     const s = node.stats;
-    return [[{ outcome: 'delivered' }, s.delivered], [{ outcome: 'dropped' }, s.dropped], [{ outcome: 'denied' }, s.denied], [{ outcome: 'malformed' }, s.malformed], [{ outcome: 'worker_error' }, s.workerErrors]];
+    return numberSamples(s as unknown as Record<string, unknown>, [
+      ['delivered', 'delivered'], ['dropped', 'dropped'], ['denied', 'denied'], ['forwardingRefused', 'forwarding_refused'],
+      ['malformed', 'malformed'], ['workerErrors', 'worker_error'],
+    ], (outcome) => ({ outcome }));
   });
 
   lazyGauge(registry, { name: 'symbolon_transport_connections_open', help: 'Open transport connections.', labelNames: ['transport', 'direction'] }, () => {
@@ -75,10 +96,16 @@ export function registerNodeMetrics(registry: Registry, inputs: NodeCollectorInp
     });
   });
   lazyCounter(registry, { name: 'symbolon_transport_errors_total', help: 'Transport connections closed or messages dropped, by reason.', labelNames: ['transport', 'reason'] }, () =>
-    samples(transports.all(), (t) => {
-      const stats = statsOf(t);
-      return TRANSPORT_ERRORS.filter(([field]) => typeof stats?.[field] === 'number').map(([field, reason]) => [{ transport: t.name, reason }, stats![field] as number] as Sample);
-    }));
+    samples(transports.all(), (t) => [
+      ...numberSamples(statsOf(t), TRANSPORT_ERRORS, (reason) => ({ transport: t.name, reason })),
+      ...numberSamples(budgetOf(t), BUDGET_CLOSES, (reason) => ({ transport: t.name, reason })),
+    ]));
+  lazyCounter(registry, { name: 'symbolon_transport_connections_refused_total', help: 'Incoming connections closed on arrival by a limit, by reason.', labelNames: ['transport', 'reason'] }, () =>
+    samples(transports.all(), (t) => numberSamples(budgetOf(t), [['refusedConnections', 'source_limit']], (reason) => ({ transport: t.name, reason }))));
+  lazyGauge(registry, { name: 'symbolon_transport_sources', help: 'Distinct peer sources with an open incoming connection.', labelNames: ['transport'] }, () =>
+    samples(transports.all(), (t) => numberSamples(budgetOf(t), [['sources', t.name]], (transport) => ({ transport }))));
+  lazyGauge(registry, { name: 'symbolon_transport_held_bytes', help: 'Bytes peers make the node hold now: buffered for writing, or in frames received in part.', labelNames: ['transport', 'kind'] }, () =>
+    samples(transports.all(), (t) => numberSamples(budgetOf(t), [['bufferedBytes', 'buffered'], ['partialFrameBytes', 'partial_frame']], (kind) => ({ transport: t.name, kind }))));
 
   lazyGauge(registry, { name: 'symbolon_portal_up', help: '1 while an inlet listens or an outlet runs.', labelNames: ['portal', 'address'] }, () =>
     portals().map((p) => [portal(p), p.s.running ? 1 : 0]));
@@ -111,13 +138,20 @@ export function registerNodeMetrics(registry: Registry, inputs: NodeCollectorInp
   });
   lazyCounter(registry, { name: 'symbolon_secure_channel_handshakes_failed_total', help: 'Secure channel handshakes that failed, by role and reason.', labelNames: ['role', 'reason'] }, () => {
     const out: Sample[] = [];
-    const responder = new Map<string, number>(LISTENER_FAILURES.map(([, reason]) => [reason, 0]));
-    for (const l of source('listeners')?.() ?? []) for (const [field, reason] of LISTENER_FAILURES) responder.set(reason, responder.get(reason)! + l.stats[field]);
+    const responder = new Map<string, number>([...LISTENER_FAILURES.map(([, reason]) => [reason, 0] as const), ['overloaded', 0], ['source_limit', 0]]);
+    for (const l of source('listeners')?.() ?? []) {
+      for (const [field, reason] of LISTENER_FAILURES) responder.set(reason, responder.get(reason)! + l.stats[field]);
+      const drops = listenerDrops(l.stats);
+      responder.set('overloaded', responder.get('overloaded')! + drops.overloaded);
+      responder.set('source_limit', responder.get('source_limit')! + drops.sourceLimit);
+    }
     for (const [reason, n] of responder) out.push([{ role: 'responder', reason }, n]);
     for (const [reason, n] of inputs.handshakes.failedByReason()) out.push([{ role: 'initiator', reason }, n]);
     return out;
   });
 
+  lazyCounter(registry, { name: 'symbolon_policy_decisions_total', help: 'Policy decisions about requests from peers, by resource type and decision.', labelNames: ['resource_type', 'decision'] }, () =>
+    samples(inputs.decisions(), ([type, cell]) => [[{ resource_type: type, decision: 'allowed' }, cell.allowed], [{ resource_type: type, decision: 'denied' }, cell.denied]]));
   lazyCounter(registry, { name: 'symbolon_policy_denials_total', help: 'Requests the node refused (policy or default rule), by resource type.', labelNames: ['resource_type'] }, () => {
     const byType = new Map<string, number>();
     for (const [key, n] of Object.entries(inputs.denials().byResource)) {

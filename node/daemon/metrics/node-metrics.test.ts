@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DecisionCounts } from '../../../policy/decision-counts.js';
 import { DenialLog } from '../../../policy/denial-log.js';
 import { Node } from '../../../core/node/node.js';
 import { local } from '../../../core/routing/address.js';
@@ -32,11 +33,12 @@ async function metricsNode(credential: CredentialState = { expected: false, vali
   cleanups.push(() => transports.stop());
   await transports.get(TCP).listen('127.0.0.1:0');
   const denials = new DenialLog();
+  const decisions = new DecisionCounts();
   const handshakes = new HandshakeCounts();
   let state = credential;
-  const metrics = new NodeMetrics(node, transports, { name: 'n', handshakes, denials: () => denials.counts(), credential: () => state });
+  const metrics = new NodeMetrics(node, transports, { name: 'n', handshakes, denials: () => denials.counts(), decisions: () => decisions.entries(), credential: () => state });
   metrics.markStarted();
-  return { node, transports, metrics, denials, handshakes, setCredential: (c: CredentialState) => { state = c; } };
+  return { node, transports, metrics, denials, decisions, handshakes, setCredential: (c: CredentialState) => { state = c; } };
 }
 
 describe('NodeMetrics', () => {
@@ -126,8 +128,10 @@ describe('NodeMetrics', () => {
     expect(metricValue(text, 'symbolon_credential_expires_in_seconds')).toBeUndefined();
   });
 
-  it('counts denials by resource type and initiator handshake failures by reason', async () => {
-    const { metrics, denials, handshakes } = await metricsNode();
+  it('counts decisions and denials by resource type and initiator handshake failures by reason', async () => {
+    const { metrics, denials, handshakes, decisions } = await metricsNode();
+    decisions.count('tcp-outlet', true);
+    decisions.count('tcp-outlet', false);
     const resource = (type: string, name: string) => ({ type, name, node: 'n' });
     denials.record({ at: new Date().toISOString(), resource: resource('tcp-outlet', 'outlet'), action: 'connect', reason: 'r' });
     denials.record({ at: new Date().toISOString(), resource: resource('tcp-outlet', 'other'), action: 'connect', reason: 'r' });
@@ -138,6 +142,8 @@ describe('NodeMetrics', () => {
     const text = await metrics.text();
     expect(metricValue(text, 'symbolon_policy_denials_total', { resource_type: 'tcp-outlet' })).toBe(2);
     expect(metricValue(text, 'symbolon_policy_denials_total', { resource_type: 'relay' })).toBe(1);
+    expect(metricValue(text, 'symbolon_policy_decisions_total', { resource_type: 'tcp-outlet', decision: 'allowed' })).toBe(1);
+    expect(metricValue(text, 'symbolon_policy_decisions_total', { resource_type: 'tcp-outlet', decision: 'denied' })).toBe(1);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_total', { role: 'initiator' })).toBe(3);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_failed_total', { role: 'initiator', reason: 'timeout' })).toBe(1);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_failed_total', { role: 'initiator', reason: 'io' })).toBe(1);
