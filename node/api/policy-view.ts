@@ -1,5 +1,5 @@
 import type { Denial, DenialCounts } from '../../policy/denial-log.js';
-import type { PolicyScope } from '../../policy/policy.js';
+import type { Policy, PolicyScope } from '../../policy/policy.js';
 
 /** A policy as the control methods return it. */
 export interface PolicyView {
@@ -22,4 +22,13 @@ export interface PolicyList {
 export interface PolicyDenials {
   readonly denials: readonly Denial[];
   readonly counts: DenialCounts;
+}
+
+/** The view of a stored policy. */
+export function policyView(policy: Policy): PolicyView {
+  const label = policy.scope.kind === 'resource' ? `resource ${policy.scope.name}` : `resource-type ${policy.scope.type}`;
+  return {
+    scope: policy.scope, label, expression: policy.expression, createdAt: policy.createdAt, valid: policy.compiled !== undefined,
+    ...(policy.compileError !== undefined ? { compileError: policy.compileError } : {}),
+  };
 }

@@ -1,20 +1,30 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { table } from '../../format.js';
-import { callNode } from '../../../node/client/node-call.js';
+import { callIfRunning } from '../../../node/client/read-only-node.js';
+import { savedPolicies } from '../../../node/home/saved-config.js';
+import { NO_NODE_LINE, notRunningLine } from '../../not-running.js';
 
 /** `symbolon policy list`: the policies of a node. */
 export default class PolicyList extends BaseCommand {
   static override summary = 'List the policies of a node.';
-  static override description = 'Shows the node\'s policies: resource policies first, then resource-type policies. A stored expression that no longer compiles is marked invalid (it denies).';
+  static override description = 'Shows the node\'s policies: resource policies first, then resource-type policies. A stored expression that no longer compiles is marked invalid (it denies). Never starts a node: for a node that is not running, lists its saved policies.';
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --at bank --json'];
   static override flags = { at: Flags.string({ description: 'node (default: the home default node)' }) };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(PolicyList);
-    const { node, result } = await callNode(this.home, flags.at, 'policy.list', {});
-    if (result.policies.length === 0) this.log(`No policies at node ${node}.`);
-    else this.log(table(['SCOPE', 'EXPRESSION', 'VALID'], result.policies.map((p) => [p.label, p.expression, p.valid ? 'yes' : 'no'])));
-    return { node, policies: result.policies };
+    const home = this.home;
+    const answer = await callIfRunning(home, flags.at, 'policy.list', {});
+    if (answer.node === null) {
+      this.log(NO_NODE_LINE);
+      return { node: null, running: false, policies: [] };
+    }
+    const { node } = answer;
+    const policies = answer.running ? answer.result.policies : await savedPolicies(home, node);
+    if (!answer.running) this.log(notRunningLine(node, policies.length === 0 ? 'it has no saved policies.' : 'its saved policies:'));
+    else if (policies.length === 0) this.log(`No policies at node ${node}.`);
+    if (policies.length > 0) this.log(table(['SCOPE', 'EXPRESSION', 'VALID'], policies.map((p) => [p.label, p.expression, p.valid ? 'yes' : 'no'])));
+    return { node, running: answer.running, policies };
   }
 }

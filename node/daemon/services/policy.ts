@@ -1,5 +1,5 @@
-import type { Policy, PolicyScope } from '../../../policy/policy.js';
-import type { PolicyDenials, PolicyView } from '../../api/policy-view.js';
+import type { PolicyScope } from '../../../policy/policy.js';
+import { policyView, type PolicyDenials, type PolicyView } from '../../api/policy-view.js';
 import { ECHO_ADDRESS } from './echo.js';
 import type { DaemonService } from '../service.js';
 
@@ -8,14 +8,7 @@ export function scopeFromParams({ resource, resourceType }: { readonly resource?
   return resource !== undefined ? { kind: 'resource', name: resource } : { kind: 'resource-type', type: resourceType! };
 }
 
-/** The view of a stored policy. */
-export function policyView(policy: Policy): PolicyView {
-  const label = policy.scope.kind === 'resource' ? `resource ${policy.scope.name}` : `resource-type ${policy.scope.type}`;
-  return {
-    scope: policy.scope, label, expression: policy.expression, createdAt: policy.createdAt, valid: policy.compiled !== undefined,
-    ...(policy.compileError !== undefined ? { compileError: policy.compileError } : {}),
-  };
-}
+export { policyView };
 
 /**
  * The node's policies over the control socket: `policy.create { resource | resourceType,

@@ -3,18 +3,15 @@ import { RelayClient } from '../../../core/relay/relay-client.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local } from '../../../core/routing/address.js';
 import type { RelayRecord, RelayView } from '../../api/relay-view.js';
-import { isObject } from '../../home/json-file.js';
+import { RELAYS_SECTION, savedRelays } from '../../home/saved-config.js';
 import { readProject } from '../../home/project-registry.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
 
-/** Configuration section of the relay service. */
-export const RELAYS_SECTION = 'relays';
+export { RELAYS_SECTION };
 
 function readRecords(ctx: DaemonContext): RelayRecord[] {
-  const section = ctx.config.section(RELAYS_SECTION);
-  if (!isObject(section) || !Array.isArray(section.relays)) return [];
-  return section.relays.filter((r): r is RelayRecord => isObject(r) && typeof r.name === 'string');
+  return savedRelays(ctx.config.section(RELAYS_SECTION));
 }
 
 /**

@@ -8,20 +8,17 @@ import { local, LOCAL } from '../../../core/routing/address.js';
 import type { Route } from '../../../core/routing/message.js';
 import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
 import { connectFirstHop } from '../connect-first-hop.js';
-import { isObject } from '../../home/json-file.js';
+import { savedInlets, TCP_INLETS_SECTION } from '../../home/saved-config.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
 import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
 
-/** Configuration section of the TCP inlet service. */
-export const TCP_INLETS_SECTION = 'tcp-inlets';
+export { TCP_INLETS_SECTION };
 
 interface Entry { record: TcpInletRecord; inlet?: TcpInlet; error?: string }
 
 function readRecords(ctx: DaemonContext): TcpInletRecord[] {
-  const section = ctx.config.section(TCP_INLETS_SECTION);
-  if (!isObject(section) || !Array.isArray(section.inlets)) return [];
-  return section.inlets.filter((r): r is TcpInletRecord => isObject(r) && typeof r.listen === 'string' && typeof r.outlet === 'string');
+  return savedInlets(ctx.config.section(TCP_INLETS_SECTION));
 }
 
 /**

@@ -3,19 +3,16 @@ import { TcpOutlet } from '../../../core/portal/tcp-outlet.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
 import { MAX_ADDRESS_LENGTH } from '../../../core/routing/address.js';
 import type { TcpOutletRecord, TcpOutletView } from '../../api/tcp-outlet-view.js';
-import { isObject } from '../../home/json-file.js';
+import { savedOutlets, TCP_OUTLETS_SECTION } from '../../home/saved-config.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 
-/** Configuration section of the TCP outlet service. */
-export const TCP_OUTLETS_SECTION = 'tcp-outlets';
+export { TCP_OUTLETS_SECTION };
 
 /** Default worker address of an outlet. */
 export const DEFAULT_OUTLET_ADDRESS = 'outlet';
 
 function readRecords(ctx: DaemonContext): TcpOutletRecord[] {
-  const section = ctx.config.section(TCP_OUTLETS_SECTION);
-  if (!isObject(section) || !Array.isArray(section.outlets)) return [];
-  return section.outlets.filter((o): o is TcpOutletRecord => isObject(o) && typeof o.address === 'string' && typeof o.target === 'string');
+  return savedOutlets(ctx.config.section(TCP_OUTLETS_SECTION));
 }
 
 function checkAddress(address: string): string {
