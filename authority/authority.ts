@@ -423,10 +423,31 @@ export class Authority {
     return await this.authorized(actor, 'member.list', ['admin'], (tx) => tx.listMembers(), options);
   }
 
+  /**
+   * The attribute names the members' credentials carry, sorted: names only, no values or
+   * members, so any member may ask (policy authors check that an attribute exists).
+   */
+  async attributeNames(actor: string, options?: StoreCallOptions): Promise<string[]> {
+    return await this.authorized(actor, 'member.attribute-names', ['admin', 'enroller', 'member'], async (tx) => {
+      const names = new Set<string>();
+      for (const member of await tx.listMembers()) for (const name of Object.keys(member.attributes)) names.add(name);
+      return [...names].sort();
+    }, options);
+  }
+
   /** One member (admins, or the member itself). */
   async getMember(actor: string, identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined> {
     if (actor === identifier) return await this.store.getMember(identifier, options);
     return await this.authorized(actor, 'member.show', ['admin'], (tx) => tx.getMember(identifier), options);
+  }
+
+  /**
+   * Records, in the audit log, an access refused outside the authority's own services (for
+   * example a relay takeover attempt on the project node): type `access.refused`, `actor`
+   * the peer refused, `action` and `reason` plus `fields` (never secrets).
+   */
+  async recordAccessRefusal(actor: string, action: string, reason: string, fields: Readonly<Record<string, string>> = {}, options?: StoreCallOptions): Promise<void> {
+    await this.write((tx) => tx.recordRefusal('access.refused', actor, { ...fields, action, reason }), options);
   }
 
   /** Signs a checkpoint for the current head of the log (none when the log is empty or already covered). */

@@ -1,11 +1,12 @@
 import { Flags } from '@oclif/core';
 import { InvalidInputError } from '../core/errors.js';
+import { RESOURCE_TYPES } from '../policy/policy.js';
 
 /** `--at`, `--resource` and `--resource-type`, shared by the policy commands. */
 export const policyScopeFlags = {
   at: Flags.string({ description: 'node (default: the home default node, created and started when missing)' }),
   resource: Flags.string({ description: 'a named resource, e.g. echo, or an inlet/outlet/relay name' }),
-  'resource-type': Flags.string({ description: 'a resource type: secure-channel-listener, tcp-inlet, tcp-outlet, relay, authority, worker' }),
+  'resource-type': Flags.string({ description: `a resource type: ${RESOURCE_TYPES.join(', ')}` }),
 };
 
 /** The control parameters for exactly one of --resource or --resource-type. */

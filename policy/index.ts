@@ -5,8 +5,9 @@ export { compilePolicyExpression, PolicyExpression } from './policy-expression.j
 export type { PolicyActivation, EvaluationOutcome } from './policy-expression.js';
 export { explain, summarize } from './explain.js';
 export type { Explanation, ExplainStep, ExplainOutcome } from './explain.js';
-export { RESOURCE_TYPES, assertPolicyScope, scopeLabel, createPolicy } from './policy.js';
-export type { Decision, Policy, PolicyLookup, PolicyScope } from './policy.js';
+export { RESOURCE_TYPES, isResourceType, assertResourceType, assertPolicyScope, scopeLabel, createPolicy } from './policy.js';
+export { subjectAttributeNames } from './subject-attributes.js';
+export type { Decision, Policy, PolicyLookup, PolicyScope, ResourceType } from './policy.js';
 export { decide, decideByDefault } from './decide.js';
 export type { DecisionContext, DecisionRequest, PolicyResource, PolicySubject } from './decide.js';
 export type { PolicyStore, StoreOptions } from './policy-store.js';

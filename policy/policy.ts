@@ -2,8 +2,27 @@ import { InvalidInputError } from '../core/errors.js';
 import { compilePolicyExpression } from './policy-expression.js';
 import type { PolicyExpression } from './policy-expression.js';
 
-/** Resource types used across the product; any other string names a kind of worker. */
+/**
+ * The resource types a policy may name with `--resource-type`: every type an enforcement
+ * point decides for. Any other type is refused when a policy is created (it would never apply).
+ */
 export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker'] as const;
+
+/** One of {@link RESOURCE_TYPES}. */
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** True when `type` is one of {@link RESOURCE_TYPES}. */
+export function isResourceType(type: string): type is ResourceType {
+  return (RESOURCE_TYPES as readonly string[]).includes(type);
+}
+
+/** Throws InvalidInputError, listing the known types, unless `type` is one of {@link RESOURCE_TYPES}. */
+export function assertResourceType(type: string): ResourceType {
+  if (!isResourceType(type)) {
+    throw new InvalidInputError('policy', `unknown resource type '${type}': use one of ${RESOURCE_TYPES.join(', ')} (a named worker is --resource NAME, or --resource-type worker)`);
+  }
+  return type;
+}
 
 /** What a policy is attached to: one named resource, or every resource of a type. */
 export type PolicyScope =
@@ -42,12 +61,13 @@ export interface PolicyLookup {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 
-/** Throws InvalidInputError unless the scope names a resource or type of a sane shape. */
+/** Throws InvalidInputError unless the scope names a resource of a sane shape or one of {@link RESOURCE_TYPES}. */
 export function assertPolicyScope(scope: PolicyScope): void {
   const value = scope.kind === 'resource' ? scope.name : scope.kind === 'resource-type' ? scope.type : undefined;
   if (typeof value !== 'string' || !NAME.test(value)) {
     throw new InvalidInputError('policy', `policy scope must be a resource name or type of 1-128 letters, digits and . _ : @ / -`);
   }
+  if (scope.kind === 'resource-type') assertResourceType(scope.type);
 }
 
 /** A human-readable label: `resource echo`, `resource-type worker`. */

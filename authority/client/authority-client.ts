@@ -133,6 +133,11 @@ export class AuthorityClient {
     return memberFromWire(new Params(await this.call('members', 'show', { identifier }, options)).only('member').nested('member'));
   }
 
+  /** The attribute names the project's members carry, sorted (any member may ask). */
+  async attributeNames(options: CallOptions = {}): Promise<string[]> {
+    return new Params(await this.call('members', 'attribute-names', {}, options)).only('names').stringList('names');
+  }
+
   /**
    * Removes a member (admins only): `removed` false when it was not a member; else
    * `accessEndedAt`, from when its credentials are revoked (ms), and `revokedUntil`, until

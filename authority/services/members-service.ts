@@ -15,6 +15,7 @@ import { memberToWire } from './wire-records.js';
  * - `remove { identifier }` -> `{ removed, accessEndedAt?, revokedUntil? }` (false when it was
  *   not a member); its credentials are revoked from `accessEndedAt` on
  * - `suspend { identifier }` -> `{ accessEndedAt }`, `resume { identifier }` -> `{ resumed }`
+ * - `attribute-names {}` -> `{ names }`: the attribute names members carry (any member)
  */
 export function membersMethods(authority: Authority): Record<string, ServiceMethod> {
   return {
@@ -39,6 +40,10 @@ export function membersMethods(authority: Authority): Record<string, ServiceMeth
       const member = await authority.getMember(caller.identifier, identifier, { signal });
       if (member === undefined) throw new NotFoundError('authority', `${identifier} is not a member of this project`);
       return { member: memberToWire(member) };
+    },
+    'attribute-names': async ({ caller, params, signal }) => {
+      params.only();
+      return { names: await authority.attributeNames(caller.identifier, { signal }) };
     },
     remove: async ({ caller, params, signal }) => {
       const identifier = params.only('identifier').string('identifier', 256);

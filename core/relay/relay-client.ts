@@ -51,6 +51,8 @@ export interface RelayClientStatus {
   readonly lastErrorAt?: number;
   /** True when the last attempt reached the relay service and it refused the registration. */
   readonly refused: boolean;
+  /** True when that refusal said another peer holds the name. */
+  readonly held: boolean;
   /** When `connected` last changed (ms since the epoch). */
   readonly since: number;
   /** Accepted registrations (first ones and re-registrations after a failure). */
@@ -81,6 +83,7 @@ export class RelayClient {
   private lastError: string | undefined;
   private lastErrorAt: number | undefined;
   private refused = false;
+  private held = false;
   private since = Date.now();
   private registrations = 0;
   private lastRoute: Route | undefined;
@@ -131,6 +134,7 @@ export class RelayClient {
       connected: this.connected,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError, lastErrorAt: this.lastErrorAt! }),
       refused: this.refused,
+      held: this.held,
       since: this.since,
       registrations: this.registrations,
     };
@@ -169,9 +173,11 @@ export class RelayClient {
       const decoded = decodeRelayMessage(reply.payload);
       if (decoded.type !== 'created') {
         this.refused = true;
-        return this.setConnected(false, 'the relay service refused the registration');
+        this.held = decoded.type === 'held';
+        return this.setConnected(false, this.held ? `relay ${this.name} is held by another member` : 'the relay service refused the registration');
       }
       this.refused = false;
+      this.held = false;
       if (!this.connected) {
         this.registrations++;
         this.logger.info({ registrations: this.registrations }, 'relay registered');

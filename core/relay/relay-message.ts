@@ -11,10 +11,13 @@ import { InvalidInputError } from '../errors.js';
  * | 4    | deleted | (nothing)                          |
  * | 5    | refused | (nothing: a peer never learns why) |
  * | 6    | unknown | name length u8, name (UTF-8)       |
+ * | 7    | held    | (nothing)                          |
  *
  * `create` both registers and refreshes (keep-alive) a relay. `unknown` ("no such
  * relay") is the project node's answer to a message sent to `forward_to_NAME` when no live
  * relay NAME exists, sent only to a sender that would be allowed to send through NAME.
+ * `held` answers a `create` from a peer that may create the name while another peer holds
+ * it (a takeover attempt): only a peer the relay policy allows learns that the name is taken.
  */
 export type RelayMessage =
   | { readonly type: 'create'; readonly name: string }
@@ -22,7 +25,8 @@ export type RelayMessage =
   | { readonly type: 'created' }
   | { readonly type: 'deleted' }
   | { readonly type: 'refused' }
-  | { readonly type: 'unknown'; readonly name: string };
+  | { readonly type: 'unknown'; readonly name: string }
+  | { readonly type: 'held' };
 
 const CREATE = 1;
 const DELETE = 2;
@@ -30,6 +34,7 @@ const CREATED = 3;
 const DELETED = 4;
 const REFUSED = 5;
 const UNKNOWN = 6;
+const HELD = 7;
 
 /** Longest relay name, in characters. */
 export const MAX_RELAY_NAME_LENGTH = 64;
@@ -74,6 +79,7 @@ export function encodeRelayMessage(message: RelayMessage): Uint8Array {
     case 'created': return Uint8Array.of(CREATED);
     case 'deleted': return Uint8Array.of(DELETED);
     case 'refused': return Uint8Array.of(REFUSED);
+    case 'held': return Uint8Array.of(HELD);
   }
 }
 
@@ -96,5 +102,6 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
   if (type === CREATED) return { type: 'created' };
   if (type === DELETED) return { type: 'deleted' };
   if (type === REFUSED) return { type: 'refused' };
+  if (type === HELD) return { type: 'held' };
   throw new InvalidInputError('relay', `unknown relay message type ${type}`);
 }

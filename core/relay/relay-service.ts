@@ -29,7 +29,22 @@ export interface RelayServiceOptions {
   readonly expireAfterMs?: number;
   /** Most relays at once (default 10 000). */
   readonly maxRelays?: number;
+  /**
+   * Told about every takeover attempt: a `create NAME` from a peer the policy allows to
+   * create NAME while another peer holds it (answered `held`). For the operator's records
+   * (denial log, audit); must not throw.
+   */
+  readonly onTakeoverAttempt?: (attempt: RelayTakeoverAttempt) => void;
   readonly logger?: Logger;
+}
+
+/** A `create NAME` refused because another peer holds NAME. */
+export interface RelayTakeoverAttempt {
+  readonly name: string;
+  /** The peer that asked (absent: unauthenticated). */
+  readonly peer?: PeerInfo;
+  /** The identifier of the peer holding the name (absent: an unauthenticated registrant). */
+  readonly holder?: string;
 }
 
 /** One registered relay, as `list()` reports it. */
@@ -59,7 +74,8 @@ interface Entry {
  * the owner deletes it or stops refreshing it. While the owner's first hop on this node
  * (its channel or connection) is gone, the relay forwards nothing and answers as if it
  * did not exist; the name stays its owner's until it expires.
- * Replies are `created`, `deleted` or `refused`, never a reason. A message to
+ * Replies are `created`, `deleted` or `refused`, never a reason, except `held` to a peer the
+ * policy allows to create a name another peer holds. A message to
  * `forward_to_NAME` without a live relay NAME is answered `unknown NAME` ("no such
  * relay"), back along the channel it came through, when its sender would be allowed to
  * send through NAME; anyone else learns nothing. See docs/portals.md.
@@ -141,7 +157,7 @@ export class RelayService {
     }
     if (request.type !== 'create' && request.type !== 'delete') return;
     const peer = message.origin?.peer;
-    const reply = (type: 'created' | 'deleted' | 'refused'): void => ctx.send(message.returnRoute, encodeRelayMessage({ type }));
+    const reply = (type: 'created' | 'deleted' | 'refused' | 'held'): void => ctx.send(message.returnRoute, encodeRelayMessage({ type }));
     const current = this.live(request.name);
     // The registrant's own worker is the last hop of the return route: the relay forwards
     // to the node in front of it.
@@ -156,13 +172,23 @@ export class RelayService {
       this.logger.info({ relay: request.name, owner: peer?.identifier }, 'relay deleted');
       return reply('deleted');
     }
-    if (toOwner.length === 0 || (current !== undefined && !isOwner)) {
-      this.logger.info({ relay: request.name, peer: peer?.identifier, owner: current?.owner }, 'relay create refused: name in use or no route');
+    if (toOwner.length === 0) {
+      this.logger.info({ relay: request.name, peer: peer?.identifier }, 'relay create refused: no route back');
       return reply('refused');
     }
+    // The policy first: a peer that may not create NAME learns nothing, not even that it is taken.
     if (!(await this.allowed(peer, request.name, 'create'))) {
       this.logger.info({ relay: request.name, peer: peer?.identifier }, 'relay create refused by policy');
       return reply('refused');
+    }
+    if (current !== undefined && !isOwner) {
+      this.logger.warn({ relay: request.name, peer: peer?.identifier, owner: current.owner }, 'relay create refused: held by another peer');
+      try {
+        this.options.onTakeoverAttempt?.({ name: request.name, ...(peer ? { peer } : {}), ...(current.owner !== undefined ? { holder: current.owner } : {}) });
+      } catch (error) {
+        this.logger.warn({ relay: request.name, err: (error as Error).message }, 'recording a relay takeover attempt failed');
+      }
+      return reply('held');
     }
     const now = Date.now();
     if (current) {

@@ -89,6 +89,34 @@ describe('relay', () => {
     await expect.poll(() => outlet.status().sessions).toBe(0);
   });
 
+  it('names a takeover only to a peer the policy allows, and reports it', async () => {
+    const attempts: Array<{ name: string; peer?: string; holder?: string }> = [];
+    const onlyB: RelayAuthorizer = (peer) => peer?.identifier === 'Ib' || peer?.identifier === 'Ic';
+    const p = await projectNode('127.0.0.1:0', onlyB);
+    await p.service.stop();
+    const service = new RelayService(p.node, {
+      authorize: (peer, name, action) => onlyB(peer, name, action) && !(peer?.identifier === 'Ic' && name === 'secret'),
+      onTakeoverAttempt: ({ name, peer, holder }) => attempts.push({ name, ...(peer ? { peer: peer.identifier } : {}), ...(holder ? { holder } : {}) }),
+    });
+    await service.start();
+    cleanups.push(() => service.stop());
+    const { b } = await outletNode();
+    const c = await plainNode('c');
+    for (const name of ['db', 'secret']) {
+      const owner = relayClient(b, [tcp(p.address), local('as_b'), local('relay')], { name });
+      await owner.start();
+      expect(owner.status().connected).toBe(true);
+    }
+    const allowed = relayClient(c, [tcp(p.address), local('as_c'), local('relay')], { name: 'db' });
+    await allowed.start();
+    expect(allowed.status()).toMatchObject({ connected: false, refused: true, held: true, lastError: 'relay db is held by another member' });
+    const notAllowed = relayClient(c, [tcp(p.address), local('as_c'), local('relay')], { name: 'secret' });
+    await notAllowed.start();
+    expect(notAllowed.status()).toMatchObject({ connected: false, refused: true, held: false, lastError: 'the relay service refused the registration' });
+    expect(attempts[0]).toEqual({ name: 'db', peer: 'Ic', holder: 'Ib' });
+    expect(attempts.every((a) => a.name === 'db')).toBe(true);
+  });
+
   it('keeps a live name with its owner and hands it over once the owner leaves', async () => {
     const p = await projectNode();
     const { b } = await outletNode();
@@ -98,7 +126,7 @@ describe('relay', () => {
     const hijacker = relayClient(c, [tcp(p.address), local('as_c'), local('relay')]);
     await hijacker.start();
     expect(owner.status().connected).toBe(true);
-    expect(hijacker.status()).toMatchObject({ connected: false, lastError: 'the relay service refused the registration' });
+    expect(hijacker.status()).toMatchObject({ connected: false, refused: true, held: true, lastError: 'relay db is held by another member' });
     await new Promise((r) => setTimeout(r, 400));
     expect(p.service.list()).toMatchObject([{ name: 'db', owner: 'Ib' }]);
     // The portal still reaches B, the owner.

@@ -6,7 +6,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { MessageSendResult } from './message-send.js';
 import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
-import type { AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView } from './project-views.js';
+import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
 import type { SecurityInfo } from './security-info.js';
@@ -99,6 +99,8 @@ export const NODE_API = {
   }), returns<MemberResult>()),
   'project.member.list': method(schema(PROJECT), returns<MemberList>()),
   'project.member.show': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberResult>()),
+  /** The attribute names the project's members carry (any member may ask; names only). */
+  'project.attribute-names': method(schema(PROJECT), returns<AttributeNames>()),
   'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberRemoval>()),
   'project.member.suspend': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly accessEndedAt: number }>()),
   'project.member.resume': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly resumed: boolean }>()),

@@ -64,3 +64,9 @@ export interface RevocationListState {
 export interface RevocationsView {
   readonly lists: readonly RevocationListState[];
 }
+
+/** What `project.attribute-names` returns: the attribute names the project's members carry, sorted. */
+export interface AttributeNames {
+  readonly project: string;
+  readonly names: readonly string[];
+}

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { attributeWarnings, printWarnings } from '../../attribute-warnings.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
 import { callNode } from '../../../node/client/node-call.js';
@@ -24,6 +25,8 @@ export default class PolicyCreate extends BaseCommand {
       .catch((err: unknown) => { throw oneLineExpressionError(err); });
     this.log(`Policy on ${result.label} created at node ${node}`);
     this.log(fields([['expression', result.expression]]));
-    return { node, ...result };
+    const warnings = await attributeWarnings(this.home, node, result.expression);
+    if (!this.jsonEnabled()) printWarnings(warnings);
+    return { node, ...result, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 }

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { assertResourceType } from '../../../policy/policy.js';
 import { parseSubjectPairs, testPolicyExpression } from '../../../policy/policy-test.js';
 import { BaseCommand } from '../../base-command.js';
 import { fields } from '../../format.js';
@@ -24,6 +25,7 @@ export default class PolicyTest extends BaseCommand {
     const { flags } = await this.parse(PolicyTest);
     let result;
     try {
+      assertResourceType(flags['resource-type']);
       result = testPolicyExpression({
         expression: flags.expression, subject: parseSubjectPairs(flags.subject),
         resource: { type: flags['resource-type'], name: flags.resource }, action: flags.action,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { InvalidInputError } from '../../../core/errors.js';
+import { attributeWarnings, printWarnings } from '../../attribute-warnings.js';
 import { BaseCommand } from '../../base-command.js';
 import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
@@ -35,7 +36,8 @@ export default class TcpInletCreate extends BaseCommand {
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
       ['allow', inlet.allow ?? '(node policy for tcp-inlet)'],
     ]));
-    if (!this.jsonEnabled()) for (const warning of inlet.warnings ?? []) process.stderr.write(`Warning: ${warning}\n`);
-    return { node: name, ...inlet };
+    const warnings = [...(inlet.warnings ?? []), ...(inlet.allow !== undefined ? await attributeWarnings(home, name, inlet.allow) : [])];
+    if (!this.jsonEnabled()) printWarnings(warnings);
+    return { node: name, ...inlet, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 }

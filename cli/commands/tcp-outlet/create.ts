@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { attributeWarnings, printWarnings } from '../../attribute-warnings.js';
 import { BaseCommand } from '../../base-command.js';
 import { callNode } from '../../../node/client/node-call.js';
 import { fields } from '../../format.js';
@@ -34,6 +35,8 @@ export default class TcpOutletCreate extends BaseCommand {
       ['sessions per peer', String(outlet.status.maxSessionsPerPeer)],
       ['idle timeout', outlet.status.idleTimeoutMs > 0 ? `${outlet.status.idleTimeoutMs / 1000} s` : 'none'],
     ]));
-    return { node: name, ...outlet };
+    const warnings = outlet.allow !== undefined ? await attributeWarnings(home, name, outlet.allow) : [];
+    if (!this.jsonEnabled()) printWarnings(warnings);
+    return { node: name, ...outlet, ...(warnings.length > 0 ? { warnings } : {}) };
   }
 }

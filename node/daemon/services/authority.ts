@@ -94,6 +94,16 @@ export const authorityService: DaemonService = {
     if (!node.hasWorker('relay')) {
       relay = new RelayService(node, {
         logger: ctx.logger,
+        onTakeoverAttempt: ({ name, peer, holder }) => {
+          const reason = `relay ${name} is held by another member${holder !== undefined ? ` (${holder})` : ''}`;
+          security.denials.record({
+            at: new Date().toISOString(), resource: { type: 'relay', name, node: ctx.name }, action: 'create', reason,
+            ...(peer !== undefined ? { subject: peer.identifier } : {}),
+          });
+          const actor = peer?.identifier ?? 'unauthenticated';
+          project.authority.recordAccessRefusal(actor, 'relay.create', 'held by another member', { relay: name, ...(holder !== undefined ? { holder } : {}) })
+            .catch((err: unknown) => ctx.logger.error({ relay: name, err: err instanceof Error ? err.message : String(err) }, 'cannot audit a relay takeover attempt'));
+        },
         authorize: (peer, name, action) => security.decideOr(peer, { type: 'relay', name }, action, {
           reason: RELAY_DEFAULT_DENIALS[action],
           allowed: () => {

@@ -157,6 +157,9 @@ export const projectMembershipService: DaemonService = {
     });
     ctx.api.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
     ctx.api.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(params.identifier, { signal }) }));
+    ctx.api.register('project.attribute-names', async (params, { signal }) => ({
+      project: projectFor(ctx, params.project).name, names: await (await client(params, signal)).attributeNames({ signal }),
+    }));
     ctx.api.register('project.member.remove', async (params, { signal }) => ({ ...(await (await client(params, signal)).removeMember(params.identifier, { signal })) }));
     ctx.api.register('project.member.suspend', async (params, { signal }) => await (await client(params, signal)).suspendMember(params.identifier, { signal }));
     ctx.api.register('project.member.resume', async (params, { signal }) => ({ resumed: await (await client(params, signal)).resumeMember(params.identifier, { signal }) }));

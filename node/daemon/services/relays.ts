@@ -70,8 +70,10 @@ export const relaysService: DaemonService = {
       const started = relays.get(name);
       if (started?.client.status().refused) {
         // Refused by the project (its policy or the relay rule), not merely unreachable: keep nothing.
+        const { held } = started.client.status();
         relays.delete(name);
         await started.client.stop();
+        if (held) throw new AlreadyExistsError('relay', `relay ${name} is held by another member: the project node keeps it for its holder until the holder deletes it or stops refreshing it (30 s after its node stops); the attempt is recorded in the project node's policy denials and audit log`);
         throw new UnauthorizedError('relay', `the project refused relay '${name}' for this node: its credential does not allow that name (an admin can issue a ticket with --relay ${name}, or a relay policy can allow it)`);
       }
       persist();
