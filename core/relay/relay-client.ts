@@ -186,6 +186,7 @@ export class RelayClient {
     } catch (error) {
       if (signal.aborted) return;
       this.refused = false;
+      this.held = false;
       this.setConnected(false, error instanceof Error ? error.message : String(error));
     }
   }
