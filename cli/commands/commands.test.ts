@@ -32,7 +32,8 @@ describe('commands (in-process)', () => {
 
   it('status and node list describe an empty home, and a stopped node', async () => {
     let r = await run(Status, ['--json']);
-    expect(JSON.parse(r.stdout)).toEqual({ home: join(dir, 'home'), defaultNode: null, nodes: [], running: 0 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ home: join(dir, 'home'), identity: null, defaultNode: null, defaultProject: null, projects: [], nodes: [], running: 0 });
+    expect(Date.parse((JSON.parse(r.stdout) as { at: string }).at)).toBeGreaterThan(0);
     r = await run(NodeList, []);
     expect(r.stdout).toBe('No nodes. Create one with: symbolon node create NAME\n');
     createNode(new Home(join(dir, 'home')), 'n1', { tcpListenerAddress: '127.0.0.1:4999' });

@@ -50,6 +50,8 @@ export interface AuthorityInfo {
   readonly authority: string;
   readonly storage: 'sqlite' | 'postgres';
   readonly relays: readonly string[];
+  /** How many members the project has. */
+  readonly members: number;
 }
 
 /** One authority's revocation list as a node applies it. */

@@ -152,10 +152,11 @@ export const authorityService: DaemonService = {
       relaysHeld: () => relays?.list().length ?? 0,
     });
 
-    ctx.api.register('authority.info', (): AuthorityInfo => ({
+    ctx.api.register('authority.info', async (_params, { signal }): Promise<AuthorityInfo> => ({
       project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }), authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
       relays: relay?.list().map((r) => r.name) ?? [],
+      members: (await store.withTransaction((tx) => tx.listMembers(), { signal })).length,
     }));
     ctx.logger.info({ project: section.project, authority: authorityId, storage: section.database !== undefined ? 'postgres' : 'sqlite' }, 'project authority started');
   },
