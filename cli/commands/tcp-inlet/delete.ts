@@ -12,8 +12,8 @@ export default class TcpInletDelete extends BaseCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(TcpInletDelete);
     const home = this.home;
-    const { node: name } = await callNode(home, flags.at, 'tcp-inlet.delete', { name: args.listen });
-    this.log(`Deleted TCP inlet ${args.listen} on node ${name}.`);
-    return { node: name, deleted: args.listen };
+    const { node: name, result } = await callNode(home, flags.at, 'tcp-inlet.delete', { name: args.listen });
+    this.log(`Deleted TCP inlet ${result.deleted} on node ${name}.`);
+    return { node: name, deleted: result.deleted };
   }
 }

@@ -8,6 +8,7 @@ import { local, LOCAL } from '../../../core/routing/address.js';
 import type { Route } from '../../../core/routing/message.js';
 import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
 import { connectFirstHop } from '../connect-first-hop.js';
+import { findInletName } from '../inlet-name.js';
 import { savedInlets, TCP_INLETS_SECTION } from '../../home/saved-config.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
@@ -135,8 +136,11 @@ export const tcpInletsService: DaemonService = {
       return { ...view(listen), ...(warnings.length > 0 ? { warnings } : {}) };
     });
     ctx.api.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
-    ctx.api.register('tcp-inlet.show', ({ name }) => view(name));
-    ctx.api.register('tcp-inlet.delete', async ({ name }, { signal }) => {
+    /** The inlet a name given by the user means (`localhost:15440` is `127.0.0.1:15440`). */
+    const known = async (given: string): Promise<string> => await findInletName(inlets.keys(), given) ?? given;
+    ctx.api.register('tcp-inlet.show', async ({ name }) => view(await known(name)));
+    ctx.api.register('tcp-inlet.delete', async (params, { signal }) => {
+      const name = await known(params.name);
       const entry = inlets.get(name);
       if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
       inlets.delete(name);
