@@ -1,27 +1,19 @@
 import type { Denial } from '../../policy/denial-log.js';
 import { isObject } from './json-file.js';
-import { readLogTail } from './node-log.js';
+import { readLogLines } from './node-log.js';
 
 /** The message the node logs with each denial (policy/denial-log.ts). */
 const DENIAL_MESSAGE = 'access denied';
 
-/** Lines of the log's end searched for denials. */
-const LINES = 100_000;
-
 /**
  * The denials a node wrote to its log at `path` (each denial is logged as a warning with
  * its resource, action, subject and reason), newest first, at most `limit`. For a node that
- * is not running, whose in-memory denial list is gone. Reads the end of the log only.
+ * is not running, whose in-memory denial list is gone. Reads the end of the log and its rotated files.
  */
 export function loggedDenials(path: string, limit: number): Denial[] {
   const out: Denial[] = [];
-  const lines = readLogTail(path, LINES);
-  for (let i = lines.length - 1; i >= 0 && out.length < limit; i--) {
-    const line = lines[i]!;
-    if (!line.includes(DENIAL_MESSAGE)) continue;
-    const denial = parseDenialLine(line);
-    if (denial !== undefined) out.push(denial);
-  }
+  const lines = readLogLines(path, limit, (line) => line.includes(DENIAL_MESSAGE) && parseDenialLine(line) !== undefined);
+  for (let i = lines.length - 1; i >= 0; i--) out.push(parseDenialLine(lines[i]!)!);
   return out;
 }
 

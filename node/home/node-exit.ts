@@ -1,6 +1,6 @@
 import type { Home } from './home.js';
 import { isObject } from './json-file.js';
-import { readLogTail } from './node-log.js';
+import { readLogLines, readLogTail } from './node-log.js';
 import { readNodeState, runningPid } from './node-state.js';
 
 /** How a node that is not running ended, as its files tell. */
@@ -38,7 +38,7 @@ const text = (err: unknown): string => (typeof err === 'string' ? err.split('\n'
  */
 export function lastExit(home: Home, name: string): NodeExit | null {
   if (runningPid(home, name) !== undefined) return null;
-  const lines = readLogTail(home.node(name).log, LINES);
+  const lines = readLogLines(home.node(name).log, LINES);
   const crashed = readNodeState(home, name) !== undefined;
   let lastError: Entry | undefined;
   let signal: string | undefined;
@@ -60,10 +60,22 @@ export function lastExit(home: Home, name: string): NodeExit | null {
     }
   }
   if (crashed) {
+    const output = lastError === undefined ? lastOutputLine(home.node(name).out) : undefined;
+    if (output !== undefined) return { kind: 'crashed', at: null, reason: `crashed: ${output}` };
     return {
       kind: 'crashed', at: iso(lastError?.time),
       reason: lastError !== undefined ? `crashed: ${text(lastError.err ?? lastError.msg)}` : 'crashed: the process ended without stopping (killed, or out of memory)',
     };
   }
   return null;
+}
+
+/** The error line the process last wrote outside its log (`node.out`: a crash's output), if any. */
+function lastOutputLine(path: string): string | undefined {
+  const lines = readLogTail(path, 50);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (/^(\w*Error\b|FATAL)|out of memory/i.test(line)) return line.slice(0, 500);
+  }
+  return undefined;
 }
