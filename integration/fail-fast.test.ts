@@ -54,8 +54,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
   return { value, ms: Date.now() - t0 };
 }
 
-interface InletShow { status: { connected: boolean; lastError?: string; lastErrorAt?: number } }
-interface RelayShow { status: { connected: boolean; lastError?: string; lastErrorAt?: number; registrations: number; since: number } }
+interface InletShow { status: { connected: boolean; lastError?: string; lastErrorAt?: string } }
+interface RelayShow { status: { connected: boolean; lastError?: string; lastErrorAt?: string; registrations: number; since: string } }
 
 describe('a refused connect fails at once with its reason', () => {
   const home = tempHome('sym-ff-');
@@ -139,8 +139,8 @@ describe('the scenario fails fast and comes back fast (project node down, unknow
       const shown = await s.json<InletShow>('analysis', ['tcp-inlet', 'show', `127.0.0.1:${port}`]);
       expect(shown.status.connected).toBe(false);
       expect(shown.status.lastError).toMatch(/no relay 'nosuch' at project 'bank'/);
-      expect(shown.status.lastErrorAt).toBeGreaterThanOrEqual(before);
-      expect(shown.status.lastErrorAt).toBeLessThanOrEqual(Date.now());
+      expect(Date.parse(shown.status.lastErrorAt!)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(shown.status.lastErrorAt!)).toBeLessThanOrEqual(Date.now());
     } finally {
       await s.ok('analysis', ['tcp-inlet', 'delete', `127.0.0.1:${port}`]);
     }
@@ -166,13 +166,13 @@ describe('the scenario fails fast and comes back fast (project node down, unknow
     expect(closed.error).toBe('ECONNRESET');
     const inlet = await s.json<InletShow>('analysis', ['tcp-inlet', 'show', `127.0.0.1:${setup.inletPort}`]);
     expect(inlet.status.lastError).toMatch(/ECONNREFUSED/);
-    expect(inlet.status.lastErrorAt).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(inlet.status.lastErrorAt!)).toBeGreaterThanOrEqual(before);
     const relayDown = await waitFor('the relay to see the project node gone', async () => {
       const r = await s.json<RelayShow>('bank', ['relay', 'show', 'postgres']);
       return r.status.connected ? undefined : r;
     }, { timeoutMs: 10_000 });
     expect(relayDown.status.lastError).toBeDefined();
-    expect(relayDown.status.lastErrorAt).toBeGreaterThan(0);
+    expect(Date.parse(relayDown.status.lastErrorAt!)).toBeGreaterThan(0);
 
     console.log(`project node down: refresh ${refresh.ms} ms, enroll ${enroll.ms} ms, portal connection closed after ${closed.ms} ms`);
     // CLI start included (and for enroll, starting a node); before: 10-11 s and 20 s.
@@ -194,7 +194,7 @@ describe('the scenario fails fast and comes back fast (project node down, unknow
     const portal = (await back) - started;
     const shown = await s.json<RelayShow>('bank', ['relay', 'show', 'postgres']);
     expect(shown.status.connected).toBe(true);
-    const relay = shown.status.since - started;
+    const relay = Date.parse(shown.status.since) - started;
     measured.relayBackMs = relay;
     measured.portalBackMs = portal;
     console.log(`project node restarted: relay registered ${relay} ms, first session through the portal ${portal} ms after the project node process started`);

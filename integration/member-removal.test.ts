@@ -41,7 +41,7 @@ describe('member remove stops credential issuance, end to end with real processe
     const refreshed = await ok(member, ['project', 'refresh']);
     expect(refreshed).toMatchObject({ project: 'bank', identifier: memberId });
     expect(refreshed.createdAt).toBeGreaterThanOrEqual(before - 1_000);
-    expect(refreshed.expiresAt).toBeGreaterThan(Date.now());
+    expect(Date.parse(refreshed.expiresAt as string)).toBeGreaterThan(Date.now());
     expect(refreshed.credentialHash).toMatch(/^[0-9a-f]{64}$/);
 
     const human = await runCli(member, ['project', 'refresh', 'bank', '--at', 'default']);

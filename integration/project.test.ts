@@ -29,7 +29,7 @@ describe('projects through the real CLI: create, tickets, enrollment, members, a
     const port = await freePort();
     const created = await ok(admin, ['project', 'create', 'bank', '--listen', `127.0.0.1:${port}`]);
     expect(created).toMatchObject({ name: 'bank', route: `/ip4/127.0.0.1/tcp/${port}`, storage: 'sqlite' });
-    expect(created.credentialExpiresAt).toBeGreaterThan(Date.now());
+    expect(Date.parse(created.credentialExpiresAt as string)).toBeGreaterThan(Date.now());
 
     const dbTicket = (await ok(admin, ['project', 'ticket', '--attribute', 'component=db', '--relay', 'postgres'])).ticket as string;
     expect(dbTicket).toMatch(/^symbolon-ticket-v1:/);
@@ -41,7 +41,7 @@ describe('projects through the real CLI: create, tickets, enrollment, members, a
     const [b, a] = await Promise.all([ok(bank, ['project', 'enroll', dbTicket]), ok(analysis, ['project', 'enroll', file])]);
     expect(b).toMatchObject({ project: 'bank', role: 'member', attributes: { component: 'db', relay: 'postgres' } });
     expect(a).toMatchObject({ project: 'bank', role: 'member', attributes: { component: 'analysis' } });
-    expect(a.credentialExpiresAt).toBeGreaterThan(Date.now());
+    expect(Date.parse(a.credentialExpiresAt as string)).toBeGreaterThan(Date.now());
     bankId = b.identifier as string;
     analysisId = a.identifier as string;
 

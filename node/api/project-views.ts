@@ -1,3 +1,4 @@
+import type { IsoTime } from './iso-time.js';
 import type { AuditEntry } from '../../authority/audit-record.js';
 import type { MemberRecord, Role } from '../../authority/authority-store.js';
 
@@ -7,17 +8,17 @@ export interface MembershipView {
   readonly identifier: string;
   readonly role: Role;
   readonly attributes: Readonly<Record<string, string>>;
-  /** Expiry of the credential now held (ms), or null when none could be issued. */
-  readonly credentialExpiresAt: number | null;
+  /** Expiry of the credential now held (ISO 8601), or null when none could be issued. */
+  readonly credentialExpiresAt: IsoTime | null;
   readonly credentialError?: string;
 }
 
-/** What `project.refresh` returns: the credential just fetched (times in ms since the epoch). */
+/** What `project.refresh` returns: the credential just fetched (times in ISO 8601). */
 export interface RefreshView {
   readonly project: string;
   readonly identifier: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
+  readonly createdAt: IsoTime;
+  readonly expiresAt: IsoTime;
   readonly credentialHash: string;
 }
 

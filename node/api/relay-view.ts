@@ -1,3 +1,4 @@
+import type { WithIsoTimes } from './iso-time.js';
 import type { RelayClientStatus } from '../../core/relay/relay-client.js';
 
 /** One relay registration as persisted in the node configuration. */
@@ -8,11 +9,14 @@ export interface RelayRecord {
   readonly createdAt: string;
 }
 
+/** A relay registration's status as the API reports it: `since` and `lastErrorAt` in ISO 8601. */
+export type RelayStatusView = WithIsoTimes<RelayClientStatus, 'since' | 'lastErrorAt'>;
+
 /** What the `relay.*` methods report about a relay. */
 export interface RelayView extends RelayRecord {
   /** The project the relay is registered at now. */
   readonly at: string;
-  readonly status: RelayClientStatus;
+  readonly status: RelayStatusView;
 }
 
 /** What `relay.list` returns. */

@@ -1,3 +1,5 @@
+import type { IsoTime } from './iso-time.js';
+
 /** What `security.info` and `security.reload` return. */
 export interface SecurityInfo {
   readonly identity: string;
@@ -6,8 +8,8 @@ export interface SecurityInfo {
   /** Hex of the attested X25519 secure-channel key. */
   readonly secureChannelKey: string;
   readonly trustedAuthorities: readonly string[];
-  /** The node's credential, when it holds one that verifies now; `expiresAt` in milliseconds since the epoch. */
-  readonly credential: { readonly issuer: string; readonly attributes: Readonly<Record<string, string>>; readonly expiresAt: number } | null;
+  /** The node's credential, when it holds one that verifies now; `expiresAt` in ISO 8601. */
+  readonly credential: { readonly issuer: string; readonly attributes: Readonly<Record<string, string>>; readonly expiresAt: IsoTime } | null;
   /** Base64 of the node's credential as held (verified or not), or null. */
   readonly credentialText: string | null;
 }

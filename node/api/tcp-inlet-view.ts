@@ -1,3 +1,4 @@
+import type { WithIsoTimes } from './iso-time.js';
 import type { TcpInletStatus } from '../../core/portal/tcp-inlet.js';
 
 /** One TCP inlet as persisted in the node configuration. Its name (the policy resource name) is its listen address. */
@@ -15,11 +16,14 @@ export interface TcpInletRecord {
   readonly createdAt: string;
 }
 
+/** An inlet's status as the API reports it: `since` and `lastErrorAt` in ISO 8601. */
+export type TcpInletStatusView = WithIsoTimes<TcpInletStatus, 'since' | 'lastErrorAt'>;
+
 /** What the `tcp-inlet.*` methods report about an inlet. */
 export interface TcpInletView extends TcpInletRecord {
   readonly name: string;
   /** Absent when the inlet could not start (see `error`). */
-  readonly status?: TcpInletStatus;
+  readonly status?: TcpInletStatusView;
   readonly error?: string;
   /** `create` only: what already looks wrong (e.g. the project has no such relay); the inlet is created anyway. */
   readonly warnings?: readonly string[];

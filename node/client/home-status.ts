@@ -26,7 +26,7 @@ function inletStatus(i: TcpInletView): InletStatus {
   const health = s.connected ? 'ok' : s.lastError !== undefined ? 'failing' : 'idle';
   return {
     ...record, health, sessions: s.sessions, sessionsOpened: s.sessionsOpened, sessionsFailed: s.sessionsFailed, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
-    lastError: lastError(s.lastError, s.lastErrorAt ?? s.since),
+    lastError: s.lastError === undefined ? null : { message: s.lastError, at: s.lastErrorAt ?? s.since },
   };
 }
 
@@ -42,7 +42,7 @@ function outletStatus(o: TcpOutletView): OutletStatus {
 function relayStatus(r: RelayView): RelayStatus {
   const s = r.status;
   const health = s.connected ? 'registered' : s.held ? 'held' : s.refused ? 'refused' : 'connecting';
-  return { name: r.name, project: r.at, health, since: iso(s.since), lastError: lastError(s.lastError, s.lastErrorAt ?? s.since) };
+  return { name: r.name, project: r.at, health, since: s.since, lastError: s.lastError === undefined ? null : { message: s.lastError, at: s.lastErrorAt ?? s.since } };
 }
 
 /** Status of node `name`: from its files, and from its control socket when it runs. */
@@ -85,7 +85,7 @@ async function nodeStatus(home: Home, name: string, isDefault: boolean): Promise
         inlets: inlets.inlets.map(inletStatus), outlets: outlets.outlets.map(outletStatus), relays: relays.relays.map(relayStatus),
       },
       ...(authority !== undefined ? { authority: { relays: authority.relays, members: authority.members } } : {}),
-      ...(security.credential !== null ? { credentialExpiresAt: security.credential.expiresAt } : {}),
+      ...(security.credential !== null ? { credentialExpiresAt: Date.parse(security.credential.expiresAt) } : {}),
     };
   } catch (err) {
     return {

@@ -50,7 +50,7 @@ export default class ProjectCreate extends BaseCommand {
       ['storage', database ? 'postgres' : 'sqlite'],
       ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
       ['admin node', adminNode],
-      ['admin credential', membership?.credentialExpiresAt ? `valid until ${new Date(membership.credentialExpiresAt).toISOString()}` : `none (${joinError ?? 'not issued'})`],
+      ['admin credential', membership?.credentialExpiresAt ? `valid until ${membership.credentialExpiresAt}` : `none (${joinError ?? 'not issued'})`],
     ]));
     return {
       name, route, wsRoute: wsRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,

@@ -43,7 +43,7 @@ export default class ProjectEnroll extends BaseCommand {
     this.log(fields([
       ['node', nodeName],
       ['attributes', Object.entries(joined.attributes).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
-      ['credential', joined.credentialExpiresAt ? `valid until ${new Date(joined.credentialExpiresAt).toISOString()}` : `none (${joined.credentialError ?? 'not issued'})`],
+      ['credential', joined.credentialExpiresAt ? `valid until ${joined.credentialExpiresAt}` : `none (${joined.credentialError ?? 'not issued'})`],
     ]));
     return { ...joined, node: nodeName, authority };
   }

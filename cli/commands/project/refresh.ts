@@ -20,8 +20,8 @@ export default class ProjectRefresh extends BaseCommand {
     this.log(`Credential for project ${refreshed.project} refreshed`);
     this.log(fields([
       ['identifier', refreshed.identifier],
-      ['issued at', new Date(refreshed.createdAt).toISOString()],
-      ['expires at', new Date(refreshed.expiresAt).toISOString()],
+      ['issued at', refreshed.createdAt],
+      ['expires at', refreshed.expiresAt],
       ['credential hash', refreshed.credentialHash],
     ]));
     return refreshed;

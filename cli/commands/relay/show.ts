@@ -17,8 +17,8 @@ export default class RelayShow extends BaseCommand {
     this.log(`Relay ${r.name} of node ${name}`);
     this.log(fields([
       ['project', r.at], ['address', r.status.address], ['connected', r.status.connected ? 'yes' : 'no'],
-      ['registrations', String(r.status.registrations)], ['since', new Date(r.status.since).toISOString()],
-      ['last error', r.status.lastError === undefined ? '-' : `${r.status.lastError} (at ${new Date(r.status.lastErrorAt ?? r.status.since).toISOString()})`],
+      ['registrations', String(r.status.registrations)], ['since', r.status.since],
+      ['last error', r.status.lastError === undefined ? '-' : `${r.status.lastError} (at ${r.status.lastErrorAt ?? r.status.since})`],
     ]));
     return { node: name, ...r };
   }

@@ -20,7 +20,7 @@ export default class TcpInletShow extends BaseCommand {
       ['allow', i.allow ?? '(node policy for tcp-inlet)'],
       ['connected', i.status ? (i.status.connected ? 'yes' : 'no') : 'no'],
       ['sessions', String(i.status?.sessions ?? 0)],
-      ['last error', i.error ?? (i.status?.lastError === undefined ? '-' : `${i.status.lastError} (at ${new Date(i.status.lastErrorAt ?? i.status.since).toISOString()})`)],
+      ['last error', i.error ?? (i.status?.lastError === undefined ? '-' : `${i.status.lastError} (at ${i.status.lastErrorAt ?? i.status.since})`)],
     ]));
     return { node: name, ...i };
   }

@@ -6,6 +6,7 @@ import { Identity } from '../../../core/identity/identity.js';
 import { NodeRevocations } from '../node-revocations.js';
 import type { EnrollResult } from '../../../authority/client/authority-client.js';
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
+import { isoTime } from '../../api/iso-time.js';
 import type { MembershipView, RefreshView } from '../../api/project-views.js';
 import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord } from '../../home/project-registry.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
@@ -98,7 +99,7 @@ export const projectMembershipService: DaemonService = {
     const client = async ({ project }: { readonly project?: string | undefined }, signal: AbortSignal) => await session(projectFor(ctx, project)).client({ signal });
     const view = (project: string, result: EnrollResult): MembershipView => ({
       project, identifier: result.member.identifier, role: result.member.role, attributes: result.member.attributes,
-      credentialExpiresAt: result.credential?.expiresAt ?? null,
+      credentialExpiresAt: result.credential !== undefined ? isoTime(result.credential.expiresAt) : null,
       ...(result.credentialError !== undefined ? { credentialError: result.credentialError } : {}),
     });
 
@@ -143,7 +144,7 @@ export const projectMembershipService: DaemonService = {
       acceptCredential(project.name, credential);
       markMembership(project.name, undefined);
       await startRefresher(readProject(ctx.home, project.name), credential);
-      return { project: project.name, identifier: ctx.security.identifier, createdAt: credential.createdAt, expiresAt: credential.expiresAt, credentialHash: credential.credentialHash } satisfies RefreshView;
+      return { project: project.name, identifier: ctx.security.identifier, createdAt: isoTime(credential.createdAt), expiresAt: isoTime(credential.expiresAt), credentialHash: credential.credentialHash } satisfies RefreshView;
     });
     ctx.api.register('project.ticket', async (params, { signal }) => {
       const { attributes, usageCount, expiresInMs, relays, mayGrant, mayGrantRelays } = params;

@@ -2,6 +2,7 @@ import { AlreadyExistsError, NotFoundError, UnauthorizedError } from '../../../c
 import { RelayClient } from '../../../core/relay/relay-client.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local } from '../../../core/routing/address.js';
+import { withIsoTimes } from '../../api/iso-time.js';
 import type { RelayRecord, RelayView } from '../../api/relay-view.js';
 import { RELAYS_SECTION, savedRelays } from '../../home/saved-config.js';
 import { readProject } from '../../home/project-registry.js';
@@ -49,7 +50,7 @@ export const relaysService: DaemonService = {
       } catch {
         at = entry.record.project ?? '-';
       }
-      return { ...entry.record, at, status: entry.client.status() };
+      return { ...entry.record, at, status: withIsoTimes(entry.client.status(), ['since', 'lastErrorAt']) };
     };
     for (const record of readRecords(ctx)) {
       // The first attempt is bounded by the request timeout; the client keeps retrying after it.

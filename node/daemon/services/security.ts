@@ -1,4 +1,5 @@
 import { encodePresentedCredential } from '../../../core/credential/credential.js';
+import { isoTime } from '../../api/iso-time.js';
 import type { SecurityInfo } from '../../api/security-info.js';
 import type { DaemonService } from '../service.js';
 
@@ -21,7 +22,7 @@ export const securityService: DaemonService = {
         vault: security.keyHandle.vault,
         secureChannelKey: Buffer.from(key.publicKey).toString('hex'),
         trustedAuthorities: security.trustedAuthorityIdentifiers(),
-        credential: verified ? { issuer: verified.issuer, attributes: verified.attributes, expiresAt: verified.expiresAt * 1000 } : null,
+        credential: verified ? { issuer: verified.issuer, attributes: verified.attributes, expiresAt: isoTime(verified.expiresAt * 1000) } : null,
         credentialText: held ? Buffer.from(encodePresentedCredential(held)).toString('base64') : null,
       };
     };

@@ -7,6 +7,7 @@ import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
 import type { Route } from '../../../core/routing/message.js';
 import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
+import { withIsoTimes } from '../../api/iso-time.js';
 import { connectFirstHop } from '../connect-first-hop.js';
 import { findInletName } from '../inlet-name.js';
 import { savedInlets, TCP_INLETS_SECTION } from '../../home/saved-config.js';
@@ -77,7 +78,7 @@ export const tcpInletsService: DaemonService = {
     const view = (name: string): TcpInletView => {
       const entry = inlets.get(name);
       if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
-      return { name, ...entry.record, ...(entry.inlet ? { status: entry.inlet.status() } : {}), ...(entry.error ? { error: entry.error } : {}) };
+      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
     };
     for (const record of readRecords(ctx)) {
       const entry: Entry = { record };
