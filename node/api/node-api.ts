@@ -1,4 +1,4 @@
-import type { CreatedTicketInfo, MemberRemoval } from '../../authority/client/authority-client.js';
+import type { MemberRemoval } from '../../authority/client/authority-client.js';
 import { method, returns } from '../../core/api/method-table.js';
 import type { MethodParams, MethodResult } from '../../core/api/method-table.js';
 import { field, NO_PARAMS, schema, validateParams } from '../../core/api/param-schema.js';
@@ -6,7 +6,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { MessageSendResult } from './message-send.js';
 import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
-import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView } from './project-views.js';
+import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView, TicketView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
 import type { SecurityInfo } from './security-info.js';
@@ -92,7 +92,7 @@ export const NODE_API = {
     /** With `enroller`: attribute grants (`NAME=VALUE`, `NAME=*`) and relay names the new enroller may grant. */
     mayGrant: optional(field.stringList()),
     mayGrantRelays: optional(field.stringList()),
-  }), returns<CreatedTicketInfo>()),
+  }), returns<TicketView>()),
   'project.member.add': method(schema({
     ...PROJECT, identifier: NAME, attributes: optional(field.stringMap()), role: optional(field.enum(['member', 'enroller', 'admin'])),
     mayGrant: optional(field.stringList()), mayGrantRelays: optional(field.stringList()),

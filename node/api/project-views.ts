@@ -1,4 +1,5 @@
-import type { IsoTime } from './iso-time.js';
+import type { CreatedTicketInfo } from '../../authority/client/authority-client.js';
+import type { IsoTime, WithIsoTimes } from './iso-time.js';
 import type { AuditEntry } from '../../authority/audit-record.js';
 import type { MemberRecord, Role } from '../../authority/authority-store.js';
 
@@ -22,15 +23,21 @@ export interface RefreshView {
   readonly credentialHash: string;
 }
 
+/** A member as the node API reports it: `addedAt` in ISO 8601. */
+export type MemberView = WithIsoTimes<MemberRecord, 'addedAt'>;
+
 /** What `project.member.add` and `project.member.show` return. */
 export interface MemberResult {
-  readonly member: MemberRecord;
+  readonly member: MemberView;
 }
 
 /** What `project.member.list` returns. */
 export interface MemberList {
-  readonly members: readonly MemberRecord[];
+  readonly members: readonly MemberView[];
 }
+
+/** What `project.ticket` returns: the ticket (a secret for the enrollee) with `expiresAt` in ISO 8601. */
+export type TicketView = WithIsoTimes<CreatedTicketInfo, 'expiresAt'>;
 
 /** What `project.audit.show` returns. */
 export interface AuditRecords {

@@ -47,7 +47,7 @@ export default class ProjectTicket extends BaseCommand {
       } catch (cause) {
         throw new IoError('cli', `cannot write '${flags.output}': ${(cause as Error).message}`, { cause });
       }
-      process.stderr.write(`Ticket for project ${project.name} written to ${flags.output} (expires ${new Date(created.expiresAt).toISOString()}, ${created.usageCount} use${created.usageCount === 1 ? '' : 's'})\n`);
+      process.stderr.write(`Ticket for project ${project.name} written to ${flags.output} (expires ${created.expiresAt}, ${created.usageCount} use${created.usageCount === 1 ? '' : 's'})\n`);
     } else {
       this.log(created.ticket);
     }

@@ -6,12 +6,16 @@ import { Identity } from '../../../core/identity/identity.js';
 import { NodeRevocations } from '../node-revocations.js';
 import type { EnrollResult } from '../../../authority/client/authority-client.js';
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
-import { isoTime } from '../../api/iso-time.js';
-import type { MembershipView, RefreshView } from '../../api/project-views.js';
+import { isoTime, withIsoTimes } from '../../api/iso-time.js';
+import type { MemberRecord } from '../../../authority/authority-store.js';
+import type { MembershipView, MemberView, RefreshView } from '../../api/project-views.js';
 import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord } from '../../home/project-registry.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
+
+/** A member as the node API reports it. */
+const memberView = (member: MemberRecord): MemberView => withIsoTimes(member, ['addedAt']);
 
 /**
  * The node's project memberships: on start, every project record of this node that holds
@@ -148,16 +152,16 @@ export const projectMembershipService: DaemonService = {
     });
     ctx.api.register('project.ticket', async (params, { signal }) => {
       const { attributes, usageCount, expiresInMs, relays, mayGrant, mayGrantRelays } = params;
-      return await (await client(params, signal)).createTicket({
+      return withIsoTimes(await (await client(params, signal)).createTicket({
         attributes, usageCount, expiresInMs, relays, enroller: params.enroller === true, mayGrant, mayGrantRelays,
-      }, { signal });
+      }, { signal }), ['expiresAt']);
     });
     ctx.api.register('project.member.add', async (params, { signal }) => {
       const { role, mayGrant, mayGrantRelays } = params;
-      return { member: await (await client(params, signal)).addMember(params.identifier, { attributes: params.attributes ?? {}, ...(role ? { role } : {}), mayGrant, mayGrantRelays }, { signal }) };
+      return { member: memberView(await (await client(params, signal)).addMember(params.identifier, { attributes: params.attributes ?? {}, ...(role ? { role } : {}), mayGrant, mayGrantRelays }, { signal })) };
     });
-    ctx.api.register('project.member.list', async (params, { signal }) => ({ members: await (await client(params, signal)).listMembers({ signal }) }));
-    ctx.api.register('project.member.show', async (params, { signal }) => ({ member: await (await client(params, signal)).showMember(params.identifier, { signal }) }));
+    ctx.api.register('project.member.list', async (params, { signal }) => ({ members: (await (await client(params, signal)).listMembers({ signal })).map(memberView) }));
+    ctx.api.register('project.member.show', async (params, { signal }) => ({ member: memberView(await (await client(params, signal)).showMember(params.identifier, { signal })) }));
     ctx.api.register('project.attribute-names', async (params, { signal }) => ({
       project: projectFor(ctx, params.project).name, names: await (await client(params, signal)).attributeNames({ signal }),
     }));

@@ -14,7 +14,7 @@ export default class MemberList extends BaseCommand {
     const { flags } = await this.parse(MemberList);
     const project = resolveProject(this.home, flags.project);
     const { members } = await callProjectNode(this.home, project, 'project.member.list', { project: project.name });
-    this.log(table(['IDENTIFIER', 'ROLE', 'ATTRIBUTES', 'ADDED'], members.map((m) => [m.identifier, m.role, attributeText(m.attributes), new Date(m.addedAt).toISOString()])));
+    this.log(table(['IDENTIFIER', 'ROLE', 'ATTRIBUTES', 'ADDED'], members.map((m) => [m.identifier, m.role, attributeText(m.attributes), m.addedAt])));
     return { project: project.name, members };
   }
 }

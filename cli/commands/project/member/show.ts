@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { MemberRecord } from '../../../../authority/authority-store.js';
+import type { MemberView } from '../../../../node/api/project-views.js';
 import { BaseCommand } from '../../../base-command.js';
 import { fields } from '../../../format.js';
 import { callProjectNode, resolveProject } from '../../../../node/client/project-setup.js';
@@ -10,13 +10,13 @@ export function attributeText(attributes: Readonly<Record<string, string>>): str
 }
 
 /** Prints a member's fields for humans. */
-export function printMember(command: { log(message?: string): void }, member: MemberRecord): void {
+export function printMember(command: { log(message?: string): void }, member: MemberView): void {
   command.log(fields([
     ['identifier', member.identifier],
     ['role', member.role],
     ['attributes', attributeText(member.attributes)],
     ['added by', member.addedBy],
-    ['added at', new Date(member.addedAt).toISOString()],
+    ['added at', member.addedAt],
     ...(member.ticketHash ? [['ticket', member.ticketHash] as const] : []),
     ...(member.role === 'enroller' ? [
       ['may grant', member.grants?.attributes.join(', ') || 'nothing'] as const,
