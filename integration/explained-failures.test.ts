@@ -1,6 +1,7 @@
+import { createConnection, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from './support/cli.js';
-import { freePort, Scenario } from './support/scenario.js';
+import { freePort, Scenario, waitFor } from './support/scenario.js';
 
 interface Denial { at: string; resource: { type: string; name: string }; action: string; subject?: string; reason: string }
 interface AuditEntry { seq: number; type: string; actor: string; fields: Record<string, unknown> }
@@ -14,6 +15,7 @@ describe('failures that explain themselves', () => {
   const s = Scenario.create({ prefix: 'sym-it-ux-' });
   let analysisId = '';
   let bankId = '';
+  let echo: Server | undefined;
 
   beforeAll(async () => {
     assertBuilt();
@@ -30,6 +32,7 @@ describe('failures that explain themselves', () => {
 
   afterAll(async () => {
     await s.cleanup();
+    await new Promise((r) => (echo ? echo.close(r) : r(undefined)));
   }, 60_000);
 
   it('refuses an unknown resource type with the list of known ones', async () => {
@@ -73,4 +76,55 @@ describe('failures that explain themselves', () => {
     const record = audit.records.find((e) => e.type === 'access.refused' && e.fields.action === 'relay.create');
     expect(record).toMatchObject({ actor: analysisId, fields: { relay: 'postgres', holder: bankId, reason: 'held by another member' } });
   }, 60_000);
+
+  it('finds an inlet by the name it was created with, and shows every portal with its health, counters and times in status', async () => {
+    echo = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((r) => echo!.listen(0, '127.0.0.1', r));
+    const target = `127.0.0.1:${(echo.address() as { port: number }).port}`;
+    await s.ok('bank', ['tcp-outlet', 'create', '--to', target, '--allow', 'subject.component == "analysis"']);
+    const port = await freePort();
+    const created = await s.json<{ name: string }>('analysis', ['tcp-inlet', 'create', '--from', `localhost:${port}`, '--via', 'postgres', '--allow', 'subject.component == "db"']);
+    expect(created.name).toBe(`127.0.0.1:${port}`);
+    const shown = await s.json<{ name: string; status: { since: string } }>('analysis', ['tcp-inlet', 'show', `localhost:${port}`]);
+    expect(shown.name).toBe(`127.0.0.1:${port}`);
+    expect(shown.status.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const reply = await waitFor('an echo through the portal', () => new Promise<string | undefined>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('ping through the portal'));
+      let got = '';
+      socket.on('data', (d: Buffer) => { got += d.toString(); if (got.length >= 22) { socket.end(); resolve(got); } });
+      socket.on('error', () => resolve(undefined));
+      socket.setTimeout(5_000, () => { socket.destroy(); resolve(undefined); });
+    }), { timeoutMs: 30_000 });
+    expect(reply).toBe('ping through the portal');
+
+    interface Status {
+      projects: Array<{ name: string; role: string; credential: { expiresAt: string; expired: boolean } | null; projectNode: { relays: string[] | null; members: number | null } | null }>;
+      nodes: Array<{ name: string; status: string; inlets: Array<Record<string, unknown>>; outlets: Array<Record<string, unknown>>; relays: Array<Record<string, unknown>> }>;
+    }
+    const analysis = await s.json<Status>('analysis', ['status']);
+    expect(analysis.projects).toMatchObject([{ name: 'bank', role: 'member', credential: { expired: false } }]);
+    expect(Date.parse(analysis.projects[0]!.credential!.expiresAt)).toBeGreaterThan(Date.now());
+    const inlet = analysis.nodes.flatMap((n) => n.inlets).find((i) => i.name === `127.0.0.1:${port}`)!;
+    expect(inlet).toMatchObject({ via: 'postgres', health: 'ok', sessionsOpened: expect.any(Number), lastError: null });
+    expect(inlet.sessionsOpened as number).toBeGreaterThanOrEqual(1);
+    expect(inlet.bytesOut as number).toBeGreaterThanOrEqual(22);
+
+    const bank = await s.json<Status>('bank', ['status']);
+    const outlet = bank.nodes.flatMap((n) => n.outlets).find((o) => o.address === 'outlet')!;
+    expect(outlet).toMatchObject({ target, health: 'ok' });
+    expect(outlet.bytesIn as number).toBeGreaterThanOrEqual(22);
+    expect(bank.nodes.flatMap((n) => n.relays)).toMatchObject([{ name: 'postgres', health: 'registered', since: expect.stringMatching(/Z$/) }]);
+    const bankText = await s.ok('bank', ['status']);
+    expect(bankText).toMatch(/\n {4}relay postgres at bank {2}registered since \S+Z\n/);
+    expect(bankText).toMatch(/\n {4}outlet outlet -> 127\.0\.0\.1:\d+ {2}ok {2}sessions \d+ open, \d+ opened, 0 failed {2}bytes in \d+ B, out \d+ B\n/);
+
+    const admin = await s.json<Status>('admin', ['status']);
+    expect(admin.projects).toMatchObject([{ name: 'bank', role: 'admin', projectNode: { relays: ['postgres'], members: 3 } }]);
+    expect(await s.ok('admin', ['status'])).toMatch(/\n {4}project node bank: 1 relay\(s\) \(postgres\), 3 member\(s\)\n/);
+
+    // Delete by the name it was created with.
+    expect((await s.run('analysis', ['tcp-inlet', 'delete', `localhost:${port}`])).code).toBe(0);
+    expect((await s.json<{ inlets: unknown[] }>('analysis', ['tcp-inlet', 'list'])).inlets).toEqual([]);
+  }, 120_000);
 });
