@@ -219,9 +219,9 @@ describe('relay', () => {
     const c = await plainNode('c');
     const reply = await c.request([tcp(p.address), local('as_c'), local('forward_to_db'), local('outlet')], Uint8Array.of(1), { timeoutMs: 2_000 });
     expect(decodeRelayMessage(reply.payload)).toEqual({ type: 'unknown', name: 'db' });
-    // Another identity cannot take the name meanwhile.
+    // Another identity (allowed to create it) cannot take the name meanwhile: it is told the name is held.
     const taken = await c.request([tcp(p.address), local('as_c'), local('relay')], encodeRelayMessage({ type: 'create', name: 'db' }), { timeoutMs: 2_000 });
-    expect(decodeRelayMessage(taken.payload)).toEqual({ type: 'refused' });
+    expect(decodeRelayMessage(taken.payload)).toEqual({ type: 'held' });
     expect(p.service.list()).toMatchObject([{ name: 'db', owner: 'Ib' }]);
   });
 
