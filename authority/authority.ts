@@ -447,7 +447,8 @@ export class Authority {
    * the peer refused, `action` and `reason` plus `fields` (never secrets).
    */
   async recordAccessRefusal(actor: string, action: string, reason: string, fields: Readonly<Record<string, string>> = {}, options?: StoreCallOptions): Promise<void> {
-    await this.write((tx) => tx.recordRefusal('access.refused', actor, { ...fields, action, reason }), options);
+    // Rate-limited like every refusal record: a peer repeating the attempt is aggregated, not a flood.
+    await this.write((tx) => this.recordRefusal(tx, 'access.refused', actor, `${action}:${reason}`, { ...fields, action, reason }), options);
   }
 
   /** Signs a checkpoint for the current head of the log (none when the log is empty or already covered). */
