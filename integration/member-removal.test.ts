@@ -40,7 +40,7 @@ describe('member remove stops credential issuance, end to end with real processe
     const before = Date.now();
     const refreshed = await ok(member, ['project', 'refresh']);
     expect(refreshed).toMatchObject({ project: 'bank', identifier: memberId });
-    expect(refreshed.createdAt).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(refreshed.createdAt as string)).toBeGreaterThanOrEqual(before - 1_000);
     expect(Date.parse(refreshed.expiresAt as string)).toBeGreaterThan(Date.now());
     expect(refreshed.credentialHash).toMatch(/^[0-9a-f]{64}$/);
 
