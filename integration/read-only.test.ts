@@ -55,9 +55,9 @@ describe('read-only commands never start a node', () => {
     const policies = await runCliJson(home, ['policy', 'list', '--at', 'b']);
     expect((policies.json as { policies: Array<{ label: string }> }).policies.map((p) => p.label).sort()).toEqual(['resource echo', 'resource outlet']);
     const denials = await runCliJson(home, ['policy', 'denials', '--at', 'b']);
-    expect(denials.json).toMatchObject({ node: 'b', running: false, source: 'log', denials: [{ resource: { type: 'worker', name: 'echo' }, action: 'handle' }] });
+    expect(denials.json).toMatchObject({ node: 'b', running: false, source: 'decision-log', denials: [{ resource: { type: 'worker', name: 'echo' }, action: 'handle' }] });
     expect((denials.json as { denials: Array<{ reason: string }> }).denials[0]!.reason).toContain('subject.component == "db"');
-    expect((await runCli(home, ['policy', 'denials', '--at', 'b'])).stdout).toMatch(/denials recorded in its log[^\n]*\nTIME\s+RESOURCE[^\n]*\n\S+Z\s+worker\/echo\s+handle/);
+    expect((await runCli(home, ['policy', 'denials', '--at', 'b'])).stdout).toMatch(/denials recorded in its decision log[^\n]*\nTIME\s+RESOURCE[^\n]*\n\S+Z\s+worker\/echo\s+handle/);
     expect((await runCliJson(home, ['secure-channel', 'list', '--at', 'a'])).json).toEqual({ node: 'a', running: false, channels: [] });
     expect((await runCliJson(home, ['relay', 'list'])).json).toEqual({ node: 'a', running: false, relays: [] });
 

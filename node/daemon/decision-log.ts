@@ -8,6 +8,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { PolicyChange } from '../../policy/policy-store-file.js';
 import { decisionFileLines, decisionFileNumbers, decisionFilePath, parseDecisionLine } from '../home/decision-log-files.js';
 import { verifyDecisionLines } from '../home/decision-log-verify.js';
+import { denialOf } from '../home/decision-denial.js';
 import {
   DECISION_FILE_FORMAT, DECISION_GENESIS_HASH, DECISION_LOG_VERSION, decisionRecordHash, decisionRecordLine,
   type DecisionEntry, type DecisionFileHeader, type DecisionRecord, type DecisionRecordType,
@@ -48,14 +49,6 @@ export function localUser(): { actor: string; fields: Record<string, AuditValue>
 }
 
 const scopeFields = (scope: PolicyScope): Record<string, string> => (scope.kind === 'resource' ? { kind: 'resource', name: scope.name } : { kind: 'resource-type', type: scope.type });
-const scopeFromFields = (v: AuditValue | undefined): PolicyScope | undefined => {
-  if (typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const m = v as Record<string, string>;
-  if (m.kind === 'resource' && typeof m.name === 'string') return { kind: 'resource', name: m.name };
-  if (m.kind === 'resource-type' && typeof m.type === 'string') return { kind: 'resource-type', type: m.type };
-  return undefined;
-};
-
 /**
  * A node's decisions on the record: every denial (repeats aggregated per window, as the
  * authority's refusal records are) and every policy change, appended to a hash-chained
@@ -273,26 +266,4 @@ export class NodeDecisionLog implements DenialJournal {
     const entry = parseDecisionLine(line);
     if (entry !== undefined) this.remember(entry);
   }
-}
-
-/** The denial a record reports (aggregates say how many), or undefined for other records. */
-function denialOf(entry: DecisionEntry): Denial | undefined {
-  if (entry.type !== 'access.denied' && entry.type !== 'denials.aggregated') return undefined;
-  const f = entry.fields;
-  const resource = f.resource as Record<string, string> | undefined;
-  if (resource === undefined || typeof resource !== 'object') return undefined;
-  const scope = scopeFromFields(f.policy);
-  let reason = String(f.reason);
-  if (entry.type === 'denials.aggregated') {
-    const who = entry.actor === '*' ? ` from ${String(f.identities)} identities` : '';
-    reason = `${reason} [${String(f.count)} more denials like this${who} between ${new Date(Number(f.firstAt)).toISOString()} and ${new Date(Number(f.lastAt)).toISOString()}]`;
-  }
-  const subject = entry.actor === 'unauthenticated' || entry.actor === '*' ? undefined : entry.actor;
-  return {
-    at: new Date(entry.time).toISOString(),
-    resource: { type: String(resource.type), name: String(resource.name), node: String(resource.node) },
-    action: String(f.action), reason,
-    ...(subject !== undefined ? { subject } : {}),
-    ...(scope !== undefined && typeof f.expression === 'string' ? { policy: { scope, expression: f.expression } } : {}),
-  };
 }

@@ -25,10 +25,10 @@ export default class PolicyDenialsCommand extends BaseCommand {
       return { node: null, running: false, denials: [] };
     }
     if (!answer.running) {
-      const denials = loggedDenials(home.node(answer.node).log, flags.limit);
-      this.log(notRunningLine(answer.node, denials.length === 0 ? 'its log records no denials.' : 'denials recorded in its log, newest first:'));
+      const denials = loggedDenials(home, answer.node, flags.limit);
+      this.log(notRunningLine(answer.node, denials.length === 0 ? 'its decision log records no denials.' : 'denials recorded in its decision log, newest first:'));
       if (denials.length > 0) this.log(denialTable(denials));
-      return { node: answer.node, running: false, source: 'log', denials };
+      return { node: answer.node, running: false, source: 'decision-log', denials };
     }
     const { node, result } = answer;
     if (result.denials.length === 0) {
