@@ -2,7 +2,7 @@
  * Policy decision figures, in process:
  *   node --import tsx bench/policy.ts
  * Decisions per second and nanoseconds per decision for a typical three-clause policy with a
- * compiled, cached expression, through both `decide` and the PolicyAccessControl (the path a
+ * compiled, cached expression, through both `decide` and the enforcement point's access control (the path a
  * node takes per message). Prints one JSON line; exports the measurement.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,8 +12,9 @@ import { pathToFileURL } from 'node:url';
 import type { Message } from '../core/routing/message.js';
 import { decide } from '../policy/decide.js';
 import { DenialLog } from '../policy/denial-log.js';
-import { PolicyAccessControl } from '../policy/policy-access-control.js';
+import { PolicyEnforcement } from '../policy/policy-enforcement.js';
 import { FilePolicyStore } from '../policy/policy-store-file.js';
+import { trustScope } from '../policy/trust-scope.js';
 
 /** What {@link benchPolicyDecisions} measured. */
 export interface PolicyBench {
@@ -50,10 +51,11 @@ export async function benchPolicyDecisions(durationMs = 1500): Promise<PolicyBen
     const peer = { identifier: 'Ianalysis', attributes: { component: 'analysis', env: 'prod' }, authority: 'Iauthority', channel: 'enc' };
     const resource = { type: 'worker', name: 'echo', node: 'n1' };
     const now = new Date();
-    const context = { policies: store, trustedAuthorities: ['Iauthority'] };
+    const trust = trustScope([{ name: 'bank', authority: 'Iauthority', own: true }]);
+    const context = { policies: store, trust };
     const perSecond = rate(durationMs, () => decide({ subject: peer, resource, action: 'send', now }, context).allowed);
 
-    const control = new PolicyAccessControl({ resource, action: 'send', store, trustedAuthorities: () => context.trustedAuthorities, denials: new DenialLog() });
+    const control = new PolicyEnforcement({ node: resource.node, policies: store, trust: () => trust, denials: new DenialLog() }).accessControl(resource, 'send');
     const message: Message = { onwardRoute: [], returnRoute: [], payload: new Uint8Array(0), origin: { via: 'channel', peer } };
     const request = { address: 'echo', direction: 'incoming' as const, message };
     const acPerSecond = rate(durationMs, () => control.isAuthorized(request) === true);

@@ -6,12 +6,18 @@ import { decide } from './decide.js';
 import type { PolicySubject } from './decide.js';
 import { FilePolicyStore } from './policy-store-file.js';
 import type { PolicyScope } from './policy.js';
+import { trustScope, type TrustedProject, type TrustScope } from './trust-scope.js';
 
 const AUTHORITY = 'Iauthority';
 const analysis: PolicySubject = { identifier: 'Ianalysis', attributes: { component: 'analysis', env: 'prod', groups: 'ops,dba' }, authority: AUTHORITY };
 const db: PolicySubject = { identifier: 'Idb', attributes: { component: 'db', env: 'dev' }, authority: AUTHORITY };
 const stranger: PolicySubject = { identifier: 'Istranger', attributes: { component: 'analysis' }, authority: 'Iother' };
 const bare: PolicySubject = { identifier: 'Ibare', attributes: {} };
+/** Vouched for by the second trusted project, `other`, which even claims to be `bank`. */
+const outsider: PolicySubject = { identifier: 'Ioutsider', attributes: { component: 'analysis', project: 'bank', authority: AUTHORITY }, authority: 'Iother' };
+const OWN: TrustedProject = { name: 'bank', authority: AUTHORITY, own: true };
+const OTHER: TrustedProject = { name: 'other', authority: 'Iother', own: false };
+const BANK_ONLY = trustScope([OWN]);
 const NOON = new Date('2026-03-10T12:30:00Z');
 const NIGHT = new Date('2026-03-10T23:30:00Z');
 const LATE = new Date('2031-01-01T00:00:00Z');
@@ -23,7 +29,8 @@ interface Row {
   readonly resource?: { type: string; name: string };
   readonly action?: string;
   readonly now?: Date;
-  readonly authorities?: string[];
+  /** Trusted projects; default: only `bank` (own). */
+  readonly trust?: TrustedProject[];
   readonly allowed: boolean;
   readonly reason?: RegExp;
 }
@@ -34,11 +41,20 @@ const byType = (type: string): PolicyScope => ({ kind: 'resource-type', type });
 const rows: Row[] = [
   // defaults
   { name: 'default allows a credential from the trusted authority', policies: [], subject: analysis, allowed: true, reason: /allowed by default/ },
-  { name: 'default denies a credential from another authority', policies: [], subject: stranger, allowed: false, reason: /no credential from a trusted authority/ },
+  { name: 'default denies a credential from another authority', policies: [], subject: stranger, allowed: false, reason: /no credential from the authority of this node's project/ },
   { name: 'default denies a subject without credential', policies: [], subject: bare, allowed: false },
   { name: 'default denies an unauthenticated sender', policies: [], subject: undefined, allowed: false, reason: /not authenticated/ },
-  { name: 'no authority configured denies even a credentialed subject', policies: [], subject: analysis, authorities: [], allowed: false, reason: /no trusted authority is configured/ },
-  { name: 'no authority configured: an explicit policy allows', policies: [[byType('worker'), 'subject.identifier == "Ibare"']], subject: bare, authorities: [], allowed: true },
+  { name: 'no authority configured denies even a credentialed subject', policies: [], subject: analysis, trust: [], allowed: false, reason: /trusts no authority/ },
+  { name: 'no authority configured: an explicit policy allows', policies: [[byType('worker'), 'subject.identifier == "Ibare"']], subject: bare, trust: [], allowed: true },
+  // trust scoped to its authority
+  { name: 'who vouched is visible', policies: [[byName('echo'), 'subject.project == "bank" && subject.authority == "Iauthority"']], subject: analysis, allowed: true },
+  { name: 'default denies a credential from another trusted project', policies: [], subject: outsider, trust: [OWN, OTHER], allowed: false, reason: /no credential from the authority of this node's project/ },
+  { name: 'a policy that does not name the project sees only the own project\'s attributes', policies: [[byName('echo'), 'subject.component == "analysis"']], subject: outsider, trust: [OWN, OTHER], allowed: false, reason: /from project other, not this node's own/ },
+  { name: 'a policy naming subject.project admits another trusted project', policies: [[byName('echo'), 'subject.project == "other" && subject.component == "analysis"']], subject: outsider, trust: [OWN, OTHER], allowed: true },
+  { name: 'a policy naming subject.authority admits another trusted project', policies: [[byName('echo'), 'subject["authority"] == "Iother" && subject.component == "analysis"']], subject: outsider, trust: [OWN, OTHER], allowed: true },
+  { name: 'credential attributes named project or authority never override who vouched', policies: [[byName('echo'), 'subject.project == "bank" || subject.authority == "Iauthority"']], subject: outsider, trust: [OWN, OTHER], allowed: false },
+  { name: 'an authority the node does not trust vouches for nothing', policies: [[byName('echo'), 'has(subject.project) || has(subject.authority) || has(subject.component)']], subject: outsider, allowed: false },
+  { name: 'an untrusted authority still leaves the identifier', policies: [[byName('echo'), 'subject.identifier == "Ioutsider"']], subject: outsider, allowed: true },
   { name: 'unauthenticated sender allowed only by an explicit policy', policies: [[byName('echo'), '!has(subject.identifier)']], subject: undefined, allowed: true },
   { name: 'unauthenticated sender: policy reading an attribute denies', policies: [[byName('echo'), 'subject.component == "analysis"']], subject: undefined, allowed: false, reason: /no such key: component/ },
   // precedence
@@ -95,7 +111,7 @@ describe('decide: semantics table', () => {
     const resource = { type: row.resource?.type ?? 'worker', name: row.resource?.name ?? 'echo', node: 'n1' };
     const decision = decide(
       { subject: row.subject, resource, action: row.action ?? 'send', now: row.now ?? NOON },
-      { policies: store, trustedAuthorities: row.authorities ?? [AUTHORITY] },
+      { policies: store, trust: row.trust ? trustScope(row.trust) : BANK_ONLY },
     );
     expect(decision.allowed).toBe(row.allowed);
     if (row.reason) expect(decision.reason).toMatch(row.reason);
@@ -105,8 +121,8 @@ describe('decide: semantics table', () => {
   it('a subject over the attribute limits is denied when a policy applies', async () => {
     const store = await FilePolicyStore.open(join(dir, 'limits.json'));
     await store.create(byType('worker'), 'true');
-    const huge: PolicySubject = { identifier: 'I1', attributes: { big: 'x'.repeat(5000) } };
-    const decision = decide({ subject: huge, resource: { type: 'worker', name: 'echo', node: 'n' }, action: 'send', now: NOON }, { policies: store, trustedAuthorities: [] });
+    const huge: PolicySubject = { identifier: 'I1', attributes: { big: 'x'.repeat(5000) }, authority: AUTHORITY };
+    const decision = decide({ subject: huge, resource: { type: 'worker', name: 'echo', node: 'n' }, action: 'send', now: NOON }, { policies: store, trust: BANK_ONLY });
     expect(decision).toMatchObject({ allowed: false, reason: expect.stringMatching(/exceeds the size limits/) });
   });
 
@@ -114,10 +130,18 @@ describe('decide: semantics table', () => {
     const store = await FilePolicyStore.open(join(dir, 'frozen.json'));
     await store.create(byName('echo'), 'subject.component == "analysis"');
     const request = { subject: analysis, resource: { type: 'worker', name: 'echo', node: 'n' }, action: 'send', now: NOON };
-    const a = decide(request, { policies: store, trustedAuthorities: [] });
-    const b = decide(request, { policies: store, trustedAuthorities: [] });
+    const a = decide(request, { policies: store, trust: BANK_ONLY });
+    const b = decide(request, { policies: store, trust: BANK_ONLY });
     expect(a.allowed).toBe(true);
     expect(a).toBe(b);
     expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  it('a new trust scope (the node joined or left a project) is seen by the next decision', async () => {
+    const store = await FilePolicyStore.open(join(dir, 'rescope.json'));
+    await store.create(byName('echo'), 'subject.project == "other"');
+    const request = { subject: outsider, resource: { type: 'worker', name: 'echo', node: 'n' }, action: 'send', now: NOON };
+    const scopes: TrustScope[] = [trustScope([OWN, OTHER]), BANK_ONLY];
+    expect(scopes.map((trust) => decide(request, { policies: store, trust }).allowed)).toEqual([true, false]);
   });
 });

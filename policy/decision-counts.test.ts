@@ -6,8 +6,9 @@ import type { AccessRequest } from '../core/node/access-control.js';
 import type { Message, MessageOrigin } from '../core/routing/message.js';
 import { DecisionCounts } from './decision-counts.js';
 import { DenialLog } from './denial-log.js';
-import { PolicyAccessControl } from './policy-access-control.js';
+import { PolicyEnforcement } from './policy-enforcement.js';
 import { FilePolicyStore } from './policy-store-file.js';
+import { trustScope } from './trust-scope.js';
 
 const AUTHORITY = 'Iauthority';
 const request = (origin?: MessageOrigin): AccessRequest => ({ address: 'outlet', direction: 'incoming', message: message(origin) });
@@ -21,26 +22,26 @@ afterEach(async () => {
 });
 
 describe('DecisionCounts', () => {
-  it('counts the decisions of an access control by resource type, not the local messages it lets pass', async () => {
+  it('counts the decisions of the enforcement point by resource type, not the local messages it lets pass', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'symbolon-decisions-'));
     dirs.push(dir);
     const store = await FilePolicyStore.open(join(dir, 'policies.json'));
     const decisions = new DecisionCounts();
     const denials = new DenialLog();
-    const control = (name: string) => new PolicyAccessControl({
-      resource: { type: 'tcp-outlet', name, node: 'n1' }, action: 'connect', store, trustedAuthorities: () => [AUTHORITY], denials, decisions,
-    });
+    const trust = trustScope([{ name: 'bank', authority: AUTHORITY, own: true }]);
+    const enforcement = new PolicyEnforcement({ node: 'n1', policies: store, trust: () => trust, denials, decisions });
+    const control = (name: string) => enforcement.accessControl({ type: 'tcp-outlet', name }, 'connect');
     const a = control('outlet');
     const b = control('other');
     expect(a.isAuthorized(request(member))).toBe(true);
     expect(b.isAuthorized(request(stranger))).toBe(false);
     expect(a.isAuthorized(request())).toBe(true);
     expect(a.isAuthorized(request({ via: 'local' }))).toBe(true);
-    decisions.count('relay', false);
+    expect(enforcement.authorize({ type: 'relay', name: 'pg' }, 'create', undefined)).toBe(false);
     expect(new Map(decisions.entries())).toEqual(new Map([
       ['tcp-outlet', { allowed: 1, denied: 1 }],
       ['relay', { allowed: 0, denied: 1 }],
     ]));
-    expect(denials.counts().total).toBe(1);
+    expect(denials.counts().total).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
-import type { PolicyScope } from './policy.js';
+import type { Decision, PolicyScope } from './policy.js';
 
 /** One refused request, as kept and reported on the local node. */
 export interface Denial {
@@ -13,6 +13,20 @@ export interface Denial {
   /** Why: the policy and failing sub-expression, or the default rule. Local only. */
   readonly reason: string;
   readonly policy?: { readonly scope: PolicyScope; readonly expression: string };
+}
+
+/**
+ * The one way a refusal becomes a {@link Denial}: when, what (resource and action), who
+ * (the subject's identifier, absent for an unauthenticated sender), why and which policy.
+ */
+export function denialRecord(
+  at: Date, resource: Denial['resource'], action: string, subject: { readonly identifier?: string } | undefined, decision: Decision,
+): Denial {
+  return {
+    at: at.toISOString(), resource, action, reason: decision.reason,
+    ...(subject?.identifier !== undefined ? { subject: subject.identifier } : {}),
+    ...(decision.policy !== undefined ? { policy: decision.policy } : {}),
+  };
 }
 
 /** Denial counters: the total and per resource (`type/name`). */

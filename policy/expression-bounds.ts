@@ -11,7 +11,8 @@ interface Estimate { readonly size: Size; readonly cost: number }
 const SCALAR: Size = { n: 1 };
 const ATTRIBUTE: Size = { n: POLICY_LIMITS.maxValueLength };
 const ROOT_SIZES: Readonly<Record<string, Size>> = {
-  subject: { n: POLICY_LIMITS.maxSubjectAttributes, el: ATTRIBUTE },
+  // attributes and identifier, plus authority and project
+  subject: { n: POLICY_LIMITS.maxSubjectAttributes + 2, el: ATTRIBUTE },
   resource: { n: 8, el: ATTRIBUTE },
   action: ATTRIBUTE,
   now: SCALAR,

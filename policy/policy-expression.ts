@@ -38,7 +38,15 @@ export class PolicyExpression {
     /** Estimated worst-case evaluation cost in abstract steps. */
     readonly estimatedCost: number,
     private readonly program: ParseResult,
-  ) {}
+  ) {
+    this.namesVoucher = namesVoucher(ast);
+  }
+
+  /**
+   * True when the expression reads `subject.project` or `subject.authority`: only such a
+   * policy sees attributes vouched for by a trusted project other than the node's own.
+   */
+  readonly namesVoucher: boolean;
 
   /**
    * True only when the expression evaluates to exactly `true`. Errors (a missing attribute,
@@ -111,6 +119,22 @@ export function compilePolicyExpression(source: string): PolicyExpression {
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   cache.set(source, compiled);
   return compiled;
+}
+
+const VOUCHER_NAMES = new Set(['project', 'authority']);
+
+/** True when `node` holds `subject.project`, `subject.authority` or the `subject["..."]` forms. */
+function namesVoucher(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(namesVoucher);
+  if (typeof node !== 'object' || node === null || !('op' in node)) return false;
+  const { op, args } = node as ASTNode;
+  if ((op === '.' || op === '[]') && Array.isArray(args)) {
+    const [target, field] = args as unknown[];
+    const isSubject = typeof target === 'object' && target !== null && (target as ASTNode).op === 'id' && (target as ASTNode).args === 'subject';
+    const name = op === '.' ? field : typeof field === 'object' && field !== null && (field as ASTNode).op === 'value' ? (field as ASTNode).args : undefined;
+    if (isSubject && typeof name === 'string' && VOUCHER_NAMES.has(name)) return true;
+  }
+  return namesVoucher(args);
 }
 
 function errorText(error: unknown): string {

@@ -1,14 +1,14 @@
 import { InvalidInputError } from '../core/errors.js';
-import { subjectRecord } from './decide.js';
 import type { PolicyResource } from './decide.js';
 import { explain } from './explain.js';
 import type { Explanation } from './explain.js';
 import { compilePolicyExpression } from './policy-expression.js';
+import { copyAttributes } from './subject-record.js';
 
 /** Input of `symbolon policy test`: an expression and a hypothetical request. */
 export interface PolicyTestInput {
   readonly expression: string;
-  /** Subject attributes; `identifier` may be one of them. */
+  /** Subject attributes; `identifier`, `authority` and `project` (who vouched) may be among them. */
   readonly subject: Readonly<Record<string, string>>;
   /** Defaults: type `worker`, name `test`, node `local`. */
   readonly resource?: Partial<PolicyResource>;
@@ -29,13 +29,20 @@ export interface PolicyTestResult extends Explanation {
 
 /**
  * Compiles `expression` (throwing InvalidInputError with the caret message when invalid) and
- * evaluates it against the given subject and resource, explaining the outcome.
+ * evaluates it against the given subject and resource, explaining the outcome. The subject is
+ * taken as given: `authority` and `project` stand for who vouched (on a node they come from
+ * the verified credential, never from its attributes).
  */
 export function testPolicyExpression(input: PolicyTestInput): PolicyTestResult {
   const compiled = compilePolicyExpression(input.expression);
-  const { identifier, ...attributes } = input.subject;
-  const subject = subjectRecord(identifier !== undefined ? { identifier, attributes } : { attributes });
-  if (typeof subject === 'string') throw new InvalidInputError('policy', subject);
+  const subject = Object.create(null) as Record<string, string>;
+  const problem = copyAttributes(input.subject, subject);
+  if (problem !== undefined) throw new InvalidInputError('policy', problem);
+  for (const name of ['identifier', 'authority', 'project']) {
+    const value = input.subject[name];
+    if (value !== undefined) subject[name] = value;
+  }
+  Object.freeze(subject);
   const resource: PolicyResource = { type: input.resource?.type ?? 'worker', name: input.resource?.name ?? 'test', node: input.resource?.node ?? 'local' };
   const action = input.action ?? 'send';
   const now = input.now ?? new Date();

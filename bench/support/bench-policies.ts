@@ -8,9 +8,9 @@ import type { AccessControl } from '../../core/node/access-control.js';
 import type { PeerInfo } from '../../core/routing/message.js';
 import { createPolicy } from '../../policy/policy.js';
 import type { PolicyLookup } from '../../policy/policy.js';
-import { decide } from '../../policy/decide.js';
 import { DenialLog } from '../../policy/denial-log.js';
-import { PolicyAccessControl } from '../../policy/policy-access-control.js';
+import { PolicyEnforcement } from '../../policy/policy-enforcement.js';
+import { trustScope, type TrustScope } from '../../policy/trust-scope.js';
 
 /** The outlet policy of the scenario. */
 export const OUTLET_POLICY = 'subject.component == "analysis"';
@@ -24,21 +24,30 @@ function lookup(type: string, expression: string): PolicyLookup {
   return { policyFor: (resource) => (resource.type === type ? policy : undefined) };
 }
 
+/** The node's enforcement point for one policy: the authorities given are the node's own project's. */
+function enforcement(type: string, expression: string, node: string, authorities: () => readonly string[]): PolicyEnforcement {
+  let seen: readonly string[] | undefined;
+  let scope: TrustScope = trustScope([]);
+  const trust = (): TrustScope => {
+    const current = authorities();
+    if (current !== seen) {
+      seen = current;
+      scope = trustScope(current.map((authority) => ({ name: 'bench', authority, own: true })));
+    }
+    return scope;
+  };
+  return new PolicyEnforcement({ node, policies: lookup(type, expression), trust, denials: new DenialLog() });
+}
+
 /** Incoming access control of the outlet (resource type `tcp-outlet`, action `send`). */
 export function outletAccessControl(node: string, authorities: () => readonly string[]): AccessControl {
-  return new PolicyAccessControl({
-    resource: { type: 'tcp-outlet', name: 'outlet', node }, action: 'send',
-    store: lookup('tcp-outlet', OUTLET_POLICY), trustedAuthorities: authorities, denials: new DenialLog(),
-  });
+  return enforcement('tcp-outlet', OUTLET_POLICY, node, authorities).accessControl({ type: 'tcp-outlet', name: 'outlet' }, 'send');
 }
 
 /** A decision function for a peer against `expression` on resource type `type`. */
 function decider(type: string, expression: string, node: string, action: string, authorities: () => readonly string[]): (peer: PeerInfo | undefined) => boolean {
-  const policies = lookup(type, expression);
-  return (peer) => decide(
-    { subject: peer, resource: { type, name: type, node }, action, now: new Date() },
-    { policies, trustedAuthorities: authorities() },
-  ).allowed;
+  const enforcer = enforcement(type, expression, node, authorities);
+  return (peer) => enforcer.authorize({ type, name: type }, action, peer);
 }
 
 /** The inlet's check on the outlet's identity (resource type `tcp-inlet`). */
