@@ -7,7 +7,7 @@ import { DEFAULT_NODE_NAME } from '../node/client/ensure-node.js';
 import { createNode, deleteNode } from '../node/client/node-lifecycle.js';
 import { callProjectNode, ensureRunning } from '../node/client/project-setup.js';
 import type { RunSteps } from '../node/client/run-apply.js';
-import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../node/daemon/node-security.js';
+import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../node/home/node-security-config.js';
 import { setAcceptUnauthenticated } from '../node/daemon/services/secure-channels.js';
 import { validateNodeName, type Home } from '../node/home/home.js';
 import { defaultIdentityName, ensureIdentity, loadIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
@@ -17,7 +17,8 @@ import { NodeConfigFile } from '../node/home/node-config.js';
 import { AUTHORITY_SECTION, routeForListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
 import { WS } from '../core/routing/address.js';
 import { parseRoute } from '../core/routing/route.js';
-import { deleteProject, projectNames, readProject, writeProject, type ProjectRecord } from '../node/home/project-registry.js';
+import { assertNodeJoinsOnlyOne, forgetProject, recordProject } from '../node/home/node-projects.js';
+import { projectNames, readProject, type ProjectRecord } from '../node/home/project-registry.js';
 
 /** What prepareProject made: the admin, the node it acts through, and the project's authority. */
 export interface PreparedProject {
@@ -69,6 +70,7 @@ export async function prepareProject(
       throw new InvalidInputError('cli', `node '${adminNode}' does not run identity '${admin.name}'`);
     }
   }
+  assertNodeJoinsOnlyOne(home, adminNode, name);
   await ensureRunning(home, adminNode);
 
   const authorityName = `${name}-authority`;
@@ -85,7 +87,7 @@ export async function prepareProject(
       version: 1, name, route, ...(wsRoute ? { wsRoute } : {}), authority: { identifier, changeHistory }, authorityIdentifier: identifier,
       role: 'admin', node: adminNode, createdAt: new Date().toISOString(),
     };
-    writeProject(home, record);
+    recordProject(home, record);
   } catch (err) {
     await deleteNode(home, name);
     throw err;
@@ -115,7 +117,7 @@ function projectWsRoute(wsListen: string | undefined, wsRoute: string | undefine
 /** Removes what prepareProject made for project `name` (after its node failed to start). */
 export async function undoProject(home: Home, name: string): Promise<void> {
   await deleteNode(home, name);
-  deleteProject(home, name);
+  forgetProject(home, name);
 }
 
 /**
@@ -150,6 +152,7 @@ export async function enrollWithTicket(
 
   const identity = await ensureIdentity(home, identityName);
   const nodeName = validateNodeName(node ?? (identityName !== undefined && identityName !== defaultIdentityName(home) ? identityName : home.defaultNode() ?? DEFAULT_NODE_NAME));
+  assertNodeJoinsOnlyOne(home, nodeName, ticket.projectName);
   if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
     createNode(home, nodeName);
     setConfiguredNodeIdentity(home, nodeName, identity.name);
@@ -168,13 +171,13 @@ export async function enrollWithTicket(
     role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
     createdAt: existing?.createdAt ?? new Date().toISOString(),
   };
-  writeProject(home, record);
+  recordProject(home, record);
   let joined: MembershipView;
   try {
     await ensureRunning(home, nodeName);
     joined = await callProjectNode(home, record, 'project.enroll', { project: record.name, ticket: line }, { timeoutMs: 45_000 });
   } catch (err) {
-    if (!existing) deleteProject(home, ticket.projectName);
+    if (!existing) forgetProject(home, ticket.projectName);
     throw err;
   }
   return { joined, identity, node: nodeName, authority: authority.identifier };

@@ -92,6 +92,15 @@ export class PolicyEnforcement {
     return decision.then(settle, (error: unknown) => settle(ERROR_DECISION(error)));
   }
 
+  /**
+   * Records a refusal that a service decided from its own state rather than a policy (a relay
+   * name held by another member), through the same denial record as every other refusal.
+   */
+  recordRefusal(resource: EnforcedResource, action: string, subject: PolicySubject | undefined, reason: string): void {
+    const now = new Date((this.options.clock ?? Date.now)());
+    this.settle(this.resource(resource), action, subject, { allowed: false, reason }, now);
+  }
+
   /** True when a policy applies to the resource (by name, else by type). */
   hasPolicy(resource: EnforcedResource): boolean {
     return this.options.policies.policyFor(resource) !== undefined;

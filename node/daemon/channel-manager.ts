@@ -14,7 +14,8 @@ import { PROJECT_LISTENER_ADDRESS } from '../home/project-node.js';
 import { answeredByProjectAuthority, type ProjectRecord } from '../home/project-registry.js';
 import { connectFirstHop } from './connect-first-hop.js';
 import type { HandshakeCounts } from './metrics/handshake-counts.js';
-import type { NodeSecurity } from './node-security.js';
+import type { NodeCredentials } from './node-credentials.js';
+import type { NodeIdentity } from './node-identity.js';
 import { nodeChannelOptions } from './services/node-channels.js';
 
 /** Keep-alive period of a channel to a project node, in ms (a frozen project node is noticed within 3 periods; a closed connection at once). */
@@ -32,7 +33,8 @@ export const ROUTED_HANDSHAKE_TIMEOUT_MS = 5_000;
 export interface ChannelManagerOptions {
   readonly node: Node;
   readonly transports: TransportSet;
-  readonly security: NodeSecurity;
+  readonly identity: NodeIdentity;
+  readonly credentials: NodeCredentials;
   /** Parses route text (resolving `/node/NAME` in the home). */
   readonly parseRoute: (text: string) => Route;
   readonly logger: Logger;

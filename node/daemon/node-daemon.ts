@@ -12,7 +12,9 @@ import { NodeConfigFile } from '../home/node-config.js';
 import { transportLimits } from '../home/node-limits.js';
 import { parseRouteInHome } from '../client/node-routes.js';
 import { clearNodeState, readPid, runningPid, writeNodeState } from '../home/node-state.js';
-import { NodeSecurity } from './node-security.js';
+import { NodeCredentials } from './node-credentials.js';
+import { NodeIdentity } from './node-identity.js';
+import { NodePolicy } from './node-policy.js';
 import { ChannelManager } from './channel-manager.js';
 import { credentialStateReader } from './metrics/credential-state.js';
 import { HandshakeCounts } from './metrics/handshake-counts.js';
@@ -63,8 +65,15 @@ export class NodeDaemon {
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
-    const security = await NodeSecurity.open({ home, node: name, logger });
-    this.cleanups.push(() => security.close());
+    const identity = await NodeIdentity.open({ home, node: name });
+    this.cleanups.push(() => identity.close());
+    const credentials = new NodeCredentials({ home, node: name, identity: identity.identity, logger });
+    this.cleanups.push(() => credentials.close());
+    const policy = await NodePolicy.open({ home, node: name, logger, trust: () => credentials.trust() });
+    logger.info({
+      identity: identity.name, identifier: identity.identifier, vault: identity.keyHandle.vault,
+      trust: credentials.trust().projects.map((p) => p.name),
+    }, 'security ready');
     const node = new Node({ name, logger, allowForwardingTo: (allowTcpForwarding ?? []).map((d) => tcp(d)) });
     this.cleanups.push(() => node.stop());
     const transports = TransportSet.create(node, transportKinds, transportLimits(limits ?? {}));
@@ -73,7 +82,7 @@ export class NodeDaemon {
     const wsListening = wsListenerAddress === undefined ? undefined : (await transports.get(WS).listen(wsListenerAddress)).address;
     const parseRoute = (text: string) => parseRouteInHome(home, text);
     const handshakes = new HandshakeCounts();
-    const channels = new ChannelManager({ node, transports, security, parseRoute, logger, handshakes });
+    const channels = new ChannelManager({ node, transports, identity, credentials, parseRoute, logger, handshakes });
     this.cleanups.push(() => channels.closeAll());
 
     const controlSocket = home.controlSocketPath(name);
@@ -81,11 +90,11 @@ export class NodeDaemon {
     const startedAt = new Date();
     const metrics = new NodeMetrics(node, transports, {
       name, handshakes,
-      denials: () => security.denials.counts(),
-      decisions: () => security.decisions.entries(),
+      denials: () => policy.denials.counts(),
+      decisions: () => policy.decisions.entries(),
       credential: credentialStateReader({
-        held: () => security.credential(),
-        verified: () => security.verifiedCredential(),
+        held: () => credentials.credential(),
+        verified: () => credentials.verifiedCredential(),
         member: () => {
           try {
             return projectOfNode(home, name) !== undefined;
@@ -104,7 +113,7 @@ export class NodeDaemon {
       metricsAddress = server.address;
     }
     const ctx: DaemonContext = {
-      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, security, channels, metrics,
+      name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, identity, credentials, policy, channels, metrics,
       tcpListenerAddress: listening.address,
       ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }),
       ...(metricsAddress !== undefined ? { metricsAddress } : {}),

@@ -54,11 +54,11 @@ export class NodeRevocations {
     if (existing) return existing;
     existing = new NodeRevocations(ctx.node, join(ctx.home.node(ctx.name).dir, REVOCATIONS_FILE), ctx.logger.child({ component: 'revocations' }));
     instances.set(ctx.node, existing);
-    existing.load(ctx.security.trustedAuthorities());
+    existing.load(ctx.credentials.trustedAuthorities());
     const self = existing;
-    ctx.security.attributes.setRevocationCheck((credential) => self.isRevoked(credential));
+    ctx.credentials.attributes.setRevocationCheck((credential) => self.isRevoked(credential));
     ctx.onStop(() => {
-      ctx.security.attributes.setRevocationCheck(undefined);
+      ctx.credentials.attributes.setRevocationCheck(undefined);
       instances.delete(ctx.node);
     });
     return existing;

@@ -6,7 +6,9 @@ import type { NodeApi } from '../api/node-api.js';
 import type { TransportSet } from '../../core/transport/transport-set.js';
 import type { Home } from '../home/home.js';
 import type { NodeConfigFile } from '../home/node-config.js';
-import type { NodeSecurity } from './node-security.js';
+import type { NodeCredentials } from './node-credentials.js';
+import type { NodeIdentity } from './node-identity.js';
+import type { NodePolicy } from './node-policy.js';
 import type { ChannelManager } from './channel-manager.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
 
@@ -33,11 +35,12 @@ export interface DaemonContext {
   readonly controlSocket: string;
   /** The actual address of the metrics endpoint, when the node serves one. */
   readonly metricsAddress?: string;
-  /**
-   * The node's security runtime: identity, purpose keys, trusted authorities, attribute
-   * store, its credential, policies and access controls (see node-security.ts).
-   */
-  readonly security: NodeSecurity;
+  /** Who the node is: identity, primary key vault, purpose keys (node-identity.ts). */
+  readonly identity: NodeIdentity;
+  /** Its credential, the authorities it trusts, what they said about peers (node-credentials.ts). */
+  readonly credentials: NodeCredentials;
+  /** What it allows: policies, denials and the one enforcement point (node-policy.ts). */
+  readonly policy: NodePolicy;
   /**
    * The node's own secure channels (to its project nodes, end to end through relays and to
    * inlet listeners), shared by every service (see channel-manager.ts).

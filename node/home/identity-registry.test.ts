@@ -8,7 +8,7 @@ import {
   loadIdentity, readIdentityFile, rotateIdentityRecord,
 } from './identity-registry.js';
 import { createNode } from '../client/node-lifecycle.js';
-import { setConfiguredNodeIdentity } from '../daemon/node-security.js';
+import { setConfiguredNodeIdentity } from './node-security-config.js';
 import { addVault, fileVaultDir } from './vault-registry.js';
 
 describe('identity registry', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Home } from './home.js';
 import { createIdentityRecord } from './identity-registry.js';
 import {
-  defaultProjectName, deleteProject, listProjects, projectOfNode, readProject, setDefaultProject, trustedAuthorities, writeProject,
+  defaultProjectName, deleteProject, listProjects, projectOfNode, readProject, setDefaultProject, writeProject,
   type ProjectRecord,
 } from './project-registry.js';
 
@@ -26,8 +26,8 @@ describe('project registry', () => {
     };
   }
 
-  it('stores projects privately, makes the first the default and trusts every authority', async () => {
-    const bank = writeProject(home, await project('bank', 'auth1', { role: 'member', node: 'n1' }));
+  it('stores projects privately and makes the first the default', async () => {
+    writeProject(home, await project('bank', 'auth1', { role: 'member', node: 'n1' }));
     writeProject(home, await project('shop', 'auth2', { role: 'admin' }));
     expect(statSync(join(home.root, 'projects', 'bank.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home.root, 'projects')).mode & 0o777).toBe(0o700);
@@ -37,8 +37,6 @@ describe('project registry', () => {
     expect(defaultProjectName(home)).toBe('shop');
     expect(projectOfNode(home, 'n1')?.name).toBe('bank');
     expect(projectOfNode(home, 'n2')).toBeUndefined();
-    const trusted = trustedAuthorities(home);
-    expect([...trusted.keys()].sort()).toEqual([bank.authorityIdentifier, readProject(home, 'shop').authorityIdentifier].sort());
     deleteProject(home, 'shop');
     expect(defaultProjectName(home)).toBe('bank');
     expect(() => readProject(home, 'shop')).toThrow(/does not exist/);

@@ -92,7 +92,8 @@ export function listProjects(home: Home): ProjectRecord[] {
 
 /**
  * Writes (creates or replaces) a project record atomically; its authority identity must
- * verify. The home's first project becomes its default project.
+ * verify. The home's first project becomes its default project. Product code writes
+ * through node-projects.ts (one project per node), never through this directly.
  */
 export function writeProject(home: Home, record: ProjectRecord): ProjectRecord {
   const checked = checkProjectRecord(record);
@@ -127,7 +128,7 @@ export function setDefaultProject(home: Home, name: string): void {
   home.updateConfig((c) => ({ ...c, defaultProject: name }));
 }
 
-/** The project node `node` belongs to (the first by name), if any. */
+/** The project node `node` belongs to (the first by name), if any (see node-projects.ts: at most one). */
 export function projectOfNode(home: Home, node: string): ProjectRecord | undefined {
   return listProjects(home).find((p) => p.node === node);
 }
@@ -136,22 +137,4 @@ export function projectOfNode(home: Home, node: string): ProjectRecord | undefin
 export function projectCredential(record: ProjectRecord): PresentedCredential | undefined {
   if (record.credential === undefined) return undefined;
   return decodePresentedCredential(new Uint8Array(Buffer.from(record.credential, 'base64')));
-}
-
-/**
- * Every project's authority identity, by identifier: the authorities whose credentials
- * this home's nodes trust. A record whose authority no longer verifies is skipped.
- */
-export function trustedAuthorities(home: Home): Map<string, Identity> {
-  const out = new Map<string, Identity>();
-  for (const name of projectNames(home)) {
-    try {
-      const record = readProject(home, name);
-      const identity = Identity.fromJSON(record.authority);
-      out.set(identity.identifier, identity);
-    } catch {
-      // a broken or expired record grants no trust
-    }
-  }
-  return out;
 }

@@ -7,7 +7,7 @@ import { createNode, deleteNode, launchNode } from '../../../node/client/node-li
 import { fields } from '../../format.js';
 import { NODE_LIMITS, parseNodeLimits } from '../../../node/home/node-limits.js';
 import { readIdentityRecord } from '../../../node/home/identity-registry.js';
-import { setConfiguredNodeIdentity } from '../../../node/daemon/node-security.js';
+import { setConfiguredNodeIdentity } from '../../../node/home/node-security-config.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, parseLogFiles, parseLogSize } from '../../../node/home/log-limits.js';
 import { metricsEndpointFromFlags, metricsFlags } from '../../metrics-flags.js';
 

@@ -4,7 +4,8 @@ import { deleteNode } from '../../../node/client/node-lifecycle.js';
 import { NodeConfigFile } from '../../../node/home/node-config.js';
 import { runningPid } from '../../../node/home/node-state.js';
 import { AUTHORITY_SECTION, readAuthoritySection } from '../../../node/home/project-node.js';
-import { deleteProject, readProject } from '../../../node/home/project-registry.js';
+import { forgetProject } from '../../../node/home/node-projects.js';
+import { readProject } from '../../../node/home/project-registry.js';
 import { callProjectNode } from '../../../node/client/project-setup.js';
 import { confirmDestructive, yesFlag } from '../../confirm.js';
 
@@ -32,7 +33,7 @@ export default class ProjectDelete extends BaseCommand {
       await deleteNode(home, args.name);
       nodeDeleted = true;
     }
-    deleteProject(home, args.name);
+    forgetProject(home, args.name);
     if (record.node !== undefined && home.hasNode(record.node) && runningPid(home, record.node) !== undefined) {
       await callProjectNode(home, { ...record, node: record.node }, 'security.reload', {}, { timeoutMs: 10_000 }).catch(() => undefined);
     }

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
-import type { AccessControl } from '../../../core/node/access-control.js';
-import type { PeerInfo } from '../../../core/routing/message.js';
 import { RelayService } from '../../../core/relay/relay-service.js';
+import { AUTHENTICATED_PEER, relayRule } from '../../../policy/default-rules.js';
 import { RELAY_ATTRIBUTE } from '../../../authority/attributes.js';
 import type { AuthorityStore } from '../../../authority/authority-store.js';
 import { openPostgresAuthorityStore } from '../../../authority/authority-store-postgres.js';
 import { openSqliteAuthorityStore } from '../../../authority/authority-store-sqlite.js';
 import { createProjectAuthority } from '../../../authority/services/project-authority.js';
-import { requireChannelPeer } from '../../../authority/services/start-authority-services.js';
 import type { AuthorityInfo } from '../../api/project-views.js';
 import { revocationEntries } from '../../../authority/revocation-list.js';
 import { NodeRevocations } from '../node-revocations.js';
@@ -16,24 +14,13 @@ import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } fro
 import { countingAuthorityStore, newAuthorityCounts } from '../metrics/authority-counts.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
-import { projectListenerAuthorize } from './secure-channels.js';
+import { listenerAuthorize } from './secure-channels.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
 
 /** How often a project node re-reads revocations from its store (changes by other replicas). */
 const REVOCATION_RESYNC_MS = 3_000;
-
-/** True when `relays` (the comma-separated `relay` attribute) names `name`. */
-export function relayAllowed(relays: string | undefined, name: string): boolean {
-  return relays !== undefined && relays.split(',').map((r) => r.trim()).includes(name);
-}
-
-/** Reasons recorded in the denial log when the default relay rule refuses. */
-export const RELAY_DEFAULT_DENIALS = {
-  create: 'denied by the default relay rule: create needs an admin or a credential from this authority listing the name in "relay"',
-  send: 'denied by the default relay rule: send needs a credential from this authority',
-} as const;
 
 /**
  * The project node's authority: runs when the node's configuration has an `authority`
@@ -42,44 +29,34 @@ export const RELAY_DEFAULT_DENIALS = {
  * credentials, tickets, members and audit services (signing as the node's identity), and
  * the relay service. A policy for resource `relay` NAME (or resource type `relay`)
  * decides who may `create` relay NAME and who may `send` through it; without one, the
- * default rule applies: create needs an admin or a credential from this authority listing
- * NAME in `relay`, send needs a credential from this authority. Every refusal is recorded
+ * default relay rule applies (policy/default-rules.ts `relayRule`): create needs an admin
+ * or a credential from this authority listing NAME in `relay`, send needs a credential
+ * from this authority. Every refusal is recorded
  * in the node's denial log. A policy for resource type `authority` (name = the service)
  * guards that service once one is set. Without the secure-channels service, it runs the
- * `api` listener itself (see `projectListenerAuthorize`). Control method `authority.info`.
+ * `api` listener itself (see `listenerAuthorize`). Control method `authority.info`.
  */
 export const authorityService: DaemonService = {
   name: AUTHORITY_SECTION,
   async start(ctx) {
     const section = readAuthoritySection(ctx.config.section(AUTHORITY_SECTION));
     if (section === undefined) return;
-    const { security, node } = ctx;
+    const { identity, node } = ctx;
     const opened: AuthorityStore = section.database !== undefined
       ? await openPostgresAuthorityStore(section.database)
       : await openSqliteAuthorityStore(join(ctx.home.node(ctx.name).dir, AUTHORITY_SQLITE_FILE));
     ctx.onStop(() => opened.close());
     const counts = newAuthorityCounts();
     const store = countingAuthorityStore(opened, counts);
-    const authorityId = security.identifier;
-    // A policy for resource type `authority` (or one service by name) guards that service
-    // once it exists; until then any authenticated channel peer reaches it and the
-    // Authority's role checks decide. Either way the caller must come through a channel.
-    const serviceAccess = (service: string): AccessControl => {
-      const resource = { type: 'authority', name: service };
-      const guard = security.accessControl(resource, 'call');
-      return {
-        isAuthorized: (request) => {
-          if (!requireChannelPeer.isAuthorized(request)) return false;
-          return security.hasPolicy(resource) ? guard.isAuthorized(request) : true;
-        },
-      };
-    };
+    const authorityId = identity.identifier;
     const project = await createProjectAuthority({
-      node, identity: security.identity, identityVault: security.identityVault,
-      purposeKeys: security.purposeKeys, credentialVault: security.localVault, store,
+      node, identity: identity.identity, identityVault: identity.identityVault,
+      purposeKeys: identity.purposeKeys, credentialVault: identity.localVault, store,
       projectName: section.project, projectRoute: section.route, admin: section.admin,
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
-      accessControl: serviceAccess,
+      // Any authenticated channel peer reaches a service (the Authority's role checks decide)
+      // until a policy for resource type `authority` (or the service by name) applies.
+      accessControl: (service) => ctx.policy.accessControl({ type: 'authority', name: service }, 'call', { rule: AUTHENTICATED_PEER, channelPeersOnly: true }),
     });
     ctx.onStop(() => project.stop());
     const revocations = NodeRevocations.of(ctx);
@@ -88,31 +65,19 @@ export const authorityService: DaemonService = {
     };
     await syncRevocations();
 
-    const isAdmin = async (identifier: string): Promise<boolean> => (await store.getMember(identifier))?.role === 'admin';
-    const fromUs = (peer: PeerInfo | undefined): peer is PeerInfo => peer !== undefined && peer.authority === authorityId;
+    const rule = relayRule({ attribute: RELAY_ATTRIBUTE, isAdmin: async (identifier) => (await store.getMember(identifier))?.role === 'admin' });
     let relay: RelayService | undefined;
     if (!node.hasWorker('relay')) {
       relay = new RelayService(node, {
         logger: ctx.logger,
         onTakeoverAttempt: ({ name, peer, holder }) => {
           const reason = `relay ${name} is held by another member${holder !== undefined ? ` (${holder})` : ''}`;
-          security.denials.record({
-            at: new Date().toISOString(), resource: { type: 'relay', name, node: ctx.name }, action: 'create', reason,
-            ...(peer !== undefined ? { subject: peer.identifier } : {}),
-          });
+          ctx.policy.recordRefusal({ type: 'relay', name }, 'create', peer, reason);
           const actor = peer?.identifier ?? 'unauthenticated';
           project.authority.recordAccessRefusal(actor, 'relay.create', 'held by another member', { relay: name, ...(holder !== undefined ? { holder } : {}) })
             .catch((err: unknown) => ctx.logger.error({ relay: name, err: err instanceof Error ? err.message : String(err) }, 'cannot audit a relay takeover attempt'));
         },
-        authorize: (peer, name, action) => security.decideOr(peer, { type: 'relay', name }, action, {
-          reason: RELAY_DEFAULT_DENIALS[action],
-          allowed: () => {
-            if (action === 'send') return fromUs(peer);
-            if (peer === undefined) return false;
-            if (fromUs(peer) && relayAllowed(peer.attributes[RELAY_ATTRIBUTE], name)) return true;
-            return isAdmin(peer.identifier);
-          },
-        }),
+        authorize: (peer, name, action) => ctx.policy.authorize({ type: 'relay', name }, action, peer, rule),
       });
       await relay.start();
       const started = relay;
@@ -140,7 +105,7 @@ export const authorityService: DaemonService = {
     // runs its own so enrollees can reach it (same rule: a listener policy, else any peer).
     if (!node.hasWorker(PROJECT_LISTENER_ADDRESS)) {
       const listener = await SecureChannelListener.start(node, {
-        ...nodeChannelOptions(ctx), address: PROJECT_LISTENER_ADDRESS, authorize: projectListenerAuthorize(security, PROJECT_LISTENER_ADDRESS),
+        ...nodeChannelOptions(ctx), address: PROJECT_LISTENER_ADDRESS, authorize: listenerAuthorize(ctx.policy, PROJECT_LISTENER_ADDRESS, true),
       });
       ctx.onStop(() => listener.stop());
     }

@@ -12,7 +12,7 @@ export const decisionLogService: DaemonService = {
   name: 'decisions',
   start(ctx) {
     const log = NodeDecisionLog.open({ dir: decisionLogDir(ctx.home, ctx.name), node: ctx.name, logger: ctx.logger });
-    const { denials, policies } = ctx.security;
+    const { denials, policies } = ctx.policy;
     denials.attach(log);
     const stopPolicies = policies.onChange((change) => log.recordPolicyChange(change));
     ctx.onStop(() => {

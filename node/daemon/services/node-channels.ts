@@ -3,15 +3,16 @@ import { NotFoundError } from '../../../core/errors.js';
 import type { Identity } from '../../../core/identity/identity.js';
 import type { TransportSet } from '../../../core/transport/transport-set.js';
 import { defaultProjectName, projectOfNode, readProject, type ProjectRecord } from '../../home/project-registry.js';
-import type { NodeSecurity } from '../node-security.js';
+import type { NodeCredentials } from '../node-credentials.js';
+import type { NodeIdentity } from '../node-identity.js';
 import type { DaemonContext } from '../service.js';
 
 /**
  * A read-only map that always shows the node's current trusted authorities, so channels
  * and listeners started before an enrollment trust the authority afterwards.
  */
-export function liveAuthorities(security: NodeSecurity): ReadonlyMap<string, Identity> {
-  const current = (): ReadonlyMap<string, Identity> => security.trustedAuthorities();
+export function liveAuthorities(credentials: NodeCredentials): ReadonlyMap<string, Identity> {
+  const current = (): ReadonlyMap<string, Identity> => credentials.trustedAuthorities();
   return {
     get: (key) => current().get(key),
     has: (key) => current().has(key),
@@ -26,15 +27,15 @@ export function liveAuthorities(security: NodeSecurity): ReadonlyMap<string, Ide
 
 /** Secure channel options of this node: its identity, purpose key, credential, authorities and attribute store. */
 export function nodeChannelOptions(
-  { security, transports }: { readonly security: NodeSecurity; readonly transports: TransportSet },
+  { identity, credentials, transports }: { readonly identity: NodeIdentity; readonly credentials: NodeCredentials; readonly transports: TransportSet },
   extra: Partial<SecureChannelOptions> = {},
 ): SecureChannelOptions {
   return {
-    identity: security.identity,
-    secureChannelKey: () => security.secureChannelKey(),
-    credentials: () => security.credential(),
-    trustedAuthorities: liveAuthorities(security),
-    attributeStore: security.attributes,
+    identity: identity.identity,
+    secureChannelKey: () => identity.secureChannelKey(),
+    credentials: () => credentials.credential(),
+    trustedAuthorities: liveAuthorities(credentials),
+    attributeStore: credentials.attributes,
     transport: transports,
     ...extra,
   };

@@ -17,38 +17,38 @@ export { policyView };
  *
  * It also guards the `echo` worker with the `worker` policies (action `handle`): local
  * callers always pass; a remote message passes when a policy for resource `echo` (or
- * type `worker`) allows it, else by the default rule (a credential from a trusted
- * authority, i.e. a project member's channel). Bare TCP and outsiders get no answer
+ * type `worker`) allows it, else by the default rule (a credential from the authority of
+ * the node's own project, i.e. a member's channel). Bare TCP and outsiders get no answer
  * unless a policy opens echo to them. Denials are recorded.
  */
 export const policyService: DaemonService = {
   name: 'policy',
   start(ctx) {
-    const { security } = ctx;
+    const nodePolicy = ctx.policy;
     if (ctx.node.hasWorker(ECHO_ADDRESS)) {
       ctx.node.setAccessControl(ECHO_ADDRESS, {
-        incoming: security.accessControl({ type: 'worker', name: ECHO_ADDRESS }, 'handle'),
+        incoming: nodePolicy.accessControl({ type: 'worker', name: ECHO_ADDRESS }, 'handle'),
       });
     }
     ctx.api.register('policy.create', async (params, { signal }): Promise<PolicyView> => {
       const { expression } = params;
-      const policy = await security.policies.create(scopeFromParams(params), expression, { signal });
+      const policy = await nodePolicy.policies.create(scopeFromParams(params), expression, { signal });
       ctx.logger.info({ scope: policy.scope, expression: policy.expression }, 'policy created');
       return policyView(policy);
     });
     ctx.api.register('policy.list', async (_params, { signal }) => ({
-      policies: (await security.policies.list({ signal })).map(policyView),
+      policies: (await nodePolicy.policies.list({ signal })).map(policyView),
     }));
     ctx.api.register('policy.show', async (params, { signal }): Promise<PolicyView> =>
-      policyView(await security.policies.get(scopeFromParams(params), { signal })));
+      policyView(await nodePolicy.policies.get(scopeFromParams(params), { signal })));
     ctx.api.register('policy.delete', async (params, { signal }) => {
       const scope = scopeFromParams(params);
-      await security.policies.delete(scope, { signal });
+      await nodePolicy.policies.delete(scope, { signal });
       ctx.logger.info({ scope }, 'policy deleted');
       return { deleted: scope };
     });
     ctx.api.register('policy.denials', ({ limit }): PolicyDenials => {
-      return { denials: security.denials.recent(limit ?? 50), counts: security.denials.counts() };
+      return { denials: nodePolicy.denials.recent(limit ?? 50), counts: nodePolicy.denials.counts() };
     });
   },
 };

@@ -1,4 +1,3 @@
-import { encodePresentedCredential } from '../../../core/credential/credential.js';
 import { InvalidInputError } from '../../../core/errors.js';
 import { CredentialRefresher, isNotMember } from '../../../authority/client/credential-refresher.js';
 import { RevocationWatcher } from '../../../authority/client/revocation-watcher.js';
@@ -9,7 +8,8 @@ import type { FetchedCredential } from '../../../authority/services/wire-records
 import { isoTime, withIsoTimes } from '../../api/iso-time.js';
 import type { MemberRecord } from '../../../authority/authority-store.js';
 import type { MembershipView, MemberView, RefreshView } from '../../api/project-views.js';
-import { listProjects, projectCredential, projectOfNode, readProject, writeProject, type ProjectRecord } from '../../home/project-registry.js';
+import { recordMembership, recordMembershipState } from '../../home/node-projects.js';
+import { listProjects, projectCredential, readProject, type ProjectRecord } from '../../home/project-registry.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
@@ -39,9 +39,7 @@ export const projectMembershipService: DaemonService = {
     // Every call goes over the node's one channel to the project (ctx.channels).
     const session = (project: ProjectRecord): ProjectSession => new ProjectSession(ctx, project);
     const acceptCredential = (name: string, credential: FetchedCredential): void => {
-      const record = readProject(ctx.home, name);
-      writeProject(ctx.home, { ...record, credential: Buffer.from(encodePresentedCredential(presented(credential))).toString('base64') });
-      if (projectOfNode(ctx.home, ctx.name)?.name === name) ctx.security.setCredential(presented(credential));
+      ctx.credentials.accept(name, presented(credential));
       log.info({ project: name, expiresAt: new Date(credential.expiresAt).toISOString() }, 'project credential updated');
     };
     const stopRefresher = async (name: string): Promise<void> => {
@@ -57,8 +55,7 @@ export const projectMembershipService: DaemonService = {
       markMembership(name, { state: 'not-a-member', since: new Date().toISOString(), reason: 'the authority answered: not a member of this project' });
     };
     const markMembership = (name: string, membership: ProjectRecord['membership']): void => {
-      const { membership: _old, ...record } = readProject(ctx.home, name);
-      writeProject(ctx.home, membership === undefined ? record : { ...record, membership });
+      recordMembershipState(ctx.home, name, membership);
     };
     const startRefresher = async (project: ProjectRecord, current?: FetchedCredential): Promise<void> => {
       await stopRefresher(project.name);
@@ -94,8 +91,7 @@ export const projectMembershipService: DaemonService = {
     for (const project of listProjects(ctx.home)) {
       if (project.node !== ctx.name || project.credential === undefined) continue;
       const stored = projectCredential(project);
-      const current = stored ? fetchedFromStored(stored, ctx.security.identifier, project) : undefined;
-      if (current && projectOfNode(ctx.home, ctx.name)?.name === project.name) ctx.security.setCredential(presented(current));
+      const current = stored ? fetchedFromStored(stored, ctx.identity.identifier, project) : undefined;
       void startRefresher(project, current);
       log.info({ project: project.name, credentialValid: current !== undefined }, 'project membership restored');
     }
@@ -108,22 +104,21 @@ export const projectMembershipService: DaemonService = {
     });
 
     ctx.api.register('project.enroll', async (params, { signal }) => {
-      ctx.security.reload();
+      ctx.credentials.reload();
       const project = readProject(ctx.home, params.project);
       const result = await (await session(project).client({ signal })).enroll(params.ticket, { signal, timeoutMs: 20_000 });
-      const { membership: _was, ...enrolled } = readProject(ctx.home, project.name);
-      writeProject(ctx.home, { ...enrolled, role: result.member.role, node: ctx.name });
+      recordMembership(ctx.home, project.name, result.member.role, ctx.name);
       if (result.credential) acceptCredential(project.name, result.credential);
       await startRefresher(readProject(ctx.home, project.name), result.credential);
       return view(project.name, result);
     });
     ctx.api.register('project.join', async (params, { signal }) => {
-      ctx.security.reload();
+      ctx.credentials.reload();
       const project = readProject(ctx.home, params.project);
       const c = await session(project).client({ signal });
-      const member = await c.showMember(ctx.security.identifier, { signal });
+      const member = await c.showMember(ctx.identity.identifier, { signal });
       const credential = await c.fetchCredential({ signal });
-      writeProject(ctx.home, { ...readProject(ctx.home, project.name), role: member.role, node: ctx.name });
+      recordMembership(ctx.home, project.name, member.role, ctx.name);
       acceptCredential(project.name, credential);
       markMembership(project.name, undefined);
       await startRefresher(readProject(ctx.home, project.name), credential);
@@ -148,7 +143,7 @@ export const projectMembershipService: DaemonService = {
       acceptCredential(project.name, credential);
       markMembership(project.name, undefined);
       await startRefresher(readProject(ctx.home, project.name), credential);
-      return { project: project.name, identifier: ctx.security.identifier, createdAt: isoTime(credential.createdAt), expiresAt: isoTime(credential.expiresAt), credentialHash: credential.credentialHash } satisfies RefreshView;
+      return { project: project.name, identifier: ctx.identity.identifier, createdAt: isoTime(credential.createdAt), expiresAt: isoTime(credential.expiresAt), credentialHash: credential.credentialHash } satisfies RefreshView;
     });
     ctx.api.register('project.ticket', async (params, { signal }) => {
       const { attributes, usageCount, expiresInMs, relays, mayGrant, mayGrantRelays } = params;

@@ -11,7 +11,8 @@ import { isObject } from '../../home/json-file.js';
 import { NodeConfigFile } from '../../home/node-config.js';
 import { AUTHORITY_SECTION } from '../../home/project-node.js';
 import type { PeerInfo } from '../../../core/routing/message.js';
-import type { NodeSecurity } from '../node-security.js';
+import { AUTHENTICATED_PEER } from '../../../policy/default-rules.js';
+import type { NodePolicy } from '../node-policy.js';
 import { connectFirstHop } from '../connect-first-hop.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
@@ -43,20 +44,20 @@ export function acceptsUnauthenticated(home: Home, node: string): boolean {
 }
 
 /**
- * The handshake rule of a listener that admits every authenticated peer by default (a
- * project node: enrollees hold no credential yet): a policy for resource `address` (or
- * type `secure-channel-listener`), when present, decides instead, and its refusals are
- * recorded in the denial log.
+ * The handshake check of a listener at `address` (resource type `secure-channel-listener`):
+ * a policy for it decides when one exists; else the default rule, which is
+ * {@link AUTHENTICATED_PEER} when `open` (a project node: enrollees hold no credential yet)
+ * and the node's own-project rule otherwise. Refusals are recorded in the denial log.
  */
-export function projectListenerAuthorize(security: NodeSecurity, address: string): (peer: PeerInfo) => boolean {
+export function listenerAuthorize(policy: NodePolicy, address: string, open: boolean): (peer: PeerInfo) => boolean {
   const resource = { type: 'secure-channel-listener', name: address };
-  return (peer) => security.decideOr(peer, resource, 'handshake', { allowed: () => true, reason: 'never refused' }) === true;
+  return open ? (peer) => policy.authorize(resource, 'handshake', peer, AUTHENTICATED_PEER) : (peer) => policy.authorize(resource, 'handshake', peer);
 }
 
 /**
  * Secure channels of a node: a listener at `api` whose handshakes are decided by the
  * policy of resource type `secure-channel-listener` (name `api`; default: a credential
- * from a trusted authority). With `acceptUnauthenticated` (a project node) the default
+ * from the authority of the node's own project). With `acceptUnauthenticated` (a project node) the default
  * admits any authenticated peer instead; a policy, when present, still decides. Control methods `secure-channel.create { to }`,
  * `secure-channel.list`, `secure-channel.delete { address }`. A new node credential is
  * pushed to every open channel.
@@ -64,23 +65,22 @@ export function projectListenerAuthorize(security: NodeSecurity, address: string
 export const secureChannelsService: DaemonService = {
   name: SECURE_CHANNELS_SECTION,
   async start(ctx) {
-    const { security, node } = ctx;
+    const { credentials, node } = ctx;
     const registry = SecureChannelRegistry.of(node);
     const open = acceptsUnauthenticated(ctx.home, ctx.name);
-    const resource = { type: 'secure-channel-listener', name: DEFAULT_LISTENER_ADDRESS };
     const listener = await SecureChannelListener.start(node, {
       ...nodeChannelOptions(ctx),
       ...listenerLimits(ctx.config.read().limits ?? {}),
       // Pending handshakes are bounded per remote IP address (TCP) or channel peer.
       handshakeSource: (message) => ctx.transports.sourceOf(message) ?? defaultHandshakeSource(message),
-      authorize: open ? projectListenerAuthorize(security, DEFAULT_LISTENER_ADDRESS) : (peer) => security.decide(peer, resource, 'handshake').allowed,
+      authorize: listenerAuthorize(ctx.policy, DEFAULT_LISTENER_ADDRESS, open),
     });
     ctx.onStop(async () => {
       await listener.stop();
       await registry.closeAll();
     });
     ctx.metrics.provide('listeners', () => [{ address: listener.address, stats: listener.stats, running: () => node.hasWorker(listener.address) }]);
-    const unsubscribe = security.onCredential(() => {
+    const unsubscribe = credentials.onCredential(() => {
       const sent = registry.presentCredential();
       ctx.logger.info({ channels: sent }, 'node credential pushed to open secure channels');
     });
@@ -89,7 +89,7 @@ export const secureChannelsService: DaemonService = {
     const view = (info: SecureChannelInfo): SecureChannelView => ({
       address: info.address, peer: info.peer, role: info.role, route: formatRoute(info.route),
       createdAt: new Date(info.createdAt).toISOString(),
-      attributes: security.attributes.peerAttributes(info.peer).attributes,
+      attributes: credentials.attributes.peerAttributes(info.peer).attributes,
       ...purposeOf(info.address),
     });
     const purposeOf = (address: string): { purpose?: string } => {

@@ -70,7 +70,7 @@ export const tcpInletsService: DaemonService = {
       const inlet = new TcpInlet(ctx.node, {
         listen: entry.record.listen, logger: ctx.logger,
         outlet: (options) => routeProvider(ctx, entry.record)(options),
-        authorizeOutlet: (peer) => ctx.security.decide(peer, { type: 'tcp-inlet', name: entry.record.listen }, 'connect').allowed,
+        authorizeOutlet: (peer) => ctx.policy.authorize({ type: 'tcp-inlet', name: entry.record.listen }, 'connect', peer),
       });
       await inlet.start();
       return inlet;
@@ -124,7 +124,7 @@ export const tcpInletsService: DaemonService = {
       entry.record = { ...entry.record, listen, ...(allow !== undefined ? { allow } : {}) };
       entry.inlet = inlet;
       try {
-        if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: listen }, allow, { signal });
+        if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: listen }, allow, { signal });
       } catch (err) {
         await inlet.stop();
         throw err;
@@ -147,8 +147,8 @@ export const tcpInletsService: DaemonService = {
       inlets.delete(name);
       persist();
       await entry.inlet?.stop();
-      if (entry.record.allow !== undefined && ctx.security.policies.policyFor({ type: 'tcp-inlet', name })?.expression === entry.record.allow) {
-        await ctx.security.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
+      if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'tcp-inlet', name })?.expression === entry.record.allow) {
+        await ctx.policy.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
       }
       ctx.logger.info({ inlet: name }, 'tcp inlet deleted');
       return { deleted: name };

@@ -40,7 +40,7 @@ export const tcpOutletsService: DaemonService = {
         target: record.target, address: record.address, logger: ctx.logger,
         ...(record.maxSessionsPerPeer === undefined ? {} : { maxSessionsPerPeer: record.maxSessionsPerPeer }),
         ...(record.idleTimeoutSeconds === undefined ? {} : { idleTimeoutMs: record.idleTimeoutSeconds * 1000 }),
-        incoming: ctx.security.accessControl({ type: 'tcp-outlet', name: record.address }, 'connect'),
+        incoming: ctx.policy.accessControl({ type: 'tcp-outlet', name: record.address }, 'connect'),
       });
       await outlet.start();
       outlets.set(record.address, { record, outlet });
@@ -68,7 +68,7 @@ export const tcpOutletsService: DaemonService = {
       const { target, allow, maxSessionsPerPeer, idleTimeoutSeconds } = params;
       parseHostPort(target, { what: 'outlet target', origin: 'portal' });
       if (outlets.has(address) || ctx.node.hasWorker(address)) throw new AlreadyExistsError('portal', `address '${address}' is already in use on node '${ctx.name}'`);
-      if (allow !== undefined) await ctx.security.policies.create({ kind: 'resource', name: address }, allow, { signal });
+      if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: address }, allow, { signal });
       const record: TcpOutletRecord = {
         address, target, ...(allow !== undefined ? { allow } : {}),
         ...(maxSessionsPerPeer !== undefined ? { maxSessionsPerPeer } : {}),
@@ -89,8 +89,8 @@ export const tcpOutletsService: DaemonService = {
       outlets.delete(address);
       persist();
       await entry.outlet.stop();
-      if (entry.record.allow !== undefined && ctx.security.policies.policyFor({ type: 'tcp-outlet', name: address })?.expression === entry.record.allow) {
-        await ctx.security.policies.delete({ kind: 'resource', name: address }, { signal }).catch(() => undefined);
+      if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'tcp-outlet', name: address })?.expression === entry.record.allow) {
+        await ctx.policy.policies.delete({ kind: 'resource', name: address }, { signal }).catch(() => undefined);
       }
       ctx.logger.info({ outlet: address }, 'tcp outlet deleted');
       return { deleted: address };

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createNode } from '../client/node-lifecycle.js';
+import { issueAs } from './credential-issuer.js';
+import { Home } from './home.js';
+import { createIdentityRecord, loadIdentity } from './identity-registry.js';
+import { setConfiguredTrust } from './node-security-config.js';
+import { forgetProject, nodeTrust, projectsOfNode, recordCredential, recordMembership, recordProject } from './node-projects.js';
+import { projectCredential, readProject, type ProjectRecord } from './project-registry.js';
+
+describe('node projects', () => {
+  let dir: string;
+  let home: Home;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sym-nproj-'));
+    home = new Home(join(dir, 'home'));
+    for (const n of ['n1', 'n2', 'n3']) createNode(home, n);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function project(name: string, extra: Partial<ProjectRecord> = {}): Promise<ProjectRecord> {
+    const a = await createIdentityRecord(home, `${name}-authority`);
+    return {
+      version: 1, name, route: '/ip4/127.0.0.1/tcp/4000', authority: { identifier: a.identifier, changeHistory: a.identity.changeHistory },
+      authorityIdentifier: a.identifier, createdAt: new Date().toISOString(), ...extra,
+    };
+  }
+
+  it('a node belongs to one project: a second one is refused, the same one again is fine', async () => {
+    recordProject(home, await project('bank', { role: 'member', node: 'n1' }));
+    const other = await project('other', { role: 'member', node: 'n1' });
+    expect(() => recordProject(home, other)).toThrow(/node 'n1' already belongs to project 'bank'.*--node/);
+    recordProject(home, { ...other, node: 'n2' });
+    expect(() => recordMembership(home, 'other', 'member', 'n1')).toThrow(/already belongs to project 'bank'/);
+    recordMembership(home, 'bank', 'admin', 'n1');
+    expect(projectsOfNode(home, 'n1').map((p) => [p.name, p.role])).toEqual([['bank', 'admin']]);
+    forgetProject(home, 'bank');
+    recordMembership(home, 'other', 'member', 'n1');
+    expect(projectsOfNode(home, 'n1').map((p) => p.name)).toEqual(['other']);
+  });
+
+  it('trusts its own project only, plus the projects its `trust` setting names (not own)', async () => {
+    const bank = recordProject(home, await project('bank', { node: 'n1' }));
+    const other = recordProject(home, await project('other', { node: 'n2' }));
+    const trust = nodeTrust(home, 'n1');
+    expect([...trust.authorities.keys()]).toEqual([bank.authorityIdentifier]);
+    expect(trust.scope.projects).toEqual([{ name: 'bank', authority: bank.authorityIdentifier, own: true }]);
+    expect(trust.scope.projectOf(other.authorityIdentifier)).toBeUndefined();
+    expect(nodeTrust(home, 'n3').scope.projects).toEqual([]);
+
+    setConfiguredTrust(home, 'n1', ['other', 'gone']);
+    const wider = nodeTrust(home, 'n1');
+    expect(wider.scope.projects.map((p) => [p.name, p.own])).toEqual([['bank', true], ['other', false]]);
+    expect(wider.scope.isOwn(other.authorityIdentifier)).toBe(false);
+    expect([...wider.authorities.keys()]).toEqual([bank.authorityIdentifier, other.authorityIdentifier]);
+    expect(wider.missing).toEqual(['gone']);
+    setConfiguredTrust(home, 'n1', []);
+    expect(nodeTrust(home, 'n1').scope.projects).toHaveLength(1);
+  });
+
+  it('a project node trusts the project it is the authority of', async () => {
+    const self = await createIdentityRecord(home, 'self');
+    const trust = nodeTrust(home, 'n3', { project: 'bank', authority: loadIdentity(home, 'self').identity });
+    expect(trust.scope.projects).toEqual([{ name: 'bank', authority: self.identifier, own: true }]);
+    expect(trust.authorities.get(self.identifier)?.identifier).toBe(self.identifier);
+  });
+
+  it('keeps the latest credential in the project record, and removes it', async () => {
+    const bank = recordProject(home, await project('bank', { node: 'n1' }));
+    const credential = await issueAs(home, 'bank-authority', { subject: bank.authorityIdentifier, attributes: { component: 'db' }, ttlMs: 600_000 });
+    recordCredential(home, 'bank', credential);
+    expect(Buffer.from(projectCredential(readProject(home, 'bank'))!.credential)).toEqual(Buffer.from(credential.credential));
+    expect(statSync(join(home.root, 'projects', 'bank.json')).mode & 0o777).toBe(0o600);
+    recordCredential(home, 'bank', undefined);
+    expect(readProject(home, 'bank').credential).toBeUndefined();
+  });
+
+  it('is the only writer of project files in the product', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const writers: string[] = [];
+    const walk = (d: string): void => {
+      for (const name of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, name.name);
+        if (name.isDirectory()) {
+          if (name.name !== 'node_modules' && name.name !== 'dist' && name.name !== 'testing' && !name.name.startsWith('.')) walk(p);
+        } else if (/\.ts$/.test(name.name) && !/\.test\.ts$/.test(name.name)) {
+          if (/\b(writeProject|deleteProject)\(/.test(readFileSync(p, 'utf8'))) writers.push(relative(root, p));
+        }
+      }
+    };
+    for (const layer of ['cli', 'node', 'authority', 'policy', 'core', 'vaults']) walk(join(root, layer));
+    expect(writers.sort()).toEqual(['node/home/node-projects.ts', 'node/home/project-registry.ts']);
+  });
+});
