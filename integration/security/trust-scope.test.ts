@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { assertBuilt, cleanupHome, runCli, runCliJson, tempHome } from '../support/cli.js';
@@ -115,6 +115,40 @@ describe('trust is scoped to the authority of the node\'s own project', () => {
     expect(refused, JSON.stringify(denials)).toBeDefined();
     expect(refused!.action).toBe('handshake');
   }, 90_000);
+
+  it('behind an open listener the outlet still refuses; trusting the other project explicitly exposes its attributes only to a policy that names it', async () => {
+    const inletPort = await freePort();
+    await ok(homes.mallory, ['tcp-inlet', 'create', '--from', `127.0.0.1:${inletPort}`, '--to', bankNodeRoute, '--allow', 'true']);
+    await ok(homes.bank, ['policy', 'create', '--resource-type', 'secure-channel-listener', '--expression', 'true']);
+    const data = Buffer.from('select * from accounts');
+    const outletDenial = async (): Promise<Denial | undefined> => {
+      const { denials } = await json<{ denials: Denial[] }>(homes.bank, ['policy', 'denials', '--limit', '100']);
+      return denials.find((d) => d.subject === malloryId && d.resource.type === 'tcp-outlet');
+    };
+    expect(await roundTrip(inletPort, data)).toBe('');
+    expect((await outletDenial())?.reason).toMatch(/component/);
+
+    // Bank's operator trusts project `other` on its node (node config `security.trust`).
+    await ok(homes.bank, ['node', 'stop', 'default']);
+    const configFile = join(homes.bank, 'nodes', 'default', 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { sections: Record<string, Record<string, unknown> | undefined> };
+    config.sections.security = { ...(config.sections.security ?? {}), trust: ['other'] };
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    await ok(homes.bank, ['node', 'start', 'default']);
+    // The node listens on a new port after its restart: point the inlet at it.
+    const restarted = await json<{ tcpListenerAddress: string }>(homes.bank, ['node', 'show']);
+    await ok(homes.mallory, ['tcp-inlet', 'delete', `127.0.0.1:${inletPort}`]);
+    await ok(homes.mallory, ['tcp-inlet', 'create', '--from', `127.0.0.1:${inletPort}`, '--to', `/ip4/${restarted.tcpListenerAddress.replace(':', '/tcp/')}/service/api`, '--allow', 'true']);
+
+    // The outlet's policy does not name the project: `other`'s attributes stay invisible to it.
+    expect(await roundTrip(inletPort, data)).toBe('');
+    expect((await outletDenial())?.reason).toMatch(/from project other, not this node's own/);
+
+    // A policy that names the project admits `other`'s analysis member; subject.project comes from the verified issuer.
+    await ok(homes.bank, ['tcp-outlet', 'delete', 'outlet']);
+    await ok(homes.bank, ['tcp-outlet', 'create', '--to', `127.0.0.1:${target.port}`, '--allow', 'subject.project == "other" && subject.component == "analysis"']);
+    expect(await roundTrip(inletPort, data)).toBe(sha(data));
+  }, 120_000);
 
   it('a node that already belongs to a project does not join a second one (its credentials stay apart)', async () => {
     writeFileSync(join(root, 'second.ticket'), await ok(homes.adminB, ['project', 'ticket', '--attribute', 'component=db']));
