@@ -7,7 +7,7 @@ import { createNode, deleteNode, launchNode } from '../../../node/client/node-li
 import { fields } from '../../format.js';
 import { NODE_LIMITS, parseNodeLimits } from '../../../node/home/node-limits.js';
 import { readIdentityRecord } from '../../../node/home/identity-registry.js';
-import { setConfiguredNodeIdentity } from '../../../node/home/node-security-config.js';
+import { setConfiguredNodeIdentity, setConfiguredTrust } from '../../../node/home/node-security-config.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, parseLogFiles, parseLogSize } from '../../../node/home/log-limits.js';
 import { metricsEndpointFromFlags, metricsFlags } from '../../metrics-flags.js';
 
@@ -48,6 +48,10 @@ export default class NodeCreate extends BaseCommand {
       options: [...GC_MODES],
       default: 'auto',
     }),
+    trust: Flags.string({
+      description: 'also trust the authority of this project of the home (repeatable; default: only the node\'s own project). Only policies that name subject.project see its members\' attributes',
+      multiple: true,
+    }),
     ...metricsFlags,
   };
 
@@ -67,6 +71,7 @@ export default class NodeCreate extends BaseCommand {
       ...(flags['ws-listener-address'] === undefined ? {} : { wsListenerAddress: flags['ws-listener-address'] }),
     });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
+    if (flags.trust !== undefined) setConfiguredTrust(home, name, flags.trust);
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: async () => { await deleteNode(home, name); } });
     if (info === undefined) return undefined;
     const isDefault = home.defaultNode() === name;
