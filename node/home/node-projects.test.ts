@@ -52,6 +52,7 @@ describe('node projects', () => {
     expect(nodeTrust(home, 'n3').scope.projects).toEqual([]);
 
     setConfiguredTrust(home, 'n1', ['other', 'gone']);
+    expect(() => setConfiguredTrust(home, 'n1', ['../x'])).toThrow(/invalid project name/);
     const wider = nodeTrust(home, 'n1');
     expect(wider.scope.projects.map((p) => [p.name, p.own])).toEqual([['bank', true], ['other', false]]);
     expect(wider.scope.isOwn(other.authorityIdentifier)).toBe(false);

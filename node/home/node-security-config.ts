@@ -40,7 +40,8 @@ export function setConfiguredNodeIdentity(home: Home, node: string, identity: st
 export function configuredTrust(home: Home, node: string): readonly string[] {
   const { trust } = securitySection(home, node);
   if (!Array.isArray(trust)) return [];
-  return trust.filter((p): p is string => typeof p === 'string').map((p) => validateRegistryName('project', p));
+  // A name that is no project of the home grants nothing (the node logs it); it never voids the rest.
+  return trust.filter((p): p is string => typeof p === 'string');
 }
 
 /** Sets the projects, besides its own, whose authorities node `node` trusts (an empty list removes the setting). */

@@ -5,7 +5,7 @@ import { policyScopeFlags, scopeParams } from '../../policy-flags.js';
 /** `symbolon policy delete`: removes a policy from a node. */
 export default class PolicyDelete extends BaseCommand {
   static override summary = 'Delete the policy of a resource or resource type.';
-  static override description = 'Removes the policy; the resource then falls back to its resource-type policy, or to the default (a credential from the authority of the node's own project).';
+  static override description = 'Removes the policy; the resource then falls back to its resource-type policy, or to the default (a credential from the authority of the node\'s own project).';
   static override examples = ['<%= config.bin %> <%= command.id %> --resource echo', '<%= config.bin %> <%= command.id %> --at bank --resource-type tcp-outlet'];
   static override flags = { ...policyScopeFlags };
 
