@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTHENTICATED_PEER, OPEN_UNTIL_POLICY, OWN_PROJECT_MEMBER, relayAllowed } from './default-rules.js';
+import { AUTHENTICATED_PEER, OWN_PROJECT_MEMBER, relayAllowed } from './default-rules.js';
 import { NO_TRUST, trustScope } from './trust-scope.js';
 
 describe('default rules', () => {
@@ -16,9 +16,8 @@ describe('default rules', () => {
     expect(ask(OWN_PROJECT_MEMBER, { identifier: 'I1', authority: 'Ibank' }, NO_TRUST)).toBe(false);
   });
 
-  it('authenticated peer and open until a policy', () => {
+  it('authenticated peer: anyone who completed a handshake', () => {
     expect([ask(AUTHENTICATED_PEER, { identifier: 'I1' }), ask(AUTHENTICATED_PEER, undefined)]).toEqual([true, false]);
-    expect(ask(OPEN_UNTIL_POLICY, undefined)).toBe(true);
   });
 
   it('relayAllowed: exact names in a comma-separated list', () => {

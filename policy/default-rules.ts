@@ -65,14 +65,6 @@ export const AUTHENTICATED_PEER: SyncDefaultRule = Object.freeze({
   },
 });
 
-const OPEN_ALLOWED = allow('allowed by default: open until a policy applies');
-
-/** Everyone, unauthenticated senders included, until a policy applies (the `echo` worker). */
-export const OPEN_UNTIL_POLICY: SyncDefaultRule = Object.freeze({
-  name: 'open-until-policy',
-  decide: () => OPEN_ALLOWED,
-});
-
 /** What the relay rule needs from the project node's authority. */
 export interface RelayRuleOptions {
   /** The credential attribute listing the relay names a member may create (comma-separated). */

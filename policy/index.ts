@@ -14,7 +14,7 @@ export { subjectRecord, RESERVED_SUBJECT_NAMES } from './subject-record.js';
 export type { PolicySubject, SubjectRecord, SubjectView } from './subject-record.js';
 export { trustScope, NO_TRUST } from './trust-scope.js';
 export type { TrustScope, TrustedProject } from './trust-scope.js';
-export { OWN_PROJECT_MEMBER, AUTHENTICATED_PEER, OPEN_UNTIL_POLICY, relayRule, relayAllowed, RELAY_RULE_DENIALS } from './default-rules.js';
+export { OWN_PROJECT_MEMBER, AUTHENTICATED_PEER, relayRule, relayAllowed, RELAY_RULE_DENIALS } from './default-rules.js';
 export type { DefaultRule, SyncDefaultRule, RuleRequest, RelayRuleOptions } from './default-rules.js';
 export type { PolicyStore, StoreOptions } from './policy-store.js';
 export { FilePolicyStore } from './policy-store-file.js';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger.js';
 import type { Message, MessageOrigin } from '../core/routing/message.js';
 import type { AccessControl } from '../core/node/access-control.js';
-import { AUTHENTICATED_PEER, OPEN_UNTIL_POLICY, relayRule } from './default-rules.js';
+import { AUTHENTICATED_PEER, relayRule } from './default-rules.js';
 import { DenialLog } from './denial-log.js';
 import { PolicyEnforcement } from './policy-enforcement.js';
 import { FilePolicyStore } from './policy-store-file.js';
@@ -101,13 +101,12 @@ describe('PolicyEnforcement.accessControl', () => {
     expect(denials.recent(1)[0]?.reason).toBe('denied: boom');
   });
 
-  it('a named rule decides while no policy applies: open until a policy, any authenticated peer', async () => {
-    const open = enforcement.accessControl({ type: 'worker', name: 'echo' }, 'handle', { rule: OPEN_UNTIL_POLICY });
+  it('a named rule decides while no policy applies; a policy replaces it', async () => {
     const peers = enforcement.accessControl({ type: 'worker', name: 'echo' }, 'handle', { rule: AUTHENTICATED_PEER });
     const req = (origin?: MessageOrigin) => ({ address: 'echo', direction: 'incoming' as const, message: message(origin) });
-    expect([open.isAuthorized(req({ via: 'tcp' })), peers.isAuthorized(req({ via: 'tcp' })), peers.isAuthorized(req(anonymous))]).toEqual([true, false, true]);
+    expect([peers.isAuthorized(req({ via: 'tcp' })), peers.isAuthorized(req(anonymous)), peers.isAuthorized(req(db))]).toEqual([false, true, true]);
     await store.create({ kind: 'resource', name: 'echo' }, 'subject.component == "db"');
-    expect([open.isAuthorized(req({ via: 'tcp' })), open.isAuthorized(req(db)), peers.isAuthorized(req(anonymous))]).toEqual([false, true, false]);
+    expect([peers.isAuthorized(req(anonymous)), peers.isAuthorized(req(db))]).toEqual([false, true]);
   });
 
   it('channelPeersOnly refuses local and bare-TCP messages before any policy, without a denial record', async () => {
