@@ -157,6 +157,8 @@ export interface AuthorityStore {
   saveCheckpoint(checkpoint: StoredCheckpoint, options?: StoreCallOptions): Promise<void>;
   /** Checkpoints in `seq` order, optionally only those at or below `upToSeq`. */
   checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]>;
+  /** Checkpoints with `afterSeq < seq <= upToSeq`, in `seq` order (one export page's worth). */
+  checkpointsBetween(afterSeq: number, upToSeq: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]>;
   /** Closes connections. */
   close(): Promise<void>;
 }

@@ -495,7 +495,8 @@ export class Authority {
     let after = cursor.afterSeq ?? 0;
     if (after >= upToSeq) return { lines, upToSeq };
     const page = await this.store.readAudit({ afterSeq: after, limit: Math.min(500, upToSeq - after) }, options);
-    const checkpoints = (await this.store.checkpoints(upToSeq, options)).filter((c) => c.seq > after);
+    const last = page.at(-1)?.seq ?? after;
+    const checkpoints = await this.store.checkpointsBetween(after, last, options);
     let bytes = lines.reduce((n, l) => n + l.length, 0);
     for (const entry of page) {
       const group = [recordLine(entry), ...checkpoints.filter((c) => c.seq === entry.seq).map(checkpointLine)];

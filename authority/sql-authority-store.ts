@@ -256,8 +256,12 @@ export class SqlAuthorityStore implements AuthorityStore {
   }
 
   async checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]> {
+    return await this.checkpointsBetween(0, upToSeq ?? Number.MAX_SAFE_INTEGER, options);
+  }
+
+  async checkpointsBetween(afterSeq: number, upToSeq: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]> {
     options?.signal?.throwIfAborted();
-    const rows = await this.driver.query(`SELECT * FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq`, [upToSeq ?? Number.MAX_SAFE_INTEGER]);
+    const rows = await this.driver.query(`SELECT * FROM audit_checkpoints WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [afterSeq, upToSeq]);
     return rows.map((r) => ({
       version: num(r.version), authority: String(r.authority), seq: num(r.seq), head: String(r.head), time: num(r.time),
       signature: { type: String(r.signature_type) as SignedCheckpoint['signature']['type'], bytes: new Uint8Array(Buffer.from(String(r.signature), 'base64url')) },

@@ -39,6 +39,22 @@ export interface EnrollResult {
   readonly credentialError?: string;
 }
 
+/** One page of `audit show` (see {@link AuthorityClient.auditShowPage}). */
+export interface AuditShowPage {
+  readonly records: AuditEntry[];
+  /** `afterSeq` of the following page; absent when the authority did not cut this page short. */
+  readonly next?: number;
+}
+
+/** One page of an audit export (see {@link AuthorityClient.auditExportPage}). */
+export interface AuditExportPageResult {
+  readonly lines: string[];
+  /** The export covers records up to this `seq` (a signed checkpoint). */
+  readonly upToSeq: number;
+  /** `afterSeq` of the following page; absent on the last page. */
+  readonly next?: number;
+}
+
 /** A ticket created through the `tickets` service. */
 export interface CreatedTicketInfo {
   /** The single printable ticket line for the enrollee (a secret). */
@@ -167,35 +183,58 @@ export class AuthorityClient {
     return signedListFromWire(await this.call('revocations', 'list', {}, options));
   }
 
+  /**
+   * One page of audit records matching `filters`, in `seq` order (admins only): at most
+   * `filters.limit` (default 100, at most 1000) and at most one reply's worth of bytes.
+   * `next` is the `afterSeq` of the following page when the authority cut the page short.
+   */
+  async auditShowPage(filters: AuditQuery = {}, options: CallOptions = {}): Promise<AuditShowPage> {
+    const params = { afterSeq: filters.afterSeq, sinceTime: filters.sinceTime, subject: filters.subject, limit: filters.limit };
+    const p = new Params(await this.call('audit', 'show', params, options)).only('records', 'next');
+    const records = p.mapList('records').map(auditEntryFromWire);
+    const next = p.optionalInteger('next');
+    return next === undefined ? { records } : { records, next };
+  }
+
   /** Audit records matching `filters`, in `seq` order, at most `filters.limit` (default 100; admins only). */
   async auditShow(filters: AuditQuery = {}, options: CallOptions = {}): Promise<AuditEntry[]> {
     const limit = filters.limit ?? 100;
     const records: AuditEntry[] = [];
     let afterSeq = filters.afterSeq;
     for (let page = 0; page < MAX_PAGES && records.length < limit; page++) {
-      const params = { afterSeq, sinceTime: filters.sinceTime, subject: filters.subject, limit: limit - records.length };
-      const p = new Params(await this.call('audit', 'show', params, options)).only('records', 'next');
-      records.push(...p.mapList('records').map(auditEntryFromWire));
-      afterSeq = p.optionalInteger('next');
+      const got = await this.auditShowPage({ ...filters, afterSeq, limit: limit - records.length }, options);
+      records.push(...got.records);
+      afterSeq = got.next;
       if (afterSeq === undefined) break;
     }
     return records;
   }
 
-  /** The whole audit log as JSONL export lines, ending with a signed checkpoint (admins only). */
+  /**
+   * One page of the audit export (admins only): JSONL lines of at most one reply's worth.
+   * Start with no cursor (the authority checkpoints its head and the first page starts with
+   * the header), then pass the returned `upToSeq` and `next` (as `afterSeq`) until `next`
+   * is absent. Throws when the authority's cursor does not advance.
+   */
+  async auditExportPage(cursor: { upToSeq?: number; afterSeq?: number } = {}, options: CallOptions = {}): Promise<AuditExportPageResult> {
+    const p = new Params(await this.call('audit', 'export', { upToSeq: cursor.upToSeq, afterSeq: cursor.afterSeq }, options)).only('lines', 'upToSeq', 'next');
+    const lines = p.optionalStringList('lines') ?? [];
+    const upToSeq = p.integer('upToSeq');
+    const next = p.optionalInteger('next');
+    if (next === undefined) return { lines, upToSeq };
+    if ((cursor.afterSeq !== undefined && next <= cursor.afterSeq) || next >= upToSeq) throw new InvalidInputError('authority', 'the audit export did not advance');
+    return { lines, upToSeq, next };
+  }
+
+  /** The whole audit log as JSONL export lines, ending with a signed checkpoint (admins only). For large logs use {@link auditExportPage}. */
   async auditExport(options: CallOptions = {}): Promise<string[]> {
     const lines: string[] = [];
-    let upToSeq: number | undefined;
-    let afterSeq: number | undefined;
+    let cursor: { upToSeq?: number; afterSeq?: number } = {};
     for (let page = 0; page < MAX_PAGES; page++) {
-      const p = new Params(await this.call('audit', 'export', { upToSeq, afterSeq }, options)).only('lines', 'upToSeq', 'next');
-      const got = p.optionalStringList('lines') ?? [];
-      lines.push(...got);
-      upToSeq = p.integer('upToSeq');
-      const next = p.optionalInteger('next');
-      if (next === undefined) return lines;
-      if (afterSeq !== undefined && next <= afterSeq) throw new InvalidInputError('authority', 'the audit export did not advance');
-      afterSeq = next;
+      const got = await this.auditExportPage(cursor, options);
+      lines.push(...got.lines);
+      if (got.next === undefined) return lines;
+      cursor = { upToSeq: got.upToSeq, afterSeq: got.next };
     }
     throw new InvalidInputError('authority', 'the audit export did not end');
   }

@@ -107,9 +107,11 @@ export const NODE_API = {
   /** The revocation lists this node applies (see node/daemon/node-revocations.ts). */
   'revocations.show': method(NO_PARAMS, returns<RevocationsView>()),
   'project.audit.show': method(schema({
-    ...PROJECT, sinceTime: optional(field.integer()), subject: optional(NAME), limit: optional(field.integer()),
+    ...PROJECT, afterSeq: optional(field.integer({ min: 0 })), sinceTime: optional(field.integer()), subject: optional(NAME), limit: optional(field.integer()),
   }), returns<AuditRecords>()),
-  'project.audit.export': method(schema(PROJECT), returns<AuditExport>()),
+  'project.audit.export': method(schema({
+    ...PROJECT, upToSeq: optional(field.integer({ min: 0 })), afterSeq: optional(field.integer({ min: 0 })),
+  }), returns<AuditExport>()),
   /** An inclusion proof (`seq`, optional `checkpoint`) or a consistency proof (`first`, `second`), as JSON text. */
   'project.audit.prove': method(schema({
     ...PROJECT, seq: optional(field.integer()), checkpoint: optional(field.integer()), first: optional(field.integer()), second: optional(field.integer()),

@@ -39,14 +39,26 @@ export interface MemberList {
 /** What `project.ticket` returns: the ticket (a secret for the enrollee) with `expiresAt` in ISO 8601. */
 export type TicketView = WithIsoTimes<CreatedTicketInfo, 'expiresAt'>;
 
-/** What `project.audit.show` returns. */
+/**
+ * What `project.audit.show { project?, afterSeq?, sinceTime?, subject?, limit? }` returns:
+ * one page of records (at most `limit`, at most AUDIT_SHOW_PAGE_RECORDS); `next` is the
+ * `afterSeq` of the following page, absent when no record is left.
+ */
 export interface AuditRecords {
   readonly records: readonly AuditEntry[];
+  readonly next?: number;
 }
 
-/** What `project.audit.export` returns: the JSONL lines of the export, in order. */
+/**
+ * What `project.audit.export { project?, upToSeq?, afterSeq? }` returns: one page of the
+ * export's JSONL lines, in order (at most AUDIT_EXPORT_PAGE_BYTES, or one authority page).
+ * The first call (no cursor) makes the authority checkpoint its head; call again with
+ * `upToSeq` and `afterSeq = next` until `next` is absent.
+ */
 export interface AuditExport {
   readonly lines: readonly string[];
+  readonly upToSeq: number;
+  readonly next?: number;
 }
 
 /** What `authority.info` returns (project nodes only). */

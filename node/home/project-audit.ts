@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { InvalidInputError, IoError } from '../../core/errors.js';
 import { Identity } from '../../core/identity/identity.js';
 import type { PublicKey } from '../../core/vault/keys.js';
@@ -28,15 +29,51 @@ export function identityPublicKeys(identity: Identity): PublicKey[] {
   return identity.changes.map((c) => c.data.primaryPublicKey);
 }
 
-/** Verifies the export in `file` against `authority` (offline). Throws IoError when the file cannot be read. */
-export function verifyAuditFile(file: string, authority: Identity, options: Omit<AuditVerifyOptions, 'authority'> = {}): AuditVerification {
-  let text: string;
+/**
+ * The lines of `file`, read in 1 MiB chunks (memory stays flat whatever the file's size).
+ * Throws IoError when the file cannot be read.
+ */
+export function* fileLines(file: string): Generator<string> {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (cause) {
     throw new IoError('cli', `cannot read '${file}': ${(cause as Error).message}`, { cause });
   }
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new InvalidInputError('authority', `'${file}' is empty`);
-  return verifyAuditExport(lines, identityPublicKeys(authority), { ...options, authority: authority.identifier });
+  try {
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (cause) {
+        throw new IoError('cli', `cannot read '${file}': ${(cause as Error).message}`, { cause });
+      }
+      if (n === 0) break;
+      const text = rest + decoder.write(chunk.subarray(0, n));
+      const parts = text.split('\n');
+      rest = parts.pop() ?? '';
+      yield* parts;
+    }
+    rest += decoder.end();
+    if (rest !== '') yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Verifies the export in `file` against `authority` (offline), reading it line by line. Throws IoError when the file cannot be read. */
+export function verifyAuditFile(file: string, authority: Identity, options: Omit<AuditVerifyOptions, 'authority'> = {}): AuditVerification {
+  const lines = fileLines(file);
+  const first = lines.next();
+  if (first.done === true) throw new InvalidInputError('authority', `'${file}' is empty`);
+  function* all(): Generator<string> {
+    yield first.value as string;
+    yield* lines;
+  }
+  const result = verifyAuditExport(all(), identityPublicKeys(authority), { ...options, authority: authority.identifier });
+  lines.return(undefined);
+  return result;
 }

@@ -7,9 +7,11 @@ import type { EnrollResult } from '../../../authority/client/authority-client.js
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
 import { isoTime, withIsoTimes } from '../../api/iso-time.js';
 import type { MemberRecord } from '../../../authority/authority-store.js';
-import type { MembershipView, MemberView, RefreshView } from '../../api/project-views.js';
+import type { AuditExport, AuditRecords, MembershipView, MemberView, RefreshView } from '../../api/project-views.js';
 import { recordMembership, recordMembershipState } from '../../home/node-projects.js';
 import { listProjects, projectCredential, readProject, type ProjectRecord } from '../../home/project-registry.js';
+import { PAGE_BUDGET_BYTES } from '../../../authority/services/page-budget.js';
+import { AUDIT_EXPORT_PAGE_BYTES, AUDIT_SHOW_PAGE_RECORDS } from '../../api/audit-pages.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
@@ -26,7 +28,8 @@ const memberView = (member: MemberRecord): MemberView => withIsoTimes(member, ['
  * as this node's identity over a secure channel to the project's authority:
  * `project.enroll { project, ticket }`, `project.join { project }`, `project.leave { project }`,
  * `project.refresh { project }` (fetch a credential now; a refusal is logged and returned),
- * `project.ticket`, `project.member.add|list|show|remove|suspend|resume`, `project.audit.show|export`.
+ * `project.ticket`, `project.member.add|list|show|remove|suspend|resume`, `project.audit.show|export|prove`
+ * (one page a call: see node/api/audit-pages.ts).
  */
 export const projectMembershipService: DaemonService = {
   name: 'project-membership',
@@ -163,10 +166,25 @@ export const projectMembershipService: DaemonService = {
     ctx.api.register('project.member.remove', async (params, { signal }) => ({ ...(await (await client(params, signal)).removeMember(params.identifier, { signal })) }));
     ctx.api.register('project.member.suspend', async (params, { signal }) => await (await client(params, signal)).suspendMember(params.identifier, { signal }));
     ctx.api.register('project.member.resume', async (params, { signal }) => ({ resumed: await (await client(params, signal)).resumeMember(params.identifier, { signal }) }));
-    ctx.api.register('project.audit.show', async (params, { signal }) => ({
-      records: await (await client(params, signal)).auditShow({ sinceTime: params.sinceTime, subject: params.subject, limit: params.limit }, { signal }),
-    }));
-    ctx.api.register('project.audit.export', async (params, { signal }) => ({ lines: await (await client(params, signal)).auditExport({ signal, timeoutMs: 60_000 }) }));
+    ctx.api.register('project.audit.show', async (params, { signal }): Promise<AuditRecords> => {
+      const limit = Math.max(1, Math.min(params.limit ?? 100, AUDIT_SHOW_PAGE_RECORDS));
+      const page = await (await client(params, signal)).auditShowPage({ afterSeq: params.afterSeq, sinceTime: params.sinceTime, subject: params.subject, limit }, { signal });
+      const next = page.next ?? (page.records.length === limit ? page.records.at(-1)?.seq : undefined);
+      return next === undefined ? { records: page.records } : { records: page.records, next };
+    });
+    ctx.api.register('project.audit.export', async (params, { signal }): Promise<AuditExport> => {
+      const c = await client(params, signal);
+      const lines: string[] = [];
+      let bytes = 0;
+      let cursor: { upToSeq?: number; afterSeq?: number } = { upToSeq: params.upToSeq, afterSeq: params.afterSeq };
+      for (;;) {
+        const page = await c.auditExportPage(cursor, { signal, timeoutMs: 60_000 });
+        for (const line of page.lines) { lines.push(line); bytes += line.length + 1; }
+        if (page.next === undefined) return { lines, upToSeq: page.upToSeq };
+        cursor = { upToSeq: page.upToSeq, afterSeq: page.next };
+        if (bytes >= AUDIT_EXPORT_PAGE_BYTES - PAGE_BUDGET_BYTES) return { lines, upToSeq: page.upToSeq, next: page.next };
+      }
+    });
     ctx.api.register('project.audit.prove', async (params, { signal }) => {
       const { seq, checkpoint, first, second } = params;
       if ((seq === undefined) === (first === undefined || second === undefined)) throw new InvalidInputError('node', 'give either seq (and optionally checkpoint), or first and second');
