@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
 import { chooseSocketPath } from '../../core/api/socket-path.js';
+import { withFileLock } from './file-lock.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 
 /** Node names: lower-case letters, digits, `-` and `_`, starting with a letter or digit, at most 63. */
@@ -111,12 +112,15 @@ export class Home {
     return { ...value, version: 1 };
   }
 
-  /** Applies `change` to the home configuration and writes it atomically (0600). */
+  /** Applies `change` to the home configuration and writes it atomically (0600), under the file's lock. */
   updateConfig(change: (config: HomeConfig) => HomeConfig): HomeConfig {
     this.ensure();
-    const next = change(this.readConfig());
-    writeJsonFileAtomic(join(this.root, 'config.json'), next);
-    return next;
+    const path = join(this.root, 'config.json');
+    return withFileLock(path, () => {
+      const next = change(this.readConfig());
+      writeJsonFileAtomic(path, next);
+      return next;
+    });
   }
 
   /** The default node's name, if it still exists. */

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError, IoError } from '../../core/errors.js';
+import { withFileLock } from './file-lock.js';
 
 /** Reads and parses a JSON file; undefined when it does not exist. Throws InvalidInputError when it is not JSON. */
 export function readJsonFile(path: string): unknown {
@@ -38,6 +39,20 @@ export function writeJsonFileAtomic(path: string, value: unknown, mode = 0o600):
     try { unlinkSync(tmp); } catch { /* not created */ }
     throw new IoError('cli', `cannot write '${path}': ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Read-modify-write of a JSON file under the file's lock (see `withFileLock`): `change`
+ * gets the current value (undefined when the file does not exist) and returns the new one,
+ * which is written atomically. Concurrent updaters, in any process, each see the others'
+ * changes. Returns the written value.
+ */
+export function updateJsonFile<T>(path: string, change: (current: unknown) => T, mode = 0o600): T {
+  return withFileLock(path, () => {
+    const next = change(readJsonFile(path));
+    writeJsonFileAtomic(path, next, mode);
+    return next;
+  });
 }
 
 /** True for a plain JSON object. */

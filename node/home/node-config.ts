@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
+import { withFileLock } from './file-lock.js';
 import { readNodeLimits } from './node-limits.js';
 import type { NodeLimits } from './node-limits.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
@@ -118,12 +119,26 @@ export class NodeConfigFile {
     return this.read().sections[key];
   }
 
-  /** Replaces section `key` (undefined removes it) and persists the configuration. */
+  /**
+   * Read-modify-write of section `key` under the file's lock: `change` gets the current
+   * section (undefined when none) and returns the new one (undefined removes it).
+   */
+  updateSection<T>(key: string, change: (current: unknown) => T | undefined): T | undefined {
+    return withFileLock(this.home.node(this.name).config, () => {
+      const next = change(this.section(key));
+      this.setSection(key, next);
+      return next;
+    });
+  }
+
+  /** Replaces section `key` (undefined removes it) and persists the configuration, under the file's lock (the CLI writes it too). */
   setSection(key: string, value: unknown): void {
-    const config = this.read();
-    const sections: Record<string, unknown> = { ...config.sections };
-    if (value === undefined) delete sections[key];
-    else sections[key] = value;
-    writeNodeConfig(this.home, { ...config, sections });
+    withFileLock(this.home.node(this.name).config, () => {
+      const config = this.read();
+      const sections: Record<string, unknown> = { ...config.sections };
+      if (value === undefined) delete sections[key];
+      else sections[key] = value;
+      writeNodeConfig(this.home, { ...config, sections });
+    });
   }
 }

@@ -4,7 +4,7 @@ import { Identity } from '../../core/identity/identity.js';
 import { trustScope, type TrustedProject, type TrustScope } from '../../policy/trust-scope.js';
 import type { Home } from './home.js';
 import { configuredTrust } from './node-security-config.js';
-import { deleteProject, listProjects, readProject, writeProject, type ProjectRecord, type ProjectRole } from './project-registry.js';
+import { deleteProject, listProjects, readProject, updateProject, writeProject, type ProjectRecord, type ProjectRole } from './project-registry.js';
 
 /**
  * Which projects a node belongs to and whose authorities it trusts, and the one writer of
@@ -39,20 +39,17 @@ export function recordProject(home: Home, record: ProjectRecord): ProjectRecord 
  */
 export function recordMembership(home: Home, project: string, role: ProjectRole, node: string): ProjectRecord {
   assertNodeJoinsOnlyOne(home, node, project);
-  const { membership: _was, ...record } = readProject(home, project);
-  return writeProject(home, { ...record, role, node });
+  return updateProject(home, project, ({ membership: _was, ...record }) => ({ ...record, role, node }));
 }
 
 /** Records (or, with undefined, clears) that the authority no longer counts this home a member of `project`. */
 export function recordMembershipState(home: Home, project: string, membership: ProjectRecord['membership']): ProjectRecord {
-  const { membership: _old, ...record } = readProject(home, project);
-  return writeProject(home, membership === undefined ? record : { ...record, membership });
+  return updateProject(home, project, ({ membership: _old, ...record }) => (membership === undefined ? record : { ...record, membership }));
 }
 
 /** Keeps the node's latest credential from `project` in its record (undefined removes it). */
 export function recordCredential(home: Home, project: string, credential: PresentedCredential | undefined): ProjectRecord {
-  const { credential: _old, ...rest } = readProject(home, project);
-  return writeProject(home, credential ? { ...rest, credential: Buffer.from(encodePresentedCredential(credential)).toString('base64') } : rest);
+  return updateProject(home, project, ({ credential: _old, ...rest }) => (credential ? { ...rest, credential: Buffer.from(encodePresentedCredential(credential)).toString('base64') } : rest));
 }
 
 /** Forgets project `name` (`project delete`, or undoing a failed create or enroll). */

@@ -15,9 +15,7 @@ function securitySection(home: Home, node: string): Record<string, unknown> {
 }
 
 function updateSecuritySection(home: Home, node: string, update: (section: Record<string, unknown>) => Record<string, unknown>): void {
-  const config = new NodeConfigFile(home, node);
-  const section = config.section(SECURITY_SECTION);
-  config.setSection(SECURITY_SECTION, update(isObject(section) ? section : {}));
+  new NodeConfigFile(home, node).updateSection(SECURITY_SECTION, (section) => update(isObject(section) ? section : {}));
 }
 
 /** The identity node `node` is configured to run as (`node create --identity`), if any. */

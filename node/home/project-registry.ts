@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError } from '../../core/errors.js';
 import { decodePresentedCredential, type PresentedCredential } from '../../core/credential/credential.js';
 import { Identity, type IdentityJSON } from '../../core/identity/identity.js';
 import type { Home } from './home.js';
+import { withFileLock } from './file-lock.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { ensurePrivateDir, jsonFileNames, recordPath, validateRegistryName } from './registry-files.js';
 
@@ -100,9 +101,19 @@ export function writeProject(home: Home, record: ProjectRecord): ProjectRecord {
   Identity.fromJSON(checked.authority);
   home.ensure();
   ensurePrivateDir(projectsDir(home));
-  writeJsonFileAtomic(recordPath(projectsDir(home), 'project', checked.name), checked);
+  const path = recordPath(projectsDir(home), 'project', checked.name);
+  withFileLock(path, () => writeJsonFileAtomic(path, checked));
   if (defaultProjectName(home) === undefined) home.updateConfig((c) => ({ ...c, defaultProject: checked.name }));
   return checked;
+}
+
+/**
+ * Read-modify-write of project `name` under its file's lock: `change` gets the current
+ * record and returns the new one (both CLI runs and nodes write project records).
+ * NotFoundError when the project does not exist.
+ */
+export function updateProject(home: Home, name: string, change: (record: ProjectRecord) => ProjectRecord): ProjectRecord {
+  return withFileLock(recordPath(projectsDir(home), 'project', name), () => writeProject(home, change(readProject(home, name))));
 }
 
 /** Removes project `name`; clears the default project when it was that one. */

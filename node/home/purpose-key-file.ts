@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
 import type { KeyPurpose } from '../../core/identity/purpose-key-attestation.js';
 import type { PurposeKeyRecord, PurposeKeyStore } from '../../core/identity/purpose-key-store.js';
+import { withFileLock } from './file-lock.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { ensurePrivateDir } from './registry-files.js';
 
@@ -30,9 +31,11 @@ export class FilePurposeKeyStore implements PurposeKeyStore {
   /** Stores (replaces) the record for an identity and purpose. */
   async save(identifier: string, record: PurposeKeyRecord): Promise<void> {
     if (!isRecord(record)) throw new InvalidInputError('cli', 'malformed purpose-key record');
-    const all = { ...this.read(), [`${identifier}/${record.purpose}`]: { ...record } };
     ensurePrivateDir(dirname(this.path));
-    writeJsonFileAtomic(this.path, { version: 1, keys: all });
+    withFileLock(this.path, () => {
+      const all = { ...this.read(), [`${identifier}/${record.purpose}`]: { ...record } };
+      writeJsonFileAtomic(this.path, { version: 1, keys: all });
+    });
   }
 
   private read(): Record<string, unknown> {

@@ -8,6 +8,7 @@ import type { FileVault } from '../../vaults/file/file-vault.js';
 import { FILE_VAULT_PASSPHRASE_ENV, openFileVaultIn } from '../../vaults/file/file-vault-kind.js';
 import type { Home } from './home.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
+import { withFileLock } from './file-lock.js';
 import { ensurePrivateDir, validateRegistryName } from './registry-files.js';
 import { VAULT_TYPES, vaultKind } from './vault-kinds.js';
 
@@ -106,12 +107,15 @@ export function addVault(home: Home, name: string, type: VaultType, config: unkn
   validateRegistryName('vault', name);
   if (name === DEFAULT_VAULT) throw new AlreadyExistsError('cli', `vault '${DEFAULT_VAULT}' is built in`);
   const checked = checkVaultConfig(type, config);
-  const vaults = readVaultsFile(home);
-  if (vaults.some((v) => v.name === name)) throw new AlreadyExistsError('cli', `vault '${name}' already exists`);
-  const record: VaultRecord = { name, type, config: checked, createdAt: new Date().toISOString() };
-  if (vaultKind(type).keepsFiles) ensurePrivateDir(fileVaultDir(home, name));
-  writeVaultsFile(home, [...vaults, record]);
-  return record;
+  home.ensure();
+  return withFileLock(vaultsPath(home), () => {
+    const vaults = readVaultsFile(home);
+    if (vaults.some((v) => v.name === name)) throw new AlreadyExistsError('cli', `vault '${name}' already exists`);
+    const record: VaultRecord = { name, type, config: checked, createdAt: new Date().toISOString() };
+    if (vaultKind(type).keepsFiles) ensurePrivateDir(fileVaultDir(home, name));
+    writeVaultsFile(home, [...vaults, record]);
+    return record;
+  });
 }
 
 /**
@@ -121,7 +125,7 @@ export function addVault(home: Home, name: string, type: VaultType, config: unkn
 export function removeVault(home: Home, name: string): VaultRecord {
   const record = getVault(home, name);
   if (name === DEFAULT_VAULT) throw new InvalidInputError('cli', `vault '${DEFAULT_VAULT}' is built in and cannot be deleted`);
-  writeVaultsFile(home, readVaultsFile(home).filter((v) => v.name !== name));
+  withFileLock(vaultsPath(home), () => writeVaultsFile(home, readVaultsFile(home).filter((v) => v.name !== name)));
   if (vaultKind(record.type).keepsFiles) rmSync(fileVaultDir(home, name), { recursive: true, force: true });
   return record;
 }
