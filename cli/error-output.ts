@@ -34,10 +34,22 @@ function firstLine(message: string): string {
   return lines[0] ?? message.trim();
 }
 
+/** Operating-system error codes that mean the file system or a device refused: I/O errors. */
+const IO_CODES: ReadonlySet<string> = new Set([
+  'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOTEMPTY', 'EBUSY', 'ELOOP', 'ENAMETOOLONG', 'EXDEV',
+]);
+
+/** A Node.js system error from a file-system call (it has an errno `code` and a `syscall`). */
+function isSystemError(err: unknown): err is Error & { code: string; syscall: string } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && typeof (err as { syscall?: unknown }).syscall === 'string'
+    && IO_CODES.has(String((err as { code?: unknown }).code));
+}
+
 /**
  * Classifies any thrown value: SymbolonErrors keep their origin and kind; oclif's parse
- * errors (unknown or missing flags and arguments) become `invalid`; anything else is an
- * unexpected `internal` error.
+ * errors (unknown or missing flags and arguments) become `invalid`; a file-system error
+ * that escaped unwrapped (permission denied, read-only or full disk ...) is an `io` error
+ * (exit 5); anything else is an unexpected `internal` error.
  */
 export function reportError(err: unknown): ErrorReport {
   if (err instanceof SymbolonError) {
@@ -56,6 +68,9 @@ export function reportError(err: unknown): ErrorReport {
       details: [],
       unexpected: false,
     };
+  }
+  if (isSystemError(err)) {
+    return { error: { origin: 'cli', kind: 'io', message: firstLine(err.message) }, exitCode: EXIT_CODES.io, details: [], unexpected: false };
   }
   const message = err instanceof Error ? firstLine(err.message) : String(err);
   return { error: { origin: 'cli', kind: 'internal', message }, exitCode: 1, details: [], unexpected: true };

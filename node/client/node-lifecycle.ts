@@ -118,7 +118,12 @@ export async function startNode(home: Home, name: string, { timeoutMs = 10_000, 
   const paths = home.node(name);
   // The node writes its own (rotated) log; stdout and stderr catch only what the process
   // prints outside it (a crash), from this start on.
-  const outFd = openSync(paths.out, 'w', 0o600);
+  let outFd: number;
+  try {
+    outFd = openSync(paths.out, 'w', 0o600);
+  } catch (cause) {
+    throw new IoError('cli', `cannot open the output file of node '${name}' (${paths.out}): ${(cause as Error).message}`, { cause });
+  }
   const { command, args } = daemonCommand(home.root, name, { gc: config.gc });
   let exit: string | undefined;
   const child = spawn(command, args, { detached: true, stdio: ['ignore', outFd, outFd], cwd: paths.dir, env: process.env });

@@ -1,10 +1,22 @@
 import pino from 'pino';
 import type { Logger } from '../../core/logger.js';
 import type { Home } from '../home/home.js';
+import { SymbolonError } from '../../core/errors.js';
 import { DEFAULT_LOG_LIMITS } from '../home/log-limits.js';
 import { readNodeConfig } from '../home/node-config.js';
 import { NodeDaemon } from './node-daemon.js';
 import { RotatingLogFile } from './rotating-log-file.js';
+
+/** Exit code of a node that could not start because of an I/O failure (as the CLI's `io` kind). */
+export const EXIT_IO = 5;
+/** Exit code of a node that could not start for any other reason. */
+export const EXIT_START_FAILED = 1;
+
+/** True for an I/O failure: an `io` SymbolonError or an operating-system file error. */
+function isIoFailure(err: unknown): boolean {
+  if (err instanceof SymbolonError) return err.kind === 'io';
+  return err instanceof Error && typeof (err as { syscall?: unknown }).syscall === 'string' && /^E[A-Z]+$/.test(String((err as { code?: unknown }).code));
+}
 
 /** Options of runDaemon. */
 export interface RunDaemonOptions {
@@ -34,11 +46,18 @@ export function daemonLogger(home: Home, name: string, foreground: boolean): pin
 
 /**
  * Runs node `name` until SIGTERM or SIGINT, then stops it cleanly. Resolves with the
- * process exit code: 0 after a clean stop, 1 when the node could not start (the reason is
- * logged as an error line, which `node create` shows).
+ * process exit code: 0 after a clean stop, 5 when the node could not start because of an
+ * I/O failure (unwritable home, log or socket), 1 when it could not start for another
+ * reason (the reason is logged as an error line, which `node create` shows).
  */
 export async function runDaemon({ home, name, foreground = false }: RunDaemonOptions): Promise<number> {
-  const logger = daemonLogger(home, name, foreground);
+  let logger: pino.Logger;
+  try {
+    logger = daemonLogger(home, name, foreground);
+  } catch (err) {
+    process.stderr.write(`Error: cannot open the log of node '${name}': ${err instanceof Error ? err.message : String(err)}\n`);
+    return isIoFailure(err) ? EXIT_IO : EXIT_START_FAILED;
+  }
   const log: Logger = logger;
   let daemon: NodeDaemon;
   try {
@@ -46,7 +65,7 @@ export async function runDaemon({ home, name, foreground = false }: RunDaemonOpt
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, 'node failed to start');
     if (process.env.SYMBOLON_DEBUG) logger.debug({ stack: err instanceof Error ? err.stack : undefined }, 'startup failure');
-    return 1;
+    return isIoFailure(err) ? EXIT_IO : EXIT_START_FAILED;
   }
   const onUncaught = (err: unknown): void => {
     logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'uncaught error');

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError, IoError } from '../../core/errors.js';
 import { chooseSocketPath } from '../../core/api/socket-path.js';
 import { withFileLock } from './file-lock.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
@@ -63,8 +63,12 @@ export class Home {
 
   /** Creates the home folder (0700) and `nodes/` when missing. */
   ensure(): void {
-    mkdirSync(join(this.root, 'nodes'), { recursive: true, mode: 0o700 });
-    if ((statSync(this.root).mode & 0o777) !== 0o700) chmodSync(this.root, 0o700);
+    try {
+      mkdirSync(join(this.root, 'nodes'), { recursive: true, mode: 0o700 });
+      if ((statSync(this.root).mode & 0o777) !== 0o700) chmodSync(this.root, 0o700);
+    } catch (cause) {
+      throw new IoError('cli', `cannot create the home folder '${this.root}': ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** The paths of node `name` (the name is validated). */

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { InvalidInputError, IoError, NotFoundError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
 import { withFileLock } from './file-lock.js';
@@ -98,7 +98,11 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
 export function writeNodeConfig(home: Home, config: NodeConfig): void {
   home.ensure();
   const paths = home.node(config.name);
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new IoError('cli', `cannot create node folder '${paths.dir}': ${(cause as Error).message}`, { cause });
+  }
   writeJsonFileAtomic(paths.config, config);
 }
 
