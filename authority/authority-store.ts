@@ -112,6 +112,11 @@ export interface AuthorityTransaction {
    * changes nothing and is returned with its reason for the caller to audit.
    */
   redeemTicket(hash: string, enrollee: string, now: number): Promise<Redemption>;
+  /**
+   * Audits a repeated redemption of ticket `hash` by the member that already redeemed it
+   * (`ticket.redeemed` with `retry: true`); no use of the ticket is taken.
+   */
+  recordRedemptionRetry(hash: string, enrollee: string, usesLeft: number): Promise<void>;
   /** A ticket by hash. */
   getTicket(hash: string): Promise<TicketRecord | undefined>;
   /** A member; on Postgres the row is share-locked until the transaction ends. */

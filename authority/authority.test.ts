@@ -48,6 +48,26 @@ describe('Authority', () => {
     } finally { await f.cleanup(); }
   });
 
+  it('redeems a ticket again for the identity that redeemed it (a retry), never for another one', async () => {
+    const f = await authorityFixture();
+    try {
+      const a = f.authority;
+      const t = await a.createTicket('Iadmin', { attributes: { component: 'db' }, usageCount: 2 });
+      const first = await a.redeemTicket(t.code, 'Ibank');
+      const again = await a.redeemTicket(t.code, 'Ibank');
+      expect(again).toEqual(first);
+      expect((await a.issueCredentialFor('Ibank')).credentialHash).toMatch(/^[0-9a-f]{64}$/);
+      // The retry took no use: a second identity still gets the second use, a third none.
+      await a.redeemTicket(t.code, 'Ianalysis');
+      await expect(a.redeemTicket(t.code, 'Iother')).rejects.toMatchObject({ reason: 'used-up' });
+      const redeemed = (await f.store.readAudit()).filter((r) => r.type === 'ticket.redeemed').map((r) => [r.actor, r.fields.retry ?? false, r.fields.usesLeft]);
+      expect(redeemed).toEqual([['Ibank', false, 1], ['Ibank', true, 1], ['Ianalysis', false, 0]]);
+      // A removed member is not let back in by its old ticket.
+      await a.removeMember('Iadmin', 'Ibank');
+      await expect(a.redeemTicket(t.code, 'Ibank')).rejects.toMatchObject({ reason: 'used-up' });
+    } finally { await f.cleanup(); }
+  });
+
   it('issues credentials with the ticket attributes, records who authorised them, and stops for removed members', async () => {
     const f = await authorityFixture();
     try {

@@ -192,13 +192,24 @@ export class Authority {
 
   /**
    * Redeems a ticket code for `enrollee`, which becomes a member with the ticket's
-   * attributes (merged over its current ones if it was already a member). Throws
-   * {@link TicketRefusedError} naming why a ticket was refused.
+   * attributes (merged over its current ones if it was already a member). Idempotent for
+   * the enrollee: when it is a member through this very ticket (it redeemed it before, and
+   * perhaps never saw the answer), it gets the same membership again, no use of the ticket
+   * is taken, and the log records a `ticket.redeemed` with `retry: true`. Throws
+   * {@link TicketRefusedError} naming why a ticket was refused (another identity presenting
+   * a used ticket gets `used-up`).
    */
   async redeemTicket(code: Uint8Array, enrollee: string, options?: StoreCallOptions): Promise<MemberRecord> {
     const hash = ticketCodeHash(code);
     const result = await this.write(async (tx) => {
       const precheck = await this.redemptionProblem(tx, hash, enrollee);
+      if (precheck === undefined) {
+        const current = await tx.getMember(enrollee);
+        if (current !== undefined && current.ticketHash === hash) {
+          await tx.recordRedemptionRetry(hash, enrollee, (await tx.getTicket(hash))?.usesLeft ?? 0);
+          return { ok: true as const, member: current };
+        }
+      }
       const redemption = precheck === undefined ? await tx.redeemTicket(hash, enrollee, this.clock()) : { ok: false as const, reason: precheck };
       if (!redemption.ok) {
         await this.recordRefusal(tx, 'ticket.refused', enrollee, redemption.reason, { ticketHash: hash, subject: enrollee, reason: redemption.reason });

@@ -88,6 +88,10 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
     return { ok: false, reason };
   }
 
+  async recordRedemptionRetry(hash: string, enrollee: string, usesLeft: number): Promise<void> {
+    await this.append('ticket.redeemed', enrollee, { ticketHash: hash, subject: enrollee, usesLeft, retry: true });
+  }
+
   async getTicket(hash: string): Promise<TicketRecord | undefined> {
     const rows = await this.s.all(`SELECT * FROM tickets WHERE hash = $1`, [hash]);
     return rows[0] === undefined ? undefined : toTicket(rows[0]);

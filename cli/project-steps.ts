@@ -1,16 +1,17 @@
-import { AlreadyExistsError, ExpiredError, InvalidInputError } from '../core/errors.js';
+import { AlreadyExistsError, ExpiredError, InvalidInputError, SymbolonError } from '../core/errors.js';
 import { importIdentity } from '../core/identity/identity.js';
 import { nowSeconds } from '../core/identity/seconds.js';
 import { decodeEnrollmentTicket } from '../authority/enrollment-ticket.js';
 import type { MembershipView } from '../node/api/project-views.js';
 import { DEFAULT_NODE_NAME } from '../node/client/ensure-node.js';
-import { createNode, deleteNode } from '../node/client/node-lifecycle.js';
+import { createNode, deleteNode, stopNode } from '../node/client/node-lifecycle.js';
 import { callProjectNode, ensureRunning } from '../node/client/project-setup.js';
 import type { RunSteps } from '../node/client/run-apply.js';
 import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../node/home/node-security-config.js';
 import { setAcceptUnauthenticated } from '../node/daemon/services/secure-channels.js';
 import { validateNodeName, type Home } from '../node/home/home.js';
-import { defaultIdentityName, ensureIdentity, loadIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
+import { defaultIdentityName, deleteIdentityRecord, ensureIdentity, identityNames, loadIdentity, nodesUsingIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
+import { runningPid } from '../node/home/node-state.js';
 import type { LogLimits } from '../node/home/log-limits.js';
 import type { MetricsEndpoint } from '../node/home/metrics-endpoint.js';
 import { NodeConfigFile } from '../node/home/node-config.js';
@@ -132,11 +133,20 @@ export async function joinProject(home: Home, name: string): Promise<{ membershi
   }
 }
 
+/** Errors after which the authority certainly did not enroll this identity with the ticket. */
+function certainlyRefused(error: unknown): boolean {
+  return error instanceof SymbolonError && error.origin === 'authority' && ['unauthorized', 'not-found', 'expired', 'invalid'].includes(error.kind);
+}
+
 /**
  * `project enroll`: with the ticket `line`, records the project (its authority becomes
  * trusted) for node `node` (default: the node named after `identity` when that is not the
  * default identity, else the default node), makes sure the node runs, and redeems the
- * ticket there. A project record this call created is removed again when enrollment fails.
+ * ticket there. Redemption is idempotent for the identity (see docs/authority.md). On a
+ * refusal by the authority, whatever this call created (project record, node, identity) is
+ * removed again; when the outcome is unknown (the node or the connection died after the
+ * request may have reached the authority), the identity and the project record are kept
+ * for a retry or `project enroll --resume`. Either way a node this call started is stopped.
  */
 export async function enrollWithTicket(
   home: Home,
@@ -150,34 +160,50 @@ export async function enrollWithTicket(
   }
   const route = ws === true ? ticket.projectWsRoute! : ticket.projectRoute;
 
-  const identity = await ensureIdentity(home, identityName);
-  const nodeName = validateNodeName(node ?? (identityName !== undefined && identityName !== defaultIdentityName(home) ? identityName : home.defaultNode() ?? DEFAULT_NODE_NAME));
-  assertNodeJoinsOnlyOne(home, nodeName, ticket.projectName);
-  if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
-    createNode(home, nodeName);
-    setConfiguredNodeIdentity(home, nodeName, identity.name);
-  } else if (home.hasNode(nodeName) && (configuredNodeIdentity(home, nodeName) ?? defaultIdentityName(home)) !== identity.name) {
-    throw new InvalidInputError('cli', `node '${nodeName}' runs another identity than '${identity.name}' (choose a node with --node)`);
-  }
-
   const existing = projectNames(home).includes(ticket.projectName) ? readProject(home, ticket.projectName) : undefined;
   if (existing && existing.authorityIdentifier !== authority.identifier) {
     throw new InvalidInputError('cli', `this home already belongs to another project named '${ticket.projectName}' (authority ${existing.authorityIdentifier})`);
   }
-  const { identifier, changeHistory } = authority.toJSON();
-  const record: ProjectRecord = {
-    version: 1, name: ticket.projectName, route, ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
-    authority: { identifier, changeHistory }, authorityIdentifier: identifier,
-    role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
-    createdAt: existing?.createdAt ?? new Date().toISOString(),
-  };
-  recordProject(home, record);
+  const identityExisted = identityNames(home).includes(identityName ?? defaultIdentityName(home));
+  const identity = await ensureIdentity(home, identityName);
+  const nodeName = validateNodeName(node ?? (identityName !== undefined && identityName !== defaultIdentityName(home) ? identityName : home.defaultNode() ?? DEFAULT_NODE_NAME));
+  const nodeExisted = home.hasNode(nodeName);
+  const nodeWasRunning = nodeExisted && runningPid(home, nodeName) !== undefined;
   let joined: MembershipView;
   try {
+    assertNodeJoinsOnlyOne(home, nodeName, ticket.projectName);
+    if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
+      createNode(home, nodeName);
+      setConfiguredNodeIdentity(home, nodeName, identity.name);
+    } else if (home.hasNode(nodeName) && (configuredNodeIdentity(home, nodeName) ?? defaultIdentityName(home)) !== identity.name) {
+      throw new InvalidInputError('cli', `node '${nodeName}' runs another identity than '${identity.name}' (choose a node with --node)`);
+    }
+    const { identifier, changeHistory } = authority.toJSON();
+    const record: ProjectRecord = {
+      version: 1, name: ticket.projectName, route, ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
+      authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+      role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
+      createdAt: existing?.createdAt ?? new Date().toISOString(),
+    };
+    // The node needs the record (route, trusted authority) to reach the authority; it adds
+    // the role and the credential once the authority has answered.
+    recordProject(home, record);
     await ensureRunning(home, nodeName);
     joined = await callProjectNode(home, record, 'project.enroll', { project: record.name, ticket: line }, { timeoutMs: 45_000 });
   } catch (err) {
-    if (!existing) forgetProject(home, ticket.projectName);
+    // Never leave a node running that this call started.
+    if (!nodeWasRunning && home.hasNode(nodeName)) await stopNode(home, nodeName).catch(() => false);
+    if (!certainlyRefused(err) && !(err instanceof InvalidInputError && err.origin === 'cli')) {
+      throw new SymbolonError(err instanceof SymbolonError ? err.origin : 'cli', err instanceof SymbolonError ? err.kind : 'io',
+        `${err instanceof Error ? err.message : String(err)}; the authority may have recorded the enrollment: finish with 'symbolon project enroll --resume --project ${ticket.projectName}' or run this command again with the same ticket`,
+        { cause: err });
+    }
+    // Refused: remove what this call created, in reverse order.
+    if (!existing && projectNames(home).includes(ticket.projectName)) forgetProject(home, ticket.projectName);
+    if (!nodeExisted && home.hasNode(nodeName)) await deleteNode(home, nodeName).catch(() => undefined);
+    if (!identityExisted && identityNames(home).includes(identity.name) && nodesUsingIdentity(home, identity.name).length === 0) {
+      await deleteIdentityRecord(home, identity.name).catch(() => undefined);
+    }
     throw err;
   }
   return { joined, identity, node: nodeName, authority: authority.identifier };

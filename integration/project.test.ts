@@ -45,7 +45,9 @@ describe('projects through the real CLI: create, tickets, enrollment, members, a
     bankId = b.identifier as string;
     analysisId = a.identifier as string;
 
-    const again = await runCli(bank, ['project', 'enroll', dbTicket]);
+    // The same identity may repeat its enrollment (idempotent); any other is refused.
+    expect(await ok(bank, ['project', 'enroll', dbTicket])).toMatchObject({ identifier: b.identifier, role: 'member' });
+    const again = await runCli(analysis, ['project', 'enroll', dbTicket]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/ticket refused: the ticket has already been used/);
 
