@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AbortedError, IoError } from '../core/errors.js';
+import { AbortedError, IoError, TimeoutError } from '../core/errors.js';
 import { SqlAuthorityStore, type Clock } from './sql-authority-store.js';
 import type { SqlDriver, SqlRow, SqlSession } from './sql-driver.js';
 
@@ -9,6 +9,21 @@ export interface PostgresAuthorityStoreOptions {
   readonly maxConnections?: number;
   /** Clock for audit record times (default `Date.now`). */
   readonly clock?: Clock;
+  /**
+   * How long one statement may run, wait for a lock, or wait for the server's answer, and
+   * how long connecting may take, in ms (default 5000). The server enforces it
+   * (`statement_timeout`, `lock_timeout`) and so does this side, for a server that does not
+   * answer at all; an open transaction left idle twice as long is ended by the server.
+   */
+  readonly statementTimeoutMs?: number;
+}
+
+/** Default of {@link PostgresAuthorityStoreOptions.statementTimeoutMs}. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+
+/** True for the error `pg` raises when the server did not answer within `query_timeout`. */
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
 }
 
 /** SQLSTATEs after which a transaction may simply be run again. */
@@ -26,11 +41,16 @@ const MAX_ATTEMPTS = 5;
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool, private readonly timeoutMs: number) {}
 
+  /**
+   * Runs `fn` in a transaction. A request whose `signal` was aborted meanwhile (its caller
+   * gave up or timed out) is rolled back instead of committed. A statement that times out
+   * fails with TimeoutError, and its connection is dropped (the server rolls back).
+   */
   async transaction<T>(fn: (session: SqlSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new AbortedError('authority');
+      if (signal?.aborted) throw new AbortedError('authority', 'the request was abandoned before its transaction started');
       const client = await this.connect();
       const session: SqlSession = {
         all: async (sql, params = []) => (await client.query(sql, params as unknown[])).rows as SqlRow[],
@@ -40,12 +60,18 @@ class PostgresDriver implements SqlDriver {
       try {
         await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
         const result = await fn(session);
+        if (signal?.aborted) throw new AbortedError('authority', 'the request was abandoned: its transaction was rolled back');
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        if (isReadTimeout(error)) {
+          broken = error as Error;
+          throw this.timeout(error);
+        }
         try { await client.query('ROLLBACK'); } catch (rollbackError) { broken = rollbackError as Error; }
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        if (code === '57014' || code === '55P03') throw this.timeout(error);
         throw error;
       } finally {
         client.release(broken);
@@ -57,14 +83,20 @@ class PostgresDriver implements SqlDriver {
     try {
       return (await this.pool.query(sql, params as unknown[])).rows as SqlRow[];
     } catch (cause) {
+      if (isReadTimeout(cause) || ['57014', '55P03'].includes(String((cause as { code?: unknown }).code))) throw this.timeout(cause);
       throw new IoError('authority', `authority database query failed: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  private timeout(cause: unknown): TimeoutError {
+    return new TimeoutError('authority', `the authority database did not answer within ${this.timeoutMs} ms`, { cause });
   }
 
   private async connect(): Promise<pg.PoolClient> {
     try {
       return await this.pool.connect();
     } catch (cause) {
+      if (/timeout/i.test((cause as Error).message)) throw new TimeoutError('authority', `cannot connect to the authority database within ${this.timeoutMs} ms`, { cause });
       throw new IoError('authority', `cannot connect to the authority database: ${(cause as Error).message}`, { cause });
     }
   }
@@ -80,10 +112,16 @@ class PostgresDriver implements SqlDriver {
  * processes may open the same database and serve one project.
  */
 export async function openPostgresAuthorityStore(url: string, options: PostgresAuthorityStoreOptions = {}): Promise<SqlAuthorityStore> {
-  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+  const timeoutMs = Math.max(100, Math.floor(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
+  const pool = new pg.Pool({
+    connectionString: url, max: options.maxConnections ?? 10,
+    statement_timeout: timeoutMs, lock_timeout: timeoutMs, idle_in_transaction_session_timeout: 2 * timeoutMs,
+    // This side's own bound, a little later than the server's: it ends the wait for a server that does not answer.
+    query_timeout: timeoutMs + 1000, connectionTimeoutMillis: timeoutMs,
+  });
   pool.on('error', () => { /* an idle client failed: the pool drops it and the next query reconnects */ });
   try {
-    return await SqlAuthorityStore.open(new PostgresDriver(pool), options.clock);
+    return await SqlAuthorityStore.open(new PostgresDriver(pool, timeoutMs), options.clock);
   } catch (error) {
     await pool.end();
     if (error instanceof Error && !('origin' in error)) {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { IoError } from '../core/errors.js';
+import { AbortedError, IoError } from '../core/errors.js';
 import { SqlAuthorityStore, type Clock } from './sql-authority-store.js';
 import type { SqlDriver, SqlRow, SqlSession } from './sql-driver.js';
 
@@ -64,6 +64,7 @@ class SqliteDriver implements SqlDriver {
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.session);
+        if (signal?.aborted) throw new AbortedError('authority', 'the request was abandoned: its transaction was rolled back');
         this.db.exec('COMMIT');
         return result;
       } catch (error) {

@@ -10,7 +10,11 @@ export interface ServiceCall {
   /** The peer the secure channel authenticated: the only identity a service trusts. */
   readonly caller: PeerInfo;
   readonly params: Params;
-  /** Aborted when the service stops. */
+  /**
+   * Aborted when the service stops, or when the request has run longer than the service's
+   * request timeout (its caller has given up by then): stores roll back instead of
+   * committing, so no change is made for a caller that is gone.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -30,6 +34,8 @@ const SERVER_SIDE_KINDS: ReadonlySet<string> = new Set(['internal', 'io', 'timeo
 
 /** Requests one service handles at the same time; more wait in its mailbox. */
 const DEFAULT_MAX_IN_FLIGHT = 32;
+/** How long one request may run before it is abandoned (below the clients' default 15 s wait). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * A worker that serves the methods of one authority service with the shared request/response
@@ -46,13 +52,15 @@ export class AuthorityServiceWorker implements Worker {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly maxInFlight: number;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly service: string,
     private readonly methods: Readonly<Record<string, ServiceMethod>>,
-    options: { maxInFlight?: number } = {},
+    options: { maxInFlight?: number; requestTimeoutMs?: number } = {},
   ) {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    this.requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   /** Starts serving `message` and returns once there is room for the next one. */
@@ -94,7 +102,8 @@ export class AuthorityServiceWorker implements Worker {
       if (peer === undefined) throw new SymbolonError('authority', 'unauthorized', `the authority ${this.service} service answers only requests made over a secure channel`);
       const method = Object.hasOwn(this.methods, request.method) ? this.methods[request.method] : undefined;
       if (method === undefined) throw new SymbolonError('authority', 'invalid', `the authority ${this.service} service has no method "${request.method}"`);
-      const result = await method({ caller: peer, params: new Params(request.params), signal: this.stopping.signal });
+      const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.requestTimeoutMs)]);
+      const result = await method({ caller: peer, params: new Params(request.params), signal });
       reply(encodeResult(id, result));
       this.stats.served++;
     } catch (error) {
