@@ -10,6 +10,9 @@ import { AuthorityServiceWorker, type ServiceMethod, type ServiceStats } from '.
 import { revocationsMethods } from './revocations-service.js';
 import { ticketsMethods } from './tickets-service.js';
 
+
+/** Deadline of one `audit` service request (see DEFAULT_REQUEST_TIMEOUT_MS for the others). */
+export const AUDIT_REQUEST_TIMEOUT_MS = 10 * 60_000;
 /**
  * The default incoming access control of every authority service: the message came
  * through a secure channel that authenticated its peer. Local and bare-TCP messages are
@@ -71,7 +74,11 @@ export async function startAuthorityServices(node: Node, options: AuthorityServi
   };
   try {
     for (const name of AUTHORITY_SERVICE_NAMES) {
-      const worker = new AuthorityServiceWorker(name, METHODS[name](options.authority), { maxInFlight: options.maxInFlight });
+      // The audit service only reads and checkpoints (a first checkpoint over a long log
+      // builds its tree, which takes long): no caller's change is at stake, so its requests
+      // run under a longer deadline than the others'.
+      const requestTimeoutMs = name === 'audit' ? AUDIT_REQUEST_TIMEOUT_MS : undefined;
+      const worker = new AuthorityServiceWorker(name, METHODS[name](options.authority), { maxInFlight: options.maxInFlight, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
       await node.startWorker(addresses[name], worker, { incoming: options.accessControl?.(name) ?? requireChannelPeer });
       workers.set(name, worker);
       started.push(addresses[name]);

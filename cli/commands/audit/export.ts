@@ -74,7 +74,7 @@ export default class AuditExport extends BaseCommand {
     try {
       let cursor: { upToSeq?: number; afterSeq?: number } = {};
       for (;;) {
-        const page = await callProjectNode(this.home, project, 'project.audit.export', { project: project.name, ...cursor }, { timeoutMs: 120_000 });
+        const page = await callProjectNode(this.home, project, 'project.audit.export', { project: project.name, ...cursor }, { timeoutMs: cursor.upToSeq === undefined ? 660_000 : 120_000 });
         if (page.lines.length > 0) await sink.write(`${page.lines.join('\n')}\n`);
         lines += page.lines.length;
         if (page.next === undefined) break;

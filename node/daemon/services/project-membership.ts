@@ -178,7 +178,8 @@ export const projectMembershipService: DaemonService = {
       let bytes = 0;
       let cursor: { upToSeq?: number; afterSeq?: number } = { upToSeq: params.upToSeq, afterSeq: params.afterSeq };
       for (;;) {
-        const page = await c.auditExportPage(cursor, { signal, timeoutMs: 60_000 });
+        // The first page signs a checkpoint, which builds the log's tree from the last one.
+        const page = await c.auditExportPage(cursor, { signal, timeoutMs: cursor.upToSeq === undefined ? 600_000 : 60_000 });
         for (const line of page.lines) { lines.push(line); bytes += line.length + 1; }
         if (page.next === undefined) return { lines, upToSeq: page.upToSeq };
         cursor = { upToSeq: page.upToSeq, afterSeq: page.next };
