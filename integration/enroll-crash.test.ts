@@ -82,7 +82,7 @@ describe('enrollment survives a crash right after the authority commits the rede
 
     const again = await ok(home, ['project', 'enroll', ticket]);
     expect(again).toMatchObject({ project: 'bank', identifier: identity.identifier, role: 'member', attributes: { component: 'db' } });
-    expect(again.credentialExpiresAt).toBeGreaterThan(Date.now());
+    expect(Date.parse(String(again.credentialExpiresAt))).toBeGreaterThan(Date.now());
     expect(await ok(home, ['project', 'show'])).toMatchObject({ name: 'bank', hasCredential: true });
 
     const other = tempHome('sym-other-');
@@ -100,7 +100,7 @@ describe('enrollment survives a crash right after the authority commits the rede
     const { home } = await crashedEnrollment();
     const resumed = await ok(home, ['project', 'enroll', '--resume']);
     expect(resumed).toMatchObject({ project: 'bank', role: 'member', resumed: true });
-    expect(resumed.credentialExpiresAt).toBeGreaterThan(Date.now());
+    expect(Date.parse(String(resumed.credentialExpiresAt))).toBeGreaterThan(Date.now());
   }, 180_000);
 
   it('a refused enrollment leaves no node, identity or project record it created', async () => {
