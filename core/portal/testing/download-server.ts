@@ -71,6 +71,9 @@ export async function startDownloadServer(): Promise<DownloadServer> {
   };
 }
 
+/** The byte a download client writes after the end of stream, to tell an end from a reset. */
+const END_PROBE = Uint8Array.of(0);
+
 /** How a download through a portal ended. */
 export interface DownloadResult {
   readonly id: number;
@@ -80,16 +83,26 @@ export interface DownloadResult {
   readonly sha256: string;
 }
 
-/** Downloads `size` bytes as download `id` from `address` (a download server, directly or through a portal). */
+/**
+ * Downloads `size` bytes as download `id` from `address` (a download server, directly or
+ * through a portal). A reset is reported as `reset` even when libuv reports it as an end of
+ * stream (it does when the kernel signals a hang-up right after a partial read, though the
+ * peer sent an RST): on `end` the client writes one byte, which fails with ECONNRESET or
+ * EPIPE on a reset connection and succeeds on a half-closed one.
+ */
 export function download(address: string, id: number, size: number, timeoutMs: number): Promise<DownloadResult> {
   const { host, port } = parseHostPort(address, { origin: 'portal' });
   return new Promise((resolve) => {
     const hash = createHash('sha256');
     let bytes = 0;
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, allowHalfOpen: true });
+    let finished = false;
     const finish = (outcome: DownloadResult['outcome']): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       socket.removeAllListeners('data');
+      socket.on('error', () => undefined);
       socket.destroy();
       resolve({ id, outcome, bytes, sha256: hash.digest('hex') });
     };
@@ -101,7 +114,12 @@ export function download(address: string, id: number, size: number, timeoutMs: n
       socket.write(request);
     });
     socket.on('data', (d: Buffer) => { bytes += d.length; hash.update(d); });
-    socket.once('end', () => finish('end'));
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNRESET' ? 'reset' : 'error'));
+    socket.once('end', () => {
+      socket.write(END_PROBE, (error) => {
+        const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+        finish(code === undefined ? 'end' : code === 'ECONNRESET' || code === 'EPIPE' ? 'reset' : 'error');
+      });
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? 'reset' : 'error'));
   });
 }
