@@ -10,7 +10,12 @@ export interface RevocationWatcherOptions {
   readonly onList: (list: SignedRevocationList) => void | Promise<void>;
   /** Time between two fetches (default 3 s): with it, a revocation reaches this node within about that long. */
   readonly intervalMs?: number;
-  /** Time between fetches while the authority refuses them (not a member; default 5 min). */
+  /**
+   * Time between fetches once the authority said this identity is not a member (default 5
+   * min), also when later fetches get no answer at all (a project node answers only
+   * members and the identities it revoked). A suspended member keeps the usual interval, so
+   * it applies revocations again within seconds of being resumed.
+   */
   readonly refusedIntervalMs?: number;
   /** Called when the authority refuses because this identity is not a member (each time it says so). */
   readonly onNotMember?: (error: unknown) => void;
@@ -21,7 +26,7 @@ export interface RevocationWatcherOptions {
  * Fetches a project authority's revocation list every few seconds over the node's project
  * channel and hands each to `onList`, so removals and suspensions reach this node within
  * seconds. One fetch at a time; failures are logged once per kind and retried at the next
- * interval (slower while the authority refuses).
+ * interval (slower once the authority said "not a member", until a list arrives again).
  */
 export class RevocationWatcher {
   private readonly intervalMs: number;
@@ -32,6 +37,8 @@ export class RevocationWatcher {
   private abort: AbortController | undefined;
   private lastError: string | undefined;
   private fetchedAt: number | undefined;
+  /** Set by a "not a member" refusal, cleared by the next list. */
+  private notMember = false;
 
   constructor(private readonly options: RevocationWatcherOptions) {
     this.intervalMs = Math.max(100, options.intervalMs ?? 3000);
@@ -78,15 +85,17 @@ export class RevocationWatcher {
       if (signal.aborted) return;
       await this.options.onList(list);
       this.fetchedAt = Date.now();
+      this.notMember = false;
       if (this.lastError !== undefined) this.logger.info({}, 'revocation list fetched again');
       this.lastError = undefined;
     } catch (error) {
       if (signal.aborted) return;
       const message = error instanceof Error ? error.message : String(error);
-      if (isAuthorityRefusal(error)) {
-        next = this.refusedIntervalMs;
-        if (/refused: not a member/.test(message)) this.options.onNotMember?.(error);
+      if (isAuthorityRefusal(error) && /refused: not a member/.test(message)) {
+        this.notMember = true;
+        this.options.onNotMember?.(error);
       }
+      if (this.notMember) next = this.refusedIntervalMs;
       if (message !== this.lastError) this.logger.warn({ err: message, retryInMs: next }, 'revocation list fetch failed');
       this.lastError = message;
     }

@@ -2,11 +2,11 @@ import { AbortedError, InvalidInputError } from '../errors.js';
 import { allowAll, denyAll } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
-import type { Message } from '../routing/message.js';
+import type { Message, PeerInfo } from '../routing/message.js';
 import { DEFAULT_LISTENER_ADDRESS, HANDSHAKE_MESSAGE_1 } from './channel-wire.js';
 import { handshakeContext, type HandshakeContext } from './handshake-common.js';
 import { ResponderHandshake, type ResponderOutcome } from './handshake-responder.js';
-import { checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT_MS, type SecureChannelOptions } from './secure-channel-options.js';
+import { checkTimeout, DEFAULT_HANDSHAKE_TIMEOUT_MS, requireTrustedCredential, type SecureChannelOptions } from './secure-channel-options.js';
 
 /** Options of {@link SecureChannelListener}. */
 export interface SecureChannelListenerOptions extends SecureChannelOptions {
@@ -23,12 +23,34 @@ export interface SecureChannelListenerOptions extends SecureChannelOptions {
    * address of a TCP connection, so many connections from one host share one budget.
    */
   readonly handshakeSource?: (message: Message) => string;
+  /**
+   * Asked before `authorize` about each authenticated peer: true refuses the handshake
+   * whatever `authorize` would say (a node refuses identities its authorities revoked this
+   * way, so no policy can admit them). A throw or rejection refuses too.
+   */
+  readonly refusePeer?: (peer: PeerInfo) => boolean | Promise<boolean>;
 }
 
 /** Default {@link SecureChannelListenerOptions.maxPendingHandshakes}. */
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
 /** Default {@link SecureChannelListenerOptions.maxPendingHandshakesPerSource}. */
 export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 16;
+
+/** `options` whose authorize hook asks `refusePeer` first (a refusal, throw or rejection denies). */
+function refusingFirst(options: SecureChannelListenerOptions): SecureChannelListenerOptions {
+  const refuse = options.refusePeer;
+  if (refuse === undefined) return options;
+  const authorize = options.authorize ?? requireTrustedCredential;
+  return {
+    ...options,
+    authorize: (peer, context) => {
+      const refused = refuse(peer);
+      if (refused === true) return false;
+      if (refused === false) return authorize(peer, context);
+      return refused.then((r) => (r === false ? authorize(peer, context) : false));
+    },
+  };
+}
 
 /** The default handshake source: the channel peer, else the first return hop (the connection). */
 export function defaultHandshakeSource(message: Message): string {
@@ -60,7 +82,7 @@ export interface SecureChannelListenerStats {
  * each with its own decryptor address. Bounded: at most `maxPendingHandshakesPerSource`
  * from one source and `maxPendingHandshakes` in all at once, each cut off after
  * `handshakeTimeoutMs`; a message 1 past a bound is dropped before any key agreement. Which peers may complete a handshake is the
- * `authorize` hook's call (resource type `secure-channel-listener`).
+ * `authorize` hook's call (resource type `secure-channel-listener`), after `refusePeer`.
  */
 export class SecureChannelListener implements Worker {
   readonly stats: SecureChannelListenerStats = { accepted: 0, refused: 0, failed: 0, timedOut: 0, dropped: 0, droppedPerSource: 0 };
@@ -92,7 +114,7 @@ export class SecureChannelListener implements Worker {
     const address = options.address ?? DEFAULT_LISTENER_ADDRESS;
     const logger = node.logger.child({ component: 'secure-channel', role: 'responder', listener: address });
     const listener = new SecureChannelListener(
-      node, address, options, handshakeContext(node, options, logger), maxPending, perSource, options.handshakeSource ?? defaultHandshakeSource, timeoutMs,
+      node, address, refusingFirst(options), handshakeContext(node, options, logger), maxPending, perSource, options.handshakeSource ?? defaultHandshakeSource, timeoutMs,
     );
     await node.startWorker(address, listener, { incoming: allowAll, outgoing: denyAll });
     options.signal?.addEventListener('abort', listener.onAbort, { once: true });

@@ -9,6 +9,7 @@ import type { SigningKeyType } from '../../core/vault/keys.js';
 import {
   entryRevokes, verifyRevocationList, type RevocationEntry, type SignedRevocationList,
 } from '../../authority/revocation-list.js';
+import type { RevocationKind } from '../../authority/authority-store.js';
 import type { RevocationListState } from '../api/project-views.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from '../home/json-file.js';
 import type { DaemonContext } from './service.js';
@@ -68,6 +69,23 @@ export class NodeRevocations {
   isRevoked(credential: RevocableCredential): boolean {
     const entry = this.held.get(credential.issuer)?.entries.get(credential.subject);
     return entry !== undefined && entryRevokes(entry, credential.createdAt);
+  }
+
+  /**
+   * The revocation that makes this node refuse `peer` whatever its policies say, or
+   * undefined: an authority the node trusts (other than `except`) lists the peer's
+   * identifier, and the peer holds no live credential from that authority (a member added
+   * again after a removal presents a newer credential, which the list does not revoke; a
+   * suspended one holds none). A plain lookup per trusted authority: no I/O, no allocation
+   * unless refused.
+   */
+  revocationOf(peer: { readonly identifier: string; readonly authority?: string }, except?: string): { readonly authority: string; readonly kind: RevocationKind } | undefined {
+    for (const [authority, held] of this.held) {
+      if (authority === except) continue;
+      const entry = held.entries.get(peer.identifier);
+      if (entry !== undefined && peer.authority !== authority) return { authority, kind: entry.kind };
+    }
+    return undefined;
   }
 
   /** True when `authority` lists `identifier` at all (suspended, or removed). */

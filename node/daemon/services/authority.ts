@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
+import type { AccessControl } from '../../../core/node/access-control.js';
 import { RelayService } from '../../../core/relay/relay-service.js';
 import { AUTHENTICATED_PEER, relayRule } from '../../../policy/default-rules.js';
 import { RELAY_ATTRIBUTE } from '../../../authority/attributes.js';
@@ -10,10 +11,12 @@ import { createProjectAuthority } from '../../../authority/services/project-auth
 import type { AuthorityInfo } from '../../api/project-views.js';
 import { revocationEntries } from '../../../authority/revocation-list.js';
 import { NodeRevocations } from '../node-revocations.js';
+import { revokedPeerCheck } from '../revoked-peers.js';
 import { AUTHORITY_SECTION, PROJECT_LISTENER_ADDRESS, readAuthoritySection } from '../../home/project-node.js';
 import { countingAuthorityStore, newAuthorityCounts } from '../metrics/authority-counts.js';
 import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
+import { projectMemberAccess, projectMemberRule, type Membership } from './project-member-access.js';
 import { listenerAuthorize } from './secure-channels.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
@@ -33,7 +36,9 @@ const REVOCATION_RESYNC_MS = 3_000;
  * or a credential from this authority listing NAME in `relay`, send needs a credential
  * from this authority. Every refusal is recorded
  * in the node's denial log. A policy for resource type `authority` (name = the service)
- * guards that service once one is set. Without the secure-channels service, it runs the
+ * guards that service once one is set; until then `enrollment` admits any authenticated
+ * channel peer and the other services (and the relay service) members of the project only
+ * (`projectMemberAccess`). Without the secure-channels service, it runs the
  * `api` listener itself (see `listenerAuthorize`). Control method `authority.info`.
  */
 export const authorityService: DaemonService = {
@@ -49,17 +54,30 @@ export const authorityService: DaemonService = {
     const counts = newAuthorityCounts();
     const store = countingAuthorityStore(opened, counts);
     const authorityId = identity.identifier;
+    const revocations = NodeRevocations.of(ctx);
+    let membership: ((identifier: string) => Promise<Membership>) | undefined;
+    // A policy for resource type `authority` (or the service by name) decides once it
+    // applies; until then `enrollment` admits any authenticated channel peer, and every other
+    // service only members of this project (then the Authority's role checks decide);
+    // `credentials` and `revocations` also answer the identities it revoked, so their nodes
+    // learn it and stop asking. Either way the caller must come through a channel.
+    const serviceAccess = (service: string): AccessControl => {
+      const resource = { type: 'authority', name: service };
+      if (service === 'enrollment') return ctx.policy.accessControl(resource, 'call', { rule: AUTHENTICATED_PEER, channelPeersOnly: true });
+      return projectMemberAccess(ctx.policy, resource, 'call', projectMemberRule({
+        authority: authorityId, membership: () => membership,
+        ...(service === 'credentials' || service === 'revocations' ? { answersRevoked: (identifier: string) => revocations.lists(authorityId, identifier) } : {}),
+      }));
+    };
     const project = await createProjectAuthority({
       node, identity: identity.identity, identityVault: identity.identityVault,
       purposeKeys: identity.purposeKeys, credentialVault: identity.localVault, store,
       projectName: section.project, projectRoute: section.route, admin: section.admin,
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
-      // Any authenticated channel peer reaches a service (the Authority's role checks decide)
-      // until a policy for resource type `authority` (or the service by name) applies.
-      accessControl: (service) => ctx.policy.accessControl({ type: 'authority', name: service }, 'call', { rule: AUTHENTICATED_PEER, channelPeersOnly: true }),
+      accessControl: serviceAccess,
     });
     ctx.onStop(() => project.stop());
-    const revocations = NodeRevocations.of(ctx);
+    membership = (identifier) => project.authority.membershipOf(identifier);
     const syncRevocations = async (): Promise<void> => {
       await revocations.applyLocal(authorityId, revocationEntries(await project.authority.revocations()));
     };
@@ -70,6 +88,8 @@ export const authorityService: DaemonService = {
     if (!node.hasWorker('relay')) {
       relay = new RelayService(node, {
         logger: ctx.logger,
+        // Members only (relay policies and the relay rule then decide per name); no answer to anyone else.
+        incoming: projectMemberAccess(ctx.policy, { type: 'relay', name: 'relay' }, 'call', projectMemberRule({ authority: authorityId, membership: () => membership }), { policyDecides: false }),
         onTakeoverAttempt: ({ name, peer, holder }) => {
           const reason = `relay ${name} is held by another member${holder !== undefined ? ` (${holder})` : ''}`;
           ctx.policy.recordRefusal({ type: 'relay', name }, 'create', peer, reason);
@@ -106,6 +126,7 @@ export const authorityService: DaemonService = {
     if (!node.hasWorker(PROJECT_LISTENER_ADDRESS)) {
       const listener = await SecureChannelListener.start(node, {
         ...nodeChannelOptions(ctx), address: PROJECT_LISTENER_ADDRESS, authorize: listenerAuthorize(ctx.policy, PROJECT_LISTENER_ADDRESS, true),
+        refusePeer: revokedPeerCheck(ctx, { type: 'secure-channel-listener', name: PROJECT_LISTENER_ADDRESS }, 'handshake', { exceptOwnAuthority: true }),
       });
       ctx.onStop(() => listener.stop());
     }

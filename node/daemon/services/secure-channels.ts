@@ -14,6 +14,7 @@ import type { PeerInfo } from '../../../core/routing/message.js';
 import { AUTHENTICATED_PEER } from '../../../policy/default-rules.js';
 import type { NodePolicy } from '../node-policy.js';
 import { connectFirstHop } from '../connect-first-hop.js';
+import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 
@@ -74,6 +75,9 @@ export const secureChannelsService: DaemonService = {
       // Pending handshakes are bounded per remote IP address (TCP) or channel peer.
       handshakeSource: (message) => ctx.transports.sourceOf(message) ?? defaultHandshakeSource(message),
       authorize: listenerAuthorize(ctx.policy, DEFAULT_LISTENER_ADDRESS, open),
+      // Revoked identities are refused whatever the listener's policy says (on a project
+      // node, except those of its own authority: it answers them itself).
+      refusePeer: revokedPeerCheck(ctx, { type: 'secure-channel-listener', name: DEFAULT_LISTENER_ADDRESS }, 'handshake', { exceptOwnAuthority: true }),
     });
     ctx.onStop(async () => {
       await listener.stop();

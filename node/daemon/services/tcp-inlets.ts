@@ -11,6 +11,7 @@ import { withIsoTimes } from '../../api/iso-time.js';
 import { connectFirstHop } from '../connect-first-hop.js';
 import { findInletName } from '../inlet-name.js';
 import { savedInlets, TCP_INLETS_SECTION } from '../../home/saved-config.js';
+import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
 import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
@@ -70,7 +71,9 @@ export const tcpInletsService: DaemonService = {
       const inlet = new TcpInlet(ctx.node, {
         listen: entry.record.listen, logger: ctx.logger,
         outlet: (options) => routeProvider(ctx, entry.record)(options),
-        authorizeOutlet: (peer) => ctx.policy.authorize({ type: 'tcp-inlet', name: entry.record.listen }, 'connect', peer),
+        // Revoked identities are refused whatever the inlet's policy says.
+        authorizeOutlet: (peer) => !revokedPeerCheck(ctx, { type: 'tcp-inlet', name: entry.record.listen }, 'connect')(peer)
+          && ctx.policy.authorize({ type: 'tcp-inlet', name: entry.record.listen }, 'connect', peer),
       });
       await inlet.start();
       return inlet;

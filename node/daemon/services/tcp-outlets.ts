@@ -4,6 +4,7 @@ import { parseHostPort } from '../../../core/transport/host-port.js';
 import { MAX_ADDRESS_LENGTH } from '../../../core/routing/address.js';
 import type { TcpOutletRecord, TcpOutletView } from '../../api/tcp-outlet-view.js';
 import { savedOutlets, TCP_OUTLETS_SECTION } from '../../home/saved-config.js';
+import { refusingRevoked, revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 
 export { TCP_OUTLETS_SECTION };
@@ -40,7 +41,8 @@ export const tcpOutletsService: DaemonService = {
         target: record.target, address: record.address, logger: ctx.logger,
         ...(record.maxSessionsPerPeer === undefined ? {} : { maxSessionsPerPeer: record.maxSessionsPerPeer }),
         ...(record.idleTimeoutSeconds === undefined ? {} : { idleTimeoutMs: record.idleTimeoutSeconds * 1000 }),
-        incoming: ctx.policy.accessControl({ type: 'tcp-outlet', name: record.address }, 'connect'),
+        // Revoked identities are refused whatever the outlet's policy says.
+        incoming: refusingRevoked(ctx.policy.accessControl({ type: 'tcp-outlet', name: record.address }, 'connect'), revokedPeerCheck(ctx, { type: 'tcp-outlet', name: record.address }, 'connect')),
       });
       await outlet.start();
       outlets.set(record.address, { record, outlet });
