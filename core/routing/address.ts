@@ -2,14 +2,15 @@ import { InvalidInputError } from '../errors.js';
 
 /**
  * Address types on the wire: 0 local worker, 1 TCP endpoint `host:port`, 2 WebSocket
- * endpoint `ws://host:port/path` or `wss://host:port/path`.
+ * endpoint `ws://host:port/path` or `wss://host:port/path`, 3 UDP endpoint `host:port`.
  */
 export const LOCAL = 0;
 export const TCP = 1;
 export const WS = 2;
-export type AddressType = typeof LOCAL | typeof TCP | typeof WS;
+export const UDP = 3;
+export type AddressType = typeof LOCAL | typeof TCP | typeof WS | typeof UDP;
 
-/** One hop of a route. `value` is a worker name (local), `host:port` (tcp) or a canonical WebSocket URL (ws). */
+/** One hop of a route. `value` is a worker name (local), `host:port` (tcp, udp) or a canonical WebSocket URL (ws). */
 export interface Address {
   readonly type: AddressType;
   readonly value: string;
@@ -33,6 +34,15 @@ export function tcp(hostPort: string): Address {
     throw new InvalidInputError('routing', `tcp address must be HOST:PORT, got '${hostPort}'`);
   }
   return { type: TCP, value: hostPort };
+}
+
+/** A UDP address `host:port` (same form as TCP's). */
+export function udp(hostPort: string): Address {
+  const m = /^(.+):(\d{1,5})$/.exec(hostPort);
+  if (!m || Number(m[2]) > 65535 || Buffer.byteLength(hostPort) > MAX_ADDRESS_LENGTH) {
+    throw new InvalidInputError('routing', `udp address must be HOST:PORT, got '${hostPort}'`);
+  }
+  return { type: UDP, value: hostPort };
 }
 
 /** A WebSocket endpoint, the parts of a canonical `ws` address value. */
@@ -80,7 +90,7 @@ export function sameAddress(a: Address, b: Address): boolean {
   return a.type === b.type && a.value === b.value;
 }
 
-/** `0#echo`, `1#127.0.0.1:4000`, `2#ws://127.0.0.1:4080/`: a compact, unambiguous form for logs. */
+/** `0#echo`, `1#127.0.0.1:4000`, `2#ws://127.0.0.1:4080/`, `3#127.0.0.1:4000`: a compact, unambiguous form for logs. */
 export function addressToString(a: Address): string {
   return `${a.type}#${a.value}`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidInputError } from '../errors.js';
-import { local, tcp, ws } from './address.js';
+import { local, tcp, udp, ws } from './address.js';
 import { MAX_HOPS, decodeMessage, encodeMessage, encodeMessageHeader } from './message-codec.js';
 import type { Address } from './address.js';
 
@@ -11,6 +11,7 @@ const addressArb: fc.Arbitrary<Address> = fc.oneof(
   fc.tuple(fc.ipV4(), port).map(([h, p]) => tcp(`${h}:${p}`)),
   fc.tuple(fc.ipV6(), port).map(([h, p]) => tcp(`[${h}]:${p}`)),
   fc.tuple(fc.domain(), port).map(([h, p]) => tcp(`${h}:${p}`)),
+  fc.tuple(fc.ipV4(), port).map(([h, p]) => udp(`${h}:${p}`)),
   fc.tuple(fc.constantFrom('ws', 'wss'), fc.domain(), port).map(([s, h, p]) => `${s}://${h}:${p}/x`).filter((u) => u.length <= 255).map(ws),
 );
 

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { LOCAL, MAX_ADDRESS_LENGTH, TCP, WS, tcp, ws } from './address.js';
+import { LOCAL, MAX_ADDRESS_LENGTH, TCP, UDP, WS, tcp, udp, ws } from './address.js';
 import type { Address } from './address.js';
 import type { Message, Route } from './message.js';
 
@@ -9,7 +9,7 @@ import type { Message, Route } from './message.js';
  * ```
  * message = version:u8 (=1) route(onward) route(return) payload
  * route   = count:u8 (<= MAX_HOPS) address*
- * address = type:u8 (0 local, 1 tcp, 2 ws) length:u8 (>= 1) utf8-bytes
+ * address = type:u8 (0 local, 1 tcp, 2 ws, 3 udp) length:u8 (>= 1) utf8-bytes
  * payload = length:u32be bytes
  * ```
  * Origin is local metadata and never encoded.
@@ -91,12 +91,13 @@ function routeSize(route: Route, which: string, skip: number): number {
   let size = 1;
   for (let i = skip; i < route.length; i++) {
     const a = route[i] as Address;
-    if (a.type !== LOCAL && a.type !== TCP && a.type !== WS) throw new InvalidInputError('routing', `unknown address type ${String(a.type)}`);
+    if (a.type !== LOCAL && a.type !== TCP && a.type !== WS && a.type !== UDP) throw new InvalidInputError('routing', `unknown address type ${String(a.type)}`);
     if (typeof a.value !== 'string' || LONE_SURROGATE.test(a.value)) {
       throw new InvalidInputError('routing', 'address value must be well-formed text');
     }
     if (a.type === TCP) tcp(a.value);
     else if (a.type === WS) ws(a.value);
+    else if (a.type === UDP) udp(a.value);
     const n = Buffer.byteLength(a.value);
     if (n < 1 || n > MAX_ADDRESS_LENGTH) throw new InvalidInputError('routing', `address must be 1..${MAX_ADDRESS_LENGTH} bytes, got ${n}`);
     size += 2 + n;
@@ -126,7 +127,7 @@ function readRoute(bytes: Uint8Array, reader: { at: number }, which: string): Ad
     const type = bytes[reader.at]!;
     const length = bytes[reader.at + 1]!;
     const start = reader.at + 2;
-    if (type !== LOCAL && type !== TCP && type !== WS) throw malformed(`unknown address type ${type}`);
+    if (type !== LOCAL && type !== TCP && type !== WS && type !== UDP) throw malformed(`unknown address type ${type}`);
     if (length === 0) throw malformed('empty address');
     if (start + length > bytes.length) throw malformed(`truncated ${which} route`);
     let value: string;
@@ -147,6 +148,12 @@ function readRoute(bytes: Uint8Array, reader: { at: number }, which: string): Ad
         route[i] = ws(value);
       } catch (cause) {
         throw malformed('bad ws address', cause);
+      }
+    } else if (type === UDP) {
+      try {
+        route[i] = udp(value);
+      } catch (cause) {
+        throw malformed('bad udp address', cause);
       }
     } else {
       route[i] = { type: LOCAL, value };

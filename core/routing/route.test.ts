@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidInputError } from '../errors.js';
-import { local, tcp, ws } from './address.js';
+import { local, tcp, udp, ws } from './address.js';
 import type { Address } from './address.js';
 import { formatRoute, parseRoute, stepForward } from './route.js';
 
@@ -20,7 +20,7 @@ const wsPath = fc.array(fc.constantFrom(...'abcXYZ019-._~!$&\'()*+,;=:@%/'.split
 const wsValue = fc.tuple(fc.constantFrom('ws', 'wss'), fc.oneof(ipv4, fc.ipV6().map((h) => `[${h}]`), fc.domain()), port, wsPath)
   .map(([scheme, host, p, path]) => `${scheme}://${host}:${p}${path}`)
   .filter((url) => Buffer.byteLength(url) <= 255);
-const addressArb: fc.Arbitrary<Address> = fc.oneof(localValue.map(local), tcpValue.map(tcp), wsValue.map(ws));
+const addressArb: fc.Arbitrary<Address> = fc.oneof(localValue.map(local), tcpValue.map(tcp), wsValue.map(ws), tcpValue.map(udp));
 
 describe('route text', () => {
   it('parses the documented forms', () => {
@@ -31,6 +31,15 @@ describe('route text', () => {
     expect(parseRoute('/ip6/::1/tcp/4000')).toEqual([tcp('[::1]:4000')]);
     expect(parseRoute('/dns/localhost/tcp/80/')).toEqual([tcp('localhost:80')]);
     expect(parseRoute('/')).toEqual([]);
+  });
+
+  it('parses UDP hops', () => {
+    expect(parseRoute('/ip4/127.0.0.1/udp/4000/service/echo')).toEqual([udp('127.0.0.1:4000'), local('echo')]);
+    expect(parseRoute('/ip6/::1/udp/4000')).toEqual([udp('[::1]:4000')]);
+    expect(parseRoute('/dns/hub.example/udp/4000')).toEqual([udp('hub.example:4000')]);
+    expect(formatRoute([udp('10.0.0.1:4000'), local('api')])).toBe('/ip4/10.0.0.1/udp/4000/service/api');
+    expect(() => parseRoute('/ip4/127.0.0.1/udp/99999')).toThrow(/not a port number/);
+    expect(() => parseRoute('/ip4/127.0.0.1/sctp/1')).toThrow(/tcp\/PORT or \/udp\/PORT/);
   });
 
   it('parses WebSocket hops: /ws, /wss and a path', () => {

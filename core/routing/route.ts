@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidInputError } from '../errors.js';
-import { LOCAL, MAX_ADDRESS_LENGTH, TCP, WS, formatWsAddress, local, parseWsAddress, tcp, ws } from './address.js';
+import { LOCAL, MAX_ADDRESS_LENGTH, TCP, UDP, WS, formatWsAddress, local, parseWsAddress, tcp, udp, ws } from './address.js';
 import type { Address } from './address.js';
 import type { Message, Route } from './message.js';
 
@@ -29,6 +29,7 @@ export interface ParseRouteOptions {
  * `/ip4/A.B.C.D/tcp/PORT`, `/ip6/ADDR/tcp/PORT`, `/dns/HOST/tcp/PORT` (TCP hops), the same
  * followed by `/ws` or `/wss` and optionally `/path/PATH` (WebSocket hops:
  * `/dns/proxy.example/tcp/443/wss/path/symbolon` is `wss://proxy.example:443/symbolon`) and
+ * `/ip4/A.B.C.D/udp/PORT`, `/ip6/ADDR/udp/PORT`, `/dns/HOST/udp/PORT` (UDP hops) and
  * `/node/NAME` (resolved through `options.resolveNode`). Values may percent-encode
  * `%` and `/` as `%25` and `%2F`. `/` alone is the empty route.
  * Throws InvalidInputError naming the offending segment.
@@ -69,8 +70,16 @@ export function parseRoute(text: string, options: ParseRouteOptions = {}): Route
         if (protocol === 'ip6' && !isIPv6(host)) {
           throw new InvalidInputError('routing', `route segment '/ip6/${host}' is not an IPv6 address`);
         }
+        if (parts[i] === 'udp') {
+          const udpPort = take('udp');
+          if (!/^\d{1,5}$/.test(udpPort) || Number(udpPort) > 65535) {
+            throw new InvalidInputError('routing', `route segment '/udp/${udpPort}' is not a port number`);
+          }
+          route.push(hostPortSegment(protocol === 'ip6' ? `[${host}]:${udpPort}` : `${host}:${udpPort}`, protocol, udp));
+          break;
+        }
         if (parts[i] !== 'tcp') {
-          throw new InvalidInputError('routing', `route segment '/${protocol}/${host}' must be followed by /tcp/PORT`);
+          throw new InvalidInputError('routing', `route segment '/${protocol}/${host}' must be followed by /tcp/PORT or /udp/PORT`);
         }
         const port = take('tcp');
         if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
@@ -106,7 +115,8 @@ export function parseRoute(text: string, options: ParseRouteOptions = {}): Route
 
 /**
  * Prints a route so that `parseRoute(formatRoute(r))` equals `r`: local addresses as
- * `/service/NAME`, TCP addresses as `/ip4/../tcp/..`, `/ip6/../tcp/..` or `/dns/../tcp/..`,
+ * `/service/NAME`, TCP addresses as `/ip4/../tcp/..`, `/ip6/../tcp/..` or `/dns/../tcp/..`
+ * (UDP addresses the same with `/udp/..`),
  * WebSocket addresses as the same plus `/ws` or `/wss` and `/path/..` unless the path is `/`.
  */
 export function formatRoute(route: Route): string {
@@ -115,7 +125,7 @@ export function formatRoute(route: Route): string {
   for (const a of route) {
     if (a.type === LOCAL) {
       out += `/service/${escapeValue(a.value)}`;
-    } else if (a.type === TCP) {
+    } else if (a.type === TCP || a.type === UDP) {
       const cut = a.value.lastIndexOf(':');
       const host = a.value.slice(0, cut);
       const port = a.value.slice(cut + 1);
@@ -123,7 +133,7 @@ export function formatRoute(route: Route): string {
       else if (host.startsWith('[') && host.endsWith(']') && isIPv6(host.slice(1, -1))) {
         out += `/ip6/${escapeValue(host.slice(1, -1))}`;
       } else out += `/dns/${escapeValue(host)}`;
-      out += `/tcp/${port}`;
+      out += a.type === TCP ? `/tcp/${port}` : `/udp/${port}`;
     } else if (a.type === WS) {
       const { secure, host, port, path } = parseWsAddress(a.value);
       if (isIPv4(host)) out += `/ip4/${host}`;
@@ -146,10 +156,14 @@ function localSegment(value: string, protocol: string): Address {
 }
 
 function tcpSegment(hostPort: string, protocol: string): Address {
+  return hostPortSegment(hostPort, protocol, tcp);
+}
+
+function hostPortSegment(hostPort: string, protocol: string, make: (hostPort: string) => Address): Address {
   if (Buffer.byteLength(hostPort) > MAX_ADDRESS_LENGTH) {
     throw new InvalidInputError('routing', `route segment '/${protocol}' address is longer than ${MAX_ADDRESS_LENGTH} bytes`);
   }
-  return tcp(hostPort);
+  return make(hostPort);
 }
 
 function wsSegment(endpoint: { secure: boolean; host: string; port: number; path: string }, protocol: string): Address {

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { Node } from '../node/node.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
@@ -16,6 +15,31 @@ const MAX_REPLY_PEERS = 64;
 
 /** The byte a connecting side sends first. */
 export const TRANSPORT_VERSION = 1;
+
+/**
+ * The byte stream a {@link TcpConnection} runs on: a `net.Socket`, or a reliable UDP
+ * stream adapted to the same surface (udp-stream-socket.ts), so both carry the same frames
+ * under the same bounds.
+ */
+export interface ByteSocket {
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  readonly closed: boolean;
+  /** Bytes written and not yet taken (by the operating system, or for UDP acknowledged by the peer). */
+  readonly writableLength: number;
+  readonly writableHighWaterMark: number;
+  setNoDelay(noDelay?: boolean): unknown;
+  write(bytes: Uint8Array): unknown;
+  cork(): void;
+  uncork(): void;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /** What `connections()` reports about one TCP connection (`remote` is `host:port`). */
 export type TcpConnectionInfo = TransportConnectionInfo;
@@ -87,7 +111,7 @@ export class TcpConnection implements Worker, FrameSink {
 
   constructor(
     private readonly host: ConnectionHost,
-    readonly socket: Socket,
+    readonly socket: ByteSocket,
     readonly workerAddress: string,
     readonly remote: string,
     readonly direction: 'incoming' | 'outgoing',
