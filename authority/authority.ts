@@ -36,7 +36,7 @@ export interface AuthorityOptions {
   /** The authority identity's identifier. */
   readonly identifier: string;
   /** Printed into tickets so enrollees can reach and authenticate the authority. */
-  readonly project: { readonly name: string; readonly route: string; readonly wsRoute?: string; readonly authorityChangeHistory: Uint8Array };
+  readonly project: { readonly name: string; readonly route: string; readonly wsRoute?: string; readonly udpRoute?: string; readonly authorityChangeHistory: Uint8Array };
   readonly signCredential: SignCredential;
   readonly signDigest: SignDigest;
   /** Signs revocation lists (without it, {@link Authority.signedRevocationList} is unavailable). */
@@ -185,8 +185,11 @@ export class Authority {
       await tx.createTicket({ hash, attributes, usageCount, usesLeft: usageCount, expiresAt, relays, enroller, createdBy: actor, createdAt: now, ...(enroller ? { grants } : {}) });
       return undefined;
     }, options);
-    const { name, route, wsRoute, authorityChangeHistory } = this.options.project;
-    const ticket = encodeEnrollmentTicket({ projectName: name, projectRoute: route, ...(wsRoute === undefined ? {} : { projectWsRoute: wsRoute }), authorityChangeHistory, code, expiresAt });
+    const { name, route, wsRoute, udpRoute, authorityChangeHistory } = this.options.project;
+    const ticket = encodeEnrollmentTicket({
+      projectName: name, projectRoute: route, ...(wsRoute === undefined ? {} : { projectWsRoute: wsRoute }), ...(udpRoute === undefined ? {} : { projectUdpRoute: udpRoute }),
+      authorityChangeHistory, code, expiresAt,
+    });
     return { ticket, code, hash, expiresAt, usageCount };
   }
 

@@ -11,6 +11,7 @@ const arbTicket = fc.record({
   code: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   expiresAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   projectWsRoute: fc.string({ minLength: 1, maxLength: 80 }),
+  projectUdpRoute: fc.string({ minLength: 1, maxLength: 80 }),
 }, { requiredKeys: ['projectName', 'projectRoute', 'authorityChangeHistory', 'code', 'expiresAt'] });
 
 const sample: EnrollmentTicket = {
@@ -44,6 +45,17 @@ describe('enrollment ticket', () => {
     expect(decodeEnrollmentTicket(encodeEnrollmentTicket(sample))).not.toHaveProperty('projectWsRoute');
     const body = { version: 1, project: 'bank', route: '/x', wsRoute: '', authority: new Uint8Array([1]), code: sample.code, expiresAt: 1 };
     expect(() => decodeEnrollmentTicket(withBody(body))).toThrow(/WebSocket route/);
+  });
+
+  it('carries the UDP route when the project has one, next to the WebSocket route; refuses an empty one and unknown fields', () => {
+    const withUdp = { ...sample, projectUdpRoute: '/ip4/203.0.113.7/udp/4000' };
+    expect(decodeEnrollmentTicket(encodeEnrollmentTicket(withUdp))).toEqual(withUdp);
+    const both = { ...withUdp, projectWsRoute: '/dns/proxy.example/tcp/443/wss/path/bank' };
+    expect(decodeEnrollmentTicket(encodeEnrollmentTicket(both))).toEqual(both);
+    const body = { version: 1, project: 'bank', route: '/x', udpRoute: '', authority: new Uint8Array([1]), code: sample.code, expiresAt: 1 };
+    expect(() => decodeEnrollmentTicket(withBody(body))).toThrow(/UDP route/);
+    const extra = { version: 1, project: 'bank', route: '/x', quicRoute: '/x', authority: new Uint8Array([1]), code: sample.code, expiresAt: 1 };
+    expect(() => decodeEnrollmentTicket(withBody(extra))).toThrow(/unexpected fields/);
   });
 
   it('names a wrong prefix, a wrong version and damaged bodies', () => {

@@ -8,8 +8,8 @@ export const ENROLLMENT_TICKET_VERSION = 1;
 export const ENROLLMENT_TICKET_PREFIX = 'symbolon-ticket-v1:';
 const MAX_LINE = 64 * 1024;
 const KEYS = ['authority', 'code', 'expiresAt', 'project', 'route', 'version'];
-/** The keys when the ticket also carries the project's WebSocket route. */
-const KEYS_WITH_WS = ['authority', 'code', 'expiresAt', 'project', 'route', 'version', 'wsRoute'];
+/** Keys a ticket may carry besides KEYS: the project's WebSocket and UDP routes. */
+const OPTIONAL_KEYS = ['udpRoute', 'wsRoute'];
 
 /** What an enrollee needs to reach the authority and redeem a ticket. */
 export interface EnrollmentTicket {
@@ -19,6 +19,8 @@ export interface EnrollmentTicket {
   readonly projectRoute: string;
   /** Route to the project node over WebSocket (e.g. through an HTTPS proxy), when it has one: `/dns/proxy.example/tcp/443/wss/path/bank`. */
   readonly projectWsRoute?: string;
+  /** Route to the project node over UDP, when it has a UDP listener: `/ip4/203.0.113.7/udp/4000`. */
+  readonly projectUdpRoute?: string;
   /** The authority's identity change history (encoded), so the enrollee can authenticate it. */
   readonly authorityChangeHistory: Uint8Array;
   /** The one-time code (32 bytes). A secret: print it only to the person it is meant for. */
@@ -42,6 +44,7 @@ export function encodeEnrollmentTicket(ticket: EnrollmentTicket): string {
     code: ticket.code,
     expiresAt: ticket.expiresAt,
     ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
+    ...(ticket.projectUdpRoute === undefined ? {} : { udpRoute: ticket.projectUdpRoute }),
   });
   return ENROLLMENT_TICKET_PREFIX + Buffer.from(body).toString('base64url');
 }
@@ -70,7 +73,7 @@ export function decodeEnrollmentTicket(text: string): EnrollmentTicket {
     throw new UnsupportedError('authority', `enrollment ticket: version ${String(value.version)} is not supported`);
   }
   const keys = Object.keys(value).sort();
-  if (keys.join(',') !== KEYS.join(',') && keys.join(',') !== KEYS_WITH_WS.join(',')) throw invalid(`unexpected fields (${keys.join(', ')})`);
+  if (keys.filter((k) => !OPTIONAL_KEYS.includes(k)).join(',') !== KEYS.join(',')) throw invalid(`unexpected fields (${keys.join(', ')})`);
   const ticket: EnrollmentTicket = {
     projectName: value.project as string,
     projectRoute: value.route as string,
@@ -78,6 +81,7 @@ export function decodeEnrollmentTicket(text: string): EnrollmentTicket {
     code: value.code as Uint8Array,
     expiresAt: value.expiresAt as number,
     ...(value.wsRoute === undefined ? {} : { projectWsRoute: value.wsRoute as string }),
+    ...(value.udpRoute === undefined ? {} : { projectUdpRoute: value.udpRoute as string }),
   };
   check(ticket);
   if (Buffer.compare(Buffer.from(encodeDeterministic(value)), Buffer.from(bytes)) !== 0) throw invalid('body is not in canonical form');
@@ -88,6 +92,7 @@ function check(t: EnrollmentTicket): void {
   if (typeof t.projectName !== 'string' || t.projectName.length === 0 || t.projectName.length > 256) throw invalid('project name must be 1-256 characters');
   if (typeof t.projectRoute !== 'string' || t.projectRoute.length === 0 || t.projectRoute.length > 1024) throw invalid('project route must be 1-1024 characters');
   if (t.projectWsRoute !== undefined && (typeof t.projectWsRoute !== 'string' || t.projectWsRoute.length === 0 || t.projectWsRoute.length > 1024)) throw invalid('project WebSocket route must be 1-1024 characters');
+  if (t.projectUdpRoute !== undefined && (typeof t.projectUdpRoute !== 'string' || t.projectUdpRoute.length === 0 || t.projectUdpRoute.length > 1024)) throw invalid('project UDP route must be 1-1024 characters');
   if (!(t.authorityChangeHistory instanceof Uint8Array) || t.authorityChangeHistory.length === 0) throw invalid('authority identity must be non-empty bytes');
   if (!(t.code instanceof Uint8Array) || t.code.length !== TICKET_CODE_LENGTH) throw invalid(`code must be ${TICKET_CODE_LENGTH} bytes`);
   if (!Number.isSafeInteger(t.expiresAt) || t.expiresAt < 0) throw invalid('expiry must be a non-negative integer of milliseconds');

@@ -14,8 +14,8 @@ import { defaultIdentityName, deleteIdentityRecord, ensureIdentity, identityName
 import { runningPid } from '../node/home/node-state.js';
 import type { LogLimits } from '../node/home/log-limits.js';
 import type { MetricsEndpoint } from '../node/home/metrics-endpoint.js';
-import { NodeConfigFile } from '../node/home/node-config.js';
-import { AUTHORITY_SECTION, routeForListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
+import { NodeConfigFile, validateUdpListenerAddress } from '../node/home/node-config.js';
+import { AUTHORITY_SECTION, routeForListener, routeForUdpListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
 import { WS } from '../core/routing/address.js';
 import { parseRoute } from '../core/routing/route.js';
 import { assertNodeJoinsOnlyOne, forgetProject, recordProject } from '../node/home/node-projects.js';
@@ -27,6 +27,8 @@ export interface PreparedProject {
   readonly route: string;
   /** The route over WebSocket that tickets carry too, when the project node has a WebSocket listener. */
   readonly wsRoute?: string;
+  /** The route over UDP that tickets carry too, when the project node has a UDP listener. */
+  readonly udpRoute?: string;
   readonly admin: IdentityRecord;
   readonly adminNode: string;
   readonly authorityIdentifier: string;
@@ -41,12 +43,14 @@ export interface PreparedProject {
  */
 export async function prepareProject(
   home: Home,
-  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption }: {
+  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption, udpListen }: {
     name: string; listen: string; identity?: string; database?: string; log?: LogLimits; metrics?: MetricsEndpoint;
     /** HOST:PORT of the project node's WebSocket listener. */
     wsListen?: string;
     /** The route members use to reach that listener (e.g. through a proxy); default: the listener's own. */
     wsRoute?: string;
+    /** IP:PORT of the project node's UDP listener (members may reach it over UDP; direct paths meet there). */
+    udpListen?: string;
   },
 ): Promise<PreparedProject> {
   validateNodeName(name);
@@ -57,6 +61,8 @@ export async function prepareProject(
   if (/\/tcp\/0$/.test(route)) throw new InvalidInputError('cli', '--listen needs a fixed port: members reach the project at it');
   if (database !== undefined) validateDatabaseUrl(database);
   const wsRoute = projectWsRoute(wsListen, wsRouteOption);
+  const udpRoute = udpListen === undefined ? undefined : routeForUdpListener(validateUdpListenerAddress(udpListen));
+  if (udpRoute !== undefined && /\/udp\/0$/.test(udpRoute)) throw new InvalidInputError('cli', '--udp-listener-address needs a fixed port: members reach the project at it');
 
   // The admin acts through a node running its identity: the default node, or one named after the identity.
   const admin = await ensureIdentity(home, identity);
@@ -77,15 +83,16 @@ export async function prepareProject(
   const authorityName = `${name}-authority`;
   await ensureIdentity(home, authorityName);
   const authority = loadIdentity(home, authorityName).identity;
-  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }) });
-  const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
+  createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }),
+    ...(udpListen === undefined ? {} : { udpListenerAddress: udpListen }) });
+  const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
   try {
     setConfiguredNodeIdentity(home, name, authorityName);
     setAcceptUnauthenticated(home, name, true);
     new NodeConfigFile(home, name).setSection(AUTHORITY_SECTION, section);
     const { identifier, changeHistory } = authority.toJSON();
     const record: ProjectRecord = {
-      version: 1, name, route, ...(wsRoute ? { wsRoute } : {}), authority: { identifier, changeHistory }, authorityIdentifier: identifier,
+      version: 1, name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), authority: { identifier, changeHistory }, authorityIdentifier: identifier,
       role: 'admin', node: adminNode, createdAt: new Date().toISOString(),
     };
     recordProject(home, record);
@@ -93,7 +100,7 @@ export async function prepareProject(
     await deleteNode(home, name);
     throw err;
   }
-  return { name, route, ...(wsRoute ? { wsRoute } : {}), admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
+  return { name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
 }
 
 /**
@@ -150,7 +157,11 @@ function certainlyRefused(error: unknown): boolean {
  */
 export async function enrollWithTicket(
   home: Home,
-  { line, identity: identityName, node, ws }: { line: string; identity?: string; node?: string; /** Reach the project over the ticket's WebSocket route. */ ws?: boolean },
+  { line, identity: identityName, node, ws, udp }: {
+    line: string; identity?: string; node?: string;
+    /** Reach the project over the ticket's WebSocket route. */ ws?: boolean;
+    /** Reach the project over the ticket's UDP route. */ udp?: boolean;
+  },
 ): Promise<{ joined: MembershipView; identity: IdentityRecord; node: string; authority: string }> {
   const ticket = decodeEnrollmentTicket(line);
   if (ticket.expiresAt <= Date.now()) throw new ExpiredError('authority', `the ticket for project '${ticket.projectName}' expired at ${new Date(ticket.expiresAt).toISOString()}; ask for a new one`);
@@ -158,7 +169,11 @@ export async function enrollWithTicket(
   if (ws === true && ticket.projectWsRoute === undefined) {
     throw new InvalidInputError('cli', `the ticket for project '${ticket.projectName}' carries no WebSocket route (the project node has no WebSocket listener)`);
   }
-  const route = ws === true ? ticket.projectWsRoute! : ticket.projectRoute;
+  if (udp === true && ticket.projectUdpRoute === undefined) {
+    throw new InvalidInputError('cli', `the ticket for project '${ticket.projectName}' carries no UDP route (the project node has no UDP listener)`);
+  }
+  if (ws === true && udp === true) throw new InvalidInputError('cli', 'choose one of --ws and --udp');
+  const route = ws === true ? ticket.projectWsRoute! : udp === true ? ticket.projectUdpRoute! : ticket.projectRoute;
 
   const existing = projectNames(home).includes(ticket.projectName) ? readProject(home, ticket.projectName) : undefined;
   if (existing && existing.authorityIdentifier !== authority.identifier) {
@@ -181,6 +196,7 @@ export async function enrollWithTicket(
     const { identifier, changeHistory } = authority.toJSON();
     const record: ProjectRecord = {
       version: 1, name: ticket.projectName, route, ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
+      ...(ticket.projectUdpRoute === undefined ? {} : { udpRoute: ticket.projectUdpRoute }),
       authority: { identifier, changeHistory }, authorityIdentifier: identifier,
       role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
       createdAt: existing?.createdAt ?? new Date().toISOString(),

@@ -26,6 +26,8 @@ export interface ProjectAuthorityOptions {
   readonly projectRoute: string;
   /** Route text enrollees use to reach the project node over WebSocket, when it has one (tickets carry it too). */
   readonly projectWsRoute?: string;
+  /** Route to the project node over UDP, printed into tickets when the project has one. */
+  readonly projectUdpRoute?: string;
   /** Made the first admin when the project has none (the project's creator). */
   readonly admin?: string;
   /** Credential lifetime in ms (default 1 h). */
@@ -91,6 +93,7 @@ export async function createProjectAuthority(options: ProjectAuthorityOptions): 
     project: {
       name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory(),
       ...(options.projectWsRoute === undefined ? {} : { wsRoute: options.projectWsRoute }),
+      ...(options.projectUdpRoute === undefined ? {} : { udpRoute: options.projectUdpRoute }),
     },
     signCredential: credentialSigner(options),
     signDigest: checkpointSigner(identity, options.identityVault),

@@ -1,4 +1,5 @@
 import type { WsTransportStats } from '../../core/transport/ws-transport.js';
+import type { UdpTransportStats } from '../../core/transport/udp-transport.js';
 import type { TransportConnection } from '../../core/transport/transport-set.js';
 import type { NodeStats } from '../../core/node/node.js';
 import type { PeerBudgetStats, TcpTransportStats } from '../../core/transport/tcp-transport.js';
@@ -13,6 +14,8 @@ export interface NodeInfo {
   readonly tcpListenerAddress: string;
   /** The WebSocket listener (`ws://host:port/`), when the node has one. */
   readonly wsListenerAddress?: string;
+  /** The UDP listener (`host:port`), when the node has one. */
+  readonly udpListenerAddress?: string;
   readonly controlSocket: string;
   /** Number of workers the node hosts. */
   readonly workers: number;
@@ -26,6 +29,7 @@ export interface NodeInfo {
   readonly stats: {
     readonly node: NodeStats; readonly transport?: TcpTransportStats; readonly peers?: PeerBudgetStats;
     readonly ws?: { readonly transport: WsTransportStats; readonly peers: PeerBudgetStats };
+    readonly udp?: { readonly transport: UdpTransportStats; readonly peers: PeerBudgetStats };
   };
   /** The actual address of the metrics endpoint, when the node serves one. */
   readonly metricsAddress?: string;

@@ -67,6 +67,8 @@ export interface AuthorityInfo {
   readonly route: string;
   /** The route over WebSocket tickets carry besides `route`, when the project has one. */
   readonly wsRoute?: string;
+  /** The route over UDP tickets carry besides `route`, when the project has one. */
+  readonly udpRoute?: string;
   readonly authority: string;
   readonly storage: 'sqlite' | 'postgres';
   readonly relays: readonly string[];

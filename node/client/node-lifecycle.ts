@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortedError, AlreadyExistsError, IoError } from '../../core/errors.js';
 import type { Home } from '../home/home.js';
-import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, validateListenerAddress, writeNodeConfig } from '../home/node-config.js';
+import { DEFAULT_TCP_LISTENER, readNodeConfig, validateForwardingDestination, validateListenerAddress, validateUdpListenerAddress, writeNodeConfig } from '../home/node-config.js';
 import type { GcMode, NodeConfig } from '../home/node-config.js';
 import type { LogLimits } from '../home/log-limits.js';
 import type { NodeLimits } from '../home/node-limits.js';
@@ -30,9 +30,10 @@ export function createNode(
   home: Home,
   name: string,
   {
-    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc, wsListenerAddress, metrics,
+    tcpListenerAddress = DEFAULT_TCP_LISTENER, allowTcpForwarding = [], log, limits = {}, gc, wsListenerAddress, udpListenerAddress, metrics,
   }: {
     tcpListenerAddress?: string; allowTcpForwarding?: readonly string[]; log?: LogLimits; limits?: NodeLimits; gc?: GcMode; wsListenerAddress?: string;
+    udpListenerAddress?: string;
     metrics?: MetricsEndpoint;
   } = {},
 ): NodeConfig {
@@ -42,6 +43,7 @@ export function createNode(
     name,
     tcpListenerAddress: validateListenerAddress(tcpListenerAddress),
     ...(wsListenerAddress === undefined ? {} : { wsListenerAddress: validateListenerAddress(wsListenerAddress, 'WebSocket') }),
+    ...(udpListenerAddress === undefined ? {} : { udpListenerAddress: validateUdpListenerAddress(udpListenerAddress) }),
     allowTcpForwarding: allowTcpForwarding.map(validateForwardingDestination),
     limits,
     ...(gc === undefined || gc === 'auto' ? {} : { gc }),
@@ -213,6 +215,8 @@ export interface NodeSummary {
   readonly tcpListenerAddress: string;
   /** The WebSocket listener (`ws://host:port/` when running, HOST:PORT as configured otherwise); null when none. */
   readonly wsListenerAddress: string | null;
+  /** The UDP listener (actual `host:port` when running, as configured otherwise); null when none. */
+  readonly udpListenerAddress: string | null;
   readonly controlSocket: string | null;
   readonly startedAt: string | null;
   /** The metrics endpoint: its actual address when running, the configured one otherwise; null when the node serves none. */
@@ -231,6 +235,7 @@ export function nodeSummary(home: Home, name: string): NodeSummary {
     pid: pid ?? null,
     tcpListenerAddress: state?.tcpListenerAddress ?? config.tcpListenerAddress,
     wsListenerAddress: state?.wsListenerAddress ?? config.wsListenerAddress ?? null,
+    udpListenerAddress: state?.udpListenerAddress ?? config.udpListenerAddress ?? null,
     controlSocket: state?.controlSocket ?? null,
     startedAt: state?.startedAt ?? null,
     metrics: state?.metricsAddress ?? config.metrics?.listen ?? null,

@@ -4,7 +4,7 @@ import { ControlServer } from '../../core/api/control-server.js';
 import { AlreadyExistsError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Node } from '../../core/node/node.js';
-import { TCP, WS, tcp } from '../../core/routing/address.js';
+import { TCP, UDP, WS, tcp } from '../../core/routing/address.js';
 import { TransportSet } from '../../core/transport/transport-set.js';
 import { NODE_API } from '../api/node-api.js';
 import type { Home } from '../home/home.js';
@@ -61,7 +61,7 @@ export class NodeDaemon {
   private async run(): Promise<void> {
     const { home, name, logger } = this.options;
     const config = new NodeConfigFile(home, name);
-    const { tcpListenerAddress, allowTcpForwarding, limits, wsListenerAddress, metrics: metricsEndpoint } = config.read();
+    const { tcpListenerAddress, allowTcpForwarding, limits, wsListenerAddress, udpListenerAddress, metrics: metricsEndpoint } = config.read();
     const other = runningPid(home, name);
     if (other !== undefined && other !== process.pid) throw new AlreadyExistsError('node', `node '${name}' is already running (pid ${other})`);
 
@@ -80,6 +80,7 @@ export class NodeDaemon {
     this.cleanups.push(() => transports.stop());
     const listening = await transports.get(TCP).listen(tcpListenerAddress);
     const wsListening = wsListenerAddress === undefined ? undefined : (await transports.get(WS).listen(wsListenerAddress)).address;
+    const udpListening = udpListenerAddress === undefined ? undefined : (await transports.get(UDP).listen(udpListenerAddress)).address;
     const parseRoute = (text: string) => parseRouteInHome(home, text);
     const handshakes = new HandshakeCounts();
     const channels = new ChannelManager({ node, transports, identity, credentials, parseRoute, logger, handshakes });
@@ -116,6 +117,7 @@ export class NodeDaemon {
       name, home, node, transports, api: new ApiRegistry(control, NODE_API, 'node'), config, logger, startedAt, controlSocket, identity, credentials, policy, channels, metrics,
       tcpListenerAddress: listening.address,
       ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }),
+      ...(udpListening === undefined ? {} : { udpListenerAddress: udpListening }),
       ...(metricsAddress !== undefined ? { metricsAddress } : {}),
       parseRoute,
       onStop: (step) => { this.cleanups.push(step); },
@@ -129,6 +131,7 @@ export class NodeDaemon {
     this.cleanups.push(() => control.stop());
     writeNodeState(home, name, {
       pid: process.pid, startedAt: startedAt.toISOString(), tcpListenerAddress: listening.address, ...(wsListening === undefined ? {} : { wsListenerAddress: wsListening }), controlSocket,
+      ...(udpListening === undefined ? {} : { udpListenerAddress: udpListening }),
       ...(metricsAddress !== undefined ? { metricsAddress } : {}),
     });
     this.cleanups.push(() => {
@@ -138,7 +141,7 @@ export class NodeDaemon {
     // Runs first when the node stops: /readyz answers not ready while the rest winds down.
     this.cleanups.push(() => metrics.markStopping());
     this.started = true;
-    logger.info({ tcpListenerAddress: listening.address, wsListenerAddress: wsListening, controlSocket, ...(metricsAddress !== undefined ? { metricsAddress } : {}) }, 'node started');
+    logger.info({ tcpListenerAddress: listening.address, wsListenerAddress: wsListening, udpListenerAddress: udpListening, controlSocket, ...(metricsAddress !== undefined ? { metricsAddress } : {}) }, 'node started');
   }
 
   /** Stops services, the control socket, the transport and the node; removes pid and state files. */

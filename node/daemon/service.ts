@@ -32,6 +32,8 @@ export interface DaemonContext {
   readonly tcpListenerAddress: string;
   /** The actual WebSocket listener (`ws://host:port/`), when the node has one. */
   readonly wsListenerAddress?: string;
+  /** The actual UDP listener (`host:port`), when the node has one. */
+  readonly udpListenerAddress?: string;
   readonly controlSocket: string;
   /** The actual address of the metrics endpoint, when the node serves one. */
   readonly metricsAddress?: string;

@@ -1,5 +1,6 @@
 import { tcpTransportKind } from '../../core/transport/tcp-transport.js';
 import type { TransportKind } from '../../core/transport/transport.js';
+import { udpTransportKind } from '../../core/transport/udp-transport.js';
 import { wsTransportKind } from '../../core/transport/ws-transport.js';
 
 /**
@@ -10,4 +11,5 @@ import { wsTransportKind } from '../../core/transport/ws-transport.js';
 export const transportKinds: readonly TransportKind[] = [
   tcpTransportKind,
   wsTransportKind,
+  udpTransportKind,
 ];

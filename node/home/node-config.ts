@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { InvalidInputError, IoError, NotFoundError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
 import type { Home } from './home.js';
@@ -33,6 +34,8 @@ export interface NodeConfig {
   readonly tcpListenerAddress: string;
   /** A WebSocket listener address (HOST:PORT, plain ws: TLS ends at a proxy); absent: none. */
   readonly wsListenerAddress?: string;
+  /** A UDP listener address (HOST:PORT, an IP address); absent: none (outgoing UDP still works). */
+  readonly udpListenerAddress?: string;
   /**
    * `HOST:PORT` destinations to which messages from other nodes may be forwarded directly
    * (see Node's `allowForwardingTo`); empty: none, the node is no proxy. A configuration
@@ -58,6 +61,14 @@ export function validateListenerAddress(hostPort: string, kind = 'TCP'): string 
   } catch (err) {
     throw new InvalidInputError('cli', `invalid ${kind} listener address '${hostPort}': use HOST:PORT, e.g. 127.0.0.1:4000 (${(err as Error).message})`, { cause: err });
   }
+  return hostPort;
+}
+
+/** Checks a UDP listener address: an IP address (a UDP socket binds to one) and a port; returns it unchanged. */
+export function validateUdpListenerAddress(hostPort: string): string {
+  validateListenerAddress(hostPort, 'UDP');
+  const { host } = parseHostPort(hostPort, { allowZero: true });
+  if (isIP(host) === 0) throw new InvalidInputError('cli', `invalid UDP listener address '${hostPort}': the host must be an IP address, e.g. 0.0.0.0:4000`);
   return hostPort;
 }
 
@@ -87,6 +98,7 @@ export function readNodeConfig(home: Home, name: string): NodeConfig {
     limits: readNodeLimits(value.limits),
     ...(GC_MODES.includes(value.gc as GcMode) ? { gc: value.gc as GcMode } : {}),
     ...(typeof value.wsListenerAddress === 'string' ? { wsListenerAddress: value.wsListenerAddress } : {}),
+    ...(typeof value.udpListenerAddress === 'string' ? { udpListenerAddress: value.udpListenerAddress } : {}),
     createdAt: typeof value.createdAt === 'string' ? value.createdAt : new Date(0).toISOString(),
     ...(isObject(value.log) ? { log: readLogLimits(value.log) } : {}),
     ...(value.metrics !== undefined ? { metrics: readMetricsEndpoint(value.metrics)! } : {}),

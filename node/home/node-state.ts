@@ -10,6 +10,8 @@ export interface NodeState {
   readonly tcpListenerAddress: string;
   /** The actual WebSocket listener, `ws://host:port/`, when the node has one. */
   readonly wsListenerAddress?: string;
+  /** The actual UDP listener, `host:port`, when the node has one. */
+  readonly udpListenerAddress?: string;
   /** Where the node's control socket is. */
   readonly controlSocket: string;
   /** The actual address of the metrics endpoint, when the node serves one. */
@@ -25,12 +27,13 @@ export function readNodeState(home: Home, name: string): NodeState | undefined {
     return undefined;
   }
   if (!isObject(value)) return undefined;
-  const { pid, startedAt, tcpListenerAddress, controlSocket, wsListenerAddress, metricsAddress } = value;
+  const { pid, startedAt, tcpListenerAddress, controlSocket, wsListenerAddress, udpListenerAddress, metricsAddress } = value;
   if (typeof pid !== 'number' || typeof startedAt !== 'string' || typeof tcpListenerAddress !== 'string' || typeof controlSocket !== 'string') {
     return undefined;
   }
   return {
     pid, startedAt, tcpListenerAddress, controlSocket, ...(typeof wsListenerAddress === 'string' ? { wsListenerAddress } : {}),
+    ...(typeof udpListenerAddress === 'string' ? { udpListenerAddress } : {}),
     ...(typeof metricsAddress === 'string' ? { metricsAddress } : {}),
   };
 }

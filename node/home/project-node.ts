@@ -18,6 +18,8 @@ export interface AuthoritySection {
   readonly route: string;
   /** Route text enrollees may use instead to reach the project node over WebSocket (tickets carry it). */
   readonly wsRoute?: string;
+  /** Route text enrollees may use instead to reach the project node over UDP (tickets carry it). */
+  readonly udpRoute?: string;
   /** Identifier of the project's first admin (the creator). */
   readonly admin: string;
   /** `postgres://...` when the state lives in Postgres; absent for SQLite in the node folder. */
@@ -28,12 +30,14 @@ export interface AuthoritySection {
 export function readAuthoritySection(value: unknown): AuthoritySection | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value) || typeof value.project !== 'string' || typeof value.route !== 'string' || typeof value.admin !== 'string'
-    || (value.database !== undefined && typeof value.database !== 'string') || (value.wsRoute !== undefined && typeof value.wsRoute !== 'string')) {
+    || (value.database !== undefined && typeof value.database !== 'string') || (value.wsRoute !== undefined && typeof value.wsRoute !== 'string')
+    || (value.udpRoute !== undefined && typeof value.udpRoute !== 'string')) {
     throw new InvalidInputError('cli', 'the node configuration section "authority" is malformed');
   }
   return {
     project: value.project, route: value.route, admin: value.admin,
     ...(typeof value.wsRoute === 'string' ? { wsRoute: value.wsRoute } : {}),
+    ...(typeof value.udpRoute === 'string' ? { udpRoute: value.udpRoute } : {}),
     ...(typeof value.database === 'string' ? { database: value.database } : {}),
   };
 }
@@ -64,4 +68,12 @@ export function routeForListener(hostPort: string): string {
  */
 export function routeForWsListener(hostPort: string): string {
   return `${routeForListener(hostPort)}/ws`;
+}
+
+/**
+ * The route text peers use to reach a UDP listener given as IP:PORT: the route of
+ * {@link routeForListener} with `/udp/` for `/tcp/` (`/ip4/127.0.0.1/udp/4000`).
+ */
+export function routeForUdpListener(hostPort: string): string {
+  return routeForListener(hostPort).replace(/\/tcp\/(\d+)$/, '/udp/$1');
 }

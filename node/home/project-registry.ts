@@ -29,6 +29,8 @@ export interface ProjectRecord {
   readonly route: string;
   /** Route to the project node over WebSocket, when the project has one (`project enroll --ws` uses it). */
   readonly wsRoute?: string;
+  /** Route to the project node over UDP, when the project has one (`project enroll --udp` uses it). */
+  readonly udpRoute?: string;
   /** The authority's public identity (no key handle). */
   readonly authority: IdentityJSON;
   readonly authorityIdentifier: string;
@@ -58,11 +60,13 @@ export function checkProjectRecord(value: unknown, where = 'project record'): Pr
   }
   if (value.credential !== undefined && typeof value.credential !== 'string') throw new InvalidInputError('cli', `${where}: credential must be base64 text`);
   if (value.wsRoute !== undefined && typeof value.wsRoute !== 'string') throw new InvalidInputError('cli', `${where}: wsRoute must be route text`);
+  if (value.udpRoute !== undefined && typeof value.udpRoute !== 'string') throw new InvalidInputError('cli', `${where}: udpRoute must be route text`);
   if (value.node !== undefined && typeof value.node !== 'string') throw new InvalidInputError('cli', `${where}: node must be a node name`);
   const authority = value.authority as unknown as IdentityJSON;
   if (authority.identifier !== value.authorityIdentifier) throw new InvalidInputError('cli', `${where}: authorityIdentifier does not match the authority identity`);
   return {
-    version: 1, name: value.name, route: value.route, ...(value.wsRoute !== undefined ? { wsRoute: value.wsRoute as string } : {}), authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
+    version: 1, name: value.name, route: value.route, ...(value.wsRoute !== undefined ? { wsRoute: value.wsRoute as string } : {}),
+    ...(value.udpRoute !== undefined ? { udpRoute: value.udpRoute as string } : {}), authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
     authorityIdentifier: value.authorityIdentifier,
     ...(value.role !== undefined ? { role: value.role as ProjectRole } : {}),
     ...(value.credential !== undefined ? { credential: value.credential as string } : {}),

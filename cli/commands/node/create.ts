@@ -20,6 +20,7 @@ export default class NodeCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> n2 --tcp-listener-address 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> hop --allow-tcp-forwarding 127.0.0.1:4100',
     '<%= config.bin %> <%= command.id %> hub --tcp-listener-address 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080',
+    '<%= config.bin %> <%= command.id %> edge --udp-listener-address 0.0.0.0:4000',
     '<%= config.bin %> <%= command.id %> edge --foreground',
     '<%= config.bin %> <%= command.id %> bank --identity bank',
     '<%= config.bin %> <%= command.id %> edge --log-max-size 10MB --log-max-files 5',
@@ -31,6 +32,7 @@ export default class NodeCreate extends BaseCommand {
   static override flags = {
     'tcp-listener-address': Flags.string({ description: 'HOST:PORT the node listens on (port 0 picks a free port)', default: DEFAULT_TCP_LISTENER }),
     'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too (plain ws; put a TLS reverse proxy in front for wss)' }),
+    'udp-listener-address': Flags.string({ description: 'IP:PORT of a UDP listener too (reliable streams over UDP; direct paths through NATs use it)' }),
     'allow-tcp-forwarding': Flags.string({
       description: 'HOST:PORT other nodes may route messages to through this node (repeat for more; none by default: the node is no proxy)',
       multiple: true,
@@ -69,6 +71,7 @@ export default class NodeCreate extends BaseCommand {
       tcpListenerAddress: flags['tcp-listener-address'], allowTcpForwarding: flags['allow-tcp-forwarding'] ?? [], limits: parseNodeLimits(flags.limit ?? []),
       ...(log ? { log } : {}), gc: flags.gc as (typeof GC_MODES)[number], ...(metrics ? { metrics } : {}),
       ...(flags['ws-listener-address'] === undefined ? {} : { wsListenerAddress: flags['ws-listener-address'] }),
+      ...(flags['udp-listener-address'] === undefined ? {} : { udpListenerAddress: flags['udp-listener-address'] }),
     });
     if (flags.identity !== undefined) setConfiguredNodeIdentity(home, name, flags.identity);
     if (flags.trust !== undefined) setConfiguredTrust(home, name, flags.trust);
@@ -80,6 +83,7 @@ export default class NodeCreate extends BaseCommand {
       ['pid', String(info.pid)],
       ['tcp listener', info.tcpListenerAddress],
       ...(info.wsListenerAddress === undefined ? [] : [['ws listener', info.wsListenerAddress] as [string, string]]),
+      ...(info.udpListenerAddress === undefined ? [] : [['udp listener', info.udpListenerAddress] as [string, string]]),
       ['control socket', info.controlSocket],
       ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
       ['default node', isDefault ? 'yes' : 'no'],
@@ -88,6 +92,7 @@ export default class NodeCreate extends BaseCommand {
       name, status: info.status, pid: info.pid, isDefault,
       tcpListenerAddress: info.tcpListenerAddress, configuredTcpListenerAddress: config.tcpListenerAddress,
       wsListenerAddress: info.wsListenerAddress ?? null,
+      udpListenerAddress: info.udpListenerAddress ?? null,
       controlSocket: info.controlSocket, log: home.node(name).log, metrics: info.metricsAddress ?? null,
     };
   }

@@ -33,6 +33,7 @@ export default class NodeShow extends BaseCommand {
       ['pid', summary.pid === null ? '-' : String(summary.pid)],
       ['tcp listener', summary.tcpListenerAddress],
       ['ws listener', summary.wsListenerAddress ?? '-'],
+      ['udp listener', summary.udpListenerAddress ?? '-'],
       ['uptime', info ? humanDuration(info.uptimeMs) : '-'],
       ['workers', info ? String(info.workers) : '-'],
       ['connections', info ? String(info.connections.length) : '-'],

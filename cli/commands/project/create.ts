@@ -13,6 +13,7 @@ export default class ProjectCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --database postgres://authority@db/bank',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080 --ws-route /dns/symbolon.bank.example/tcp/443/wss/path/bank',
+    '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --udp-listener-address 0.0.0.0:4000',
     '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000 --metrics 127.0.0.1:9464',
   ];
   static override args = { name: Args.string({ description: 'project name (also the project node name)', required: true }) };
@@ -23,6 +24,7 @@ export default class ProjectCreate extends BaseCommand {
     foreground: Flags.boolean({ description: 'run the project node in this terminal', default: false }),
     'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too, for members that reach the project only over HTTP(S) (plain ws: put a TLS reverse proxy in front for wss)' }),
     'ws-route': Flags.string({ description: 'route members use to reach that listener, e.g. through a proxy: /dns/HOST/tcp/443/wss/path/PATH (default: the listener itself, /ip4/../tcp/../ws)', dependsOn: ['ws-listener-address'] }),
+    'udp-listener-address': Flags.string({ description: 'IP:PORT of a UDP listener too: members may reach the project over UDP (enroll --udp), and it is where direct paths between members are arranged' }),
     ...metricsFlags,
   };
 
@@ -36,16 +38,18 @@ export default class ProjectCreate extends BaseCommand {
       ...(flags.database !== undefined ? { database: flags.database } : {}),
       ...(flags['ws-listener-address'] !== undefined ? { wsListen: flags['ws-listener-address'] } : {}),
       ...(flags['ws-route'] !== undefined ? { wsRoute: flags['ws-route'] } : {}),
+      ...(flags['udp-listener-address'] !== undefined ? { udpListen: flags['udp-listener-address'] } : {}),
     });
     const info = await launchNode(home, name, { foreground: flags.foreground, undo: () => undoProject(home, name) });
     if (info === undefined) return undefined;
     const { membership, error: joinError } = await joinProject(home, name);
-    const { admin, adminNode, route, wsRoute, database } = project;
+    const { admin, adminNode, route, wsRoute, udpRoute, database } = project;
     this.log(`Project ${name} created; ${admin.name} (${admin.identifier}) is its admin`);
     this.log(fields([
       ['project node', `${name} (pid ${info.pid})`],
       ['route', route],
       ...(wsRoute === undefined ? [] : [['ws route', wsRoute] as [string, string]]),
+      ...(udpRoute === undefined ? [] : [['udp route', udpRoute] as [string, string]]),
       ['authority', project.authorityIdentifier],
       ['storage', database ? 'postgres' : 'sqlite'],
       ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
@@ -53,8 +57,9 @@ export default class ProjectCreate extends BaseCommand {
       ['admin credential', membership?.credentialExpiresAt ? `valid until ${membership.credentialExpiresAt}` : `none (${joinError ?? 'not issued'})`],
     ]));
     return {
-      name, route, wsRoute: wsRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
-      tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null, metrics: info.metricsAddress ?? null,
+      name, route, wsRoute: wsRoute ?? null, udpRoute: udpRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
+      tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null,
+      udpListenerAddress: info.udpListenerAddress ?? null, metrics: info.metricsAddress ?? null,
       storage: database ? 'postgres' : 'sqlite',
       credentialExpiresAt: membership?.credentialExpiresAt ?? null, ...(joinError ? { credentialError: joinError } : {}),
     };

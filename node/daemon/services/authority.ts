@@ -74,6 +74,7 @@ export const authorityService: DaemonService = {
       purposeKeys: identity.purposeKeys, credentialVault: identity.localVault, store,
       projectName: section.project, projectRoute: section.route, admin: section.admin,
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
+      ...(section.udpRoute === undefined ? {} : { projectUdpRoute: section.udpRoute }),
       accessControl: serviceAccess,
     });
     ctx.onStop(() => project.stop());
@@ -139,7 +140,8 @@ export const authorityService: DaemonService = {
     });
 
     ctx.api.register('authority.info', async (_params, { signal }): Promise<AuthorityInfo> => ({
-      project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }), authority: authorityId,
+      project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }),
+      ...(section.udpRoute === undefined ? {} : { udpRoute: section.udpRoute }), authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
       relays: relay?.list().map((r) => r.name) ?? [],
       members: (await store.withTransaction((tx) => tx.listMembers(), { signal })).length,

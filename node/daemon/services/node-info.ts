@@ -1,6 +1,7 @@
 import type { NodeInfo } from '../../api/node-info.js';
-import { TCP, WS } from '../../../core/routing/address.js';
+import { TCP, UDP, WS } from '../../../core/routing/address.js';
 import { TcpTransport } from '../../../core/transport/tcp-transport.js';
+import { UdpTransport } from '../../../core/transport/udp-transport.js';
 import { WsTransport } from '../../../core/transport/ws-transport.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 
@@ -8,7 +9,11 @@ import type { DaemonContext, DaemonService } from '../service.js';
 function nodeStats(ctx: DaemonContext): NodeInfo['stats'] {
   const tcp = ctx.transports.all().find((t) => t.addressType === TCP);
   const ws = ctx.transports.all().find((t) => t.addressType === WS);
-  const wsStats = ws instanceof WsTransport ? { ws: { transport: { ...ws.stats }, peers: { ...ws.budget.stats } } } : {};
+  const udp = ctx.transports.all().find((t) => t.addressType === UDP);
+  const wsStats = {
+    ...(ws instanceof WsTransport ? { ws: { transport: { ...ws.stats }, peers: { ...ws.budget.stats } } } : {}),
+    ...(udp instanceof UdpTransport ? { udp: { transport: { ...udp.stats }, peers: { ...udp.budget.stats } } } : {}),
+  };
   if (!(tcp instanceof TcpTransport)) return { node: { ...ctx.node.stats }, ...wsStats };
   return { node: { ...ctx.node.stats }, transport: { ...tcp.stats }, peers: { ...tcp.budget.stats }, ...wsStats };
 }
@@ -25,6 +30,7 @@ export const nodeInfoService: DaemonService = {
       uptimeMs: Date.now() - ctx.startedAt.getTime(),
       tcpListenerAddress: ctx.tcpListenerAddress,
       ...(ctx.wsListenerAddress === undefined ? {} : { wsListenerAddress: ctx.wsListenerAddress }),
+      ...(ctx.udpListenerAddress === undefined ? {} : { udpListenerAddress: ctx.udpListenerAddress }),
       controlSocket: ctx.controlSocket,
       ...(ctx.metricsAddress !== undefined ? { metricsAddress: ctx.metricsAddress } : {}),
       workers: ctx.node.workerAddresses().length,
