@@ -35,3 +35,14 @@ export function parseDuration(text: string): number {
   }
   return Math.round(ms);
 }
+
+/**
+ * The `last error` field of `show`: `-`, `MESSAGE (at TIME)` while it holds, or
+ * `MESSAGE (at TIME; old: recovered at TIME)` once a later success followed it.
+ */
+export function lastErrorField(s: { readonly lastError?: string; readonly lastErrorAt?: string; readonly recoveredAt?: string } | undefined, fallbackAt?: string): string {
+  if (s?.lastError === undefined) return '-';
+  const at = s.lastErrorAt ?? fallbackAt;
+  const times = [...(at !== undefined ? [`at ${at}`] : []), ...(s.recoveredAt !== undefined ? [`old: recovered at ${s.recoveredAt}`] : [])];
+  return times.length === 0 ? s.lastError : `${s.lastError} (${times.join('; ')})`;
+}

@@ -21,7 +21,9 @@ function when(at: string, now: number): string {
 }
 
 function errorLine(e: LastError | null, now: number): string[] {
-  return e === null ? [] : [`      last error: ${e.message}${e.at !== null ? ` (at ${when(e.at, now)})` : ''}`];
+  if (e === null) return [];
+  const head = e.current ? 'last error' : `last error (old: recovered ${e.recoveredAt !== null ? when(e.recoveredAt, now) : ''})`;
+  return [`      ${head}: ${e.message}${e.at !== null ? ` (at ${when(e.at, now)})` : ''}`];
 }
 
 function traffic(t: Partial<PortalTraffic>): string {
@@ -34,7 +36,10 @@ function inletLines(i: InletStatus, now: number): string[] {
 }
 
 function outletLines(o: OutletStatus, now: number): string[] {
-  const refused = o.refused ? `, ${o.refused} refused (session cap)` : '';
+  const r = o.refusals;
+  const refused = r !== undefined && r.policy + r.unreachable + r.capacity > 0
+    ? `  refused: ${r.policy} by policy, ${r.unreachable} target unreachable, ${r.capacity} at capacity`
+    : o.refused ? `, ${o.refused} refused (session cap)` : '';
   return [`    outlet ${o.address} -> ${o.target}  ${o.health}${traffic(o)}${refused}`, ...errorLine(o.lastError, now)];
 }
 

@@ -11,6 +11,7 @@ import type { PortalCounters } from './portal-counters.js';
 import type { PeerLock } from './peer-lock.js';
 import type { PathBudget } from './path-budget.js';
 import { resetSocket } from './session-support.js';
+import { describeOutletRefusal } from './outlet-refusal.js';
 
 /** What an inlet session needs from its inlet. */
 export interface InletSessionHost {
@@ -54,6 +55,8 @@ export class InletSession implements Worker {
   private routeClosed: AbortSignal | undefined;
   private budget: PathBudget | undefined;
   private pathFailed = false;
+  /** The outlet's address (the last hop of its route), for the operator's error text. */
+  private outletName = 'outlet';
   /** Random id carried by ping, for correlating logs on both sides. */
   readonly sessionId = randomBytes(8);
 
@@ -89,6 +92,8 @@ export class InletSession implements Worker {
    */
   open(outletRoute: Route, routeClosed?: AbortSignal): void {
     if (this.state !== 'opening') return;
+    const last = outletRoute[outletRoute.length - 1];
+    if (last !== undefined) this.outletName = last.value;
     if (routeClosed) {
       if (routeClosed.aborted) return this.fail('the route to the outlet is closed');
       routeClosed.addEventListener('abort', this.onRouteClosed, { once: true });
@@ -133,7 +138,7 @@ export class InletSession implements Worker {
       if (decoded.type === 'pong') ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.timeout }));
       return;
     }
-    if (decoded.type === 'disconnect') return this.fail(`outlet disconnected (reason ${decoded.reason})`);
+    if (decoded.type === 'disconnect') return this.fail(describeOutletRefusal(decoded.reason, this.outletName));
     if (decoded.type !== 'pong') {
       this.host.counters.unexpected++;
       return;

@@ -7,7 +7,7 @@ import { local, tcp } from '../routing/address.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import { TcpInlet } from './tcp-inlet.js';
 import { TcpOutlet } from './tcp-outlet.js';
-import { DISCONNECT, PORTAL_PROTOCOL_VERSION, encodePortalMessage } from './portal-message.js';
+import { DISCONNECT, DisconnectReason, PORTAL_PROTOCOL_VERSION, encodePortalMessage } from './portal-message.js';
 import { startEchoServer } from './testing/echo-server.js';
 import { openClient } from './testing/tcp-client.js';
 
@@ -70,20 +70,54 @@ describe('outlet access control denying a ping', () => {
     client.destroy();
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(inlet.status()).toMatchObject({ connected: false, sessionsFailed: 1 });
-    expect(inlet.status().lastError).toMatch(/outlet disconnected/);
-    expect(outlet.status()).toMatchObject({ sessions: 0, sessionsFailed: 1 });
+    expect(inlet.status().lastError).toBe("refused by the outlet's policy (reason 8): on the outlet's node, see 'symbolon policy denials'");
+    expect(outlet.status()).toMatchObject({ sessions: 0, sessionsFailed: 1, refusals: { policy: 1, unreachable: 0, capacity: 0 } });
     await expect.poll(() => inlet.status().sessions).toBe(0);
   });
 
-  it('answers a denied ping exactly as it answers a ping whose target is unreachable', async () => {
+  it('tells a denied ping from an unreachable target by a reason code only', async () => {
     const denied = await outletNode(denyAll);
     const unreachable = await outletNode(allowAll, await unusedAddress());
     const a = await clientNode();
     const fromDenied = await a.request([tcp(denied.toB), local('outlet')], ping, { timeoutMs: 3_000 });
     const fromUnreachable = await a.request([tcp(unreachable.toB), local('outlet')], ping, { timeoutMs: 3_000 });
-    expect(Array.from(fromDenied.payload)).toEqual([DISCONNECT]);
-    expect(Array.from(fromUnreachable.payload)).toEqual(Array.from(fromDenied.payload));
+    expect(Array.from(fromDenied.payload)).toEqual([DISCONNECT, DisconnectReason.deniedByPolicy]);
+    expect(Array.from(fromUnreachable.payload)).toEqual([DISCONNECT, DisconnectReason.connectFailed]);
     expect(denied.b.stats.denied).toBe(1);
+    expect(unreachable.outlet.status()).toMatchObject({ refusals: { policy: 0, unreachable: 1, capacity: 0 }, lastError: expect.stringMatching(/^cannot connect to the target 127\.0\.0\.1:\d+: .*ECONNREFUSED/) });
+    expect(unreachable.outlet.status().lastErrorAt).toBeGreaterThan(0);
+  });
+
+  it("an inlet names the outlet's unreachable target and where to look, and marks it old once a session opens", async () => {
+    const server = await startEchoServer();
+    cleanups.push(() => server.close());
+    const { b, toB } = await outletNode(allowAll, await unusedAddress());
+    const good = new TcpOutlet(b, { target: server.address, address: 'outlet2', incoming: allowAll });
+    await good.start();
+    cleanups.push(() => good.stop());
+    const a = await clientNode();
+    let target = 'outlet';
+    const inlet = new TcpInlet(a, { listen: '127.0.0.1:0', outlet: () => [tcp(toB), local(target)], authorizeOutlet: () => true });
+    const { address } = await inlet.start();
+    cleanups.push(() => inlet.stop());
+    const client = await openClient(address);
+    const started = Date.now();
+    await closed(client);
+    client.destroy();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(inlet.status()).toMatchObject({
+      connected: false,
+      lastError: "the outlet's target is unreachable (reason 1): on the outlet's node, see 'symbolon tcp-outlet show outlet'",
+    });
+    expect(inlet.status().recoveredAt).toBeUndefined();
+    target = 'outlet2';
+    const ok = await openClient(address);
+    ok.write('x');
+    await new Promise((resolve) => ok.once('data', resolve));
+    ok.destroy();
+    const after = inlet.status();
+    expect(after).toMatchObject({ connected: true, lastError: expect.stringMatching(/unreachable/) });
+    expect(after.recoveredAt).toBeGreaterThanOrEqual(after.lastErrorAt!);
   });
 
   it('stays silent for denied messages that are not pings', async () => {

@@ -23,6 +23,12 @@ export interface OutletSessionHost {
   /** The send budget of the path `route` leaves through; given back with {@link budgetDone}. */
   budgetFor(route: Route): PathBudget;
   budgetDone(budget: PathBudget): void;
+  /** The session could not connect to the target (`why`: local detail); the inlet was told `connectFailed`. */
+  connectFailed(why: string): void;
+  /** The session connected to the target and answered pong. */
+  opened(): void;
+  /** An open session ended abnormally on this side (`why`: local detail), not because the inlet said so. */
+  aborted(why: string): void;
   /** Called once when the session has ended; the outlet stops the worker. */
   ended(session: OutletSession): void;
 }
@@ -31,7 +37,7 @@ export interface OutletSessionHost {
  * The outlet side of one portal session, a worker at a fresh address. On start it connects
  * to the target (bounded by a timeout); once connected it answers `pong` from its own
  * address and moves bytes through a {@link PortalPipe}. A failed or timed-out connect sends
- * a bare `disconnect` (no reason), indistinguishable from a policy denial of the ping.
+ * `disconnect` with reason `connectFailed` (nothing more: the error itself stays local).
  */
 export class OutletSession implements Worker {
   private ctx: WorkerContext | undefined;
@@ -62,18 +68,21 @@ export class OutletSession implements Worker {
     this.socket = socket;
     socket.pause();
     socket.setNoDelay(true);
-    const fail = (reason: DisconnectReasonCode, why: string): void => {
+    const fail = (why: string): void => {
+      if (this.done) return;
       this.host.logger.info({ target: `${host}:${port}`, why }, 'outlet could not connect to its target');
       this.host.counters.sessionsFailed++;
-      this.finish(reason, true);
+      this.host.connectFailed(`cannot connect to the target ${host}:${port}: ${why}`);
+      this.finish(DisconnectReason.connectFailed, true);
     };
-    // Every failure to open tells the inlet only a bare `disconnect` (reason unspecified),
-    // the same as a denied ping: the peer cannot tell an unreachable target from a refusal.
-    const onError = (error: Error): void => fail(DisconnectReason.unspecified, error.message);
-    const onClose = (): void => fail(DisconnectReason.unspecified, 'connection closed');
+    // The inlet learns only the reason code (connectFailed), never the error itself. The
+    // ping passed the outlet's access control before any connect, so only a peer the
+    // policy admits learns whether the target is reachable.
+    const onError = (error: Error): void => fail(error.message);
+    const onClose = (): void => fail('connection closed');
     socket.once('error', onError);
     socket.once('close', onClose);
-    this.timer = setTimeout(() => fail(DisconnectReason.unspecified, `no connection within ${this.host.connectTimeoutMs} ms`), this.host.connectTimeoutMs);
+    this.timer = setTimeout(() => fail(`no connection within ${this.host.connectTimeoutMs} ms`), this.host.connectTimeoutMs);
     socket.once('connect', () => {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -81,6 +90,7 @@ export class OutletSession implements Worker {
       socket.off('close', onClose);
       if (this.done) return;
       this.host.counters.sessionsOpened++;
+      this.host.opened();
       this.send(encodePortalMessage({ type: 'pong', version: PORTAL_PROTOCOL_VERSION, window: this.host.window }));
       this.budget = this.host.budgetFor(this.peerRoute);
       this.pipe = new PortalPipe({
@@ -142,6 +152,7 @@ export class OutletSession implements Worker {
     if (outcome.reason !== undefined) {
       this.host.counters.sessionsAborted++;
       this.host.logger.info({ session: this.address, why: outcome.why, byPeer: outcome.byPeer }, 'outlet session aborted');
+      if (!outcome.byPeer) this.host.aborted(outcome.why ?? `aborted (reason ${outcome.reason})`);
     }
     this.finish(undefined, false);
   }

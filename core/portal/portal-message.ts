@@ -68,11 +68,11 @@ export const STATE_PEER_ENDED = 1;
 /** Why a session was aborted. Codes only: a peer never learns more than this. */
 export const DisconnectReason = {
   unspecified: 0,
-  /** The outlet could not connect to its target. */
+  /** The outlet could not connect to its target (refused, unreachable, or no connection within its connect timeout). */
   connectFailed: 1,
   /** A step (connect, pong) did not complete in time. */
   timeout: 2,
-  /** A policy refused the session. */
+  /** The inlet refused the outlet side (its policy on the outlet's identity). */
   refused: 3,
   /** The peer broke the protocol (exceeded its credit, unexpected message). */
   protocolError: 4,
@@ -82,6 +82,10 @@ export const DisconnectReason = {
   shutdown: 6,
   /** The peer speaks a protocol version this side does not. */
   unsupportedVersion: 7,
+  /** The outlet's access control (its policy, or a revocation) refused the ping. Says nothing about the policy itself. */
+  deniedByPolicy: 8,
+  /** The outlet holds as many sessions as it may: for this peer (per-peer cap) or in total. */
+  atCapacity: 9,
 } as const;
 
 /** A disconnect reason code (0..255; unknown codes decode as-is). */

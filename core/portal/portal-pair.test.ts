@@ -130,7 +130,7 @@ describe.each(['tcp', 'in-process'] as const)('portal between two nodes (%s)', (
     const client = await openClient(address);
     expect(await closedWithoutData(client)).toBe(0);
     expect(inlet.status().connected).toBe(false);
-    expect(inlet.status().lastError).toMatch(/outlet disconnected/);
+    expect(inlet.status().lastError).toMatch(/the outlet's target is unreachable \(reason 1\)/);
     await expect.poll(() => outlet.status().sessions + inlet.status().sessions).toBe(0);
   });
 

@@ -18,6 +18,8 @@ import { formatHostPort, parseHostPort } from '../transport/host-port.js';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
 import { acquirePathBudget, releasePathBudget } from './path-budget.js';
 import { SessionTicker } from './session-ticker.js';
+import { LastError } from '../last-error.js';
+import type { LastErrorState } from '../last-error.js';
 
 /**
  * A route to the outlet with a signal that aborts once the route is dead (e.g. the secure
@@ -63,17 +65,16 @@ export interface TcpInletOptions {
   readonly logger?: Logger;
 }
 
-/** What `status()` reports. */
-export interface TcpInletStatus extends Readonly<PortalCounters> {
+/**
+ * What `status()` reports. `lastError`: why the last session failed to open or was aborted
+ * (local detail), with `lastErrorAt`; `recoveredAt` once a session opened after it.
+ */
+export interface TcpInletStatus extends Readonly<PortalCounters>, LastErrorState {
   /** The address listened on (actual port once started). */
   readonly listen: string;
   readonly running: boolean;
   /** True when the last session opened (a pong was accepted); false after a failure or before any session. */
   readonly connected: boolean;
-  /** Why the last session failed to open or was aborted (local detail), if one did. */
-  readonly lastError?: string;
-  /** When `lastError` happened (ms since the epoch). */
-  readonly lastErrorAt?: number;
   /** When `connected` last changed (ms since the epoch). */
   readonly since: number;
   /** Sessions currently open or opening. */
@@ -98,8 +99,7 @@ export class TcpInlet {
   private server: Server | undefined;
   private listenAddress: string;
   private connected = false;
-  private lastError: string | undefined;
-  private lastErrorAt: number | undefined;
+  private readonly lastError = new LastError();
   private since = Date.now();
 
   constructor(node: Node, options: TcpInletOptions) {
@@ -122,8 +122,8 @@ export class TcpInlet {
       budgetDone: (budget) => releasePathBudget(node, budget),
       opened: (outcome) => this.setConnected(outcome),
       aborted: (why, pathFailed) => {
-        this.lastError = `session aborted: ${why}`;
-        if (pathFailed) this.setConnected(this.lastError);
+        if (pathFailed) this.setConnected(`session aborted: ${why}`);
+        else this.lastError.fail(`session aborted: ${why}`);
       },
       ended: (session) => this.sessionEnded(session),
     };
@@ -171,7 +171,7 @@ export class TcpInlet {
       listen: this.listenAddress,
       running: this.server !== undefined,
       connected: this.connected,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError, lastErrorAt: this.lastErrorAt! }),
+      ...this.lastError.state(),
       since: this.since,
       sessions: this.sessions.size,
     };
@@ -237,10 +237,8 @@ export class TcpInlet {
     const connected = outcome === true;
     if (connected !== this.connected) this.since = Date.now();
     this.connected = connected;
-    if (outcome !== true) {
-      this.lastError = outcome;
-      this.lastErrorAt = Date.now();
-    }
+    if (outcome === true) this.lastError.succeed();
+    else this.lastError.fail(outcome);
   }
 
   private sessionEnded(session: InletSession): void {

@@ -18,6 +18,8 @@ import { acquirePathBudget, releasePathBudget } from './path-budget.js';
 import { SessionTicker } from './session-ticker.js';
 import { addressToString } from '../routing/address.js';
 import type { HostPort } from '../transport/host-port.js';
+import { LastError } from '../last-error.js';
+import type { LastErrorState } from '../last-error.js';
 
 /** Options for {@link TcpOutlet}. */
 export interface TcpOutletOptions {
@@ -55,8 +57,18 @@ export const DEFAULT_MAX_SESSIONS_PER_PEER = 256;
 /** Default idle timeout of an outlet's sessions: 1 hour. */
 export const DEFAULT_OUTLET_IDLE_TIMEOUT_MS = 3_600_000;
 
-/** What `status()` reports. */
-export interface TcpOutletStatus extends Readonly<PortalCounters> {
+/** Pings an outlet refused, by the reason the inlet was told. */
+export interface OutletRefusals {
+  /** Its access control refused the ping (policy, or a revoked identity): `deniedByPolicy`. */
+  policy: number;
+  /** The target could not be connected to: `connectFailed`. */
+  unreachable: number;
+  /** The peer held its session cap, or the outlet its total: `atCapacity`. */
+  capacity: number;
+}
+
+/** What `status()` reports. `lastError`: a failed connect, a capacity refusal or a session aborted on this side. */
+export interface TcpOutletStatus extends Readonly<PortalCounters>, LastErrorState {
   readonly address: string;
   readonly target: string;
   readonly running: boolean;
@@ -69,6 +81,8 @@ export interface TcpOutletStatus extends Readonly<PortalCounters> {
   readonly idleTimeoutMs: number;
   /** Pings refused because their peer held maxSessionsPerPeer sessions. */
   readonly refusedPeerCap: number;
+  /** Refused pings by reason. */
+  readonly refusals: Readonly<OutletRefusals>;
 }
 
 /**
@@ -94,6 +108,8 @@ export class TcpOutlet {
   private readonly perPeer = new Map<string, number>();
   private readonly sessionPeer = new WeakMap<OutletSession, string>();
   private refusedPeerCap = 0;
+  private readonly refusals: OutletRefusals = { policy: 0, unreachable: 0, capacity: 0 };
+  private readonly lastError = new LastError();
   private readonly ticker: SessionTicker;
   private unwatchChannels: (() => void) | undefined;
   private running = false;
@@ -118,6 +134,12 @@ export class TcpOutlet {
       },
       budgetFor: (route) => acquirePathBudget(node, route),
       budgetDone: (budget) => releasePathBudget(node, budget),
+      connectFailed: (why) => {
+        this.refusals.unreachable++;
+        this.lastError.fail(why);
+      },
+      opened: () => this.lastError.succeed(),
+      aborted: (why) => this.lastError.fail(`session aborted: ${why}`),
       ended: (session) => this.sessionEnded(session),
     };
     this.maxSessionsPerPeer = positive(options.maxSessionsPerPeer ?? DEFAULT_MAX_SESSIONS_PER_PEER, 'maxSessionsPerPeer', Number.MAX_SAFE_INTEGER);
@@ -153,7 +175,7 @@ export class TcpOutlet {
     return {
       ...this.counters, address: this.address, target: this.target, running: this.running, sessions: this.sessions.size,
       peers: this.perPeer.size, maxSessionsPerPeer: this.maxSessionsPerPeer, idleTimeoutMs: this.host.timeouts.idleTimeoutMs,
-      refusedPeerCap: this.refusedPeerCap,
+      refusedPeerCap: this.refusedPeerCap, refusals: { ...this.refusals }, ...this.lastError.state(),
     };
   }
 
@@ -182,14 +204,21 @@ export class TcpOutlet {
       ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason }));
     };
     if (ping.version !== PORTAL_PROTOCOL_VERSION) return refuse(DisconnectReason.unsupportedVersion);
-    if (this.sessions.size >= this.maxSessions || !this.running) return refuse(DisconnectReason.refused);
+    if (!this.running) return refuse(DisconnectReason.shutdown);
+    if (this.sessions.size >= this.maxSessions) {
+      this.refusals.capacity++;
+      this.lastError.fail(`session refused: the outlet holds its maximum of ${this.maxSessions} sessions`);
+      return refuse(DisconnectReason.atCapacity);
+    }
     const peer = peerKey(message);
     const held = this.perPeer.get(peer) ?? 0;
     if (held >= this.maxSessionsPerPeer) {
       if (this.refusedPeerCap++ % 1000 === 0) {
         this.host.logger.warn({ peer, sessions: held, max: this.maxSessionsPerPeer }, 'peer at its session cap: session refused');
       }
-      return refuse(DisconnectReason.refused);
+      this.refusals.capacity++;
+      this.lastError.fail(`session refused: peer ${peer} holds its maximum of ${this.maxSessionsPerPeer} sessions (--max-sessions-per-peer)`);
+      return refuse(DisconnectReason.atCapacity);
     }
     const address = this.node.freshAddress(`${this.address}_session`);
     const session = new OutletSession(this.host, address, message.returnRoute, ping.window);
@@ -218,10 +247,11 @@ export class TcpOutlet {
 
   /**
    * The listener's access control denied a message (the node calls this; the listener
-   * never sees it). A denied `ping` gets a bare `disconnect`, so the inlet closes its
-   * client at once instead of after its pong timeout. It is byte for byte what an
-   * unreachable target produces, so the peer cannot tell a policy denial from that.
-   * Anything else is dropped silently; the reply (1 byte) is never larger than the ping.
+   * never sees it). A denied `ping` gets `disconnect` with reason `deniedByPolicy`, so the
+   * inlet closes its client at once instead of after its pong timeout and can say why;
+   * nothing about the policy is revealed (the denial itself is in the local decision log).
+   * A denied peer never reaches the target, so it never learns whether it is reachable.
+   * Anything else is dropped silently; the reply (2 bytes) is never larger than the ping.
    */
   private readonly onDeniedPing = (ctx: WorkerContext, message: Message): void => {
     if (message.payload[0] !== PING || message.returnRoute.length === 0) return;
@@ -232,7 +262,8 @@ export class TcpOutlet {
       return;
     }
     this.counters.sessionsFailed++;
-    ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.unspecified }));
+    this.refusals.policy++;
+    ctx.send(message.returnRoute, encodePortalMessage({ type: 'disconnect', reason: DisconnectReason.deniedByPolicy }));
   };
 
   /** The channel at `channel` closed: its sessions end now (the inlet side is unreachable through it). */

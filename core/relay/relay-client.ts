@@ -3,6 +3,8 @@ import type { Logger } from '../logger.js';
 import type { Route } from '../routing/message.js';
 import { AbortedError, InvalidInputError } from '../errors.js';
 import { assertRelayName, decodeRelayMessage, encodeRelayMessage, relayAddress } from './relay-message.js';
+import { LastError } from '../last-error.js';
+import type { LastErrorState } from '../last-error.js';
 
 /**
  * A route to the relay service with a signal that aborts once the route is dead (e.g. the
@@ -40,15 +42,12 @@ export interface RelayClientOptions {
 }
 
 /** What `status()` reports. */
-export interface RelayClientStatus {
+export interface RelayClientStatus extends LastErrorState {
   readonly name: string;
   /** The relay's worker address on the project node. */
   readonly address: string;
   /** True while the last registration or keep-alive was accepted. */
   readonly connected: boolean;
-  readonly lastError?: string;
-  /** When `lastError` happened (ms since the epoch). */
-  readonly lastErrorAt?: number;
   /** True when the last attempt reached the relay service and it refused the registration. */
   readonly refused: boolean;
   /** True when that refusal said another peer holds the name. */
@@ -80,8 +79,7 @@ export class RelayClient {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
   private connected = false;
-  private lastError: string | undefined;
-  private lastErrorAt: number | undefined;
+  private readonly lastError = new LastError();
   private refused = false;
   private held = false;
   private since = Date.now();
@@ -123,7 +121,7 @@ export class RelayClient {
         this.logger.debug({ err: (error as Error).message }, 'relay delete got no reply');
       }
     }
-    this.setConnected(false, this.lastError);
+    this.setConnected(false);
   }
 
   /** Registration state. */
@@ -132,7 +130,7 @@ export class RelayClient {
       name: this.name,
       address: relayAddress(this.name),
       connected: this.connected,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError, lastErrorAt: this.lastErrorAt! }),
+      ...this.lastError.state(),
       refused: this.refused,
       held: this.held,
       since: this.since,
@@ -197,10 +195,8 @@ export class RelayClient {
       if (!connected) this.logger.warn({ err: error }, 'relay registration lost');
     }
     this.connected = connected;
-    if (!connected && error !== undefined) {
-      this.lastError = error;
-      this.lastErrorAt = Date.now();
-    }
+    if (connected) this.lastError.succeed();
+    else if (error !== undefined) this.lastError.fail(error);
   }
 }
 

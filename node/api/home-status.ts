@@ -50,10 +50,15 @@ export interface NodeStatus {
   readonly relays: readonly RelayStatus[];
 }
 
-/** A last error and when it happened. */
+/**
+ * A last error and when it happened. `current` is false once a later success followed it
+ * (`recoveredAt` says when): an old error is kept for the record, not as the present state.
+ */
 export interface LastError {
   readonly message: string;
   readonly at: string | null;
+  readonly current: boolean;
+  readonly recoveredAt: string | null;
 }
 
 /** Session and byte counters of a portal end. */
@@ -92,6 +97,8 @@ export interface OutletStatus extends Partial<PortalTraffic> {
   readonly health: OutletHealth;
   /** Sessions refused because their peer held its session cap. */
   readonly refused?: number;
+  /** Refused pings by reason: `policy` (its access control), `unreachable` (target), `capacity` (session caps). */
+  readonly refusals?: { readonly policy: number; readonly unreachable: number; readonly capacity: number };
   readonly lastError: LastError | null;
 }
 

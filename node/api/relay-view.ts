@@ -9,8 +9,8 @@ export interface RelayRecord {
   readonly createdAt: string;
 }
 
-/** A relay registration's status as the API reports it: `since` and `lastErrorAt` in ISO 8601. */
-export type RelayStatusView = WithIsoTimes<RelayClientStatus, 'since' | 'lastErrorAt'>;
+/** A relay registration's status as the API reports it: `since`, `lastErrorAt` and `recoveredAt` in ISO 8601. */
+export type RelayStatusView = WithIsoTimes<RelayClientStatus, 'since' | 'lastErrorAt' | 'recoveredAt'>;
 
 /** What the `relay.*` methods report about a relay. */
 export interface RelayView extends RelayRecord {

@@ -16,8 +16,8 @@ export interface TcpInletRecord {
   readonly createdAt: string;
 }
 
-/** An inlet's status as the API reports it: `since` and `lastErrorAt` in ISO 8601. */
-export type TcpInletStatusView = WithIsoTimes<TcpInletStatus, 'since' | 'lastErrorAt'>;
+/** An inlet's status as the API reports it: `since`, `lastErrorAt` and `recoveredAt` in ISO 8601. */
+export type TcpInletStatusView = WithIsoTimes<TcpInletStatus, 'since' | 'lastErrorAt' | 'recoveredAt'>;
 
 /** What the `tcp-inlet.*` methods report about an inlet. */
 export interface TcpInletView extends TcpInletRecord {

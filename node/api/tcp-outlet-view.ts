@@ -1,4 +1,8 @@
 import type { TcpOutletStatus } from '../../core/portal/tcp-outlet.js';
+import type { WithIsoTimes } from './iso-time.js';
+
+/** An outlet's status as the API reports it: `lastErrorAt` and `recoveredAt` in ISO 8601. */
+export type TcpOutletStatusView = WithIsoTimes<TcpOutletStatus, 'lastErrorAt' | 'recoveredAt'>;
 
 /** One TCP outlet as persisted in the node configuration. */
 export interface TcpOutletRecord {
@@ -15,7 +19,7 @@ export interface TcpOutletRecord {
 
 /** What the `tcp-outlet.*` methods report about an outlet. */
 export interface TcpOutletView extends TcpOutletRecord {
-  readonly status: TcpOutletStatus;
+  readonly status: TcpOutletStatusView;
 }
 
 /** What `tcp-outlet.list` returns. */

@@ -17,32 +17,34 @@ import { callNodeSocket, nodeSocket } from './node-call.js';
 const CALL_TIMEOUT_MS = 3_000;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
-const lastError = (message: string | undefined, at: number | undefined): LastError | null => (message === undefined ? null : { message, at: iso(at) });
+/** A last error of the node API (ISO times) as status shows it. */
+const lastError = (s: { readonly lastError?: string; readonly lastErrorAt?: string; readonly recoveredAt?: string }, fallbackAt: string | null = null): LastError | null =>
+  (s.lastError === undefined ? null : { message: s.lastError, at: s.lastErrorAt ?? fallbackAt, current: s.recoveredAt === undefined, recoveredAt: s.recoveredAt ?? null });
 
 function inletStatus(i: TcpInletView): InletStatus {
   const s = i.status;
   const record = { name: i.name, ...(i.via !== undefined ? { via: i.via } : {}), ...(i.to !== undefined ? { to: i.to } : {}), outlet: i.outlet };
-  if (s === undefined) return { ...record, health: 'error', lastError: lastError(i.error ?? 'could not start', undefined) };
-  const health = s.connected ? 'ok' : s.lastError !== undefined ? 'failing' : 'idle';
+  if (s === undefined) return { ...record, health: 'error', lastError: lastError({ lastError: i.error ?? 'could not start' }) };
+  const health = s.connected ? 'ok' : s.lastError !== undefined && s.recoveredAt === undefined ? 'failing' : 'idle';
   return {
     ...record, health, sessions: s.sessions, sessionsOpened: s.sessionsOpened, sessionsFailed: s.sessionsFailed, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
-    lastError: s.lastError === undefined ? null : { message: s.lastError, at: s.lastErrorAt ?? s.since },
+    lastError: lastError(s, s.since),
   };
 }
 
 function outletStatus(o: TcpOutletView): OutletStatus {
-  const s = o.status as TcpOutletView['status'] & { readonly lastError?: string; readonly lastErrorAt?: number };
+  const s = o.status;
   return {
     address: o.address, target: o.target, health: 'ok',
     sessions: s.sessions, sessionsOpened: s.sessionsOpened, sessionsFailed: s.sessionsFailed, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
-    refused: s.refusedPeerCap, lastError: lastError(s.lastError, s.lastErrorAt),
+    refused: s.refusedPeerCap, ...(s.refusals === undefined ? {} : { refusals: s.refusals }), lastError: lastError(s),
   };
 }
 
 function relayStatus(r: RelayView): RelayStatus {
   const s = r.status;
   const health = s.connected ? 'registered' : s.held ? 'held' : s.refused ? 'refused' : 'connecting';
-  return { name: r.name, project: r.at, health, since: s.since, lastError: s.lastError === undefined ? null : { message: s.lastError, at: s.lastErrorAt ?? s.since } };
+  return { name: r.name, project: r.at, health, since: s.since, lastError: lastError(s, s.since) };
 }
 
 /** Status of node `name`: from its files, and from its control socket when it runs. */

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { callNode } from '../../../node/client/node-call.js';
-import { fields } from '../../format.js';
+import { fields, lastErrorField } from '../../format.js';
 
 /** `symbolon relay show NAME [--at NODE]`. */
 export default class RelayShow extends BaseCommand {
@@ -18,7 +18,7 @@ export default class RelayShow extends BaseCommand {
     this.log(fields([
       ['project', r.at], ['address', r.status.address], ['connected', r.status.connected ? 'yes' : 'no'],
       ['registrations', String(r.status.registrations)], ['since', r.status.since],
-      ['last error', r.status.lastError === undefined ? '-' : `${r.status.lastError} (at ${r.status.lastErrorAt ?? r.status.since})`],
+      ['last error', lastErrorField(r.status, r.status.since)],
     ]));
     return { node: name, ...r };
   }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
 import { callNode } from '../../../node/client/node-call.js';
-import { fields } from '../../format.js';
+import { fields, lastErrorField } from '../../format.js';
 
 /** `symbolon tcp-inlet show HOST:PORT [--at NODE]`: status, sessions and the last error. */
 export default class TcpInletShow extends BaseCommand {
@@ -20,7 +20,7 @@ export default class TcpInletShow extends BaseCommand {
       ['allow', i.allow ?? '(node policy for tcp-inlet)'],
       ['connected', i.status ? (i.status.connected ? 'yes' : 'no') : 'no'],
       ['sessions', String(i.status?.sessions ?? 0)],
-      ['last error', i.error ?? (i.status?.lastError === undefined ? '-' : `${i.status.lastError} (at ${i.status.lastErrorAt ?? i.status.since})`)],
+      ['last error', i.error ?? lastErrorField(i.status, i.status?.since)],
     ]));
     return { node: name, ...i };
   }

@@ -50,7 +50,7 @@ export const relaysService: DaemonService = {
       } catch {
         at = entry.record.project ?? '-';
       }
-      return { ...entry.record, at, status: withIsoTimes(entry.client.status(), ['since', 'lastErrorAt']) };
+      return { ...entry.record, at, status: withIsoTimes(entry.client.status(), ['since', 'lastErrorAt', 'recoveredAt']) };
     };
     for (const record of readRecords(ctx)) {
       // The first attempt is bounded by the request timeout; the client keeps retrying after it.

@@ -81,7 +81,7 @@ export const tcpInletsService: DaemonService = {
     const view = (name: string): TcpInletView => {
       const entry = inlets.get(name);
       if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
-      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
+      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt', 'recoveredAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
     };
     for (const record of readRecords(ctx)) {
       const entry: Entry = { record };

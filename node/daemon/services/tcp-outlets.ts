@@ -3,6 +3,7 @@ import { TcpOutlet } from '../../../core/portal/tcp-outlet.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
 import { MAX_ADDRESS_LENGTH } from '../../../core/routing/address.js';
 import type { TcpOutletRecord, TcpOutletView } from '../../api/tcp-outlet-view.js';
+import { withIsoTimes } from '../../api/iso-time.js';
 import { savedOutlets, TCP_OUTLETS_SECTION } from '../../home/saved-config.js';
 import { refusingRevoked, revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
@@ -51,7 +52,7 @@ export const tcpOutletsService: DaemonService = {
     const view = (address: string): TcpOutletView => {
       const entry = outlets.get(address);
       if (!entry) throw new NotFoundError('portal', `no tcp outlet '${address}' on node '${ctx.name}'`);
-      return { ...entry.record, status: entry.outlet.status() };
+      return { ...entry.record, status: withIsoTimes(entry.outlet.status(), ['lastErrorAt', 'recoveredAt']) };
     };
     for (const record of readRecords(ctx)) {
       try {
