@@ -269,5 +269,10 @@ describe('relay', () => {
     const back = Date.now();
     await expect.poll(() => client.status().connected, { timeout: 2_000, interval: 20 }).toBe(true);
     expect(Date.now() - back).toBeLessThan(1_500);
+    // The error stays for the record, marked old: recovered when the registration came back.
+    const after = client.status();
+    expect(after.lastError).toMatch(/ECONNREFUSED/);
+    expect(after.recoveredAt).toBeGreaterThanOrEqual(back);
+    expect(after.recoveredAt).toBeGreaterThanOrEqual(after.lastErrorAt!);
   });
 });
