@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { createSecureChannel } from '../../core/channel/create-secure-channel.js';
 import type { SecureChannel } from '../../core/channel/secure-channel.js';
-import type { SecureChannelOptions } from '../../core/channel/secure-channel-options.js';
-import { AbortedError, IoError, NotFoundError } from '../../core/errors.js';
+import type { Authorize, SecureChannelOptions } from '../../core/channel/secure-channel-options.js';
+import { AbortedError, IoError, NotFoundError, UnauthorizedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Node } from '../../core/node/node.js';
 import { decodeRelayMessage, relayAddress } from '../../core/relay/relay-message.js';
 import { local } from '../../core/routing/address.js';
-import type { Message, Route } from '../../core/routing/message.js';
+import type { Message, PeerInfo, Route } from '../../core/routing/message.js';
 import { formatRoute } from '../../core/routing/route.js';
 import type { TransportSet } from '../../core/transport/transport-set.js';
 import { PROJECT_LISTENER_ADDRESS } from '../home/project-node.js';
@@ -52,6 +52,12 @@ export interface ManagedChannel {
   readonly peer: string;
 }
 
+/**
+ * Why this node refuses to complete a channel it opens to `peer` (e.g. the peer's identity
+ * is revoked), or undefined to go on. Asked during the handshake, before the channel exists.
+ */
+export type ResponderRefusal = (peer: PeerInfo) => string | undefined;
+
 interface Entry {
   readonly purpose: string;
   readonly opening: Promise<SecureChannel>;
@@ -77,8 +83,27 @@ export class ChannelManager {
   private readonly entries = new Map<string, Entry>();
   private readonly signals = new WeakMap<SecureChannel, AbortSignal>();
   private readonly stopping = new AbortController();
+  private refusal: ResponderRefusal | undefined;
 
   constructor(private readonly options: ChannelManagerOptions) {}
+
+  /**
+   * Refuses, from now on, every channel this node opens (kept ones and {@link openOnce})
+   * to a responder `refusal` names a reason for: the handshake stops before message 3, so
+   * nothing is sent over it, and the caller gets UnauthorizedError with that reason.
+   */
+  refuseResponders(refusal: ResponderRefusal): void {
+    this.refusal = refusal;
+  }
+
+  /**
+   * A channel to the listener at the end of `route` that the manager does not keep
+   * (`secure-channel create`): the route's first TCP hop is connected first, and the
+   * responder is checked like every channel the node opens.
+   */
+  async openOnce(route: Route, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    return await this.open(route, signal === undefined ? this.stopping.signal : AbortSignal.any([signal, this.stopping.signal]), {});
+  }
 
   /**
    * The channel to `project`'s node listener, pinned to the project's authority (a node
@@ -218,9 +243,22 @@ export class ChannelManager {
   }
 
   private async open(route: Route, stop: AbortSignal, extra: Partial<SecureChannelOptions>): Promise<SecureChannel> {
+    let refused: string | undefined;
+    const inner = extra.authorize;
+    const refusal = this.refusal;
+    const authorize: Authorize | undefined = refusal === undefined ? inner : (peer, context) => {
+      refused = refusal(peer);
+      if (refused !== undefined) return false;
+      return inner === undefined ? true : inner(peer, context);
+    };
     const opening = (async () => {
       await connectFirstHop(this.options.transports, route, { signal: stop });
-      return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, signal: stop }));
+      try {
+        return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, ...(authorize ? { authorize } : {}), signal: stop }));
+      } catch (cause) {
+        if (refused === undefined) throw cause;
+        throw new UnauthorizedError('channel', `refused to open a channel to ${formatRoute(route)}: ${refused}`, { cause });
+      }
     })();
     return await this.track(opening);
   }

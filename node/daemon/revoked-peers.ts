@@ -49,3 +49,21 @@ export function refusingRevoked(control: AccessControl, check: RevokedPeerCheck)
     },
   };
 }
+
+/**
+ * The node's refusal of revoked responders, for the channels it opens itself (inlets'
+ * channels, relay registrations, `secure-channel create`; see `ChannelManager.refuseResponders`):
+ * the reason when an authority the node trusts lists the responder as suspended or removed
+ * and it holds no newer credential from it, else undefined. Each refusal is recorded in the
+ * denial log (resource type `secure-channel`, the channel's address, action `open`).
+ */
+export function revokedResponderRefusal(ctx: DaemonContext): (peer: PeerInfo) => string | undefined {
+  const revocations = NodeRevocations.of(ctx);
+  return (peer) => {
+    const revoked = revocations.revocationOf(peer);
+    if (revoked === undefined) return undefined;
+    const reason = `the responder ${peer.identifier} is revoked by authority ${revoked.authority} (${revoked.kind})`;
+    ctx.policy.recordRefusal({ type: 'secure-channel', name: peer.channel ?? '-' }, 'open', peer, `refused whatever the policy says: ${reason}`);
+    return reason;
+  };
+}

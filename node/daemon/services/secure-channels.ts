@@ -1,7 +1,6 @@
 import { SecureChannelListener, defaultHandshakeSource } from '../../../core/channel/secure-channel-listener.js';
 import { listenerLimits } from '../../home/node-limits.js';
 import { SecureChannelRegistry, type SecureChannelInfo } from '../../../core/channel/secure-channel-registry.js';
-import { createSecureChannel } from '../../../core/channel/create-secure-channel.js';
 import { DEFAULT_LISTENER_ADDRESS } from '../../../core/channel/channel-wire.js';
 import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { formatRoute } from '../../../core/routing/route.js';
@@ -13,7 +12,6 @@ import { AUTHORITY_SECTION } from '../../home/project-node.js';
 import type { PeerInfo } from '../../../core/routing/message.js';
 import { AUTHENTICATED_PEER } from '../../../policy/default-rules.js';
 import type { NodePolicy } from '../node-policy.js';
-import { connectFirstHop } from '../connect-first-hop.js';
 import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
@@ -103,10 +101,7 @@ export const secureChannelsService: DaemonService = {
     ctx.api.register('secure-channel.create', async ({ to }, { signal }): Promise<SecureChannelView> => {
       const route = ctx.parseRoute(to);
       if (route.length === 0) throw new InvalidInputError('routing', 'route is empty');
-      const channel = await ctx.channels.track((async () => {
-        await connectFirstHop(ctx.transports, route, { signal });
-        return await createSecureChannel(node, route, nodeChannelOptions(ctx, { signal }));
-      })());
+      const channel = await ctx.channels.openOnce(route, { signal });
       const info = registry.list().find((c) => c.address === channel.address);
       if (!info) throw new NotFoundError('channel', 'the secure channel closed right after it opened');
       return view(info);
