@@ -5,13 +5,14 @@
  * - `plain`: inlet -> outlet over the TCP transport, no secure channel (portal overhead only);
  * - `channel`: inlet -> outlet over one secure channel, both ends guarded by the scenario's
  *   CEL policies (outlet: `subject.component == "analysis"`, inlet: `... == "db"`);
+ * - `channel-ws`, `channel-udp`: the same channel over the WebSocket or the UDP transport;
  * - `relay`: the outlet node keeps a channel to the project and a relay registered there;
  *   the inlet node opens a channel to the project and, inside it and through the relay,
  *   an end-to-end channel to the outlet node (three channels); same policies, and the relay
  *   decides each message by CEL too.
  * A path that cannot be built is left out and its reason reported in `missing`.
  */
-import { local, tcp } from '../core/routing/address.js';
+import { local, tcp, udp, ws } from '../core/routing/address.js';
 import type { Address } from '../core/routing/address.js';
 import { formatRoute } from '../core/routing/route.js';
 import { BenchChild } from './support/child-rpc.js';
@@ -19,7 +20,7 @@ import type { BenchAuthority } from './support/bench-identity.js';
 import type { IdentityJSON } from '../core/identity/index.js';
 
 /** The portal paths a topology may offer. */
-export type PortalPath = 'plain' | 'channel' | 'relay';
+export type PortalPath = 'plain' | 'channel' | 'channel-ws' | 'channel-udp' | 'relay';
 
 /** The running nodes and the inlet address of each path that could be built. */
 export interface PortalTopology {
@@ -70,7 +71,7 @@ async function attempt(path: PortalPath, missing: PortalTopology['missing'], bui
 
 /** Starts the node processes and builds the requested paths. */
 export async function startPortalTopology(options: PortalTopologyOptions): Promise<PortalTopology> {
-  const paths = new Set(options.paths ?? ['plain', 'channel', 'relay']);
+  const paths = new Set(options.paths ?? ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay']);
   const { signal, authority } = options;
   const started: BenchChild[] = [];
   const stop = async (): Promise<void> => {
@@ -88,7 +89,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
     const missing: PortalTopology['missing'] = {};
     const outletAt = (await outletNode.call<{ address: string }>('listen')).address;
     await outletNode.call('outlet', { target: options.sink });
-    const withChannels = paths.has('channel') || paths.has('relay');
+    const withChannels = paths.has('channel') || paths.has('channel-ws') || paths.has('channel-udp') || paths.has('relay');
     let channelsReady = false;
     if (withChannels) {
       try {
@@ -102,8 +103,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
         channelsReady = true;
       } catch (error) {
         const reason = `secure channels unavailable: ${error instanceof Error ? error.message : String(error)}`;
-        if (paths.has('channel')) missing.channel = reason;
-        if (paths.has('relay')) missing.relay = reason;
+        for (const p of ['channel', 'channel-ws', 'channel-udp', 'relay'] as const) if (paths.has(p)) missing[p] = reason;
       }
     }
 
@@ -118,6 +118,17 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
         return (await inletNode.call<{ address: string }>('inlet', { route: route(local(channel.address), local(SECURE_OUTLET)), policy: true })).address;
       });
       if (a) inlets.channel = a;
+    }
+    for (const path of ['channel-ws', 'channel-udp'] as const) {
+      if (!paths.has(path) || !channelsReady) continue;
+      const a = await attempt(path, missing, async () => {
+        const kind = path === 'channel-ws' ? 'ws' : 'udp';
+        const at = (await outletNode.call<{ address: string }>('listen', { transport: kind })).address;
+        const hop = kind === 'ws' ? ws(at) : udp(at);
+        const channel = await inletNode.call<{ address: string }>('channel', { route: route(hop, local('api')) });
+        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(channel.address), local(SECURE_OUTLET)), policy: true })).address;
+      });
+      if (a) inlets[path] = a;
     }
     if (projectNode && channelsReady) {
       const a = await attempt('relay', missing, async () => {

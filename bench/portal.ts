@@ -63,6 +63,8 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
         stunnel: [client, ...(others.processes.stunnel ?? []), sink],
         plain: [client, inlet, outlet, sink],
         channel: [client, inlet, outlet, sink],
+        'channel-ws': [client, inlet, outlet, sink],
+        'channel-udp': [client, inlet, outlet, sink],
         relay: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
       };
       const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...others.paths, ...topology.inlets }, { ...options, processes });
@@ -78,7 +80,7 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
       if (!direct) throw new IoError('portal', `raw TCP baseline failed: ${failed.raw ?? 'unknown'}`);
       const paths: ThroughputBench['portal']['paths'] = {};
       const missing: ThroughputBench['portal']['missing'] = { ...topology.missing };
-      for (const path of ['plain', 'channel', 'relay'] as const) {
+      for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay'] as const) {
         const f = figures[path];
         if (f) paths[path] = f;
         else if (failed[path] !== undefined) missing[path] = failed[path];

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       const { address: sink } = await sinkProcess.call<{ address: string }>('sink');
       const pathOptions = { bulkBytes: config.bulkMiB * 1024 * 1024, runs: config.runs, roundTripMs: config.roundTripSeconds * 1000, sessions: config.sessions };
       const authority = await createBenchAuthority();
-      results.throughput = await attempt('throughput', 'raw TCP, ssh -L, stunnel and portal paths (plain, one channel, relay), interleaved', () =>
+      results.throughput = await attempt('throughput', 'raw TCP, ssh -L, stunnel and portal paths (plain, one channel over TCP, WebSocket and UDP, relay), interleaved', () =>
         benchThroughput({ client, sink, sinkPid: sinkProcess.pid, authority, ...pathOptions }));
       results.idle = await attempt('idle', `${config.idleConnections} idle portal connections`, () =>
         benchIdleConnections({ client, sink, authority, count: config.idleConnections }));

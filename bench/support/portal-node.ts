@@ -1,12 +1,16 @@
 /**
- * One benchmark node process: a Node with a TCP transport, and on request a secure
+ * One benchmark node process: a Node with TCP, WebSocket and UDP transports, and on request a secure
  * channel listener, outlets, inlets, secure channels, a relay service or a relay client.
  * The parent drives it through {@link portalNodeHandlers} (see bench-node.ts); routes
  * travel as route text (`/ip4/127.0.0.1/tcp/PORT/service/api`).
  */
 import { Node } from '../../core/node/node.js';
 import { allowAll } from '../../core/node/access-control.js';
-import { TcpTransport } from '../../core/transport/tcp-transport.js';
+import { tcpTransportKind } from '../../core/transport/tcp-transport.js';
+import { TransportSet } from '../../core/transport/transport-set.js';
+import { udpTransportKind } from '../../core/transport/udp-transport.js';
+import { wsTransportKind } from '../../core/transport/ws-transport.js';
+import { TCP, UDP, WS } from '../../core/routing/address.js';
 import { TcpInlet } from '../../core/portal/tcp-inlet.js';
 import { TcpOutlet } from '../../core/portal/tcp-outlet.js';
 import { RelayService } from '../../core/relay/relay-service.js';
@@ -65,7 +69,7 @@ export function sampleMemory(): MemorySample {
 /** The state of one node process and the operations the parent may call on it. */
 export function portalNodeHandlers(name: string): { handlers: RpcHandlers; cleanup: () => Promise<void> } {
   const node = new Node({ name });
-  const transport = new TcpTransport(node);
+  const transport = TransportSet.create(node, [tcpTransportKind, wsTransportKind, udpTransportKind]);
   const inlets: TcpInlet[] = [];
   const outlets: TcpOutlet[] = [];
   const channels: SecureChannel[] = [];
@@ -97,7 +101,9 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
       trust = { authority: Identity.fromJSON(args.authority), credential: args.credential };
       return {};
     },
-    listen: async (): Promise<{ address: string }> => transport.listen('127.0.0.1:0'),
+    /** A listener of `transport` (default tcp) on loopback: `host:port`, or `ws://host:port/` for ws. */
+    listen: async (args: { transport?: 'tcp' | 'ws' | 'udp' } = {}): Promise<{ address: string }> =>
+      transport.get(args.transport === 'ws' ? WS : args.transport === 'udp' ? UDP : TCP).listen('127.0.0.1:0'),
     /** A secure channel listener at `api`; admits peers with a credential from the authority. */
     channelListener: async () => {
       const listener = await SecureChannelListener.start(node, { ...channelOptions(), maxPendingHandshakes: 256 });

@@ -30,6 +30,8 @@ export interface BenchResults {
 const PATH_LABEL: Record<PortalPath, string> = {
   plain: 'portal, no channel (context)',
   channel: 'portal, one secure channel',
+  'channel-ws': 'portal, one secure channel over WebSocket',
+  'channel-udp': 'portal, one secure channel over UDP',
   relay: 'portal through a relay (3 channels)',
 };
 
@@ -75,7 +77,7 @@ function pathRows(results: BenchResults, kind: PathKind): ReportRow[] {
   const targets: Partial<Record<PortalPath, number>> = kind === 'bulk'
     ? { channel: TARGETS.bulkChannelRatio, relay: TARGETS.bulkRelayRatio }
     : kind === 'roundTrips' ? { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio } : {};
-  for (const path of ['plain', 'channel', 'relay'] as const) {
+  for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay'] as const) {
     const target = targets[path];
     const targetText = target === undefined ? '' : `>= ${target.toFixed(2)} x raw`;
     const figures = t.portal.paths[path];
