@@ -13,6 +13,8 @@ export interface PolicyResource {
   readonly type: string;
   readonly name: string;
   readonly node: string;
+  /** Kafka resource types (`kafka-produce`, `kafka-consume`): the topic (`resource.topic`). */
+  readonly topic?: string;
 }
 
 /** One access decision to make. */

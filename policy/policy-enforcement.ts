@@ -11,6 +11,8 @@ import type { TrustScope } from './trust-scope.js';
 export interface EnforcedResource {
   readonly type: string;
   readonly name: string;
+  /** Kafka resource types: the topic, `resource.topic` in CEL. */
+  readonly topic?: string;
 }
 
 /** Options of {@link PolicyEnforcement}. */
@@ -126,7 +128,7 @@ export class PolicyEnforcement {
   }
 
   private resource(resource: EnforcedResource): PolicyResource {
-    return Object.freeze({ type: resource.type, name: resource.name, node: this.options.node });
+    return Object.freeze({ type: resource.type, name: resource.name, node: this.options.node, ...(resource.topic !== undefined ? { topic: resource.topic } : {}) });
   }
 }
 

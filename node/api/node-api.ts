@@ -12,6 +12,7 @@ import type { SecureChannelList, SecureChannelView } from './secure-channel-view
 import type { SecurityInfo } from './security-info.js';
 import type { TcpInletList, TcpInletView } from './tcp-inlet-view.js';
 import type { TcpOutletList, TcpOutletView } from './tcp-outlet-view.js';
+import type { KafkaInletList, KafkaInletView, KafkaOutletList, KafkaOutletView } from './kafka-view.js';
 
 /** Longest route text a method accepts. */
 const ROUTE = field.string({ max: 4096 });
@@ -69,6 +70,18 @@ export const NODE_API = {
   'tcp-inlet.list': method(NO_PARAMS, returns<TcpInletList>()),
   'tcp-inlet.show': method(schema({ name: NAME }), returns<TcpInletView>()),
   'tcp-inlet.delete': method(schema({ name: NAME }), returns<{ readonly deleted: string }>()),
+
+  'kafka-outlet.create': method(schema({ bootstrap: NAME, address: optional(NAME), allow: optional(EXPRESSION) }), returns<KafkaOutletView>()),
+  'kafka-outlet.list': method(NO_PARAMS, returns<KafkaOutletList>()),
+  'kafka-outlet.show': method(schema({ address: optional(NAME) }), returns<KafkaOutletView>()),
+  'kafka-outlet.delete': method(schema({ address: optional(NAME) }), returns<{ readonly deleted: string }>()),
+  'kafka-inlet.create': method(schema({
+    from: NAME, via: optional(NAME), to: optional(ROUTE), outlet: optional(NAME), allow: optional(EXPRESSION),
+    encrypt: optional(field.boolean()), maxFrameBytes: optional(field.integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+  }, { exactlyOne: [['via', 'to']] }), returns<KafkaInletView>()),
+  'kafka-inlet.list': method(NO_PARAMS, returns<KafkaInletList>()),
+  'kafka-inlet.show': method(schema({ name: NAME }), returns<KafkaInletView>()),
+  'kafka-inlet.delete': method(schema({ name: NAME }), returns<{ readonly deleted: string }>()),
 
   'relay.create': method(schema({ name: NAME, ...PROJECT }), returns<RelayView>()),
   'relay.list': method(NO_PARAMS, returns<RelayList>()),

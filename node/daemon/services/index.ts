@@ -10,6 +10,8 @@ import { securityService } from './security.js';
 import { secureChannelsService } from './secure-channels.js';
 import { tcpOutletsService } from './tcp-outlets.js';
 import { tcpInletsService } from './tcp-inlets.js';
+import { kafkaInletsService } from './kafka-inlets.js';
+import { kafkaOutletsService } from './kafka-outlets.js';
 import { relaysService } from './relays.js';
 import { revocationsService } from './revocations.js';
 
@@ -28,6 +30,8 @@ export const daemonServices: readonly DaemonService[] = [
   secureChannelsService,
   tcpOutletsService,
   tcpInletsService,
+  kafkaOutletsService,
+  kafkaInletsService,
   relaysService,
   authorityService,
   projectMembershipService,

@@ -1,0 +1,219 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../support/cli.js';
+import { KAFKA_MISSING, kafkaJars, kafkaRequired, startTestKafka, type TestKafka } from '../support/kafka.js';
+import { freePort, Scenario } from '../support/scenario.js';
+
+const TOPIC = 'payments.orders';
+const RECORDS = 10_000;
+const MARKER = 'secret-payment-';
+
+/** Every file of the topic's partition folders on the broker's disk, concatenated. */
+function topicSegments(broker: TestKafka, topic: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const dir of readdirSync(broker.dataDir)) {
+    if (!dir.startsWith(`${topic}-`)) continue;
+    for (const file of readdirSync(join(broker.dataDir, dir))) {
+      const path = join(broker.dataDir, dir, file);
+      if (statSync(path).isFile()) parts.push(readFileSync(path));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function client(bootstrap: string, clientId: string): Kafka {
+  return new Kafka({ brokers: [bootstrap], clientId, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+}
+
+interface Seen { partition: number; offset: string; key: string; value: string; headers: IHeaders }
+
+/** Consumes `topic` from the beginning in `groupId` until `count` records arrived (or `timeoutMs`). */
+async function consumeAll(bootstrap: string, groupId: string, topic: string, count: number, timeoutMs = 60_000): Promise<Seen[]> {
+  const consumer = client(bootstrap, groupId).consumer({ groupId, maxWaitTimeInMs: 200 });
+  const seen: Seen[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumed ${seen.length} of ${count} records within ${timeoutMs} ms`)), timeoutMs);
+      consumer.on(consumer.events.CRASH, (e) => { clearTimeout(timer); reject(e.payload.error); });
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          seen.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: message.headers ?? {} });
+          if (seen.length >= count) { clearTimeout(timer); resolve(); }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return seen;
+}
+
+describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a producer in one company, a consumer in another, records encrypted end to end through a real broker', () => {
+  const s = Scenario.create({ prefix: 'sym-kafka-' });
+  let broker: TestKafka | undefined;
+  let producerInlet = '';
+  let consumerInlet = '';
+  let rogueInlet = '';
+
+  beforeAll(async () => {
+    assertBuilt();
+    if (kafkaJars() === undefined) throw new Error(`${KAFKA_MISSING}; SYMBOLON_REQUIRE_KAFKA=1 requires it`);
+    broker = await startTestKafka({ partitions: 2 });
+    const admin = client(broker.bootstrap, 'setup').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+
+    const [projectPort, bankPort, p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    producerInlet = `127.0.0.1:${p1}`;
+    consumerInlet = `127.0.0.1:${p2}`;
+    rogueInlet = `127.0.0.1:${p3}`;
+    await s.ok('admin', ['project', 'create', 'bank', '--listen', `127.0.0.1:${projectPort}`]);
+    const ticket = async (name: string, attrs: string[], relay?: string): Promise<string> =>
+      s.writeFile(name, await s.ok('admin', ['project', 'ticket', ...attrs.flatMap((a) => ['--attribute', a]), ...(relay ? ['--relay', relay] : [])]));
+    const bankTicket = await ticket('bank.ticket', ['component=db'], 'kafka');
+    const analysisTicket = await ticket('analysis.ticket', ['component=analysis', 'team=analytics']);
+    const rogueTicket = await ticket('rogue.ticket', ['component=analysis', 'team=marketing']);
+
+    // Bank Corp: the broker, its Kafka outlet, the relay, and the producer's inlet.
+    await s.ok('bank', ['node', 'create', 'bank', '--tcp-listener-address', `127.0.0.1:${bankPort}`]);
+    await s.ok('bank', ['project', 'enroll', bankTicket]);
+    await s.ok('bank', ['kafka-outlet', 'create', '--bootstrap-server', broker.bootstrap, '--allow', 'subject.component in ["analysis", "db"]']);
+    await s.ok('bank', ['relay', 'create', 'kafka']);
+    await s.ok('bank', ['policy', 'create', '--resource-type', 'kafka-consume', '--expression', 'resource.topic.startsWith("payments.") ? subject.team == "analytics" : true']);
+    await s.ok('bank', ['kafka-inlet', 'create', '--from', producerInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--allow', 'subject.component == "db"']);
+
+    // Analysis Corp: two consumer nodes, the analytics team's and a marketing one.
+    await s.ok('analysis', ['project', 'enroll', analysisTicket]);
+    await s.ok('analysis', ['kafka-inlet', 'create', '--from', consumerInlet, '--via', 'kafka', '--allow', 'subject.component == "db"']);
+    await s.ok('analysis', ['identity', 'create', 'rogue']);
+    await s.ok('analysis', ['node', 'create', 'rogue', '--identity', 'rogue']);
+    await s.ok('analysis', ['project', 'enroll', rogueTicket, '--node', 'rogue', '--identity', 'rogue']);
+    await s.ok('analysis', ['kafka-inlet', 'create', '--at', 'rogue', '--from', rogueInlet, '--via', 'kafka', '--allow', 'subject.component == "db"']);
+  }, 150_000);
+
+  afterAll(async () => {
+    await s.cleanup();
+    await broker?.stop();
+  }, 60_000);
+
+  it('10,000 records produced through the producer inlet arrive through the consumer inlet in order and intact; the broker stores none of the plaintext', async () => {
+    const producer = client(producerInlet, 'producer').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    for (let batch = 0; batch < RECORDS / 1000; batch++) {
+      await producer.send({
+        topic: TOPIC,
+        messages: Array.from({ length: 1000 }, (_, j) => {
+          const i = batch * 1000 + j;
+          return { key: `account-${i % 7}`, value: JSON.stringify({ n: i, note: `${MARKER}${String(i).padStart(6, '0')}` }) };
+        }),
+      });
+    }
+    await producer.disconnect();
+
+    const seen = await consumeAll(consumerInlet, 'analytics', TOPIC, RECORDS, 90_000);
+    expect(seen.length).toBe(RECORDS);
+    // Per key (so per partition), the order of production.
+    const byKey = new Map<string, number[]>();
+    for (const r of seen) {
+      const v = JSON.parse(r.value) as { n: number; note: string };
+      expect(v.note).toBe(`${MARKER}${String(v.n).padStart(6, '0')}`);
+      expect(r.key).toBe(`account-${v.n % 7}`);
+      expect(r.headers['symbolon-key']?.toString()).toMatch(/^[0-9a-f]{32}$/);
+      byKey.set(r.key, [...(byKey.get(r.key) ?? []), v.n]);
+    }
+    expect(new Set(seen.map((r) => JSON.parse(r.value).n)).size).toBe(RECORDS);
+    for (const ns of byKey.values()) expect(ns).toEqual([...ns].sort((a, b) => a - b));
+
+    const disk = topicSegments(broker!, TOPIC);
+    expect(disk.length).toBeGreaterThan(RECORDS * 40);
+    expect(disk.includes(MARKER)).toBe(false);
+    expect(disk.includes('account-3')).toBe(true);
+  }, 120_000);
+
+  it('a consumer whose credential does not satisfy the topic policy gets an authorization error and no plaintext; the bank node lists the denial', async () => {
+    const consumer: Consumer = client(rogueInlet, 'rogue').consumer({ groupId: 'marketing', maxWaitTimeInMs: 200, retry: { retries: 0 } });
+    const values: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    const crash = await new Promise<Error>((resolve) => {
+      consumer.on(consumer.events.CRASH, (e) => resolve(e.payload.error));
+      void consumer.run({ eachMessage: async ({ message }) => { values.push(message.value?.toString() ?? ''); } });
+    });
+    await consumer.disconnect().catch(() => undefined);
+    expect(crash.message).toMatch(/not authorized/i);
+    expect(values.filter((v) => v.includes(MARKER))).toEqual([]);
+    const denials = await s.json<{ denials: { resource: { type: string; name: string }; reason: string }[] }>('bank', ['policy', 'denials']);
+    expect(denials.denials.some((d) => d.resource.type === 'kafka-consume' && d.resource.name === TOPIC && /team/.test(d.reason))).toBe(true);
+  }, 60_000);
+
+  it('records produced directly to the broker pass the consumer inlet unchanged, without a symbolon-key header', async () => {
+    const producer = client(broker!.bootstrap, 'direct').producer();
+    await producer.connect();
+    await producer.send({ topic: 'shared.events', messages: [{ key: 'k', value: 'written directly' }] });
+    await producer.disconnect();
+    const inletProducer = client(producerInlet, 'through').producer();
+    await inletProducer.connect();
+    await inletProducer.send({ topic: 'shared.events', messages: [{ key: 'k', value: 'written through the inlet' }] });
+    await inletProducer.disconnect();
+    const seen = await consumeAll(consumerInlet, 'direct-check', 'shared.events', 2);
+    const direct = seen.find((r) => r.value === 'written directly');
+    const sealed = seen.find((r) => r.value === 'written through the inlet');
+    expect(direct?.headers['symbolon-key']).toBeUndefined();
+    expect(sealed?.headers['symbolon-key']?.toString()).toMatch(/^[0-9a-f]{32}$/);
+    expect(topicSegments(broker!, 'shared.events').includes('written directly')).toBe(true);
+    expect(topicSegments(broker!, 'shared.events').includes('written through the inlet')).toBe(false);
+  }, 60_000);
+
+  it('two consumers in one group through the inlet share the partitions', async () => {
+    const assignments = new Map<string, number[]>();
+    const consumers = ['a', 'b'].map((id) => client(consumerInlet, `group-${id}`).consumer({ groupId: 'sharing', maxWaitTimeInMs: 200 }));
+    try {
+      await Promise.all(consumers.map(async (c, i) => {
+        c.on(c.events.GROUP_JOIN, (e) => { assignments.set(String(i), (e.payload.memberAssignment[TOPIC] ?? []) as number[]); });
+        await c.connect();
+        await c.subscribe({ topic: TOPIC, fromBeginning: true });
+        await c.run({ eachMessage: async () => undefined });
+      }));
+      const deadline = Date.now() + 45_000;
+      while (Date.now() < deadline) {
+        const a = assignments.get('0') ?? [];
+        const b = assignments.get('1') ?? [];
+        if (a.length === 1 && b.length === 1) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const all = [...(assignments.get('0') ?? []), ...(assignments.get('1') ?? [])].sort();
+      expect(assignments.get('0')).toHaveLength(1);
+      expect(assignments.get('1')).toHaveLength(1);
+      expect(all).toEqual([0, 1]);
+    } finally {
+      await Promise.all(consumers.map((c) => c.disconnect().catch(() => undefined)));
+    }
+  }, 60_000);
+
+  it('malformed frames close only that client connection; other clients of the inlet keep working', async () => {
+    const admin = client(consumerInlet, 'steady').admin();
+    await admin.connect();
+    const closedAfter = async (bytes: Buffer): Promise<boolean> => new Promise((resolve) => {
+      const socket = connect(Number(consumerInlet.split(':')[1]), '127.0.0.1', () => socket.write(bytes));
+      const timer = setTimeout(() => { socket.destroy(); resolve(false); }, 10_000);
+      socket.on('data', () => undefined);
+      socket.on('error', () => undefined);
+      socket.on('close', () => { clearTimeout(timer); resolve(true); });
+    });
+    // An oversized frame length, a frame too short for a request header, a Produce request above the versions the inlet negotiates.
+    expect(await closedAfter(Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3]))).toBe(true);
+    expect(await closedAfter(Buffer.from([0, 0, 0, 2, 0, 0]))).toBe(true);
+    expect(await closedAfter(Buffer.from([0, 0, 0, 10, 0, 0, 0, 99, 0, 0, 0, 1, 0xff, 0xff]))).toBe(true);
+    expect((await admin.listTopics()).sort()).toEqual(expect.arrayContaining([TOPIC, 'shared.events']));
+    await admin.disconnect();
+    const shown = await s.json<{ status: { malformed: number; lastError?: string } }>('analysis', ['kafka-inlet', 'show', consumerInlet]);
+    expect(shown.status.malformed).toBeGreaterThanOrEqual(3);
+    expect(shown.status.lastError).toBeDefined();
+  }, 60_000);
+});

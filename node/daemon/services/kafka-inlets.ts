@@ -1,0 +1,157 @@
+import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { KafkaInlet, type KafkaTarget } from '../../../core/kafka/kafka-inlet.js';
+import { brokerOutletAddress } from '../../../core/kafka/kafka-outlet.js';
+import { KEY_SERVICE_ADDRESS, KeyClient } from '../../../core/kafka/key-exchange.js';
+import type { DataKeyRing } from '../../../core/kafka/data-key-ring.js';
+import type { OutletRoute } from '../../../core/portal/tcp-inlet.js';
+import { assertRelayName } from '../../../core/relay/relay-message.js';
+import { local, LOCAL } from '../../../core/routing/address.js';
+import { parseHostPort } from '../../../core/transport/host-port.js';
+import { withIsoTimes } from '../../api/iso-time.js';
+import type { KafkaInletRecord, KafkaInletView } from '../../api/kafka-view.js';
+import { findInletName } from '../inlet-name.js';
+import { revokedPeerCheck } from '../revoked-peers.js';
+import type { DaemonContext, DaemonService } from '../service.js';
+import { startKafkaKeys } from './kafka-keys.js';
+import { DEFAULT_KAFKA_OUTLET_ADDRESS } from './kafka-outlets.js';
+import { projectFor } from './node-channels.js';
+
+/** The node configuration section of Kafka inlets. */
+export const KAFKA_INLETS_SECTION = 'kafka-inlets';
+
+interface Entry { record: KafkaInletRecord; inlet?: KafkaInlet; error?: string }
+
+function readRecords(ctx: DaemonContext): KafkaInletRecord[] {
+  const section = ctx.config.section(KAFKA_INLETS_SECTION) as { inlets?: unknown } | undefined;
+  if (!section || !Array.isArray(section.inlets)) return [];
+  return section.inlets.filter((o): o is KafkaInletRecord => typeof o === 'object' && o !== null && typeof (o as KafkaInletRecord).listen === 'string' && typeof (o as KafkaInletRecord).outlet === 'string');
+}
+
+/**
+ * The route to the worker `address` on the outlet's node: through the end-to-end channel
+ * via the relay (`via`), or through a channel to the listener `to` names (`.../service/api`).
+ */
+async function routeTo(ctx: DaemonContext, record: KafkaInletRecord, address: string, signal: AbortSignal): Promise<OutletRoute> {
+  if (record.via !== undefined) {
+    const e2e = await ctx.channels.throughRelay(projectFor(ctx), record.via, { signal });
+    return { route: [local(e2e.address), local(address)], closed: ctx.channels.closedSignal(e2e) };
+  }
+  const channel = await ctx.channels.toListener(ctx.parseRoute(record.to!), { signal });
+  return { route: [local(channel.address), local(address)], closed: ctx.channels.closedSignal(channel) };
+}
+
+/**
+ * Kafka inlets of a node (`kafka-inlet.create { from, via | to, outlet?, allow?, encrypt?,
+ * maxFrameBytes? }`, `.list`, `.show { name }`, `.delete { name }`). The inlet's decision on
+ * the outlet side's peer is the node policy for resource `{ type: 'kafka-inlet', name:
+ * LISTEN }`, action `connect`. With `encrypt` (the default) produced values are encrypted
+ * with this node's data keys and fetched values decrypted with keys from this node or,
+ * through the same secure channel, from the outlet's node's key service. Persisted and
+ * restored at start. See docs/kafka.md.
+ */
+export const kafkaInletsService: DaemonService = {
+  name: KAFKA_INLETS_SECTION,
+  async start(ctx) {
+    const ring: DataKeyRing = await startKafkaKeys(ctx);
+    const inlets = new Map<string, Entry>();
+    const persist = (): void => {
+      ctx.config.setSection(KAFKA_INLETS_SECTION, { inlets: [...inlets.values()].map((e) => e.record) });
+    };
+    const launch = async (entry: Entry): Promise<KafkaInlet> => {
+      const policyName = (): string => entry.record.listen;
+      const keys = new KeyClient(ctx.node, {
+        route: async ({ signal }) => (await routeTo(ctx, entry.record, KEY_SERVICE_ADDRESS, signal)).route,
+        own: (id) => ring.get(id),
+        logger: ctx.logger,
+      });
+      const inlet = new KafkaInlet(ctx.node, {
+        listen: entry.record.listen, logger: ctx.logger,
+        outlet: (target: KafkaTarget) => ({ signal }) => routeTo(ctx, entry.record, target === 'bootstrap' ? entry.record.outlet : brokerOutletAddress(entry.record.outlet, target), signal),
+        authorizeOutlet: (peer) => !revokedPeerCheck(ctx, { type: 'kafka-inlet', name: policyName() }, 'connect')(peer)
+          && ctx.policy.authorize({ type: 'kafka-inlet', name: policyName() }, 'connect', peer),
+        ...(entry.record.maxFrameBytes !== undefined ? { maxFrameBytes: entry.record.maxFrameBytes } : {}),
+        ...(entry.record.encrypt ? { keyFor: (topic: string) => ring.keyFor(topic), keys: (ids: ReadonlyMap<string, string>) => keys.keys(ids) } : {}),
+      });
+      await inlet.start();
+      return inlet;
+    };
+    const view = (name: string): KafkaInletView => {
+      const entry = inlets.get(name);
+      if (!entry) throw new NotFoundError('portal', `no kafka inlet '${name}' on node '${ctx.name}'`);
+      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
+    };
+    for (const record of readRecords(ctx)) {
+      const entry: Entry = { record };
+      inlets.set(record.listen, entry);
+      try {
+        entry.inlet = await launch(entry);
+      } catch (err) {
+        entry.error = err instanceof Error ? err.message : String(err);
+        ctx.logger.error({ inlet: record.listen, err: entry.error }, 'cannot restore kafka inlet');
+      }
+    }
+    ctx.onStop(async () => {
+      await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
+    });
+
+    ctx.api.register('kafka-inlet.create', async (params, { signal }): Promise<KafkaInletView> => {
+      const { from, via, to, allow } = params;
+      const outlet = params.outlet ?? DEFAULT_KAFKA_OUTLET_ADDRESS;
+      parseHostPort(from, { what: 'kafka inlet address', allowZero: true, origin: 'portal' });
+      if (via !== undefined) assertRelayName(via);
+      if (to !== undefined) {
+        const route = ctx.parseRoute(to);
+        const last = route[route.length - 1];
+        if (last?.type !== LOCAL || last.value !== 'api') throw new InvalidInputError('cli', 'kafka-inlet --to must be a route to the outlet node\'s secure channel listener, ending at /service/api');
+      }
+      if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      if (via !== undefined) {
+        try {
+          projectFor(ctx);
+        } catch (cause) {
+          throw new NotFoundError('portal', `kafka-inlet --via ${via} goes through a relay of this node's project, but node '${ctx.name}' belongs to no project (enroll it first, or give --to)`, { cause });
+        }
+      }
+      const entry: Entry = {
+        record: {
+          listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), encrypt: params.encrypt ?? true,
+          ...(params.maxFrameBytes !== undefined ? { maxFrameBytes: params.maxFrameBytes } : {}), createdAt: new Date().toISOString(),
+        },
+      };
+      const inlet = await launch(entry);
+      const listen = inlet.status().listen;
+      if (inlets.has(listen)) {
+        await inlet.stop();
+        throw new AlreadyExistsError('portal', `an inlet already listens on ${listen}`);
+      }
+      entry.record = { ...entry.record, listen, ...(allow !== undefined ? { allow } : {}) };
+      entry.inlet = inlet;
+      try {
+        if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: listen }, allow, { signal });
+      } catch (err) {
+        await inlet.stop();
+        throw err;
+      }
+      inlets.set(listen, entry);
+      persist();
+      ctx.logger.info({ inlet: listen, via, to }, 'kafka inlet created');
+      return view(listen);
+    });
+    ctx.api.register('kafka-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
+    const known = async (given: string): Promise<string> => await findInletName(inlets.keys(), given) ?? given;
+    ctx.api.register('kafka-inlet.show', async ({ name }) => view(await known(name)));
+    ctx.api.register('kafka-inlet.delete', async (params, { signal }) => {
+      const name = await known(params.name);
+      const entry = inlets.get(name);
+      if (!entry) throw new NotFoundError('portal', `no kafka inlet '${name}' on node '${ctx.name}'`);
+      inlets.delete(name);
+      persist();
+      await entry.inlet?.stop();
+      if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'kafka-inlet', name })?.expression === entry.record.allow) {
+        await ctx.policy.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
+      }
+      ctx.logger.info({ inlet: name }, 'kafka inlet deleted');
+      return { deleted: name };
+    });
+  },
+};
