@@ -1,3 +1,4 @@
+import { ROLE_ATTRIBUTE } from '../core/credential/role-attribute.js';
 import { sha256 } from '../core/cbor.js';
 import { InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedError } from '../core/errors.js';
 import type { PublicKey, Signature } from '../core/vault/keys.js';
@@ -268,14 +269,15 @@ export class Authority {
     }
     await this.afterRevocationSecond(subject, options);
     const requestedAt = this.clock();
-    const signed = await this.options.signCredential(subject, member.attributes, this.ttl);
+    // The member's role travels in the credential, so nodes can tell the project's admins.
+    const signed = await this.options.signCredential(subject, { ...member.attributes, [ROLE_ATTRIBUTE]: member.role }, this.ttl);
     const credentialHash = Buffer.from(sha256(signed.credential)).toString('hex');
     const createdAt = signed.createdAt ?? requestedAt;
     const outcome = await this.write(async (tx) => {
       const now = await tx.getMember(subject);
       const suspended = (await tx.getRevocation(subject))?.kind === 'suspended';
-      if (now === undefined || suspended || JSON.stringify(now.attributes) !== JSON.stringify(member.attributes)) {
-        const reason = now === undefined ? 'member removed' : suspended ? 'suspended' : 'attributes changed';
+      if (now === undefined || suspended || JSON.stringify(now.attributes) !== JSON.stringify(member.attributes) || now.role !== member.role) {
+        const reason = now === undefined ? 'member removed' : suspended ? 'suspended' : now.role !== member.role ? 'role changed' : 'attributes changed';
         await tx.recordRefusal('credential.refused', subject, { subject, reason });
         return false;
       }

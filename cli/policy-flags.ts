@@ -9,6 +9,18 @@ export const policyScopeFlags = {
   'resource-type': Flags.string({ description: `a resource type: ${RESOURCE_TYPES.join(', ')}` }),
 };
 
+/** `--at-member IDENTIFIER`: act on a project member's node over the project (project admins only). */
+export const atMemberFlag = {
+  'at-member': Flags.string({
+    description: 'act on the node of this project member (identifier I...), over the project: the project node forwards only for the project\'s admins and the member\'s node checks the admin\'s credential itself',
+  }),
+};
+
+/** The control parameter for `--at-member`, when given. */
+export function atMemberParams(flags: { 'at-member'?: string }): { atMember: string } | Record<string, never> {
+  return flags['at-member'] !== undefined ? { atMember: flags['at-member'] } : {};
+}
+
 /** The control parameters for exactly one of --resource or --resource-type. */
 export function scopeParams(flags: { resource?: string; 'resource-type'?: string }): { resource: string } | { resourceType: string } {
   if ((flags.resource === undefined) === (flags['resource-type'] === undefined)) {

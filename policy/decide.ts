@@ -52,7 +52,8 @@ export function decide(request: DecisionRequest, context: DecisionContext): Deci
  * those of any trusted project when the expression names `subject.project` or
  * `subject.authority`, else only those of the node's own project. It allows only when it
  * evaluates to `true`; an error, a missing attribute or any other value denies. On denial
- * the reason names the failing sub-expression (computed on the denial path only).
+ * the reason names the failing sub-expression (computed on the denial path only). A policy
+ * in audit mode never denies: where it would, it allows with `audit: true` and that reason.
  */
 export function decideByPolicy(policy: Policy, request: DecisionRequest, trust: TrustScope): Decision {
   const compiled = policy.compiled;
@@ -64,6 +65,9 @@ export function decideByPolicy(policy: Policy, request: DecisionRequest, trust: 
   return denial(policy, `denied by ${scopeLabel(policy.scope)} policy: ${explain(compiled, activation).summary}${otherProject(request.subject, trust, compiled.namesVoucher)}`);
 }
 
+/** The prefix of the reason of an audit-mode decision that would have denied. */
+export const AUDIT_MODE_REASON_PREFIX = 'audit mode, allowed; would have been ';
+
 /** A hint for the operator when the subject's attributes were hidden because another project vouched. */
 function otherProject(subject: PolicySubject | undefined, trust: TrustScope, namesVoucher: boolean): string {
   if (namesVoucher || subject?.authority === undefined || trust.isOwn(subject.authority)) return '';
@@ -73,6 +77,11 @@ function otherProject(subject: PolicySubject | undefined, trust: TrustScope, nam
     : ` (the subject's credential comes from project ${project}, not this node's own; only a policy naming subject.project sees its attributes)`;
 }
 
+/**
+ * A denial by `policy`; for a policy in audit mode, an allow marked `audit` whose reason says
+ * why it would have been denied.
+ */
 function denial(policy: Policy, reason: string): Decision {
+  if (policy.mode === 'audit') return { allowed: true, audit: true, reason: `${AUDIT_MODE_REASON_PREFIX}${reason}`, policy: policy.allowDecision.policy! };
   return { allowed: false, reason, policy: policy.allowDecision.policy! };
 }

@@ -39,8 +39,8 @@ describe('DecisionCounts', () => {
     expect(a.isAuthorized(request({ via: 'local' }))).toBe(true);
     expect(enforcement.authorize({ type: 'relay', name: 'pg' }, 'create', undefined)).toBe(false);
     expect(new Map(decisions.entries())).toEqual(new Map([
-      ['tcp-outlet', { allowed: 1, denied: 1 }],
-      ['relay', { allowed: 0, denied: 1 }],
+      ['tcp-outlet', { allowed: 1, denied: 1, wouldDeny: 0 }],
+      ['relay', { allowed: 0, denied: 1, wouldDeny: 0 }],
     ]));
     expect(denials.counts().total).toBe(2);
   });

@@ -2,6 +2,8 @@
 export interface DecisionCell {
   allowed: number;
   denied: number;
+  /** Allowed decisions an audit-mode policy would have denied (counted in `allowed` too). */
+  wouldDeny: number;
 }
 
 /**
@@ -16,17 +18,18 @@ export class DecisionCounts {
   cell(type: string): DecisionCell {
     let cell = this.byType.get(type);
     if (cell === undefined) {
-      cell = { allowed: 0, denied: 0 };
+      cell = { allowed: 0, denied: 0, wouldDeny: 0 };
       this.byType.set(type, cell);
     }
     return cell;
   }
 
   /** Counts one decision about a resource of type `type` (for enforcement points that decide rarely). */
-  count(type: string, allowed: boolean): void {
+  count(type: string, allowed: boolean, wouldDeny = false): void {
     const cell = this.cell(type);
     if (allowed) cell.allowed++;
     else cell.denied++;
+    if (wouldDeny) cell.wouldDeny++;
   }
 
   /** Every resource type with its counts. */

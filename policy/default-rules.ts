@@ -1,3 +1,5 @@
+import { ROLE_ATTRIBUTE } from '../core/credential/role-attribute.js';
+import { isMemberRouteName, memberRouteOwner } from '../core/relay/member-route.js';
 import type { Decision } from './policy.js';
 import type { PolicySubject } from './subject-record.js';
 import type { TrustScope } from './trust-scope.js';
@@ -52,6 +54,25 @@ export const OWN_PROJECT_MEMBER: SyncDefaultRule = Object.freeze({
   },
 });
 
+
+const ADMIN_ALLOWED = allow('allowed by default: the subject\'s credential from the authority of this node\'s project carries role admin');
+const NOT_ADMIN = deny('denied by default: no policy and the subject is not an admin of this node\'s project (its credential from the project\'s authority does not carry role admin)');
+
+/**
+ * The default of the `policy` resource type (policies managed from the project): a subject
+ * whose credential from the authority of the node's own project carries role `admin`. The
+ * node checks the credential itself (verified in its own secure channel), never the word of
+ * a node that forwarded the request.
+ */
+export const PROJECT_ADMIN: SyncDefaultRule = Object.freeze({
+  name: 'project-admin',
+  decide({ subject, trust }: RuleRequest): Decision {
+    if (subject === undefined) return NO_SUBJECT;
+    if (trust.projects.every((p) => !p.own)) return NO_AUTHORITY;
+    return fromOwnProject(subject, trust) && subject.attributes?.[ROLE_ATTRIBUTE] === 'admin' ? ADMIN_ALLOWED : NOT_ADMIN;
+  },
+});
+
 const PEER_ALLOWED = allow('allowed by default: any authenticated peer');
 
 /**
@@ -84,6 +105,10 @@ export const RELAY_RULE_DENIALS = {
   send: 'denied by the default relay rule: send needs a credential from this authority',
 } as const;
 
+const MEMBER_ROUTE_OWN = allow('allowed by the default relay rule: a member registers its own management route');
+const MEMBER_ROUTE_ADMIN = allow('allowed by the default relay rule: an admin of the project sends through a member\'s management route');
+const MEMBER_ROUTE_CREATE_DENIED = deny('denied by the default relay rule: a management route member.IDENTIFIER is registered only by that identity, with a credential from this authority');
+const MEMBER_ROUTE_SEND_DENIED = deny('denied by the default relay rule: only the project\'s admins send through a member\'s management route');
 const RELAY_SEND_ALLOWED = allow('allowed by the default relay rule: a credential from this authority');
 const RELAY_CREATE_LISTED = allow('allowed by the default relay rule: the credential lists the relay');
 const RELAY_CREATE_ADMIN = allow('allowed by the default relay rule: an admin of the project');
@@ -101,6 +126,7 @@ export function relayRule(options: RelayRuleOptions): DefaultRule {
     name: 'relay',
     decide({ subject, resource, action, trust }: RuleRequest): Decision | Promise<Decision> {
       const member = fromOwnProject(subject, trust);
+      if (isMemberRouteName(resource.name)) return memberRouteDecision(subject, memberRouteOwner(resource.name), action, member, options);
       if (action !== 'create') return member ? RELAY_SEND_ALLOWED : RELAY_SEND_DENIED;
       if (subject === undefined) return RELAY_CREATE_DENIED;
       if (member && relayAllowed(subject.attributes?.[options.attribute], resource.name)) return RELAY_CREATE_LISTED;
@@ -108,4 +134,16 @@ export function relayRule(options: RelayRuleOptions): DefaultRule {
       return options.isAdmin(subject.identifier).then((admin) => (admin === true ? RELAY_CREATE_ADMIN : RELAY_CREATE_DENIED));
     },
   });
+}
+
+/**
+ * The relay rule for a management route `member.IDENTIFIER`: only that identity, with a
+ * credential from this authority, registers it; only admins send through it (the credential's
+ * role, else the authority's store).
+ */
+function memberRouteDecision(subject: PolicySubject | undefined, owner: string | undefined, action: string, member: boolean, options: RelayRuleOptions): Decision | Promise<Decision> {
+  if (action === 'create') return member && owner !== undefined && subject?.identifier === owner ? MEMBER_ROUTE_OWN : MEMBER_ROUTE_CREATE_DENIED;
+  if (!member || subject?.identifier === undefined) return MEMBER_ROUTE_SEND_DENIED;
+  if (subject.attributes?.[ROLE_ATTRIBUTE] === 'admin') return MEMBER_ROUTE_ADMIN;
+  return options.isAdmin(subject.identifier).then((admin) => (admin === true ? MEMBER_ROUTE_ADMIN : MEMBER_ROUTE_SEND_DENIED));
 }

@@ -13,6 +13,8 @@ export interface Denial {
   /** Why: the policy and failing sub-expression, or the default rule. Local only. */
   readonly reason: string;
   readonly policy?: { readonly scope: PolicyScope; readonly expression: string };
+  /** `audit`: not refused; an audit-mode policy would have refused it (the reason says why). */
+  readonly mode?: 'audit';
 }
 
 /**
@@ -26,6 +28,7 @@ export function denialRecord(
     at: at.toISOString(), resource, action, reason: decision.reason,
     ...(subject?.identifier !== undefined ? { subject: subject.identifier } : {}),
     ...(decision.policy !== undefined ? { policy: decision.policy } : {}),
+    ...(decision.audit === true ? { mode: 'audit' as const } : {}),
   };
 }
 
@@ -33,6 +36,8 @@ export function denialRecord(
 export interface DenialCounts {
   readonly total: number;
   readonly byResource: Readonly<Record<string, number>>;
+  /** Requests audit-mode policies would have denied (let through; not in `total`). */
+  readonly wouldDeny: number;
 }
 
 /** Where a {@link DenialLog} also keeps its denials (the node's persistent decision log). */
@@ -53,6 +58,7 @@ export class DenialLog {
   private readonly ring: Denial[] = [];
   private next = 0;
   private total = 0;
+  private wouldDeny = 0;
   private readonly byResource = new Map<string, number>();
   private journal: DenialJournal | undefined;
 
@@ -69,16 +75,23 @@ export class DenialLog {
     this.journal = journal;
   }
 
-  /** Logs, keeps and counts one denial. */
+  /** Logs, keeps and counts one denial (or, marked `audit`, one that an audit-mode policy let through). */
   record(denial: Denial): void {
     this.journal?.record(denial);
-    this.logger.warn({
+    const audit = denial.mode === 'audit';
+    const fields = {
       resource: denial.resource, action: denial.action, subject: denial.subject ?? null,
-      reason: denial.reason, policy: denial.policy ?? null,
-    }, 'access denied');
+      reason: denial.reason, policy: denial.policy ?? null, ...(audit ? { mode: 'audit' } : {}),
+    };
+    if (audit) this.logger.info(fields, 'access would be denied (audit mode: allowed)');
+    else this.logger.warn(fields, 'access denied');
     if (this.ring.length < this.capacity) this.ring.push(denial);
     else this.ring[this.next] = denial;
     this.next = (this.next + 1) % this.capacity;
+    if (audit) {
+      this.wouldDeny++;
+      return;
+    }
     this.total++;
     const key = `${denial.resource.type}/${denial.resource.name}`;
     this.byResource.set(key, (this.byResource.get(key) ?? 0) + 1);
@@ -97,6 +110,6 @@ export class DenialLog {
 
   /** Counts since the node started (not bounded by the ring buffer). */
   counts(): DenialCounts {
-    return { total: this.total, byResource: Object.fromEntries(this.byResource) };
+    return { total: this.total, byResource: Object.fromEntries(this.byResource), wouldDeny: this.wouldDeny };
   }
 }

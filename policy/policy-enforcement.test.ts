@@ -64,7 +64,7 @@ describe('PolicyEnforcement.accessControl', () => {
     expect(ask({ via: 'tcp' })).toBe(false);
     trust = NO_TRUST;
     expect(ask(analysis)).toBe(false);
-    expect(denials.counts()).toEqual({ total: 3, byResource: { 'worker/echo': 3 } });
+    expect(denials.counts()).toEqual({ total: 3, byResource: { 'worker/echo': 3 }, wouldDeny: 0 });
   });
 
   it('applies the resource policy, logs the denial with its failing part, and reveals nothing', async () => {
@@ -184,6 +184,6 @@ describe('DenialLog', () => {
     expect(log.recent().map((d) => d.reason)).toEqual(['r4', 'r3', 'r2']);
     expect(log.recent(2).map((d) => d.reason)).toEqual(['r4', 'r3']);
     expect(log.recent(0)).toEqual([]);
-    expect(log.counts()).toEqual({ total: 5, byResource: { 'relay/b': 3, 'relay/a': 2 } });
+    expect(log.counts()).toEqual({ total: 5, byResource: { 'relay/b': 3, 'relay/a': 2 }, wouldDeny: 0 });
   });
 });

@@ -65,7 +65,7 @@ export class PolicyEnforcement {
    * nobody-in-particular lets it through. Never throws.
    */
   accessControl(resource: EnforcedResource, action: string, options: AccessControlOptions = {}): AccessControl {
-    const counted = this.options.decisions?.cell(resource.type) ?? { allowed: 0, denied: 0 };
+    const counted = this.options.decisions?.cell(resource.type) ?? { allowed: 0, denied: 0, wouldDeny: 0 };
     return new EnforcedAccessControl(this, this.resource(resource), action, options.rule ?? OWN_PROJECT_MEMBER, options.channelPeersOnly === true, this.options.clock ?? Date.now, counted);
   }
 
@@ -87,7 +87,7 @@ export class PolicyEnforcement {
     }
     const settle = (d: Decision): boolean => {
       const allowed = this.settle(full, action, subject, d, now);
-      this.options.decisions?.count(full.type, allowed);
+      this.options.decisions?.count(full.type, allowed, d.audit === true);
       return allowed;
     };
     if (!(decision instanceof Promise)) return settle(decision);
@@ -116,15 +116,18 @@ export class PolicyEnforcement {
     return rule.decide({ subject, resource, action, trust });
   }
 
-  /** @internal Records a refusal (the one place a denial record is built) and returns the answer. */
+  /**
+   * @internal Records a refusal, or what an audit-mode policy would have refused (the one
+   * place a denial record is built), and returns the answer.
+   */
   settle(resource: PolicyResource, action: string, subject: PolicySubject | undefined, decision: Decision, now: Date): boolean {
-    if (decision.allowed === true) return true;
+    if (decision.allowed === true && decision.audit !== true) return true;
     try {
       this.options.denials.record(denialRecord(now, resource, action, subject, decision));
     } catch {
       // recording must not turn a refusal into an error
     }
-    return false;
+    return decision.allowed === true;
   }
 
   private resource(resource: EnforcedResource): PolicyResource {
@@ -165,6 +168,7 @@ class EnforcedAccessControl implements AccessControl {
     const allowed = this.enforcement.settle(this.resource, this.action, subject, decision, now);
     if (allowed) this.counted.allowed++;
     else this.counted.denied++;
+    if (decision.audit === true) this.counted.wouldDeny++;
     return allowed;
   }
 

@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { AbortedError, InvalidInputError, IoError, NotFoundError } from '../core/errors.js';
 import { assertPolicyScope, createPolicy, restorePolicy, scopeLabel } from './policy.js';
-import type { Policy, PolicyScope } from './policy.js';
-import type { PolicyStore, StoreOptions } from './policy-store.js';
+import type { Policy, PolicyMode, PolicyScope } from './policy.js';
+import type { ChangeOptions, CreateOptions, PolicyChangeAuthor, PolicyStore, StoreOptions } from './policy-store.js';
 
 interface StoredFile {
   readonly version: 1;
-  readonly policies: ReadonlyArray<{ readonly scope: PolicyScope; readonly expression: string; readonly createdAt: string }>;
+  /** `mode` is written only for audit-mode policies (files without it read as enforce). */
+  readonly policies: ReadonlyArray<{ readonly scope: PolicyScope; readonly expression: string; readonly createdAt: string; readonly mode?: PolicyMode }>;
 }
 
 function checkSignal(signal: AbortSignal | undefined): void {
@@ -22,6 +23,12 @@ export interface PolicyChange {
   readonly before?: string;
   /** The expression after the change; absent when the policy was deleted. */
   readonly after?: string;
+  /** The mode before the change, when there was a policy. */
+  readonly beforeMode?: PolicyMode;
+  /** The mode after the change, unless the policy was deleted. */
+  readonly afterMode?: PolicyMode;
+  /** Who asked for the change; absent: the local user of the control socket. */
+  readonly by?: PolicyChangeAuthor;
 }
 
 /** Told about every persisted policy change, in order. */
@@ -61,7 +68,7 @@ export class FilePolicyStore implements PolicyStore {
         throw new IoError('policy', `policy file ${path} is not valid JSON`, { cause });
       }
       if (parsed?.version !== 1 || !Array.isArray(parsed.policies)) throw new IoError('policy', `policy file ${path} has an unknown format`);
-      for (const p of parsed.policies) store.put(restorePolicy(p.scope, p.expression, p.createdAt));
+      for (const p of parsed.policies) store.put(restorePolicy(p.scope, p.expression, p.createdAt, p.mode === 'audit' ? 'audit' : 'enforce'));
     }
     return store;
   }
@@ -76,15 +83,18 @@ export class FilePolicyStore implements PolicyStore {
     return this.byName.get(resource.name) ?? this.byType.get(resource.type);
   }
 
-  async create(scope: PolicyScope, expression: string, options: StoreOptions = {}): Promise<Policy> {
+  async create(scope: PolicyScope, expression: string, options: CreateOptions = {}): Promise<Policy> {
     checkSignal(options.signal);
-    const policy = createPolicy(scope, expression, this.clock().toISOString());
+    const policy = createPolicy(scope, expression, this.clock().toISOString(), options.mode ?? 'enforce');
     return this.change(options, () => {
       const previous = this.mapFor(scope).get(scopeKey(scope));
       this.put(policy);
       return {
         result: policy, undo: () => (previous !== undefined ? this.put(previous) : this.mapFor(scope).delete(scopeKey(scope))),
-        change: { scope: policy.scope, ...(previous !== undefined ? { before: previous.expression } : {}), after: policy.expression },
+        change: {
+          scope: policy.scope, ...(previous !== undefined ? { before: previous.expression, beforeMode: previous.mode } : {}),
+          after: policy.expression, afterMode: policy.mode, ...(options.by !== undefined ? { by: options.by } : {}),
+        },
       };
     });
   }
@@ -103,7 +113,7 @@ export class FilePolicyStore implements PolicyStore {
     return policy;
   }
 
-  async delete(scope: PolicyScope, options: StoreOptions = {}): Promise<void> {
+  async delete(scope: PolicyScope, options: ChangeOptions = {}): Promise<void> {
     checkSignal(options.signal);
     assertPolicyScope(scope);
     return this.change(options, () => {
@@ -111,7 +121,10 @@ export class FilePolicyStore implements PolicyStore {
       const previous = map.get(scopeKey(scope));
       if (previous === undefined) throw new NotFoundError('policy', `no policy for ${scopeLabel(scope)}`);
       map.delete(scopeKey(scope));
-      return { result: undefined, undo: () => this.put(previous), change: { scope: previous.scope, before: previous.expression } };
+      return {
+        result: undefined, undo: () => this.put(previous),
+        change: { scope: previous.scope, before: previous.expression, beforeMode: previous.mode, ...(options.by !== undefined ? { by: options.by } : {}) },
+      };
     });
   }
 
@@ -152,7 +165,9 @@ export class FilePolicyStore implements PolicyStore {
 
   private async persist(): Promise<void> {
     const all = await this.list();
-    const body: StoredFile = { version: 1, policies: all.map((p) => ({ scope: p.scope, expression: p.expression, createdAt: p.createdAt })) };
+    const body: StoredFile = {
+      version: 1, policies: all.map((p) => ({ scope: p.scope, expression: p.expression, createdAt: p.createdAt, ...(p.mode === 'audit' ? { mode: p.mode } : {}) })),
+    };
     const temp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const handle = await open(temp, 'wx', 0o600);

@@ -6,7 +6,7 @@ import type { PolicyExpression } from './policy-expression.js';
  * The resource types a policy may name with `--resource-type`: every type an enforcement
  * point decides for. Any other type is refused when a policy is created (it would never apply).
  */
-export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker', 'kafka-inlet', 'kafka-outlet', 'kafka-consume'] as const;
+export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker', 'kafka-inlet', 'kafka-outlet', 'kafka-consume', 'policy'] as const;
 
 /** One of {@link RESOURCE_TYPES}. */
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -24,6 +24,21 @@ export function assertResourceType(type: string): ResourceType {
   return type;
 }
 
+/**
+ * How a policy acts: `enforce` (its decision stands) or `audit` (it decides and records what
+ * it would have denied, but never denies: a stricter rule can be rolled out safely).
+ */
+export type PolicyMode = 'enforce' | 'audit';
+
+/** Every {@link PolicyMode}. */
+export const POLICY_MODES: readonly PolicyMode[] = ['enforce', 'audit'];
+
+/** Throws InvalidInputError unless `mode` is a {@link PolicyMode}. */
+export function assertPolicyMode(mode: string): PolicyMode {
+  if (!(POLICY_MODES as readonly string[]).includes(mode)) throw new InvalidInputError('policy', `unknown policy mode '${mode}': use enforce or audit`);
+  return mode as PolicyMode;
+}
+
 /** What a policy is attached to: one named resource, or every resource of a type. */
 export type PolicyScope =
   | { readonly kind: 'resource'; readonly name: string }
@@ -36,6 +51,11 @@ export interface Decision {
   readonly reason: string;
   /** The policy that decided, absent when the default decided. */
   readonly policy?: { readonly scope: PolicyScope; readonly expression: string };
+  /**
+   * True when an audit-mode policy would have denied: `allowed` is true and `reason` says
+   * why it would have been denied. Enforcement points record it (marked audit) and count it.
+   */
+  readonly audit?: boolean;
 }
 
 /** A stored policy with its compiled expression and precomputed allow decision. */
@@ -45,6 +65,8 @@ export interface Policy {
   readonly expression: string;
   /** ISO 8601 creation time. */
   readonly createdAt: string;
+  /** `enforce`, or `audit` (never denies; records what it would have denied). */
+  readonly mode: PolicyMode;
   /** The compilation; absent when a stored source no longer compiles (the policy then denies). */
   readonly compiled?: PolicyExpression;
   /** Why a stored source does not compile. */
@@ -76,28 +98,30 @@ export function scopeLabel(scope: PolicyScope): string {
 }
 
 /** Builds a policy, compiling its expression. Throws InvalidInputError on an invalid expression. */
-export function createPolicy(scope: PolicyScope, expression: string, createdAt: string): Policy {
+export function createPolicy(scope: PolicyScope, expression: string, createdAt: string, mode: PolicyMode = 'enforce'): Policy {
   assertPolicyScope(scope);
-  return withCompilation(scope, expression, createdAt, compilePolicyExpression(expression), undefined);
+  assertPolicyMode(mode);
+  return withCompilation(scope, expression, createdAt, mode, compilePolicyExpression(expression), undefined);
 }
 
 /** Builds a policy from storage: a source that no longer compiles yields a policy that denies. */
-export function restorePolicy(scope: PolicyScope, expression: string, createdAt: string): Policy {
+export function restorePolicy(scope: PolicyScope, expression: string, createdAt: string, mode: PolicyMode = 'enforce'): Policy {
+  const known: PolicyMode = mode === 'audit' ? 'audit' : 'enforce';
   try {
-    return createPolicy(scope, expression, createdAt);
+    return createPolicy(scope, expression, createdAt, known);
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-    return withCompilation(scope, expression, createdAt, undefined, message);
+    return withCompilation(scope, expression, createdAt, known, undefined, message);
   }
 }
 
-function withCompilation(scope: PolicyScope, expression: string, createdAt: string, compiled: PolicyExpression | undefined, compileError: string | undefined): Policy {
+function withCompilation(scope: PolicyScope, expression: string, createdAt: string, mode: PolicyMode, compiled: PolicyExpression | undefined, compileError: string | undefined): Policy {
   const frozenScope = Object.freeze({ ...scope });
   const allowDecision: Decision = Object.freeze({
     allowed: true,
     reason: `allowed by ${scopeLabel(scope)} policy`,
     policy: Object.freeze({ scope: frozenScope, expression }),
   });
-  const base = { scope: frozenScope, expression, createdAt, allowDecision };
+  const base = { scope: frozenScope, expression, createdAt, mode, allowDecision };
   return Object.freeze(compiled !== undefined ? { ...base, compiled } : { ...base, compileError: compileError ?? 'does not compile' });
 }

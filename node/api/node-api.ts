@@ -23,6 +23,8 @@ const optional = field.optional;
 
 const POLICY_SCOPE = { resource: optional(NAME), resourceType: optional(NAME) } as const;
 const ONE_SCOPE = { exactlyOne: [['resource', 'resourceType']] } as const;
+/** `atMember`: the identifier of a project member whose node the call acts on. */
+const AT_MEMBER = { atMember: optional(field.string({ max: 64 })) } as const;
 /** `project`: the project the call acts on (absent: the node's project, else the home's default). */
 const PROJECT = { project: optional(NAME) } as const;
 
@@ -46,10 +48,11 @@ export const NODE_API = {
   'security.info': method(NO_PARAMS, returns<SecurityInfo>()),
   'security.reload': method(NO_PARAMS, returns<SecurityInfo>()),
 
-  'policy.create': method(schema({ ...POLICY_SCOPE, expression: EXPRESSION }, ONE_SCOPE), returns<PolicyView>()),
-  'policy.list': method(NO_PARAMS, returns<PolicyList>()),
-  'policy.show': method(schema(POLICY_SCOPE, ONE_SCOPE), returns<PolicyView>()),
-  'policy.delete': method(schema(POLICY_SCOPE, ONE_SCOPE), returns<{ readonly deleted: PolicyScope }>()),
+  // `atMember`: act on the node of that project member, over the project (admins only).
+  'policy.create': method(schema({ ...POLICY_SCOPE, ...AT_MEMBER, expression: EXPRESSION, mode: optional(field.enum(['enforce', 'audit'])) }, ONE_SCOPE), returns<PolicyView>()),
+  'policy.list': method(schema({ ...AT_MEMBER }), returns<PolicyList>()),
+  'policy.show': method(schema({ ...POLICY_SCOPE, ...AT_MEMBER }, ONE_SCOPE), returns<PolicyView>()),
+  'policy.delete': method(schema({ ...POLICY_SCOPE, ...AT_MEMBER }, ONE_SCOPE), returns<{ readonly deleted: PolicyScope }>()),
   'policy.denials': method(schema({ limit: optional(field.integer({ min: 1, max: 1000 })) }), returns<PolicyDenials>()),
 
   'secure-channel.create': method(schema({ to: ROUTE }), returns<SecureChannelView>()),

@@ -1,5 +1,5 @@
 import type { Denial, DenialCounts } from '../../policy/denial-log.js';
-import type { Policy, PolicyScope } from '../../policy/policy.js';
+import type { Policy, PolicyMode, PolicyScope } from '../../policy/policy.js';
 
 /** A policy as the control methods return it. */
 export interface PolicyView {
@@ -11,6 +11,8 @@ export interface PolicyView {
   /** False when a stored expression no longer compiles (the policy then denies). */
   readonly valid: boolean;
   readonly compileError?: string;
+  /** `enforce`, or `audit` (decides and records what it would have denied, never denies). */
+  readonly mode: PolicyMode;
 }
 
 /** What `policy.list` returns. */
@@ -28,7 +30,7 @@ export interface PolicyDenials {
 export function policyView(policy: Policy): PolicyView {
   const label = policy.scope.kind === 'resource' ? `resource ${policy.scope.name}` : `resource-type ${policy.scope.type}`;
   return {
-    scope: policy.scope, label, expression: policy.expression, createdAt: policy.createdAt, valid: policy.compiled !== undefined,
+    scope: policy.scope, label, expression: policy.expression, createdAt: policy.createdAt, valid: policy.compiled !== undefined, mode: policy.mode,
     ...(policy.compileError !== undefined ? { compileError: policy.compileError } : {}),
   };
 }

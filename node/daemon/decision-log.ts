@@ -105,7 +105,7 @@ export class NodeDecisionLog implements DenialJournal {
   record(denial: Denial): void {
     const actor = denial.subject ?? 'unauthenticated';
     const key = JSON.stringify([denial.resource.type, denial.resource.name, denial.resource.node, denial.action, denial.reason,
-      denial.policy === undefined ? null : scopeFields(denial.policy.scope), denial.policy?.expression ?? null]);
+      denial.policy === undefined ? null : scopeFields(denial.policy.scope), denial.policy?.expression ?? null, denial.mode ?? null]);
     if (!this.limiter.admit('access.denied', actor, key)) {
       this.scheduleFlush();
       return;
@@ -115,12 +115,16 @@ export class NodeDecisionLog implements DenialJournal {
   }
 
   /** Records a policy change made by `who` (default: the local user of the control socket). */
-  recordPolicyChange(change: PolicyChange, who: { actor: string; fields: Record<string, AuditValue> } = localUser()): void {
+  recordPolicyChange(change: PolicyChange, who: { actor: string; fields: Readonly<Record<string, AuditValue>> } = change.by ?? localUser()): void {
     const type: DecisionRecordType = change.after === undefined ? 'policy.deleted' : change.before === undefined ? 'policy.created' : 'policy.replaced';
+    // Modes are written when a side is in audit mode (records of enforce-only changes keep their shape).
+    const modes = change.beforeMode === 'audit' || change.afterMode === 'audit';
     const fields: Record<string, AuditValue> = {
       ...who.fields, scope: scopeFields(change.scope),
       ...(change.before !== undefined ? { before: change.before } : {}),
       ...(change.after !== undefined ? { after: change.after } : {}),
+      ...(modes && change.beforeMode !== undefined ? { beforeMode: change.beforeMode } : {}),
+      ...(modes && change.afterMode !== undefined ? { afterMode: change.afterMode } : {}),
     };
     this.append(type, who.actor, fields, this.clock());
   }
@@ -146,8 +150,11 @@ export class NodeDecisionLog implements DenialJournal {
   }
 
   private denialFields(key: string): Record<string, AuditValue> {
-    const [type, name, node, action, reason, scope, expression] = JSON.parse(key) as [string, string, string, string, string, Record<string, string> | null, string | null];
-    return { resource: { type, name, node }, action, reason, ...(scope !== null ? { policy: scope } : {}), ...(expression !== null ? { expression } : {}) };
+    const [type, name, node, action, reason, scope, expression, mode] = JSON.parse(key) as [string, string, string, string, string, Record<string, string> | null, string | null, string | null | undefined];
+    return {
+      resource: { type, name, node }, action, reason, ...(scope !== null ? { policy: scope } : {}), ...(expression !== null ? { expression } : {}),
+      ...(typeof mode === 'string' ? { mode } : {}),
+    };
   }
 
   private writeAggregate(a: RefusalAggregate): void {

@@ -31,5 +31,6 @@ export function denialOf(entry: DecisionEntry): Denial | undefined {
     action: String(f.action), reason,
     ...(subject !== undefined ? { subject } : {}),
     ...(scope !== undefined && typeof f.expression === 'string' ? { policy: { scope, expression: f.expression } } : {}),
+    ...(f.mode === 'audit' ? { mode: 'audit' as const } : {}),
   };
 }

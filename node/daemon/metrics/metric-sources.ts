@@ -54,8 +54,8 @@ export interface NodeMetricsOptions {
   readonly credential: () => CredentialState;
   /** Denials since the node started (the node's denial log). */
   readonly denials: () => DenialCounts;
-  /** Policy decisions by resource type (allowed and denied). */
-  readonly decisions: () => Iterable<readonly [string, { readonly allowed: number; readonly denied: number }]>;
+  /** Policy decisions by resource type (allowed and denied, and allowed ones an audit-mode policy would have denied). */
+  readonly decisions: () => Iterable<readonly [string, { readonly allowed: number; readonly denied: number; readonly wouldDeny?: number }]>;
   /** Outcomes of the handshakes this node started. */
   readonly handshakes: HandshakeCounts;
 }

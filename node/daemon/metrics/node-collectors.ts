@@ -152,6 +152,8 @@ export function registerNodeMetrics(registry: Registry, inputs: NodeCollectorInp
 
   lazyCounter(registry, { name: 'symbolon_policy_decisions_total', help: 'Policy decisions about requests from peers, by resource type and decision.', labelNames: ['resource_type', 'decision'] }, () =>
     samples(inputs.decisions(), ([type, cell]) => [[{ resource_type: type, decision: 'allowed' }, cell.allowed], [{ resource_type: type, decision: 'denied' }, cell.denied]]));
+  lazyCounter(registry, { name: 'symbolon_policy_would_deny_total', help: 'Requests an audit-mode policy would have denied (they were let through), by resource type.', labelNames: ['resource_type'] }, () =>
+    samples(inputs.decisions(), ([type, cell]) => [[{ resource_type: type }, cell.wouldDeny ?? 0]]));
   lazyCounter(registry, { name: 'symbolon_policy_denials_total', help: 'Requests the node refused (policy or default rule), by resource type.', labelNames: ['resource_type'] }, () => {
     const byType = new Map<string, number>();
     for (const [key, n] of Object.entries(inputs.denials().byResource)) {

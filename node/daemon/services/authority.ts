@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
 import type { AccessControl } from '../../../core/node/access-control.js';
+import { isMemberRouteName } from '../../../core/relay/member-route.js';
 import { RelayService } from '../../../core/relay/relay-service.js';
 import { AUTHENTICATED_PEER, relayRule } from '../../../policy/default-rules.js';
 import { RELAY_ATTRIBUTE } from '../../../authority/attributes.js';
@@ -136,14 +137,15 @@ export const authorityService: DaemonService = {
     ctx.metrics.provide('authority', {
       counts,
       auditHeadSeq: async () => (await store.auditHead({ signal: AbortSignal.timeout(5_000) })).seq,
-      relaysHeld: () => relays?.list().length ?? 0,
+      relaysHeld: () => relays?.list().filter((r) => !isMemberRouteName(r.name)).length ?? 0,
     });
 
     ctx.api.register('authority.info', async (_params, { signal }): Promise<AuthorityInfo> => ({
       project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }),
       ...(section.udpRoute === undefined ? {} : { udpRoute: section.udpRoute }), authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
-      relays: relay?.list().map((r) => r.name) ?? [],
+      // Members' management routes (member.<identifier>) are no relays anyone named.
+      relays: relay?.list().map((r) => r.name).filter((name) => !isMemberRouteName(name)) ?? [],
       members: (await store.withTransaction((tx) => tx.listMembers(), { signal })).length,
     }));
     ctx.logger.info({ project: section.project, authority: authorityId, storage: section.database !== undefined ? 'postgres' : 'sqlite' }, 'project authority started');

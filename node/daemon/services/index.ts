@@ -4,6 +4,7 @@ import { decisionLogService } from './decisions.js';
 import { echoService } from './echo.js';
 import { messageService } from './message.js';
 import { nodeInfoService } from './node-info.js';
+import { memberPoliciesService } from './member-policies.js';
 import { policyService } from './policy.js';
 import { projectMembershipService } from './project-membership.js';
 import { securityService } from './security.js';
@@ -33,6 +34,7 @@ export const daemonServices: readonly DaemonService[] = [
   kafkaOutletsService,
   kafkaInletsService,
   relaysService,
+  memberPoliciesService,
   authorityService,
   projectMembershipService,
 ];
