@@ -112,7 +112,7 @@ describe('AuthorityClient with the authority services', () => {
     const client = await f.clientFor(worker);
     const credential = await client.fetchCredential();
     const trustedIssuers = new Map([[f.authorityIdentity.identifier, f.authorityIdentity]]);
-    expect(verifyCredential(credential, { subject: worker.identifier, trustedIssuers, now: nowSeconds() }).attributes).toEqual({ component: 'analysis' });
+    expect(verifyCredential(credential, { subject: worker.identifier, trustedIssuers, now: nowSeconds() }).attributes).toEqual({ component: 'analysis', role: 'member' });
     expect(() => verifyCredential(credential, { subject: f.admin.identifier, trustedIssuers, now: nowSeconds() })).toThrow(/not I/);
 
     const removal = await admin.removeMember(worker.identifier);

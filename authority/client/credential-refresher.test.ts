@@ -44,7 +44,7 @@ describe('CredentialRefresher', () => {
     await vi.waitFor(() => expect(got).toHaveLength(1));
     expect(Date.now()).toBeLessThan(first.expiresAt);
     expect(got[0]!.expiresAt).toBeGreaterThan(first.expiresAt);
-    expect(verify(got[0]!).attributes).toEqual({ component: 'db' });
+    expect(verify(got[0]!).attributes).toEqual({ component: 'db', role: 'member' });
     expect(refresher.current).toBe(got[0]);
     expect(refresher.nextFetchAt).toBe(credentialRefreshAt(got[0]!.createdAt, got[0]!.expiresAt));
     await vi.advanceTimersByTimeAsync(8 * MINUTE);

@@ -15,7 +15,7 @@ import type { DaemonContext } from './service.js';
 import { nodeChannelOptions, projectFor } from './services/node-channels.js';
 
 /** Handshake deadline of the channel to a member node, in ms. */
-const MEMBER_HANDSHAKE_TIMEOUT_MS = 8_000;
+const MEMBER_HANDSHAKE_TIMEOUT_MS = 5_000;
 /** How long to wait for the member node's answer, in ms. */
 const MEMBER_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -47,7 +47,7 @@ export async function callMemberPolicies(
     })));
   } catch (error) {
     if (error instanceof NotFoundError || error instanceof AbortedError) throw error;
-    if (error instanceof TimeoutError) {
+    if (error instanceof SymbolonError && error.kind === 'timeout') {
       throw new TimeoutError('policy', `member ${member}'s node did not answer within ${MEMBER_HANDSHAKE_TIMEOUT_MS / 1000} s: the project node forwards only for the project's admins (is this identity an admin of project '${project.name}'?)`, { cause: error });
     }
     throw new IoError('policy', `cannot open a secure channel to member ${member}'s node through project '${project.name}': ${(error as Error).message}`, { cause: error });
