@@ -3,10 +3,10 @@
  * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
  * `--json` the JSON goes to stdout and the table to stderr).
  *
- * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench` runs a subset; for
+ * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench,kafka` runs a subset; for
  * clean JSON on stdout use `npm run -s bench -- --json` (npm's banner goes to stdout).
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
- * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_SESSIONS (16 concurrent
+ * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_KAFKA_RECORDS (20000), BENCH_SESSIONS (16 concurrent
  * sessions of the aggregate bulk figure; 0 skips it); for studies, BENCH_CPU_PROF=DIR (V8 profile
  * of every child process), BENCH_PORTAL_WINDOW=BYTES (portal credit window) and BENCH_NODE_GC=MODE
  * (GC of the node processes: auto, single-threaded, parallel).
@@ -24,11 +24,12 @@ import { BenchChild, killAllChildren } from './support/child-rpc.js';
 import { createBenchAuthority } from './support/bench-identity.js';
 import { benchSecureChannels } from './handshake.js';
 import { benchPgbench } from './pgbench.js';
+import { benchKafka } from './kafka.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
 
-const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench'] as const;
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench', 'kafka'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     idleConnections: envInt('BENCH_IDLE_CONNECTIONS', 2000, 10, 10_000),
     pgbenchSeconds: envInt('BENCH_PGBENCH_SECONDS', 5, 1, 60),
     sessions: envInt('BENCH_SESSIONS', 16, 0, 256),
+    kafkaRecords: envInt('BENCH_KAFKA_RECORDS', 20_000, 1000, 1_000_000),
   };
   const startedAt = new Date();
   const t0 = performance.now();
@@ -105,6 +107,9 @@ async function main(): Promise<void> {
 
   results.pgbench = await attempt('pgbench', 'pgbench -S, direct and through the relay portal, interleaved', () =>
     benchPgbench({ seconds: config.pgbenchSeconds, runs: config.runs }));
+
+  results.kafka = await attempt('kafka', 'Kafka records produced and consumed, direct and through the Kafka inlets, interleaved', () =>
+    benchKafka({ records: config.kafkaRecords, runs: config.runs }));
 
   const rows = buildRows(results);
   const report = {

@@ -12,6 +12,7 @@ import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
 import type { PgbenchBench } from '../pgbench.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
+import type { KafkaBench } from '../kafka.js';
 import type { ReportRow } from './report.js';
 import { TARGETS, count, kib, ratioOf, verdict } from './report.js';
 
@@ -23,6 +24,7 @@ export interface BenchResults {
   throughput?: ThroughputBench;
   idle?: IdleBench;
   pgbench?: PgbenchBench;
+  kafka?: KafkaBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
 }
@@ -140,7 +142,22 @@ function pgbenchRows(r: BenchResults): ReportRow[] {
   ];
 }
 
+/** Kafka records per second, direct (baseline) and through the inlets (encrypted end to end), produced and consumed. */
+function kafkaRows(r: BenchResults): ReportRow[] {
+  const k = r.kafka;
+  if (!k) return [missing('Kafka records/s through the inlets', '', r.errors.kafka)];
+  if ('skipped' in k) return [{ figure: 'Kafka records/s through the inlets', value: `not measured: ${k.skipped}`, target: '', verdict: 'missing' }];
+  const rate = (n: number): string => `${count(n)} records/s`;
+  const size = `${k.valueBytes} B values`;
+  return [
+    { figure: `Kafka produce, direct (baseline, ${size})`, value: rate(k.producedDirect), ratio: 1, target: '', verdict: '-' },
+    { figure: '  through the producer\'s inlet (encrypted)', value: rate(k.producedInlet), ratio: Math.round(k.producedInlet / k.producedDirect * 100) / 100, target: '', verdict: '-' },
+    { figure: `Kafka consume, direct (baseline, ${size})`, value: rate(k.consumedDirect), ratio: 1, target: '', verdict: '-' },
+    { figure: '  through the consumer\'s inlet via the relay (decrypted)', value: rate(k.consumedInlet), ratio: Math.round(k.consumedInlet / k.consumedDirect * 100) / 100, target: '', verdict: '-' },
+  ];
+}
+
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
-  return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results)];
+  return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results), ...kafkaRows(results)];
 }
