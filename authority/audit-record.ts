@@ -24,12 +24,14 @@ export type AuditRecordType =
   | 'credential.issued'
   | 'credential.refused'
   | 'access.refused'
-  | 'refusals.aggregated';
+  | 'refusals.aggregated'
+  | 'signer.attested'
+  | 'signer.withdrawn';
 
 /** Every record type, for validation. */
 export const AUDIT_RECORD_TYPES: readonly AuditRecordType[] = [
   'ticket.created', 'ticket.redeemed', 'ticket.refused', 'member.added', 'member.removed', 'member.suspended', 'member.resumed',
-  'credential.issued', 'credential.refused', 'access.refused', 'refusals.aggregated',
+  'credential.issued', 'credential.refused', 'access.refused', 'refusals.aggregated', 'signer.attested', 'signer.withdrawn',
 ];
 
 /** A field value: JSON and CBOR agree on these, so an export re-encodes to the same bytes. */

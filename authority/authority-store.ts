@@ -68,6 +68,30 @@ export interface RevocationRecord {
   readonly actor: string;
 }
 
+/**
+ * An attested credential-signing key of the authority: one per project node (replica),
+ * attested by the authority's primary key. Credentials signed by any signer that is not
+ * withdrawn verify at members; a withdrawn signer's credentials are refused once members
+ * hold a revocation list that names it.
+ */
+export interface SignerRecord {
+  /** `signerKeyId` of the public key (`K` + 32 hex). */
+  readonly keyId: string;
+  /** The project node (replica) holding the private key in its local vault. */
+  readonly replica: string;
+  readonly keyType: 'ed25519' | 'p256';
+  /** The public key, lowercase hex. */
+  readonly publicKey: string;
+  /** The latest attestation (deterministic CBOR, lowercase hex). */
+  readonly attestation: string;
+  /** When the latest attestation was registered, and when it expires (ms since the epoch). */
+  readonly attestedAt: number;
+  readonly expiresAt: number;
+  /** When it was withdrawn (ms), and by whom; absent while it signs. */
+  readonly withdrawnAt?: number;
+  readonly withdrawnBy?: string;
+}
+
 /** Who authorised a credential: the member's enrollment ticket, or the admin who added it. */
 export type CredentialAuthorisation = { readonly ticketHash: string } | { readonly admin: string };
 
@@ -139,6 +163,18 @@ export interface AuthorityTransaction {
   recordChange(type: Extract<AuditRecordType, 'member.suspended' | 'member.resumed'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
   /** Records an issued credential; audits `credential.issued` with `actor`. */
   recordCredentialIssued(issuance: CredentialIssuance, actor: string): Promise<void>;
+  /**
+   * Stores a signer's (new or renewed) attestation; audits `signer.attested` with `actor`.
+   * A withdrawn signer stays withdrawn (the caller checks first).
+   */
+  putSigner(signer: SignerRecord, actor: string): Promise<void>;
+  /** A signer by key id. */
+  getSigner(keyId: string): Promise<SignerRecord | undefined>;
+  /**
+   * Withdraws a signer at `at` (ms); audits `signer.withdrawn` with `actor`. Returns the
+   * record as it now is, or undefined when the key is unknown. Withdrawing twice changes nothing.
+   */
+  withdrawSigner(keyId: string, actor: string, at: number): Promise<SignerRecord | undefined>;
   /** Audits a refused request that changes no state (`access.refused`, `credential.refused`, `ticket.refused`, `refusals.aggregated`). */
   recordRefusal(type: Extract<AuditRecordType, 'access.refused' | 'credential.refused' | 'ticket.refused' | 'refusals.aggregated'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
 }
@@ -152,6 +188,8 @@ export interface AuthorityStore {
   withTransaction<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T>;
   /** Revocations still in force at `now` (ms): suspensions, and removals until their `until`. */
   listRevocations(now: number, options?: StoreCallOptions): Promise<RevocationRecord[]>;
+  /** Every signer, oldest attestation first (withdrawn ones too). */
+  listSigners(options?: StoreCallOptions): Promise<SignerRecord[]>;
   /** A member, read outside any write transaction (a snapshot that may change right after). */
   getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined>;
   /** The newest record's position and hash. */

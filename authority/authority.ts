@@ -2,17 +2,19 @@ import { ROLE_ATTRIBUTE } from '../core/credential/role-attribute.js';
 import { sha256 } from '../core/cbor.js';
 import { InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedError } from '../core/errors.js';
 import type { PublicKey, Signature } from '../core/vault/keys.js';
+import { signerKeyId } from '../core/credential/signer-key.js';
+import { SignerWithdrawnError } from './signer-withdrawn-error.js';
 import { grantedAttributes, validateAttributes, validateRelayNames, type Attributes } from './attributes.js';
 import { AUDIT_EXPORT_FORMAT, checkpointLine, exportAuditLines, recordLine, type AuditExportHeader } from './audit-export.js';
 import { buildConsistencyProof, buildInclusionProof, type AuditConsistencyProof, type AuditInclusionProof } from './audit-proof.js';
 import { AUDIT_FORMAT_VERSION, CHECKPOINT_VERSION, checkpointDigest, type AuditCheckpoint, type AuditEntry, type AuditValue, type SignedCheckpoint } from './audit-record.js';
 import { auditTreeAt, checkpointWithRoot, frontierHex } from './audit-tree.js';
-import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, RevocationRecord, Role, StoreCallOptions } from './authority-store.js';
+import type { AuditQuery, AuthorityStore, AuthorityTransaction, MemberRecord, RevocationRecord, Role, SignerRecord, StoreCallOptions } from './authority-store.js';
 import { DEFAULT_CREDENTIAL_TTL_MS, DEFAULT_TICKET_TTL_MS, MAX_CREDENTIAL_TTL_MS, MIN_CREDENTIAL_TTL_MS } from './credential-lifetime.js';
 import { encodeEnrollmentTicket } from './enrollment-ticket.js';
 import { EMPTY_GRANT_SCOPE, isEmptyScope, outsideScope, validateGrantScope, type GrantScope } from './grant-scope.js';
 import { RefusalLimiter, type RefusalLimiterOptions } from './refusal-limiter.js';
-import { encodeRevocationList, REVOCATION_LIST_TTL_MS, REVOCATION_LIST_VERSION, revocationEntries, type SignedRevocationList } from './revocation-list.js';
+import { encodeRevocationList, REVOCATION_LIST_TTL_MS, REVOCATION_LIST_VERSION, revocationEntries, WITHDRAWN_SIGNER_GRACE_MS, type SignedRevocationList } from './revocation-list.js';
 import { TicketRefusedError } from './ticket-refused-error.js';
 import { generateTicketCode, ticketCodeHash } from './ticket-code.js';
 
@@ -25,6 +27,8 @@ export interface SignedCredential {
   readonly expiresAt: number;
   /** Defaults to the time the authority asked for the signature. */
   readonly createdAt?: number;
+  /** `signerKeyId` of the key that signed it: issuance is refused when that key was withdrawn. */
+  readonly signerKey?: string;
 }
 /** Signs a 32-byte digest with the authority's identity key. */
 export type SignDigest = (digest: Uint8Array) => Promise<Signature>;
@@ -51,6 +55,20 @@ export interface AuthorityOptions {
   /** How refusal records are rate-limited and aggregated (default: 60 s windows, 100 single records a window). */
   readonly refusals?: Omit<RefusalLimiterOptions, 'clock'>;
   readonly clock?: () => number;
+}
+
+/** Told the key id of a signing key found withdrawn (by this instance, or by an issuance that met it). */
+export type SignerWithdrawnListener = (keyId: string) => void;
+
+/** What {@link Authority.registerSigner} registers: a replica's attested credential-signing key. */
+export interface SignerRegistration {
+  /** The project node (replica) holding the key. */
+  readonly replica: string;
+  readonly publicKey: PublicKey;
+  /** The attestation by the authority's primary key. */
+  readonly attestation: Uint8Array;
+  /** When the attestation expires (ms since the epoch). */
+  readonly expiresAt: number;
 }
 
 /** Told about every revocation and resumption right after it committed. */
@@ -129,6 +147,7 @@ export class Authority {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly revocationListeners = new Set<RevocationListener>();
+  private readonly signerListeners = new Set<SignerWithdrawnListener>();
   private signedList: { at: number; signed: Promise<SignedRevocationList> } | undefined;
 
   constructor(private readonly options: AuthorityOptions) {
@@ -276,6 +295,10 @@ export class Authority {
     const outcome = await this.write(async (tx) => {
       const now = await tx.getMember(subject);
       const suspended = (await tx.getRevocation(subject))?.kind === 'suspended';
+      if (signed.signerKey !== undefined && (await tx.getSigner(signed.signerKey))?.withdrawnAt !== undefined) {
+        await this.recordRefusal(tx, 'credential.refused', subject, 'signing key withdrawn', { subject, reason: 'signing key withdrawn', signerKey: signed.signerKey });
+        return 'withdrawn' as const;
+      }
       if (now === undefined || suspended || JSON.stringify(now.attributes) !== JSON.stringify(member.attributes) || now.role !== member.role) {
         const reason = now === undefined ? 'member removed' : suspended ? 'suspended' : now.role !== member.role ? 'role changed' : 'attributes changed';
         await tx.recordRefusal('credential.refused', subject, { subject, reason });
@@ -285,6 +308,10 @@ export class Authority {
       await tx.recordCredentialIssued({ subject, attributes: now.attributes, createdAt, expiresAt: signed.expiresAt, credentialHash, authorisedBy }, this.identifier);
       return true;
     }, options);
+    if (outcome === 'withdrawn') {
+      this.notifySignerWithdrawn(signed.signerKey as string);
+      throw new SignerWithdrawnError(signed.signerKey as string, `credential refused: this project node's signing key ${signed.signerKey as string} was withdrawn; it makes a new one, ask again`);
+    }
     if (!outcome) throw new UnauthorizedError('authority', 'credential refused: membership changed while issuing, ask again');
     return { ...signed, createdAt, credentialHash };
   }
@@ -390,12 +417,83 @@ export class Authority {
     if (this.signedList !== undefined && now - this.signedList.at < 1000) return await this.signedList.signed;
     const signed = (async (): Promise<SignedRevocationList> => {
       const entries = revocationEntries(await this.store.listRevocations(now, options));
-      const { bytes, digest } = encodeRevocationList({ version: REVOCATION_LIST_VERSION, authority: this.identifier, issuedAt: now, expiresAt: now + REVOCATION_LIST_TTL_MS, entries });
+      const withdrawnSigners = (await this.store.listSigners(options))
+        .filter((x) => x.withdrawnAt !== undefined && x.expiresAt + WITHDRAWN_SIGNER_GRACE_MS > now)
+        .map((x) => ({ key: x.keyId, withdrawnAt: x.withdrawnAt as number }));
+      const { bytes, digest } = encodeRevocationList({
+        version: REVOCATION_LIST_VERSION, authority: this.identifier, issuedAt: now, expiresAt: now + REVOCATION_LIST_TTL_MS, entries, withdrawnSigners,
+      });
       return { list: bytes, ...(await sign(digest)) };
     })();
     this.signedList = { at: now, signed };
     signed.catch(() => { if (this.signedList?.signed === signed) this.signedList = undefined; });
     return await signed;
+  }
+
+  /**
+   * Registers the attestation of a replica's credential-signing key (new, or renewed before
+   * expiry), audited as `signer.attested` with the authority as actor; an unchanged
+   * attestation is not written again. Throws {@link SignerWithdrawnError} when the key was
+   * withdrawn: the replica must make a new key.
+   */
+  async registerSigner(registration: SignerRegistration, options?: StoreCallOptions): Promise<SignerRecord> {
+    const replica = registration.replica;
+    if (typeof replica !== 'string' || replica.length === 0 || replica.length > 128) throw new InvalidInputError('authority', 'replica name must be 1-128 characters');
+    const keyId = signerKeyId(registration.publicKey);
+    const record: SignerRecord = {
+      keyId, replica, keyType: registration.publicKey.type, publicKey: Buffer.from(registration.publicKey.bytes).toString('hex'),
+      attestation: Buffer.from(registration.attestation).toString('hex'), attestedAt: this.clock(), expiresAt: registration.expiresAt,
+    };
+    const result = await this.write(async (tx) => {
+      const existing = await tx.getSigner(keyId);
+      if (existing?.withdrawnAt !== undefined) return existing;
+      if (existing !== undefined && existing.attestation === record.attestation && existing.replica === replica) return existing;
+      await tx.putSigner(record, this.identifier);
+      return record;
+    }, options);
+    if (result.withdrawnAt !== undefined) throw new SignerWithdrawnError(keyId);
+    return result;
+  }
+
+  /**
+   * Withdraws the attestation of signing key `keyId` (admins only), audited as
+   * `signer.withdrawn`: issuance with it stops, and the next revocation lists name it, so
+   * member nodes refuse the credentials it signed. NotFoundError when the key is unknown.
+   */
+  async withdrawSigner(actor: string, keyId: string, options?: StoreCallOptions): Promise<SignerRecord> {
+    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 64) throw new InvalidInputError('authority', 'signing key id must be 1-64 characters');
+    const withdrawn = await this.authorized(actor, 'signer.withdraw', ['admin'], async (tx) => await tx.withdrawSigner(keyId, actor, this.clock()), options);
+    if (withdrawn === undefined) throw new NotFoundError('authority', `${keyId} is not a signing key of this authority (see: symbolon project signer list)`);
+    this.signedList = undefined;
+    this.notifySignerWithdrawn(keyId);
+    return withdrawn;
+  }
+
+  /** The attested signing keys, withdrawn ones too (admins only). */
+  async listSigners(actor: string, options?: StoreCallOptions): Promise<SignerRecord[]> {
+    await this.authorized(actor, 'signer.list', ['admin'], async () => undefined, options);
+    return await this.store.listSigners(options);
+  }
+
+  /** The attested signing keys as stored (not audited: for the project node's own checks). */
+  async signers(options?: StoreCallOptions): Promise<SignerRecord[]> {
+    return await this.store.listSigners(options);
+  }
+
+  /** Calls `listener` with the key id of a signing key found withdrawn; returns an unsubscribe function. */
+  onSignerWithdrawn(listener: SignerWithdrawnListener): () => void {
+    this.signerListeners.add(listener);
+    return () => { this.signerListeners.delete(listener); };
+  }
+
+  private notifySignerWithdrawn(keyId: string): void {
+    for (const listener of [...this.signerListeners]) {
+      try {
+        listener(keyId);
+      } catch {
+        // A listener's failure must not hide a committed withdrawal.
+      }
+    }
   }
 
   /** Calls `listener` after every committed revocation or resumption; returns an unsubscribe function. */

@@ -2,18 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { createIdentity } from '../core/identity/identity-lifecycle.js';
 import { attestPurposeKey } from '../core/identity/purpose-key-attestation.js';
 import { MemoryVault } from '../core/vault/memory-vault.js';
-import { encodeRevocationList, entryRevokes, REVOCATION_LIST_VERSION, verifyRevocationList, type SignedRevocationList } from './revocation-list.js';
+import { signerKeyId } from '../core/credential/signer-key.js';
+import { encodeRevocationList, entryRevokes, REVOCATION_LIST_VERSION, verifyRevocationList, type SignedRevocationList, type WithdrawnSigner } from './revocation-list.js';
 
 async function signer() {
   const vault = new MemoryVault();
   const identity = await createIdentity(vault, 'ed25519');
   const key = await vault.generateSigningKey('ed25519');
   const attestation = await attestPurposeKey(identity, vault, undefined, 'credential-signing', await vault.signingPublicKey(key));
-  const sign = async (entries: Array<{ identifier: string; kind: 'removed' | 'suspended'; revokedAt: number }>, issuedAt = Date.now()): Promise<SignedRevocationList> => {
-    const { bytes, digest } = encodeRevocationList({ version: REVOCATION_LIST_VERSION, authority: identity.identifier, issuedAt, expiresAt: issuedAt + 60_000, entries });
+  const keyId = signerKeyId(await vault.signingPublicKey(key));
+  const sign = async (
+    entries: Array<{ identifier: string; kind: 'removed' | 'suspended'; revokedAt: number }>, issuedAt = Date.now(), withdrawnSigners: WithdrawnSigner[] = [],
+  ): Promise<SignedRevocationList> => {
+    const { bytes, digest } = encodeRevocationList({ version: REVOCATION_LIST_VERSION, authority: identity.identifier, issuedAt, expiresAt: issuedAt + 60_000, entries, withdrawnSigners });
     return { list: bytes, signature: await vault.signDigest(key, digest), attestation };
   };
-  return { identity, sign };
+  return { identity, sign, keyId };
 }
 
 describe('revocation lists', () => {
@@ -28,6 +32,17 @@ describe('revocation lists', () => {
     expect(() => verifyRevocationList(tampered, a.identity, Date.now())).toThrow(/bad signature/);
     const future = await a.sign(entries, Date.now() + 3_600_000);
     expect(() => verifyRevocationList(future, a.identity, Date.now())).toThrow(/future/);
+  });
+
+  it('carry withdrawn signing keys, and are refused when they name their own signing key as withdrawn', async () => {
+    const a = await signer();
+    const other = 'K' + 'ab'.repeat(16);
+    const signed = await a.sign([], Date.now(), [{ key: other, withdrawnAt: 1_000 }]);
+    expect(verifyRevocationList(signed, a.identity, Date.now()).withdrawnSigners).toEqual([{ key: other, withdrawnAt: 1_000 }]);
+    const self = await a.sign([], Date.now(), [{ key: a.keyId, withdrawnAt: 1_000 }]);
+    expect(() => verifyRevocationList(self, a.identity, Date.now())).toThrow(new RegExp(`signed by the withdrawn key ${a.keyId}`));
+    const malformed = await a.sign([], Date.now(), [{ key: 'not-a-key', withdrawnAt: 1 }]);
+    expect(() => verifyRevocationList(malformed, a.identity, Date.now())).toThrow(/malformed withdrawn signer/);
   });
 
   it('a removal revokes credentials created at or before it; a suspension revokes all', () => {

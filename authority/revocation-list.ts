@@ -4,6 +4,7 @@ import type { Identity } from '../core/identity/identity.js';
 import { verifyPurposeKeyAttestation } from '../core/identity/purpose-key-attestation.js';
 import type { PublicKey, Signature, SigningKeyType } from '../core/vault/keys.js';
 import { verifySignature } from '../core/vault/verify.js';
+import { isSignerKeyId, signerKeyId } from '../core/credential/signer-key.js';
 import type { RevocationKind, RevocationRecord } from './authority-store.js';
 
 /** Version of the revocation list format. */
@@ -21,7 +22,23 @@ export interface RevocationEntry {
   readonly revokedAt: number;
 }
 
-/** What a revocation list says: the authority's revoked identities at `issuedAt`. */
+/**
+ * How long after its attestation expired a withdrawn key is still listed (ms): members
+ * accept attestations up to a minute past expiry (clock drift).
+ */
+export const WITHDRAWN_SIGNER_GRACE_MS = 120_000;
+/** Most withdrawn signing keys one list carries. */
+export const MAX_WITHDRAWN_SIGNERS = 1_000;
+
+/** A credential-signing key the authority withdrew: credentials it signed are refused. */
+export interface WithdrawnSigner {
+  /** `signerKeyId` of the key. */
+  readonly key: string;
+  /** ms since the epoch. */
+  readonly withdrawnAt: number;
+}
+
+/** What a revocation list says: the authority's revoked identities and withdrawn signing keys at `issuedAt`. */
 export interface RevocationList {
   readonly version: number;
   readonly authority: string;
@@ -29,6 +46,8 @@ export interface RevocationList {
   readonly issuedAt: number;
   readonly expiresAt: number;
   readonly entries: readonly RevocationEntry[];
+  /** Withdrawn credential-signing keys whose attestation has not expired yet (older lists: none). */
+  readonly withdrawnSigners: readonly WithdrawnSigner[];
 }
 
 /** A list as sent: its encoding, the signature by the authority's credential-signing key, and that key's attestation. */
@@ -45,14 +64,17 @@ export function revocationEntries(records: readonly RevocationRecord[]): Revocat
 
 /** Encodes a list (deterministic CBOR, `kind: 'revocation-list'`) and the digest its signature covers. */
 export function encodeRevocationList(list: RevocationList): { bytes: Uint8Array; digest: Uint8Array } {
-  const bytes = encodeDeterministic({ kind: 'revocation-list', ...list, entries: list.entries.map((e) => ({ ...e })) });
+  const bytes = encodeDeterministic({
+    kind: 'revocation-list', ...list, entries: list.entries.map((e) => ({ ...e })), withdrawnSigners: list.withdrawnSigners.map((w) => ({ ...w })),
+  });
   return { bytes, digest: sha256(bytes) };
 }
 
 /**
  * Verifies a signed list against `authority` (the project's authority identity): the
  * attestation of its credential-signing key, the signature, the issuer and the validity
- * window (with `maxDriftMs`). Throws InvalidInputError saying what is wrong.
+ * window (with `maxDriftMs`), and that the list does not name its own signing key as
+ * withdrawn. Throws InvalidInputError saying what is wrong.
  */
 export function verifyRevocationList(signed: SignedRevocationList, authority: Identity, nowMs: number, maxDriftMs = 60_000): RevocationList {
   const fail = (why: string): never => { throw new InvalidInputError('authority', `revocation list refused: ${why}`); };
@@ -78,7 +100,17 @@ export function verifyRevocationList(signed: SignedRevocationList, authority: Id
     if (typeof entry?.identifier !== 'string' || (entry.kind !== 'removed' && entry.kind !== 'suspended') || !Number.isSafeInteger(entry.revokedAt)) fail('malformed entry');
     entries.push({ identifier: entry.identifier as string, kind: entry.kind as RevocationKind, revokedAt: entry.revokedAt as number });
   }
-  return { version: REVOCATION_LIST_VERSION, authority: authority.identifier, issuedAt: issuedAt as number, expiresAt: expiresAt as number, entries };
+  const withdrawn = value.withdrawnSigners ?? [];
+  if (!Array.isArray(withdrawn) || withdrawn.length > MAX_WITHDRAWN_SIGNERS) fail(`withdrawnSigners must be a list of at most ${MAX_WITHDRAWN_SIGNERS}`);
+  const withdrawnSigners: WithdrawnSigner[] = [];
+  for (const w of withdrawn as unknown[]) {
+    const item = w as Record<string, unknown>;
+    if (!isSignerKeyId(item?.key) || !Number.isSafeInteger(item.withdrawnAt)) fail('malformed withdrawn signer');
+    withdrawnSigners.push({ key: item.key as string, withdrawnAt: item.withdrawnAt as number });
+  }
+  const ownKey = signerKeyId(key);
+  if (withdrawnSigners.some((w) => w.key === ownKey)) fail(`signed by the withdrawn key ${ownKey}`);
+  return { version: REVOCATION_LIST_VERSION, authority: authority.identifier, issuedAt: issuedAt as number, expiresAt: expiresAt as number, entries, withdrawnSigners };
 }
 
 /**

@@ -39,6 +39,15 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
       `ALTER TABLE audit_checkpoints ADD COLUMN frontier TEXT`,
     ],
   },
+  {
+    version: 5,
+    description: 'attested credential-signing keys (one per project node replica) and their withdrawal',
+    statements: [
+      `CREATE TABLE signers (
+         key_id TEXT PRIMARY KEY, replica TEXT NOT NULL, key_type TEXT NOT NULL, public_key TEXT NOT NULL, attestation TEXT NOT NULL,
+         attested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, withdrawn_at BIGINT, withdrawn_by TEXT)`,
+    ],
+  },
 ];
 
 /** The schema version this code writes and understands. */

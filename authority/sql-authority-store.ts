@@ -1,3 +1,4 @@
+import { sha256 } from '../core/cbor.js';
 import { UnsupportedError } from '../core/errors.js';
 import type { Attributes } from './attributes.js';
 import {
@@ -6,7 +7,7 @@ import {
 } from './audit-record.js';
 import type {
   AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, RevocationKind, RevocationRecord,
-  Role, StoreCallOptions, TicketRecord,
+  Role, SignerRecord, StoreCallOptions, TicketRecord,
 } from './authority-store.js';
 import { grantScopeFromText, grantScopeToText, isEmptyScope, type GrantScope } from './grant-scope.js';
 import { migrateSchema } from './schema-migrations.js';
@@ -35,6 +36,22 @@ function toTicket(r: SqlRow): TicketRecord {
 
 function toRevocation(r: SqlRow): RevocationRecord {
   return { identifier: String(r.identifier), kind: String(r.kind) as RevocationKind, revokedAt: num(r.revoked_at), until: num(r.until_at), actor: String(r.actor) };
+}
+
+function toSigner(r: SqlRow): SignerRecord {
+  return {
+    keyId: String(r.key_id), replica: String(r.replica), keyType: String(r.key_type) as SignerRecord['keyType'], publicKey: String(r.public_key),
+    attestation: String(r.attestation), attestedAt: num(r.attested_at), expiresAt: num(r.expires_at),
+    ...(r.withdrawn_at == null ? {} : { withdrawnAt: num(r.withdrawn_at), withdrawnBy: String(r.withdrawn_by) }),
+  };
+}
+
+/** The audit fields of a signer (the attestation as its hash: the record stays small). */
+function signerFields(signer: SignerRecord): Record<string, AuditValue> {
+  return {
+    signerKey: signer.keyId, replica: signer.replica, keyType: signer.keyType, publicKey: signer.publicKey,
+    attestationHash: Buffer.from(sha256(Buffer.from(signer.attestation, 'hex'))).toString('hex'), attestedAt: signer.attestedAt, expiresAt: signer.expiresAt,
+  };
 }
 
 function toMember(r: SqlRow): MemberRecord {
@@ -167,6 +184,31 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
     await this.append('credential.issued', actor, fields);
   }
 
+  async putSigner(signer: SignerRecord, actor: string): Promise<void> {
+    await this.s.run(
+      `INSERT INTO signers (key_id, replica, key_type, public_key, attestation, attested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (key_id) DO UPDATE SET replica = $2, attestation = $5, attested_at = $6, expires_at = $7 WHERE signers.withdrawn_at IS NULL`,
+      [signer.keyId, signer.replica, signer.keyType, signer.publicKey, signer.attestation, signer.attestedAt, signer.expiresAt],
+    );
+    await this.append('signer.attested', actor, signerFields(signer));
+  }
+
+  async getSigner(keyId: string): Promise<SignerRecord | undefined> {
+    const rows = await this.s.all(`SELECT * FROM signers WHERE key_id = $1${this.lock.share}`, [keyId]);
+    return rows[0] === undefined ? undefined : toSigner(rows[0]);
+  }
+
+  async withdrawSigner(keyId: string, actor: string, at: number): Promise<SignerRecord | undefined> {
+    const changed = await this.s.all(
+      `UPDATE signers SET withdrawn_at = $2, withdrawn_by = $3 WHERE key_id = $1 AND withdrawn_at IS NULL RETURNING *`, [keyId, at, actor]);
+    if (changed[0] !== undefined) {
+      const signer = toSigner(changed[0]);
+      await this.append('signer.withdrawn', actor, { signerKey: keyId, replica: signer.replica, withdrawnAt: at });
+      return signer;
+    }
+    return await this.getSigner(keyId);
+  }
+
   async recordRefusal(type: 'access.refused' | 'credential.refused' | 'ticket.refused' | 'refusals.aggregated', actor: string, fields: Record<string, AuditValue>): Promise<void> {
     await this.append(type, actor, fields);
   }
@@ -220,6 +262,11 @@ export class SqlAuthorityStore implements AuthorityStore {
     options?.signal?.throwIfAborted();
     const rows = await this.driver.query(`SELECT * FROM revocations WHERE until_at = 0 OR until_at > $1 ORDER BY identifier`, [now]);
     return rows.map(toRevocation);
+  }
+
+  async listSigners(options?: StoreCallOptions): Promise<SignerRecord[]> {
+    options?.signal?.throwIfAborted();
+    return (await this.driver.query(`SELECT * FROM signers ORDER BY attested_at, key_id`)).map(toSigner);
   }
 
   async getMember(identifier: string, options?: StoreCallOptions): Promise<MemberRecord | undefined> {

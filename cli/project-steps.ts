@@ -10,7 +10,10 @@ import type { RunSteps } from '../node/client/run-apply.js';
 import { configuredNodeIdentity, setConfiguredNodeIdentity } from '../node/home/node-security-config.js';
 import { setAcceptUnauthenticated } from '../node/daemon/services/secure-channels.js';
 import { validateNodeName, type Home } from '../node/home/home.js';
-import { defaultIdentityName, deleteIdentityRecord, ensureIdentity, identityNames, loadIdentity, nodesUsingIdentity, type IdentityRecord } from '../node/home/identity-registry.js';
+import {
+  createIdentityRecord, defaultIdentityName, deleteIdentityRecord, ensureIdentity, identityNames, loadIdentity, nodesUsingIdentity, readIdentityRecord, type IdentityRecord,
+} from '../node/home/identity-registry.js';
+import type { SigningKeyType } from '../core/vault/keys.js';
 import { runningPid } from '../node/home/node-state.js';
 import type { LogLimits } from '../node/home/log-limits.js';
 import type { MetricsEndpoint } from '../node/home/metrics-endpoint.js';
@@ -32,6 +35,8 @@ export interface PreparedProject {
   readonly admin: IdentityRecord;
   readonly adminNode: string;
   readonly authorityIdentifier: string;
+  /** The vault holding the authority's primary key. */
+  readonly authorityVault: string;
   readonly database?: string;
 }
 
@@ -43,8 +48,12 @@ export interface PreparedProject {
  */
 export async function prepareProject(
   home: Home,
-  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption, udpListen }: {
+  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption, udpListen, vault, keyType }: {
     name: string; listen: string; identity?: string; database?: string; log?: LogLimits; metrics?: MetricsEndpoint;
+    /** Vault of the authority identity's primary key (a KMS or HSM in production); default the home's file vault. */
+    vault?: string;
+    /** Key type of that primary key (default: ed25519 when the vault offers it, else p256). */
+    keyType?: SigningKeyType;
     /** HOST:PORT of the project node's WebSocket listener. */
     wsListen?: string;
     /** The route members use to reach that listener (e.g. through a proxy); default: the listener's own. */
@@ -81,8 +90,8 @@ export async function prepareProject(
   await ensureRunning(home, adminNode);
 
   const authorityName = `${name}-authority`;
-  await ensureIdentity(home, authorityName);
-  const authority = loadIdentity(home, authorityName).identity;
+  await ensureAuthorityIdentity(home, authorityName, vault, keyType);
+  const { identity: authority, record: authorityRecord } = loadIdentity(home, authorityName);
   createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }),
     ...(udpListen === undefined ? {} : { udpListenerAddress: udpListen }) });
   const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
@@ -100,7 +109,27 @@ export async function prepareProject(
     await deleteNode(home, name);
     throw err;
   }
-  return { name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin, adminNode, authorityIdentifier: authority.identifier, ...(database ? { database } : {}) };
+  return {
+    name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin, adminNode, authorityIdentifier: authority.identifier, authorityVault: authorityRecord.vault,
+    ...(database ? { database } : {}),
+  };
+}
+
+/**
+ * The authority identity `name`: created with its primary key in `vault` (default the
+ * home's file vault), or the existing one when its key already lives there. The primary
+ * key signs only identity changes, purpose-key attestations and audit checkpoints; the
+ * project node signs credentials with its own attested key (docs/authority.md).
+ */
+async function ensureAuthorityIdentity(home: Home, name: string, vault: string | undefined, keyType: SigningKeyType | undefined): Promise<void> {
+  if (!identityNames(home).includes(name)) {
+    await createIdentityRecord(home, name, { ...(vault !== undefined ? { vault } : {}), ...(keyType !== undefined ? { keyType } : {}) });
+    return;
+  }
+  const existing = readIdentityRecord(home, name);
+  if (vault !== undefined && existing.vault !== vault) {
+    throw new InvalidInputError('cli', `identity '${name}' already exists with its key in vault '${existing.vault}', not '${vault}': delete it first (symbolon identity delete ${name}) or choose another project name`);
+  }
 }
 
 /**

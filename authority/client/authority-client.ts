@@ -11,7 +11,7 @@ import { Params } from '../services/params.js';
 import { decodeResponse, encodeRequest, newRequestId, type WireMap } from '../services/protocol.js';
 import { signedListFromWire, type SignedRevocationList } from '../revocation-list.js';
 import { DEFAULT_AUTHORITY_SERVICE_ADDRESSES, type AuthorityServiceName } from '../services/service-addresses.js';
-import { auditEntryFromWire, credentialFromWire, memberFromWire, type FetchedCredential } from '../services/wire-records.js';
+import { auditEntryFromWire, credentialFromWire, memberFromWire, signerFromWire, type FetchedCredential, type SignerView } from '../services/wire-records.js';
 import { errorFromReply } from './authority-service-error.js';
 
 /** Options of {@link AuthorityClient}. */
@@ -176,6 +176,17 @@ export class AuthorityClient {
   /** Ends a member's suspension (admins only); false when it was not suspended. */
   async resumeMember(identifier: string, options: CallOptions = {}): Promise<boolean> {
     return new Params(await this.call('members', 'resume', { identifier }, options)).only('resumed').optionalBoolean('resumed') === true;
+  }
+
+  /** The authority's attested signing keys, one per project node replica, withdrawn ones too (admins only). */
+  async listSigners(options: CallOptions = {}): Promise<SignerView[]> {
+    const p = new Params(await this.call('signers', 'list', {}, options)).only('signers');
+    return p.mapList('signers').map(signerFromWire);
+  }
+
+  /** Withdraws the attestation of signing key `keyId` (admins only); returns the signer as it now is. */
+  async withdrawSigner(keyId: string, options: CallOptions = {}): Promise<SignerView> {
+    return signerFromWire(new Params(await this.call('signers', 'withdraw', { key: keyId }, options)).only('signer').nested('signer'));
   }
 
   /** The authority's signed revocation list (members); verify it with `verifyRevocationList`. */

@@ -112,6 +112,17 @@ export class CredentialRefresher {
     await this.running;
   }
 
+  /**
+   * Fetches again as soon as the minimum interval allows: the current credential stopped
+   * verifying (its signing key was withdrawn). Nothing happens while stopped or fetching.
+   */
+  refreshSoon(): void {
+    if (!this.started || this.running !== undefined) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(Math.max(this.clock(), this.lastFetchAt + this.minIntervalMs));
+  }
+
   private refreshTime(credential: FetchedCredential): number {
     return Math.max(credentialRefreshAt(credential.createdAt, credential.expiresAt), this.lastFetchAt + this.minIntervalMs);
   }

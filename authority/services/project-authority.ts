@@ -4,6 +4,9 @@ import type { AttestedSigningKey } from '../../core/identity/purpose-keys.js';
 import type { Node } from '../../core/node/node.js';
 import type { SigningVault } from '../../core/vault/signing-vault.js';
 import { InvalidInputError } from '../../core/errors.js';
+import { signerKeyId } from '../../core/credential/signer-key.js';
+import type { Logger } from '../../core/logger.js';
+import { ReplicaSigner, type ReplicaPurposeKeys } from '../replica-signer.js';
 import type { AuthorityStore } from '../authority-store.js';
 import { Authority, type SignCredential, type SignDigest, type SignRevocationList } from '../authority.js';
 import { startAuthorityServices, type AuthorityServices, type AuthorityServicesOptions } from './start-authority-services.js';
@@ -16,8 +19,18 @@ export interface ProjectAuthorityOptions {
   readonly identity: Identity;
   /** The vault holding the identity's primary key (may be a KMS or HSM: called once per checkpoint). */
   readonly identityVault: SigningVault;
-  /** The identity's credential-signing purpose key (`PurposeKeys.credentialSigningKey`), re-attested as needed. */
-  readonly purposeKeys: { credentialSigningKey(options?: { signal?: AbortSignal }): Promise<AttestedSigningKey> };
+  /**
+   * The identity's credential-signing purpose key (`PurposeKeys.credentialSigningKey`),
+   * re-attested as needed. With `replica`, it must also replace keys (`PurposeKeys`), and
+   * the key is registered in the signer list (see {@link ReplicaSigner}).
+   */
+  readonly purposeKeys: { credentialSigningKey(options?: { signal?: AbortSignal }): Promise<AttestedSigningKey> } | ReplicaPurposeKeys;
+  /**
+   * The name of this project node (replica): its credential-signing key is registered in
+   * the signer list under it at start, and replaced after a withdrawal.
+   */
+  readonly replica?: string;
+  readonly logger?: Logger;
   /** The vault holding the credential-signing key (the node's local vault). */
   readonly credentialVault: SigningVault;
   readonly store: AuthorityStore;
@@ -43,6 +56,8 @@ export interface ProjectAuthorityOptions {
 export interface ProjectAuthority {
   readonly authority: Authority;
   readonly services: AuthorityServices;
+  /** The registered signing key of this replica (with `replica`). */
+  readonly signer?: ReplicaSigner;
   /** Stops the services (the store stays open: its owner closes it). */
   stop(): Promise<void>;
 }
@@ -61,7 +76,8 @@ export function credentialSigner(options: Pick<ProjectAuthorityOptions, 'identit
       issuer: options.identity, signingVault: options.credentialVault, signingKey: key.handle, attestation: key.attestation,
       subject, attributes: { ...attributes }, ttl: Math.max(1, Math.floor(ttlMs / 1000)), now,
     });
-    return { credential: issued.credential, attestation: issued.attestation, createdAt: now * 1000, expiresAt: issued.expiresAt * 1000 };
+    const signerKey = 'keyId' in key && typeof key.keyId === 'string' ? key.keyId : signerKeyId(key.publicKey);
+    return { credential: issued.credential, attestation: issued.attestation, createdAt: now * 1000, expiresAt: issued.expiresAt * 1000, signerKey };
   };
 }
 
@@ -87,7 +103,29 @@ export function checkpointSigner(identity: Identity, identityVault: SigningVault
 export async function createProjectAuthority(options: ProjectAuthorityOptions): Promise<ProjectAuthority> {
   const { identity } = options;
   if (identity.primaryKeyHandle === undefined) throw new InvalidInputError('authority', `authority identity ${identity.identifier} has no local primary key handle`);
-  const authority = new Authority({
+  let signer: ReplicaSigner | undefined;
+  let keys = options.purposeKeys;
+  if (options.replica !== undefined) {
+    if (!('replaceCredentialSigningKey' in keys)) throw new InvalidInputError('authority', 'a replica signer needs purpose keys that can replace the signing key');
+    // Registration goes through the Authority built below (it is only called after that).
+    let authorityRef: Authority | undefined;
+    signer = new ReplicaSigner({
+      register: { registerSigner: (r, o) => (authorityRef as Authority).registerSigner(r, o) },
+      replica: options.replica, purposeKeys: keys, ...(options.logger ? { logger: options.logger } : {}),
+    });
+    keys = signer;
+    const authority = await buildAuthority({ ...options, purposeKeys: keys });
+    authorityRef = authority;
+    authority.onSignerWithdrawn((keyId) => signer?.markWithdrawn(keyId));
+    await signer.credentialSigningKey();
+    return await startProject(authority, options, signer);
+  }
+  return await startProject(await buildAuthority(options), options, undefined);
+}
+
+async function buildAuthority(options: ProjectAuthorityOptions): Promise<Authority> {
+  const { identity } = options;
+  return new Authority({
     store: options.store,
     identifier: identity.identifier,
     project: {
@@ -103,7 +141,10 @@ export async function createProjectAuthority(options: ProjectAuthorityOptions): 
     checkpointEvery: options.checkpointEvery,
     clock: options.clock,
   });
+}
+
+async function startProject(authority: Authority, options: ProjectAuthorityOptions, signer: ReplicaSigner | undefined): Promise<ProjectAuthority> {
   if (options.admin !== undefined) await authority.bootstrap(options.admin);
   const services = await startAuthorityServices(options.node, { authority, accessControl: options.accessControl, addresses: options.addresses });
-  return { authority, services, stop: async () => { await services.stop(); await authority.close(); } };
+  return { authority, services, ...(signer ? { signer } : {}), stop: async () => { await services.stop(); await authority.close(); } };
 }

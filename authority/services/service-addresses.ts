@@ -1,8 +1,8 @@
 /** The authority's network services. */
-export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit' | 'revocations';
+export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit' | 'revocations' | 'signers';
 
 /** Every authority service, in start order. */
-export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit', 'revocations'];
+export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit', 'revocations', 'signers'];
 
 /** Worker addresses of the services on the project node (`/service/enrollment` ...). */
 export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServiceName, string>> = Object.freeze({
@@ -12,4 +12,5 @@ export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServi
   members: 'members',
   audit: 'audit',
   revocations: 'revocations',
+  signers: 'signers',
 });

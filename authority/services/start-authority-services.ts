@@ -9,6 +9,7 @@ import { AUTHORITY_SERVICE_NAMES, DEFAULT_AUTHORITY_SERVICE_ADDRESSES, type Auth
 import { AuthorityServiceWorker, type ServiceMethod, type ServiceStats } from './service-worker.js';
 import { revocationsMethods } from './revocations-service.js';
 import { ticketsMethods } from './tickets-service.js';
+import { signersMethods } from './signers-service.js';
 
 
 /** Deadline of one `audit` service request (see DEFAULT_REQUEST_TIMEOUT_MS for the others). */
@@ -54,6 +55,7 @@ const METHODS: Readonly<Record<AuthorityServiceName, (a: Authority) => Record<st
   members: membersMethods,
   audit: auditMethods,
   revocations: revocationsMethods,
+  signers: signersMethods,
 };
 
 /**

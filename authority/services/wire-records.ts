@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../../core/errors.js';
 import type { AuditEntry, AuditRecordType } from '../audit-record.js';
 import { AUDIT_RECORD_TYPES } from '../audit-record.js';
-import type { MemberRecord, Role } from '../authority-store.js';
+import type { MemberRecord, Role, SignerRecord } from '../authority-store.js';
 import type { IssuedCredential } from '../authority.js';
 import { Params } from './params.js';
 import type { WireMap } from './protocol.js';
@@ -26,6 +26,29 @@ export function memberToWire(m: MemberRecord): WireMap {
   return {
     identifier: m.identifier, attributes: { ...m.attributes }, role: m.role, addedBy: m.addedBy, addedAt: m.addedAt, ticketHash: m.ticketHash,
     ...(m.grants === undefined ? {} : { mayGrant: [...m.grants.attributes], mayGrantRelays: [...m.grants.relays] }),
+  };
+}
+
+/** A signer record as a wire map (the attestation stays at the authority). */
+export function signerToWire(s: SignerRecord): WireMap {
+  return {
+    keyId: s.keyId, replica: s.replica, keyType: s.keyType, publicKey: s.publicKey, attestedAt: s.attestedAt, expiresAt: s.expiresAt,
+    ...(s.withdrawnAt === undefined ? {} : { withdrawnAt: s.withdrawnAt, withdrawnBy: s.withdrawnBy }),
+  };
+}
+
+/** A signer as a client reads it. */
+export type SignerView = Omit<SignerRecord, 'attestation'>;
+
+/** Reads {@link signerToWire}'s output. */
+export function signerFromWire(map: WireMap): SignerView {
+  const p = new Params(map).only('keyId', 'replica', 'keyType', 'publicKey', 'attestedAt', 'expiresAt', 'withdrawnAt', 'withdrawnBy');
+  const withdrawnAt = p.optionalInteger('withdrawnAt');
+  const withdrawnBy = p.optionalString('withdrawnBy', 256);
+  return {
+    keyId: p.string('keyId', 64), replica: p.string('replica', 128), keyType: p.oneOf('keyType', ['ed25519', 'p256'] as const),
+    publicKey: p.string('publicKey', 256), attestedAt: p.integer('attestedAt'), expiresAt: p.integer('expiresAt'),
+    ...(withdrawnAt === undefined ? {} : { withdrawnAt, withdrawnBy: withdrawnBy ?? '' }),
   };
 }
 

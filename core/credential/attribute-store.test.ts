@@ -3,7 +3,7 @@ import { AttributeStore } from './attribute-store.js';
 
 const subject = (n: number): string => `I${n.toString(16).padStart(32, '0')}`;
 const credential = (n: number, expiresAt: number, role = 'member') => ({
-  id: n.toString(16).padStart(32, '0'), issuer: subject(999), subject: subject(n), attributes: { role }, createdAt: 0, expiresAt,
+  id: n.toString(16).padStart(32, '0'), issuer: subject(999), subject: subject(n), attributes: { role }, createdAt: 0, expiresAt, signerKey: 'K' + '0'.repeat(32),
 });
 
 describe('AttributeStore', () => {

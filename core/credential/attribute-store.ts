@@ -17,6 +17,8 @@ export interface RevocableCredential {
   readonly createdAt: number;
   /** Hex of the credential's random id. */
   readonly id: string;
+  /** Id of the attested key that signed it (`signerKeyId`). */
+  readonly signerKey: string;
 }
 
 /** Answers true for a credential its issuer revoked: it then yields no attributes. */
@@ -61,7 +63,7 @@ export class AttributeStore {
   put(verified: VerifiedCredential): void {
     this.entries.delete(verified.subject);
     if (verified.expiresAt <= this.clock()) return;
-    const credential: RevocableCredential = { subject: verified.subject, issuer: verified.issuer, createdAt: verified.createdAt, id: verified.id };
+    const credential: RevocableCredential = { subject: verified.subject, issuer: verified.issuer, createdAt: verified.createdAt, id: verified.id, signerKey: verified.signerKey };
     this.entries.set(verified.subject, { attributes: verified.attributes, authority: verified.issuer, expiresAt: verified.expiresAt, credential });
     while (this.entries.size > this.maxSubjects) {
       const oldest = this.entries.keys().next().value as string;
@@ -85,6 +87,18 @@ export class AttributeStore {
   peerAttributes(subject: string): { attributes: Readonly<Record<string, string>>; authority?: string } {
     const entry = this.get(subject);
     return entry ? { attributes: entry.attributes, authority: entry.authority } : { attributes: {} };
+  }
+
+  /**
+   * The subjects whose held credential `issuer` signed with one of `signerKeys` (to close
+   * their channels when the issuer withdraws those keys).
+   */
+  subjectsSignedBy(issuer: string, signerKeys: ReadonlySet<string>): string[] {
+    const found: string[] = [];
+    for (const [subject, entry] of this.entries) {
+      if (entry.credential.issuer === issuer && signerKeys.has(entry.credential.signerKey)) found.push(subject);
+    }
+    return found;
   }
 
   /** Forgets a subject; true when it was known. */

@@ -3,7 +3,7 @@ import { SymbolonError, type ErrorKind } from '../errors.js';
 /** Why a credential was refused. */
 export type CredentialFailureReason =
   | 'malformed' | 'untrusted-issuer' | 'bad-attestation' | 'bad-signature'
-  | 'wrong-subject' | 'expired' | 'not-yet-valid';
+  | 'wrong-subject' | 'expired' | 'not-yet-valid' | 'withdrawn-signer';
 
 const KINDS: Record<CredentialFailureReason, ErrorKind> = {
   'malformed': 'invalid',
@@ -13,6 +13,7 @@ const KINDS: Record<CredentialFailureReason, ErrorKind> = {
   'wrong-subject': 'unauthorized',
   'expired': 'expired',
   'not-yet-valid': 'expired',
+  'withdrawn-signer': 'unauthorized',
 };
 
 /** A credential failed verification; `reason` says which check. */

@@ -14,6 +14,7 @@ import type { SigningVault } from '../vault/signing-vault.js';
 import { verifySignature } from '../vault/verify.js';
 import { attributesProblem, checkedAttributes } from './attributes.js';
 import { CredentialVerificationError, type CredentialFailureReason } from './credential-error.js';
+import { signerKeyId } from './signer-key.js';
 
 /** Version of the credential data format. */
 export const CREDENTIAL_VERSION = 1;
@@ -22,7 +23,7 @@ export const CREDENTIAL_ID_LENGTH = 16;
 
 /** A decoded credential: what it says, the digest its signature covers, the signature. */
 interface DecodedCredential {
-  readonly data: VerifiedCredential;
+  readonly data: Omit<VerifiedCredential, 'signerKey'>;
   readonly digest: Uint8Array;
   readonly signature: Uint8Array;
 }
@@ -51,6 +52,12 @@ export interface VerifiedCredential {
   readonly attributes: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /**
+   * The id ({@link signerKeyId}) of the attested credential-signing key that signed it: one
+   * of possibly several valid at once (one per project node replica); a withdrawn one is
+   * refused with `withdrawn-signer`.
+   */
+  readonly signerKey: string;
 }
 
 /** Input of {@link issueCredential}. */
@@ -82,6 +89,11 @@ export interface VerifyCredentialOptions {
   readonly now: number;
   /** Tolerated clock difference; default 60 s. */
   readonly maxDriftSeconds?: number;
+  /**
+   * True when `issuer` withdrew its attestation of signing key `signerKey` (the node's
+   * revocation lists); such a credential is refused with `withdrawn-signer`.
+   */
+  readonly isWithdrawnSigner?: (issuer: string, signerKey: string) => boolean;
 }
 
 /**
@@ -150,10 +162,14 @@ export function verifyCredential(presented: PresentedCredential, options: Verify
   if (data.createdAt + drift < attested.createdAt || data.createdAt > attested.expiresAt) {
     return fail('bad-attestation', 'issued outside the validity of the signing key attestation');
   }
+  const signerKey = signerKeyId(key);
+  if (options.isWithdrawnSigner?.(data.issuer, signerKey) === true) {
+    return fail('withdrawn-signer', `${data.issuer} withdrew its signing key ${signerKey}`);
+  }
   if (data.subject !== options.subject) return fail('wrong-subject', `about ${data.subject}, not ${options.subject}`);
   if (now + drift < data.createdAt) return fail('not-yet-valid', `not valid before ${data.createdAt} (now ${now})`);
   if (now >= data.expiresAt + drift) return fail('expired', `expired at ${data.expiresAt} (now ${now})`);
-  return { ...data };
+  return { ...data, signerKey };
 }
 
 /** Encodes a presented credential for the wire (deterministic CBOR map). */
@@ -187,7 +203,7 @@ function decodeCredential(bytes: Uint8Array): DecodedCredential | string {
   return decoded;
 }
 
-function decodeCredentialData(bytes: Uint8Array): VerifiedCredential | string {
+function decodeCredentialData(bytes: Uint8Array): Omit<VerifiedCredential, 'signerKey'> | string {
   const value = decodeCanonical(bytes, 'credential', 'credential data');
   if (typeof value === 'string') return value;
   const fields = ['kind', 'version', 'id', 'subject', 'issuer', 'attributes', 'createdAt', 'expiresAt'];

@@ -8,3 +8,4 @@ export { AttributeStore, type AttributeStoreOptions, type SubjectAttributes } fr
 export {
   ATTRIBUTE_NAME_PATTERN, MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUE_BYTES, RESERVED_ATTRIBUTE_NAMES, attributesProblem, checkedAttributes,
 } from './attributes.js';
+export { signerKeyId, isSignerKeyId } from './signer-key.js';

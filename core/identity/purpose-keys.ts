@@ -86,34 +86,58 @@ export class PurposeKeys {
 
   /** The attested credential-signing key (created on first use). */
   credentialSigningKey(options: { signal?: AbortSignal } = {}): Promise<AttestedSigningKey> {
+    return this.signingKey(false, options.signal);
+  }
+
+  /**
+   * Replaces the credential-signing key: a new key, attested by the primary key (one
+   * signature), recorded, and the old key deleted from the local vault. For a key whose
+   * attestation the authority withdrew. `unless` names a key id (vault id) already replaced:
+   * concurrent callers that saw the same withdrawn key make one new key, not several.
+   */
+  replaceCredentialSigningKey(options: { signal?: AbortSignal; unless?: string } = {}): Promise<AttestedSigningKey> {
+    return this.signingKey(options.unless ?? true, options.signal);
+  }
+
+  private signingKey(replace: boolean | string, signal?: AbortSignal): Promise<AttestedSigningKey> {
     const vault = this.options.credentialVault;
     if (!vault) return Promise.reject(new InvalidInputError('identity', 'no credential vault configured'));
     const keyType = this.options.credentialKeyType ?? 'ed25519';
     return this.get<PublicKey, KeyHandle>('credential-signing', {
-      make: async (signal) => vault.generateSigningKey(keyType, { label: 'credential-signing', signal }),
-      publicKey: async (h, signal) => vault.signingPublicKey(h, { signal }),
+      make: async (s) => vault.generateSigningKey(keyType, { label: 'credential-signing', signal: s }),
+      publicKey: async (h, s) => vault.signingPublicKey(h, { signal: s }),
       attested: (k) => k,
       handleOf: (r) => ({ vault: r.vault, id: r.id, type: r.type as SigningKeyType }),
       type: (h) => h.type,
-    }, options.signal);
+      discard: async (h) => { await vault.deleteSigningKey(h).catch(() => undefined); },
+    }, signal, replace);
   }
 
-  private get<K, H extends { vault: string; id: string }>(purpose: KeyPurpose, ops: KeyOps<K, H>, signal?: AbortSignal): Promise<Attested<K, H>> {
+  private get<K, H extends { vault: string; id: string }>(purpose: KeyPurpose, ops: KeyOps<K, H>, signal?: AbortSignal, replace: boolean | string = false): Promise<Attested<K, H>> {
     const cached = this.current.get(purpose) as Promise<Attested<K, H>> | undefined;
-    const next = (cached ?? Promise.resolve(undefined)).catch(() => undefined).then((value) => {
-      if (value && value.expiresAt - this.renewBefore > this.clock()) return value;
-      return this.refresh(purpose, ops, value, signal);
+    const next = (cached ?? Promise.resolve(undefined)).catch(() => undefined).then(async (known) => {
+      let value = known;
+      // Replacing a named key: load the recorded key first, it may be that one.
+      if (value === undefined && typeof replace === 'string') value = await this.refresh(purpose, ops, undefined, signal);
+      const replacing = replace === true || (typeof replace === 'string' && value?.handle.id === replace);
+      if (!replacing && value && value.expiresAt - this.renewBefore > this.clock()) return value;
+      if (!replacing) return await this.refresh(purpose, ops, value, signal);
+      const fresh = await this.refresh(purpose, ops, undefined, signal, true);
+      if (value !== undefined) await ops.discard?.(value.handle);
+      return fresh;
     });
     this.current.set(purpose, next);
     return next;
   }
 
-  private async refresh<K, H extends { vault: string; id: string }>(purpose: KeyPurpose, ops: KeyOps<K, H>, known: Attested<K, H> | undefined, signal?: AbortSignal): Promise<Attested<K, H>> {
+  private async refresh<K, H extends { vault: string; id: string }>(
+    purpose: KeyPurpose, ops: KeyOps<K, H>, known: Attested<K, H> | undefined, signal?: AbortSignal, fresh = false,
+  ): Promise<Attested<K, H>> {
     const { identity, identityVault } = this.options;
     const now = this.clock();
     let handle = known?.handle;
     let publicKey = known?.publicKey;
-    if (!handle) {
+    if (!handle && !fresh) {
       const record = await this.store.load(identity.identifier, purpose, { signal });
       if (record) {
         const candidate = ops.handleOf(record);
@@ -160,4 +184,6 @@ interface KeyOps<K, H> {
   attested(key: K): PurposePublicKey;
   handleOf(record: { vault: string; id: string; type: string }): H;
   type(handle: H): 'x25519' | 'ed25519' | 'p256';
+  /** Deletes a replaced key (best effort). */
+  discard?(handle: H): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { MessageSendResult } from './message-send.js';
 import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
-import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView, TicketView } from './project-views.js';
+import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView, SignerInfo, SignerList, TicketView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
 import type { SecurityInfo } from './security-info.js';
@@ -120,6 +120,10 @@ export const NODE_API = {
   'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberRemoval>()),
   'project.member.suspend': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly accessEndedAt: number }>()),
   'project.member.resume': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly resumed: boolean }>()),
+  /** The authority's attested credential-signing keys, one per project node replica (admins). */
+  'project.signer.list': method(schema(PROJECT), returns<SignerList>()),
+  /** Withdraws a signing key's attestation (admins): `key` is its `K...` id. */
+  'project.signer.withdraw': method(schema({ ...PROJECT, key: field.string({ max: 64 }) }), returns<{ readonly project: string; readonly signer: SignerInfo }>()),
   /** The revocation lists this node applies (see node/daemon/node-revocations.ts). */
   'revocations.show': method(NO_PARAMS, returns<RevocationsView>()),
   'project.audit.show': method(schema({

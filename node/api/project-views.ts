@@ -1,3 +1,4 @@
+import type { SignerView } from '../../authority/services/wire-records.js';
 import type { CreatedTicketInfo } from '../../authority/client/authority-client.js';
 import type { IsoTime, WithIsoTimes } from './iso-time.js';
 import type { AuditEntry } from '../../authority/audit-record.js';
@@ -29,6 +30,15 @@ export type MemberView = WithIsoTimes<MemberRecord, 'addedAt'>;
 /** What `project.member.add` and `project.member.show` return. */
 export interface MemberResult {
   readonly member: MemberView;
+}
+
+/** An attested credential-signing key of the authority (one per project node replica), times in ISO 8601. */
+export type SignerInfo = WithIsoTimes<SignerView, 'attestedAt' | 'expiresAt' | 'withdrawnAt'>;
+
+/** What `project.signer.list` returns. */
+export interface SignerList {
+  readonly project: string;
+  readonly signers: readonly SignerInfo[];
 }
 
 /** What `project.member.list` returns. */
@@ -82,6 +92,8 @@ export interface RevocationListState {
   /** When the authority signed (or, on its own project node, read) the list in force (ms). */
   readonly issuedAt: number;
   readonly entries: number;
+  /** Signing keys (`K...`) the authority withdrew: credentials they signed are refused. */
+  readonly withdrawnSigners: readonly string[];
 }
 
 /** What `revocations.show` returns. */

@@ -5,7 +5,10 @@ import { SecureChannelRegistry } from '../../core/channel/secure-channel-registr
 import type { Identity } from '../../core/identity/identity.js';
 import type { Logger } from '../../core/logger.js';
 import type { Node } from '../../core/node/node.js';
-import type { SigningKeyType } from '../../core/vault/keys.js';
+import type { PublicKey, SigningKeyType } from '../../core/vault/keys.js';
+import { signerKeyId } from '../../core/credential/signer-key.js';
+import { verifyPurposeKeyAttestation } from '../../core/identity/purpose-key-attestation.js';
+import { InvalidInputError } from '../../core/errors.js';
 import {
   entryRevokes, verifyRevocationList, type RevocationEntry, type SignedRevocationList,
 } from '../../authority/revocation-list.js';
@@ -19,10 +22,14 @@ export const REVOCATIONS_FILE = 'revocations.json';
 
 /** Told which identities an update newly revoked (after their channels were closed). */
 export type RevokedListener = (identifiers: readonly string[], authority: string) => void;
+/** Told which signing keys of `authority` an update newly withdrew (after the channels of peers holding their credentials were closed). */
+export type WithdrawnSignersListener = (keys: ReadonlySet<string>, authority: string) => void;
 
 interface Held {
   readonly issuedAt: number;
   readonly entries: ReadonlyMap<string, RevocationEntry>;
+  /** Withdrawn signing keys: once seen, kept (a later list that leaves one out does not restore it). */
+  readonly withdrawn: ReadonlySet<string>;
   /** The signed form, kept so it can be persisted and verified again after a restart (absent for local lists). */
   readonly signed?: SignedRevocationList;
 }
@@ -42,8 +49,12 @@ const instances = new WeakMap<Node, NodeRevocations>();
 export class NodeRevocations {
   private readonly held = new Map<string, Held>();
   private readonly listeners = new Set<RevokedListener>();
+  private readonly withdrawnListeners = new Set<WithdrawnSignersListener>();
 
-  private constructor(private readonly node: Node, private readonly file: string, private readonly logger: Logger) {}
+  private constructor(
+    private readonly node: Node, private readonly file: string, private readonly logger: Logger,
+    private readonly signedBy: (authority: string, keys: ReadonlySet<string>) => string[],
+  ) {}
 
   /**
    * The node's instance, created on first use: it loads the persisted lists (verified again
@@ -53,7 +64,9 @@ export class NodeRevocations {
   static of(ctx: DaemonContext): NodeRevocations {
     let existing = instances.get(ctx.node);
     if (existing) return existing;
-    existing = new NodeRevocations(ctx.node, join(ctx.home.node(ctx.name).dir, REVOCATIONS_FILE), ctx.logger.child({ component: 'revocations' }));
+    const attributes = ctx.credentials.attributes;
+    existing = new NodeRevocations(ctx.node, join(ctx.home.node(ctx.name).dir, REVOCATIONS_FILE), ctx.logger.child({ component: 'revocations' }),
+      (authority, keys) => attributes.subjectsSignedBy(authority, keys));
     instances.set(ctx.node, existing);
     existing.load(ctx.credentials.trustedAuthorities());
     const self = existing;
@@ -65,10 +78,21 @@ export class NodeRevocations {
     return existing;
   }
 
-  /** True when the credential's issuer revoked its subject at or after the credential was created. */
+  /**
+   * True when the credential's issuer revoked its subject at or after the credential was
+   * created, or withdrew the key that signed it.
+   */
   isRevoked(credential: RevocableCredential): boolean {
-    const entry = this.held.get(credential.issuer)?.entries.get(credential.subject);
+    const held = this.held.get(credential.issuer);
+    if (held === undefined) return false;
+    if (held.withdrawn.size > 0 && held.withdrawn.has(credential.signerKey)) return true;
+    const entry = held.entries.get(credential.subject);
     return entry !== undefined && entryRevokes(entry, credential.createdAt);
+  }
+
+  /** True when `authority` withdrew signing key `keyId` (as far as this node knows). */
+  isWithdrawnSigner(authority: string, keyId: string): boolean {
+    return this.held.get(authority)?.withdrawn.has(keyId) === true;
   }
 
   /**
@@ -100,12 +124,22 @@ export class NodeRevocations {
    */
   async applySigned(signed: SignedRevocationList, authority: Identity, now = Date.now()): Promise<string[]> {
     const list = verifyRevocationList(signed, authority, now);
-    return await this.replace(authority.identifier, list.issuedAt, list.entries, signed);
+    const ownKey = signerKeyId(verifyPurposeKeyAttestation(signed.attestation, authority, 'credential-signing', Math.floor(now / 1000), { maxDriftSeconds: 60 }).publicKey as PublicKey);
+    if (this.isWithdrawnSigner(authority.identifier, ownKey)) {
+      throw new InvalidInputError('authority', `revocation list refused: signed by the withdrawn key ${ownKey}`);
+    }
+    return await this.replace(authority.identifier, list.issuedAt, list.entries, list.withdrawnSigners.map((w) => w.key), signed);
   }
 
-  /** Applies the revocations of this node's own authority, read from its store. */
-  async applyLocal(authority: string, entries: readonly RevocationEntry[], now = Date.now()): Promise<string[]> {
-    return await this.replace(authority, now, entries);
+  /** Applies the revocations and withdrawn signing keys of this node's own authority, read from its store. */
+  async applyLocal(authority: string, entries: readonly RevocationEntry[], withdrawnSigners: readonly string[] = [], now = Date.now()): Promise<string[]> {
+    return await this.replace(authority, now, entries, withdrawnSigners);
+  }
+
+  /** Calls `listener` with the signing keys each update newly withdrew. Returns an unsubscribe function. */
+  onWithdrawnSigners(listener: WithdrawnSignersListener): () => void {
+    this.withdrawnListeners.add(listener);
+    return () => { this.withdrawnListeners.delete(listener); };
   }
 
   /** Calls `listener` with the identities each update newly revoked. Returns an unsubscribe function. */
@@ -116,7 +150,7 @@ export class NodeRevocations {
 
   /** One summary per authority. */
   state(): RevocationListState[] {
-    return [...this.held].map(([authority, h]) => ({ authority, issuedAt: h.issuedAt, entries: h.entries.size }));
+    return [...this.held].map(([authority, h]) => ({ authority, issuedAt: h.issuedAt, entries: h.entries.size, withdrawnSigners: [...h.withdrawn].sort() }));
   }
 
   /** Closes every open secure channel whose peer is `identifier`; returns how many. */
@@ -127,15 +161,18 @@ export class NodeRevocations {
     return doomed.length;
   }
 
-  private async replace(authority: string, issuedAt: number, entries: readonly RevocationEntry[], signed?: SignedRevocationList): Promise<string[]> {
+  private async replace(authority: string, issuedAt: number, entries: readonly RevocationEntry[], withdrawnKeys: readonly string[], signed?: SignedRevocationList): Promise<string[]> {
     const previous = this.held.get(authority);
     if (previous !== undefined && previous.issuedAt > issuedAt) return [];
     const map = new Map(entries.map((e) => [e.identifier, e]));
-    this.held.set(authority, { issuedAt, entries: map, ...(signed ? { signed } : {}) });
+    const newlyWithdrawn = new Set(withdrawnKeys.filter((k) => previous?.withdrawn.has(k) !== true));
+    const withdrawn = newlyWithdrawn.size === 0 ? previous?.withdrawn ?? new Set<string>() : new Set([...(previous?.withdrawn ?? []), ...newlyWithdrawn]);
+    this.held.set(authority, { issuedAt, entries: map, withdrawn, ...(signed ? { signed } : {}) });
     const added = entries
       .filter((e) => { const before = previous?.entries.get(e.identifier); return before === undefined || before.revokedAt !== e.revokedAt || before.kind !== e.kind; })
       .map((e) => e.identifier);
-    if (signed !== undefined && (previous === undefined || added.length > 0 || previous.entries.size !== map.size)) this.persist();
+    if (signed !== undefined && (previous === undefined || added.length > 0 || newlyWithdrawn.size > 0 || previous.entries.size !== map.size)) this.persist();
+    if (newlyWithdrawn.size > 0) await this.withdrawSigners(authority, newlyWithdrawn);
     if (added.length === 0) return added;
     const closed = await this.closeChannelsOf(new Set(added));
     this.logger.warn({ authority, revoked: added, channelsClosed: closed }, 'revoked identities: their channels are closed and their credentials refused');
@@ -147,6 +184,20 @@ export class NodeRevocations {
       }
     }
     return added;
+  }
+
+  /** Closes the channels of peers whose credential a newly withdrawn key signed, and tells the listeners. */
+  private async withdrawSigners(authority: string, keys: ReadonlySet<string>): Promise<void> {
+    const subjects = new Set(this.signedBy(authority, keys));
+    const closed = subjects.size === 0 ? 0 : await this.closeChannelsOf(subjects);
+    this.logger.warn({ authority, withdrawnSigners: [...keys], peers: [...subjects], channelsClosed: closed }, 'withdrawn signing keys: credentials they signed are refused');
+    for (const listener of [...this.withdrawnListeners]) {
+      try {
+        listener(keys, authority);
+      } catch (err) {
+        this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'withdrawn-signer listener failed');
+      }
+    }
   }
 
   private persist(): void {
@@ -183,7 +234,9 @@ export class NodeRevocations {
           attestation: Buffer.from(String(item.attestation), 'base64'),
         };
         const list = verifyRevocationList(signed, authority, Date.now());
-        this.held.set(authority.identifier, { issuedAt: list.issuedAt, entries: new Map(list.entries.map((e) => [e.identifier, e])), signed });
+        this.held.set(authority.identifier, {
+          issuedAt: list.issuedAt, entries: new Map(list.entries.map((e) => [e.identifier, e])), withdrawn: new Set(list.withdrawnSigners.map((w) => w.key)), signed,
+        });
         this.logger.info({ authority: authority.identifier, entries: list.entries.length, issuedAt: new Date(list.issuedAt).toISOString() }, 'saved revocation list applied');
       } catch (err) {
         this.logger.error({ authority: item.authority, err: err instanceof Error ? err.message : String(err) }, 'saved revocation list does not verify: ignored');

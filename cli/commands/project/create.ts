@@ -15,12 +15,15 @@ export default class ProjectCreate extends BaseCommand {
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --ws-listener-address 127.0.0.1:4080 --ws-route /dns/symbolon.bank.example/tcp/443/wss/path/bank',
     '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --udp-listener-address 0.0.0.0:4000',
     '<%= config.bin %> <%= command.id %> bank --listen 127.0.0.1:4000 --metrics 127.0.0.1:9464',
+    '<%= config.bin %> <%= command.id %> bank --listen 0.0.0.0:4000 --vault hsm --database postgres://authority@db/bank',
   ];
   static override args = { name: Args.string({ description: 'project name (also the project node name)', required: true }) };
   static override flags = {
     listen: Flags.string({ description: 'HOST:PORT the project node listens on (members connect here)', required: true }),
     identity: Flags.string({ description: 'identity that becomes the admin (default: the home default identity)' }),
     database: Flags.string({ description: 'postgres://... URL for the authority state (default: SQLite in the node folder)' }),
+    vault: Flags.string({ description: 'vault (vault create) holding the authority\'s primary key: an AWS KMS, Azure Key Vault or PKCS#11 (HSM) vault in production (default: the home\'s file vault). The key signs only identity changes, key attestations and audit checkpoints, never a credential' }),
+    'key-type': Flags.string({ description: 'type of the authority\'s primary key (default: ed25519 when the vault offers it, else p256)', options: ['ed25519', 'p256'], dependsOn: ['vault'] }),
     foreground: Flags.boolean({ description: 'run the project node in this terminal', default: false }),
     'ws-listener-address': Flags.string({ description: 'HOST:PORT of a WebSocket listener too, for members that reach the project only over HTTP(S) (plain ws: put a TLS reverse proxy in front for wss)' }),
     'ws-route': Flags.string({ description: 'route members use to reach that listener, e.g. through a proxy: /dns/HOST/tcp/443/wss/path/PATH (default: the listener itself, /ip4/../tcp/../ws)', dependsOn: ['ws-listener-address'] }),
@@ -36,6 +39,8 @@ export default class ProjectCreate extends BaseCommand {
     const project = await prepareProject(home, {
       name, listen: flags.listen, ...(metrics ? { metrics } : {}), ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
       ...(flags.database !== undefined ? { database: flags.database } : {}),
+      ...(flags.vault !== undefined ? { vault: flags.vault } : {}),
+      ...(flags['key-type'] !== undefined ? { keyType: flags['key-type'] as 'ed25519' | 'p256' } : {}),
       ...(flags['ws-listener-address'] !== undefined ? { wsListen: flags['ws-listener-address'] } : {}),
       ...(flags['ws-route'] !== undefined ? { wsRoute: flags['ws-route'] } : {}),
       ...(flags['udp-listener-address'] !== undefined ? { udpListen: flags['udp-listener-address'] } : {}),
@@ -51,6 +56,7 @@ export default class ProjectCreate extends BaseCommand {
       ...(wsRoute === undefined ? [] : [['ws route', wsRoute] as [string, string]]),
       ...(udpRoute === undefined ? [] : [['udp route', udpRoute] as [string, string]]),
       ['authority', project.authorityIdentifier],
+      ['authority key', `vault ${project.authorityVault}`],
       ['storage', database ? 'postgres' : 'sqlite'],
       ...(info.metricsAddress !== undefined ? [['metrics', `http://${info.metricsAddress}/metrics`] as [string, string]] : []),
       ['admin node', adminNode],
@@ -60,7 +66,7 @@ export default class ProjectCreate extends BaseCommand {
       name, route, wsRoute: wsRoute ?? null, udpRoute: udpRoute ?? null, authority: project.authorityIdentifier, admin: admin.identifier, adminNode, node: name, pid: info.pid,
       tcpListenerAddress: info.tcpListenerAddress, wsListenerAddress: info.wsListenerAddress ?? null,
       udpListenerAddress: info.udpListenerAddress ?? null, metrics: info.metricsAddress ?? null,
-      storage: database ? 'postgres' : 'sqlite',
+      storage: database ? 'postgres' : 'sqlite', authorityVault: project.authorityVault,
       credentialExpiresAt: membership?.credentialExpiresAt ?? null, ...(joinError ? { credentialError: joinError } : {}),
     };
   }

@@ -165,7 +165,7 @@ describe('credentialStateReader', () => {
     let verifies = true;
     const read = credentialStateReader({
       held: () => held, member: () => true,
-      verified: () => (verifies ? { id: 'x', issuer: 'Ia', subject: 'Ib', attributes: {}, createdAt: 1, expiresAt: 1000 } : undefined),
+      verified: () => (verifies ? { id: 'x', issuer: 'Ia', subject: 'Ib', attributes: {}, createdAt: 1, expiresAt: 1000, signerKey: 'K' + '0'.repeat(32) } : undefined),
     });
     expect(read()).toEqual({ expected: true, valid: true, expiresAt: 1000 });
     verifies = false;

@@ -77,11 +77,15 @@ export const authorityService: DaemonService = {
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
       ...(section.udpRoute === undefined ? {} : { projectUdpRoute: section.udpRoute }),
       accessControl: serviceAccess,
+      // This node's credential-signing key is registered in the signer list (replaced if withdrawn).
+      replica: ctx.name, logger: ctx.logger.child({ component: 'signer' }),
     });
     ctx.onStop(() => project.stop());
     membership = (identifier) => project.authority.membershipOf(identifier);
     const syncRevocations = async (): Promise<void> => {
-      await revocations.applyLocal(authorityId, revocationEntries(await project.authority.revocations()));
+      const signers = await project.signer!.check(() => project.authority.signers());
+      const withdrawn = signers.filter((x) => x.withdrawnAt !== undefined).map((x) => x.keyId);
+      await revocations.applyLocal(authorityId, revocationEntries(await project.authority.revocations()), withdrawn);
     };
     await syncRevocations();
 
@@ -112,6 +116,7 @@ export const authorityService: DaemonService = {
       syncRevocations().catch((err: unknown) => ctx.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot apply revocations'));
     };
     ctx.onStop(project.authority.onRevocation(runSync));
+    ctx.onStop(project.authority.onSignerWithdrawn(runSync));
     ctx.onStop(revocations.onRevoked((identifiers, authority) => {
       if (authority !== authorityId || relay === undefined) return;
       const service = relay;

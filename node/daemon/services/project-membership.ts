@@ -7,7 +7,8 @@ import type { EnrollResult } from '../../../authority/client/authority-client.js
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
 import { isoTime, withIsoTimes } from '../../api/iso-time.js';
 import type { MemberRecord } from '../../../authority/authority-store.js';
-import type { AuditExport, AuditRecords, MembershipView, MemberView, RefreshView } from '../../api/project-views.js';
+import type { AuditExport, AuditRecords, MembershipView, MemberView, RefreshView, SignerInfo, SignerList } from '../../api/project-views.js';
+import type { SignerView } from '../../../authority/services/wire-records.js';
 import { recordMembership, recordMembershipState } from '../../home/node-projects.js';
 import { listProjects, projectCredential, readProject, type ProjectRecord } from '../../home/project-registry.js';
 import { PAGE_BUDGET_BYTES } from '../../../authority/services/page-budget.js';
@@ -90,6 +91,16 @@ export const projectMembershipService: DaemonService = {
     ctx.onStop(async () => {
       await Promise.all([...refreshers.keys()].map(stopRefresher));
     });
+    // The authority withdrew the key that signed this node's credential: peers refuse it now, fetch a new one.
+    ctx.onStop(revocations.onWithdrawnSigners((keys, authority) => {
+      const own = ctx.credentials.verifiedCredential();
+      if (own === undefined || own.issuer !== authority || !keys.has(own.signerKey)) return;
+      for (const project of listProjects(ctx.home)) {
+        if (project.authorityIdentifier !== authority) continue;
+        log.warn({ project: project.name, signerKey: own.signerKey }, 'the key that signed this node\'s credential was withdrawn: fetching a new credential');
+        refreshers.get(project.name)?.refreshSoon();
+      }
+    }));
 
     for (const project of listProjects(ctx.home)) {
       if (project.node !== ctx.name || project.credential === undefined) continue;
@@ -166,6 +177,13 @@ export const projectMembershipService: DaemonService = {
     ctx.api.register('project.member.remove', async (params, { signal }) => ({ ...(await (await client(params, signal)).removeMember(params.identifier, { signal })) }));
     ctx.api.register('project.member.suspend', async (params, { signal }) => await (await client(params, signal)).suspendMember(params.identifier, { signal }));
     ctx.api.register('project.member.resume', async (params, { signal }) => ({ resumed: await (await client(params, signal)).resumeMember(params.identifier, { signal }) }));
+    const signerInfo = (signer: SignerView): SignerInfo => withIsoTimes(signer, ['attestedAt', 'expiresAt', 'withdrawnAt']);
+    ctx.api.register('project.signer.list', async (params, { signal }): Promise<SignerList> => ({
+      project: projectFor(ctx, params.project).name, signers: (await (await client(params, signal)).listSigners({ signal })).map(signerInfo),
+    }));
+    ctx.api.register('project.signer.withdraw', async (params, { signal }) => ({
+      project: projectFor(ctx, params.project).name, signer: signerInfo(await (await client(params, signal)).withdrawSigner(params.key, { signal })),
+    }));
     ctx.api.register('project.audit.show', async (params, { signal }): Promise<AuditRecords> => {
       const limit = Math.max(1, Math.min(params.limit ?? 100, AUDIT_SHOW_PAGE_RECORDS));
       const page = await (await client(params, signal)).auditShowPage({ afterSeq: params.afterSeq, sinceTime: params.sinceTime, subject: params.subject, limit }, { signal });
