@@ -41,6 +41,25 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
       } finally { await f.cleanup(); }
     });
 
+    it('registers signing keys, renews their attestation, withdraws them once, all audited', async () => {
+      const f = await open();
+      try {
+        const signer = {
+          keyId: 'K' + 'ab'.repeat(16), replica: 'bank-a', keyType: 'ed25519' as const, publicKey: '11'.repeat(32), attestation: 'a1a2', attestedAt: 10, expiresAt: 1_000,
+        };
+        await f.store.withTransaction((tx) => tx.putSigner(signer, 'Iauth'));
+        await f.store.withTransaction((tx) => tx.putSigner({ ...signer, attestation: 'b1b2', attestedAt: 20, expiresAt: 2_000 }, 'Iauth'));
+        expect(await f.store.withTransaction((tx) => tx.getSigner(signer.keyId))).toEqual({ ...signer, attestation: 'b1b2', attestedAt: 20, expiresAt: 2_000 });
+        expect(await f.store.withTransaction((tx) => tx.withdrawSigner(signer.keyId, 'Iadmin', 30))).toMatchObject({ withdrawnAt: 30, withdrawnBy: 'Iadmin' });
+        expect(await f.store.withTransaction((tx) => tx.withdrawSigner(signer.keyId, 'Iother', 40))).toMatchObject({ withdrawnAt: 30, withdrawnBy: 'Iadmin' });
+        expect(await f.store.withTransaction((tx) => tx.withdrawSigner('K' + 'cd'.repeat(16), 'Iadmin', 40))).toBeUndefined();
+        // A withdrawn key stays withdrawn whatever is registered for it.
+        await f.store.withTransaction((tx) => tx.putSigner({ ...signer, attestation: 'c1c2', attestedAt: 50 }, 'Iauth'));
+        expect(await f.store.listSigners()).toEqual([{ ...signer, attestation: 'b1b2', attestedAt: 20, expiresAt: 2_000, withdrawnAt: 30, withdrawnBy: 'Iadmin' }]);
+        expect((await f.store.readAudit()).map((r) => r.type)).toEqual(['signer.attested', 'signer.attested', 'signer.withdrawn']);
+      } finally { await f.cleanup(); }
+    });
+
     it('adds, lists and removes members, and records credentials, all audited and chained', async () => {
       const f = await open();
       try {

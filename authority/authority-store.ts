@@ -165,7 +165,7 @@ export interface AuthorityTransaction {
   recordCredentialIssued(issuance: CredentialIssuance, actor: string): Promise<void>;
   /**
    * Stores a signer's (new or renewed) attestation; audits `signer.attested` with `actor`.
-   * A withdrawn signer stays withdrawn (the caller checks first).
+   * A withdrawn signer stays withdrawn: its row is left unchanged and nothing is audited.
    */
   putSigner(signer: SignerRecord, actor: string): Promise<void>;
   /** A signer by key id. */

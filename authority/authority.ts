@@ -487,6 +487,7 @@ export class Authority {
   }
 
   private notifySignerWithdrawn(keyId: string): void {
+    this.signedList = undefined;
     for (const listener of [...this.signerListeners]) {
       try {
         listener(keyId);

@@ -185,12 +185,13 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
   }
 
   async putSigner(signer: SignerRecord, actor: string): Promise<void> {
-    await this.s.run(
+    const changed = await this.s.run(
       `INSERT INTO signers (key_id, replica, key_type, public_key, attestation, attested_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (key_id) DO UPDATE SET replica = $2, attestation = $5, attested_at = $6, expires_at = $7 WHERE signers.withdrawn_at IS NULL`,
       [signer.keyId, signer.replica, signer.keyType, signer.publicKey, signer.attestation, signer.attestedAt, signer.expiresAt],
     );
-    await this.append('signer.attested', actor, signerFields(signer));
+    // A withdrawn key's row is left as it is, and nothing is audited.
+    if (changed > 0) await this.append('signer.attested', actor, signerFields(signer));
   }
 
   async getSigner(keyId: string): Promise<SignerRecord | undefined> {

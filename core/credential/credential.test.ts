@@ -7,6 +7,7 @@ import { attestPurposeKey } from '../identity/purpose-key-attestation.js';
 import type { KeyHandle, SigningKeyType } from '../vault/keys.js';
 import { MemoryVault } from '../vault/memory-vault.js';
 import { MAX_ATTRIBUTES } from './attributes.js';
+import { signerKeyId } from './signer-key.js';
 import {
   decodePresentedCredential, encodePresentedCredential, issueCredential, verifyCredential, type PresentedCredential,
 } from './credential.js';
@@ -52,9 +53,31 @@ describe('credentials', () => {
       const a = useEc ? ec : ed;
       const presented = decodePresentedCredential(encodePresentedCredential(await issue(a, subject, attributes)));
       const verified = verifyCredential(presented, { subject, trustedIssuers: trusted(ed, ec), now: T0 + elapsed });
-      expect(verified).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), issuer: a.identity.identifier, subject, attributes, createdAt: T0, expiresAt: T0 + DAY });
+      expect(verified).toEqual({
+        id: expect.stringMatching(/^[0-9a-f]{32}$/), issuer: a.identity.identifier, subject, attributes, createdAt: T0, expiresAt: T0 + DAY,
+        signerKey: signerKeyId(await a.vault.signingPublicKey(a.key)),
+      });
     },
   );
+
+  it('verifies credentials signed by any attested key of the issuer (one per replica), and refuses those of a withdrawn key', async () => {
+    const second = await ed.vault.generateSigningKey('ed25519');
+    const attestation = await attestPurposeKey(ed.identity, ed.vault, undefined, 'credential-signing', await ed.vault.signingPublicKey(second), { now: T0, ttl: 30 * DAY });
+    const replicaB: Authority = { ...ed, key: second, attestation };
+    const fromA = await issue(ed, subject, { role: 'a' });
+    const fromB = await issue(replicaB, subject, { role: 'b' });
+    const keyA = signerKeyId(await ed.vault.signingPublicKey(ed.key));
+    const keyB = signerKeyId(await ed.vault.signingPublicKey(second));
+    expect(keyA).not.toBe(keyB);
+    const options = { subject, trustedIssuers: trusted(ed), now: T0 + 10 };
+    expect(verifyCredential(fromA, options).signerKey).toBe(keyA);
+    expect(verifyCredential(fromB, options).signerKey).toBe(keyB);
+    const withdrawn = { ...options, isWithdrawnSigner: (issuer: string, key: string) => issuer === ed.identity.identifier && key === keyB };
+    expect(verifyCredential(fromA, withdrawn).attributes).toEqual({ role: 'a' });
+    expect(reason(() => verifyCredential(fromB, withdrawn))).toBe('withdrawn-signer');
+    // A credential cannot claim another attested key: the signature must match the attestation it travels with.
+    expect(reason(() => verifyCredential({ credential: fromB.credential, attestation: fromA.attestation }, withdrawn))).toBe('bad-signature');
+  });
 
   it('gives every issuance its own id, so two identical issuances in the same second differ', async () => {
     const first = await issue(ed, subject, { component: 'db' });
