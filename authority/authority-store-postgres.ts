@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { AbortedError, IoError, TimeoutError } from '../core/errors.js';
+import { isConnectionFailure, StorageUnavailableError } from './storage-unavailable-error.js';
 import { SqlAuthorityStore, type Clock } from './sql-authority-store.js';
 import type { SqlDriver, SqlRow, SqlSession } from './sql-driver.js';
 
@@ -72,6 +73,10 @@ class PostgresDriver implements SqlDriver {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
         if (code === '57014' || code === '55P03') throw this.timeout(error);
+        if (isConnectionFailure(error)) {
+          broken ??= error as Error;
+          throw new StorageUnavailableError({ cause: error });
+        }
         throw error;
       } finally {
         client.release(broken);
@@ -84,6 +89,7 @@ class PostgresDriver implements SqlDriver {
       return (await this.pool.query(sql, params as unknown[])).rows as SqlRow[];
     } catch (cause) {
       if (isReadTimeout(cause) || ['57014', '55P03'].includes(String((cause as { code?: unknown }).code))) throw this.timeout(cause);
+      if (isConnectionFailure(cause)) throw new StorageUnavailableError({ cause });
       throw new IoError('authority', `authority database query failed: ${(cause as Error).message}`, { cause });
     }
   }
@@ -97,6 +103,7 @@ class PostgresDriver implements SqlDriver {
       return await this.pool.connect();
     } catch (cause) {
       if (/timeout/i.test((cause as Error).message)) throw new TimeoutError('authority', `cannot connect to the authority database within ${this.timeoutMs} ms`, { cause });
+      if (isConnectionFailure(cause)) throw new StorageUnavailableError({ cause });
       throw new IoError('authority', `cannot connect to the authority database: ${(cause as Error).message}`, { cause });
     }
   }

@@ -104,6 +104,8 @@ export interface CredentialIssuance {
   /** Lowercase hex SHA-256 of the encoded credential. */
   readonly credentialHash: string;
   readonly authorisedBy: CredentialAuthorisation;
+  /** The signing key (`K...`) that signed it: which replica's key, so a withdrawal's reach is known. */
+  readonly signerKey?: string;
 }
 
 /** Filters for reading the audit log. */

@@ -305,7 +305,10 @@ export class Authority {
         return false;
       }
       const authorisedBy = now.ticketHash !== undefined ? { ticketHash: now.ticketHash } : { admin: now.addedBy };
-      await tx.recordCredentialIssued({ subject, attributes: now.attributes, createdAt, expiresAt: signed.expiresAt, credentialHash, authorisedBy }, this.identifier);
+      await tx.recordCredentialIssued({
+        subject, attributes: now.attributes, createdAt, expiresAt: signed.expiresAt, credentialHash, authorisedBy,
+        ...(signed.signerKey === undefined ? {} : { signerKey: signed.signerKey }),
+      }, this.identifier);
       return true;
     }, options);
     if (outcome === 'withdrawn') {

@@ -91,6 +91,10 @@ describe('replica signing keys', () => {
     }
     expect(signersSeen.size).toBe(2);
     expect(r.hsm.signatures).toBe(afterStart);
+    // Each issuance record names the key that signed it.
+    const issued = (await r.store.readAudit()).filter((e) => e.type === 'credential.issued');
+    expect(issued).toHaveLength(20);
+    expect(new Set(issued.map((e) => e.fields.signerKey))).toEqual(signersSeen);
 
     const signers = await r.a.authority.listSigners(r.admin);
     expect(signers.map((s) => s.replica).sort()).toEqual(['bank-a', 'bank-b']);

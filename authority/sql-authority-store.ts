@@ -181,6 +181,7 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
     };
     if (ticketHash !== null) fields.ticketHash = ticketHash;
     if (admin !== null) fields.admin = admin;
+    if (c.signerKey !== undefined) fields.signerKey = c.signerKey;
     await this.append('credential.issued', actor, fields);
   }
 

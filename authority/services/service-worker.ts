@@ -1,4 +1,5 @@
 import { SymbolonError } from '../../core/errors.js';
+import { StorageUnavailableError } from '../storage-unavailable-error.js';
 import type { Worker, WorkerContext } from '../../core/node/worker.js';
 import type { Message, PeerInfo } from '../../core/routing/message.js';
 import { TicketRefusedError } from '../ticket-refused-error.js';
@@ -119,6 +120,11 @@ export class AuthorityServiceWorker implements Worker {
    * name hosts, tables or values, and is for the local log only.
    */
   private wireError(ctx: WorkerContext, error: unknown): WireError {
+    if (error instanceof StorageUnavailableError) {
+      // Its message names no host: the caller learns that the database is down, the log says why.
+      ctx.logger.warn({ service: this.service, err: error.cause }, 'authority request failed: the database is unavailable');
+      return { kind: error.kind, message: `the authority ${this.service} service failed: ${error.message}` };
+    }
     if (error instanceof SymbolonError && !SERVER_SIDE_KINDS.has(error.kind)) {
       ctx.logger.debug({ service: this.service, err: error }, 'authority request refused');
       return { kind: error.kind, message: error.message, ...(error instanceof TicketRefusedError ? { reason: error.reason } : {}) };
