@@ -12,6 +12,10 @@ export interface TestPostgres {
   readonly dir: string;
   /** Creates a fresh empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server (fast shutdown: sessions are ended) and keeps its data, to {@link restart} it later. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port with the same data. */
+  restart(): Promise<void>;
   /** Stops the server and deletes its data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -87,6 +91,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         await client.connect();
         try { await client.query(`CREATE DATABASE ${name}`); } finally { await client.end(); }
         return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      },
+      async halt(): Promise<void> {
+        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop'], as);
+      },
+      async restart(): Promise<void> {
+        run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', '-t', '30', 'start'], as);
       },
       async stop(): Promise<void> {
         if (stopped) return;
