@@ -4,7 +4,8 @@ import { createIdentityRecord, defaultIdentityName, identityNames, readIdentityR
 import { formatJsonPath, type JsonPath } from '../home/json-schema-check.js';
 import { DEFAULT_LOG_LIMITS, formatLogSize, type LogLimits } from '../home/log-limits.js';
 import { sameMetricsEndpoint, type MetricsEndpoint } from '../home/metrics-endpoint.js';
-import { readNodeConfig, writeNodeConfig } from '../home/node-config.js';
+import { readNodeConfig, writeNodeConfig, type GcMode } from '../home/node-config.js';
+import { addVault, listVaults } from '../home/vault-registry.js';
 import { readAuthoritySection } from '../home/project-node.js';
 import { projectNames, projectOfNode, readProject } from '../home/project-registry.js';
 import { runningPid } from '../home/node-state.js';
@@ -80,6 +81,18 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
   const changes: PlannedChange[] = [];
   let restart = false;
 
+  // Vaults first: an identity of the file may keep its key in one of them.
+  for (const v of config.vaults) {
+    const existing = listVaults(home).find((r) => r.name === v.name);
+    if (existing === undefined) {
+      changes.push({ action: 'create', kind: 'vault', name: v.name, detail: `kind ${v.type}`, key: v.path });
+    } else if (existing.type !== v.type || stableJson(existing.config) !== stableJson(v.config)) {
+      fail(v.path, `vault '${v.name}' exists with other settings (${existing.type}); a vault's settings do not change: delete it (symbolon vault delete ${v.name}) or use another name`);
+    }
+  }
+  const gcDiff = (current: GcMode | undefined): string | undefined =>
+    (config.gc !== undefined && (current ?? 'auto') !== config.gc ? `gc: ${current ?? 'auto'} -> ${config.gc}` : undefined);
+
   const identity = config.identity;
   if (identity && identityNames(home).includes(identity.name)) {
     const record = readIdentityRecord(home, identity.name);
@@ -99,6 +112,8 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
       const diffs: string[] = [];
       if (config.log && !sameLimits(nodeConfig.log, config.log)) diffs.push(`log: ${limitsText(nodeConfig.log ?? DEFAULT_LOG_LIMITS)} -> ${limitsText(config.log)}`);
       if (!sameMetricsEndpoint(nodeConfig.metrics, config.metrics)) diffs.push(`metrics: ${metricsText(nodeConfig.metrics)} -> ${metricsText(config.metrics)}`);
+      const gc = gcDiff(nodeConfig.gc);
+      if (gc !== undefined) diffs.push(gc);
       if (diffs.length > 0) {
         changes.push({ action: 'change', kind: 'node', name: p.name, detail: diffs.join(', '), key: ['node'] });
         restart = true;
@@ -106,7 +121,7 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
     } else if (projectNames(home).includes(p.name) || home.hasNode(p.name)) {
       fail(['project', 'name'], `this home already has a ${home.hasNode(p.name) ? 'node' : 'project'} named '${p.name}'`);
     } else {
-      changes.push({ action: 'create', kind: 'project', name: p.name, detail: `listen ${p.listen}, ${p.database ? 'postgres' : 'sqlite'}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}`, key: ['project'] });
+      changes.push({ action: 'create', kind: 'project', name: p.name, detail: `listen ${p.listen}, ${p.database ? 'postgres' : 'sqlite'}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}${config.gc ? `, gc ${config.gc}` : ''}`, key: ['project'] });
     }
     return { node, changes, restart };
   }
@@ -114,7 +129,7 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
   if (!home.hasNode(node)) {
     changes.push({
       action: 'create', kind: 'node', name: node, key: ['node'],
-      detail: `listen ${config.listen ?? '127.0.0.1:0'}${config.log ? `, log ${limitsText(config.log)}` : ''}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}`,
+      detail: `listen ${config.listen ?? '127.0.0.1:0'}${config.log ? `, log ${limitsText(config.log)}` : ''}${config.metrics ? `, metrics ${metricsText(config.metrics)}` : ''}${config.gc ? `, gc ${config.gc}` : ''}`,
     });
   } else {
     const current = readNodeConfig(home, node);
@@ -124,6 +139,8 @@ export function planHome(home: Home, config: RunConfig, steps: RunSteps): { node
     if (config.listen !== undefined && config.listen !== current.tcpListenerAddress) diffs.push(`listen: ${current.tcpListenerAddress} -> ${config.listen}`);
     if (config.log && !sameLimits(current.log, config.log)) diffs.push(`log: ${limitsText(current.log ?? DEFAULT_LOG_LIMITS)} -> ${limitsText(config.log)}`);
     if (!sameMetricsEndpoint(current.metrics, config.metrics)) diffs.push(`metrics: ${metricsText(current.metrics)} -> ${metricsText(config.metrics)}`);
+    const gc = gcDiff(current.gc);
+    if (gc !== undefined) diffs.push(gc);
     if (diffs.length > 0) {
       changes.push({ action: 'change', kind: 'node', name: node, detail: diffs.join(', '), key: ['node'] });
       restart = true;
@@ -166,7 +183,14 @@ export type ChangeReporter = (change: PlannedChange) => void;
 export async function applyHome(home: Home, config: RunConfig, steps: RunSteps, report: ChangeReporter): Promise<{ node: string; restart: boolean; changes: PlannedChange[] }> {
   const plan = planHome(home, config, steps);
   for (const change of plan.changes) {
-    if (change.kind === 'identity') {
+    if (change.kind === 'vault') {
+      const v = config.vaults.find((x) => x.name === change.name)!;
+      try {
+        addVault(home, v.name, v.type, v.config);
+      } catch (err) {
+        throw atKey(config, change, err);
+      }
+    } else if (change.kind === 'identity') {
       await createIdentityRecord(home, config.identity!.name, config.identity!.vault !== undefined ? { vault: config.identity!.vault } : {});
       if (home.readConfig().defaultIdentity === undefined && identityNames(home).length === 1) home.updateConfig((c) => ({ ...c, defaultIdentity: config.identity!.name }));
     } else if (change.kind === 'project') {
@@ -176,17 +200,18 @@ export async function applyHome(home: Home, config: RunConfig, steps: RunSteps, 
         ...(p.database !== undefined ? { database: p.database } : {}), ...(config.log ? { log: config.log } : {}),
         ...(config.metrics ? { metrics: config.metrics } : {}),
       });
+      if (config.gc !== undefined) writeNodeConfig(home, { ...readNodeConfig(home, p.name), gc: config.gc });
     } else if (change.kind === 'node' && change.action === 'create') {
       createNode(home, plan.node, {
         ...(config.listen !== undefined ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}),
-        ...(config.metrics ? { metrics: config.metrics } : {}),
+        ...(config.metrics ? { metrics: config.metrics } : {}), ...(config.gc !== undefined ? { gc: config.gc } : {}),
       });
       if (config.identity) steps.setNodeIdentity(home, plan.node, config.identity.name);
     } else if (change.kind === 'node') {
       const { metrics: _old, ...current } = readNodeConfig(home, plan.node);
       writeNodeConfig(home, {
         ...current, ...(config.listen !== undefined && !config.project ? { tcpListenerAddress: config.listen } : {}), ...(config.log ? { log: config.log } : {}),
-        ...(config.metrics ? { metrics: config.metrics } : {}),
+        ...(config.metrics ? { metrics: config.metrics } : {}), ...(config.gc !== undefined ? { gc: config.gc } : {}),
       });
     } else {
       continue; // the enrollment needs the running node: applyNode
@@ -267,7 +292,10 @@ async function applyChange(config: RunConfig, change: PlannedChange, call: Call)
       const [word, ...rest] = change.name.split(' ');
       const scope = word === 'resource' ? { resource: rest.join(' ') } : { resourceType: rest.join(' ') };
       if (change.action === 'remove') await call('policy.delete', scope);
-      else await call('policy.create', { ...scope, expression: config.policies.find((p) => p.key === formatJsonPath(change.key!))!.expression });
+      else {
+        const p = config.policies.find((q) => q.key === formatJsonPath(change.key!))!;
+        await call('policy.create', { ...scope, expression: p.expression, mode: p.mode });
+      }
       return;
     }
     default:
@@ -286,4 +314,13 @@ export async function ensureBackgroundNode(home: Home, node: string, restart: bo
   if (running) await stopNode(home, node);
   await startNode(home, node);
   return true;
+}
+
+/** JSON with sorted keys, to compare configs whatever their key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

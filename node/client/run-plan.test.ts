@@ -55,6 +55,15 @@ describe('planNodeChanges', () => {
     ]);
   });
 
+  it('plans a policy\'s mode: created in audit mode, changed when only the mode differs, unchanged when both match', () => {
+    const audit = config(['policies:', '  - resource: echo', '    expression: "true"', '    mode: audit'].join('\n'));
+    expect(planNodeChanges(audit, EMPTY_SNAPSHOT).map(formatChange)).toEqual(['+ policy resource echo (true, mode audit)']);
+    const enforced: NodeSnapshot = { ...EMPTY_SNAPSHOT, policies: [{ scope: { kind: 'resource', name: 'echo' }, expression: 'true', mode: 'enforce' }] };
+    expect(planNodeChanges(audit, enforced).map(formatChange)).toEqual(['~ policy resource echo (mode: enforce -> audit)']);
+    const audited: NodeSnapshot = { ...EMPTY_SNAPSHOT, policies: [{ scope: { kind: 'resource', name: 'echo' }, expression: 'true', mode: 'audit' }] };
+    expect(planNodeChanges(audit, audited)).toEqual([]);
+  });
+
   it('removes a policy that no inlet, outlet or file entry owns', () => {
     const now: NodeSnapshot = { ...EMPTY_SNAPSHOT, policies: [{ scope: { kind: 'resource', name: 'echo' }, expression: 'true' }] };
     expect(planNodeChanges(config('relays: []'), now).map(formatChange)).toEqual(['- policy resource echo']);

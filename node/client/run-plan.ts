@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PolicyScope } from '../../policy/policy.js';
+import type { PolicyMode, PolicyScope } from '../../policy/policy.js';
 import type { RelayRecord } from '../api/relay-view.js';
 import type { TcpInletRecord } from '../api/tcp-inlet-view.js';
 import type { TcpOutletRecord } from '../api/tcp-outlet-view.js';
@@ -29,7 +29,7 @@ export interface NodeSnapshot {
   readonly outlets: readonly TcpOutletRecord[];
   readonly inlets: readonly TcpInletRecord[];
   readonly relays: readonly RelayRecord[];
-  readonly policies: ReadonlyArray<{ readonly scope: PolicyScope; readonly expression: string }>;
+  readonly policies: ReadonlyArray<{ readonly scope: PolicyScope; readonly expression: string; readonly mode?: PolicyMode }>;
 }
 
 /** A snapshot of a node that holds nothing (a node that does not exist yet). */
@@ -47,7 +47,7 @@ export async function liveSnapshot(home: Home, name: string, { signal }: { signa
   ]);
   return {
     outlets: outlets.outlets, inlets: inlets.inlets, relays: relays.relays,
-    policies: policies.policies.map((p) => ({ scope: p.scope, expression: p.expression })),
+    policies: policies.policies.map((p) => ({ scope: p.scope, expression: p.expression, mode: p.mode })),
   };
 }
 
@@ -65,7 +65,8 @@ export function persistedSnapshot(home: Home, name: string): NodeSnapshot {
   let policies: NodeSnapshot['policies'] = [];
   try {
     const stored = JSON.parse(readFileSync(join(home.node(name).dir, 'policies.json'), 'utf8')) as unknown;
-    policies = records<{ scope: PolicyScope; expression: string }>(stored, 'policies', (p) => isObject(p.scope) && typeof p.expression === 'string');
+    policies = records<{ scope: PolicyScope; expression: string; mode?: PolicyMode }>(stored, 'policies', (p) => isObject(p.scope) && typeof p.expression === 'string')
+      .map((p) => ({ scope: p.scope, expression: p.expression, mode: p.mode === 'audit' ? 'audit' : 'enforce' }));
   } catch {
     // no policies yet
   }
@@ -128,8 +129,11 @@ export function planNodeChanges(config: RunConfig, now: NodeSnapshot): PlannedCh
   for (const p of config.policies) {
     const name = scopeName(p.scope);
     const current = now.policies.find((q) => scopeName(q.scope) === name);
-    if (!current) additions.push({ action: 'create', kind: 'policy', name, detail: p.expression, key: p.path });
-    else if (current.expression !== p.expression) additions.push({ action: 'change', kind: 'policy', name, detail: `expression: ${current.expression} -> ${p.expression}`, key: p.path });
+    if (!current) additions.push({ action: 'create', kind: 'policy', name, detail: `${p.expression}${p.mode === 'audit' ? ', mode audit' : ''}`, key: p.path });
+    else {
+      const diff = differences([['expression', current.expression, p.expression], ['mode', current.mode ?? 'enforce', p.mode]]);
+      if (diff) additions.push({ action: 'change', kind: 'policy', name, detail: diff, key: p.path });
+    }
   }
   for (const o of config.outlets) {
     const current = now.outlets.find((x) => x.address === o.address);

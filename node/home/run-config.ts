@@ -8,7 +8,10 @@ import { BadReferenceError, interpolate, UnsetVariableError } from './env-interp
 import { checkSchema, formatJsonPath, type JsonPath, type JsonSchema } from './json-schema-check.js';
 import { parseLogFiles, parseLogSize, DEFAULT_LOG_LIMITS, type LogLimits } from './log-limits.js';
 import { validateMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
-import { validateListenerAddress } from './node-config.js';
+import { validateListenerAddress, type GcMode } from './node-config.js';
+import { checkVaultConfig, DEFAULT_VAULT, type VaultType } from './vault-registry.js';
+import { vaultKind } from './vault-kinds.js';
+import type { PolicyMode } from '../../policy/policy.js';
 import { routeForListener, validateDatabaseUrl } from './project-node.js';
 import { runConfigSchema } from './run-config-schema.js';
 
@@ -46,6 +49,18 @@ export interface RunPolicy {
   readonly path: JsonPath;
   readonly scope: { readonly resource: string } | { readonly resourceType: string };
   readonly expression: string;
+  /** `enforce` (default) or `audit`. */
+  readonly mode: PolicyMode;
+}
+
+/** A vault of the run file (`vaults[i]`), as `vault create` would record it. */
+export interface RunVault {
+  readonly key: string;
+  readonly path: JsonPath;
+  readonly name: string;
+  readonly type: VaultType;
+  /** The vault's config (the kind's fields, checked; no secrets). */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 /** The enrollment of the run file: the ticket (absent when the file gave an empty one) and its decoded contents. */
@@ -76,6 +91,10 @@ export interface RunConfig {
   readonly log?: LogLimits;
   /** The metrics endpoint (`node.metrics`); absent: the node serves none. */
   readonly metrics?: MetricsEndpoint;
+  /** Garbage collection of the node process (`node.gc`); absent: the node's setting stays (`auto` for a new node). */
+  readonly gc?: GcMode;
+  /** Vaults the home must have (`vaults`). */
+  readonly vaults: readonly RunVault[];
   readonly project?: RunProject;
   readonly enrollment?: RunEnrollment;
   readonly outlets: readonly RunOutlet[];
@@ -170,6 +189,12 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expand(v, [...path, k])]));
     return value;
   };
+  // A secret has no key of its own in a run file: say where it goes instead.
+  if (isRecord(raw) && Array.isArray(raw.vaults)) {
+    raw.vaults.forEach((v: unknown, i: number) => {
+      if (isRecord(v) && v.pin !== undefined) fail(['vaults', i, 'pin'], 'a PIN never sits in a run file: name the variable that holds it (pin-env) or a 0600 file (pin-file)', undefined, true);
+    });
+  }
   const value = coerceIntegers(expand(raw, []), runConfigSchema());
   const issue = checkSchema(value, runConfigSchema())[0];
   if (issue) fail(issue.path, issue.message, undefined, issue.atKey === true);
@@ -264,7 +289,7 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     return {
       key: formatJsonPath(base), path: base,
       scope: p.resource !== undefined ? { resource: p.resource } : { resourceType: p['resource-type']! },
-      expression: expression([...base, 'expression'], p.expression!),
+      expression: expression([...base, 'expression'], p.expression!), mode: p.mode === 'audit' ? 'audit' : 'enforce',
     };
   });
   unique(policies, (p) => JSON.stringify(p.scope), (i) => fail(['policies', i], 'a policy for this resource is listed twice'));
@@ -276,12 +301,30 @@ export function parseRunConfig(text: string, { file, env = process.env, baseDir 
     }
   }
 
+  const vaults: RunVault[] = ((top.vaults ?? []) as Array<Record<string, unknown>>).map((v, i) => {
+    const base: JsonPath = ['vaults', i];
+    const kind = vaultKind(v.kind as string);
+    const own = new Map(kind.flags.map((f) => [f.flag, f]));
+    for (const key of Object.keys(v)) {
+      if (key !== 'name' && key !== 'kind' && !own.has(key)) fail([...base, key], `does not apply to a ${kind.type} vault`, undefined, true);
+    }
+    const fieldsOf = kind.flags.filter((f) => v[f.flag] !== undefined && v[f.flag] !== false).map((f) => {
+      const value = v[f.flag];
+      return [f.field, f.value === 'strings' && typeof value === 'string' ? [value] : value] as const;
+    });
+    const config = checked(base, () => checkVaultConfig(kind.type, Object.fromEntries(fieldsOf)));
+    return { key: formatJsonPath(base), path: base, name: v.name as string, type: kind.type, config };
+  });
+  unique(vaults, (v) => v.name, (i, name) => fail(['vaults', i, 'name'], `vault '${name}' is listed twice`));
+  for (const [i, v] of vaults.entries()) if (v.name === DEFAULT_VAULT) fail(['vaults', i, 'name'], `vault '${DEFAULT_VAULT}' is built in`);
+
   const identity = isRecord(top.identity) ? { name: top.identity.name as string, ...(typeof top.identity.vault === 'string' ? { vault: top.identity.vault } : {}) } : undefined;
   const nodeName = project?.name ?? (typeof node?.name === 'string' ? node.name : undefined);
   return {
     file, outlets, inlets, policies, relays: (top.relays ?? []) as string[],
     ...(identity ? { identity } : {}), ...(nodeName !== undefined ? { nodeName } : {}), ...(listen !== undefined ? { listen } : {}),
     ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(project ? { project } : {}), ...(enrollment ? { enrollment } : {}),
+    ...(typeof node?.gc === 'string' ? { gc: node.gc as GcMode } : {}), vaults,
     lineOf: (path) => lineOf(path),
   };
 }
