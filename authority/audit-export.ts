@@ -13,6 +13,16 @@ export interface AuditExportHeader {
   /** Identifier of the authority whose log this is. */
   readonly authority: string;
   readonly exportedAt: number;
+  /**
+   * An incremental export (`audit export --after-seq N`) holds only the records after
+   * `afterSeq`; it continues the log whose record `afterSeq` has hash `afterHash` and whose
+   * Merkle tree over records 1 to `afterSeq` has the right edge `afterTree` (perfect subtree
+   * heads, hex, largest first). A later signed tree head authenticates both. Absent (or 0)
+   * for an export from the first record.
+   */
+  readonly afterSeq?: number;
+  readonly afterHash?: string;
+  readonly afterTree?: readonly string[];
 }
 
 /** A record line: the record's fields and its hash. */

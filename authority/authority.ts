@@ -114,6 +114,18 @@ export interface AuditExportCursor {
   readonly afterSeq?: number;
   /** Byte budget of one page's lines (default 128 KiB). */
   readonly maxBytes?: number;
+  /**
+   * First page only: sign a checkpoint for the head and export up to it (default), or
+   * (`false`) export up to the current head with only the checkpoints already signed, as a
+   * stream that follows the log does between its periodic checkpoints.
+   */
+  readonly sign?: boolean;
+  /**
+   * First page only: start with the header (default). With `afterSeq` above 0 the header
+   * names where the export continues the log (see {@link AuditExportHeader.afterSeq}).
+   * A stream that continues its own output asks for none.
+   */
+  readonly header?: boolean;
 }
 
 /** One page of an audit export. */
@@ -605,13 +617,21 @@ export class Authority {
     const maxBytes = cursor.maxBytes ?? 128 * 1024;
     const lines: string[] = [];
     let upToSeq = cursor.upToSeq;
+    const first = upToSeq === undefined;
     if (upToSeq === undefined) {
-      upToSeq = ((await this.checkpoint(options)) ?? (await this.store.checkpoints(undefined, options)).at(-1))?.seq ?? 0;
-      const header: AuditExportHeader = { kind: 'header', format: AUDIT_EXPORT_FORMAT, version: AUDIT_FORMAT_VERSION, authority: this.identifier, exportedAt: this.clock() };
-      lines.push(JSON.stringify(header));
+      upToSeq = cursor.sign === false
+        ? (await this.store.auditHead(options)).seq
+        : ((await this.checkpoint(options)) ?? (await this.store.checkpoints(undefined, options)).at(-1))?.seq ?? 0;
+      const from = cursor.afterSeq ?? 0;
+      if (from > upToSeq) throw new InvalidInputError('authority', `the audit log ends at record ${upToSeq}: there is nothing after record ${from}`);
+      if (cursor.header !== false) lines.push(JSON.stringify(await this.exportHeader(from, options)));
     }
     let after = cursor.afterSeq ?? 0;
-    if (after >= upToSeq) return { lines, upToSeq };
+    if (after >= upToSeq) {
+      // An incremental export with nothing new still ends with the latest checkpoint (at its start).
+      if (first && cursor.sign !== false && upToSeq > 0) lines.push(...(await this.store.checkpointsBetween(upToSeq - 1, upToSeq, options)).map(checkpointLine));
+      return { lines, upToSeq };
+    }
     const page = await this.store.readAudit({ afterSeq: after, limit: Math.min(500, upToSeq - after) }, options);
     const last = page.at(-1)?.seq ?? after;
     const checkpoints = await this.store.checkpointsBetween(after, last, options);
@@ -625,6 +645,16 @@ export class Authority {
       after = entry.seq;
     }
     return after < upToSeq && page.length > 0 ? { lines, upToSeq, next: after } : { lines, upToSeq };
+  }
+
+  /** The header of an export that starts after record `afterSeq` (0: from the first record). */
+  private async exportHeader(afterSeq: number, options?: StoreCallOptions): Promise<AuditExportHeader> {
+    const header: AuditExportHeader = { kind: 'header', format: AUDIT_EXPORT_FORMAT, version: AUDIT_FORMAT_VERSION, authority: this.identifier, exportedAt: this.clock() };
+    if (afterSeq === 0) return header;
+    const [record] = await this.store.readAudit({ afterSeq: afterSeq - 1, limit: 1 }, options);
+    if (record === undefined || record.seq !== afterSeq) throw new NotFoundError('authority', `audit record ${afterSeq} is missing`);
+    const tree = await auditTreeAt(this.store, afterSeq, await this.store.checkpoints(afterSeq, options), options);
+    return { ...header, afterSeq, afterHash: record.hash, afterTree: frontierHex(tree) };
   }
 
   /**

@@ -46,6 +46,18 @@ export interface AuditShowPage {
   readonly next?: number;
 }
 
+/**
+ * Where an audit export page starts: `upToSeq` and `afterSeq` from the previous page; on the
+ * first page (no `upToSeq`) `afterSeq` starts an incremental export, `sign: false` skips
+ * signing a checkpoint for the head and `header: false` leaves out the header line.
+ */
+export interface AuditExportPageCursor {
+  readonly upToSeq?: number;
+  readonly afterSeq?: number;
+  readonly sign?: boolean;
+  readonly header?: boolean;
+}
+
 /** One page of an audit export (see {@link AuthorityClient.auditExportPage}). */
 export interface AuditExportPageResult {
   readonly lines: string[];
@@ -227,8 +239,8 @@ export class AuthorityClient {
    * the header), then pass the returned `upToSeq` and `next` (as `afterSeq`) until `next`
    * is absent. Throws when the authority's cursor does not advance.
    */
-  async auditExportPage(cursor: { upToSeq?: number; afterSeq?: number } = {}, options: CallOptions = {}): Promise<AuditExportPageResult> {
-    const p = new Params(await this.call('audit', 'export', { upToSeq: cursor.upToSeq, afterSeq: cursor.afterSeq }, options)).only('lines', 'upToSeq', 'next');
+  async auditExportPage(cursor: AuditExportPageCursor = {}, options: CallOptions = {}): Promise<AuditExportPageResult> {
+    const p = new Params(await this.call('audit', 'export', { upToSeq: cursor.upToSeq, afterSeq: cursor.afterSeq, sign: cursor.sign, header: cursor.header }, options)).only('lines', 'upToSeq', 'next');
     const lines = p.optionalStringList('lines') ?? [];
     const upToSeq = p.integer('upToSeq');
     const next = p.optionalInteger('next');

@@ -10,9 +10,11 @@ const MAX_SHOW_LIMIT = 1000;
  * - `show { afterSeq?, sinceTime?, subject?, limit? }` -> `{ records, next? }`: records in
  *   `seq` order (at most `limit`, default 100, at most 1000); `next` is the `afterSeq` of the
  *   following page when the page was cut short by size
- * - `export { upToSeq?, afterSeq? }` -> `{ lines, upToSeq, next? }`: JSONL export lines
- *   (see docs/authority.md); the first call checkpoints the head; call again with the
- *   returned `upToSeq` and `next` as `afterSeq` until `next` is absent
+ * - `export { upToSeq?, afterSeq?, sign?, header? }` -> `{ lines, upToSeq, next? }`: JSONL
+ *   export lines (see docs/authority.md, docs/audit.md); the first call (no `upToSeq`)
+ *   checkpoints the head unless `sign` is false, and starts with a header unless `header` is
+ *   false (after record `afterSeq` when given); call again with the returned `upToSeq` and
+ *   `next` as `afterSeq` until `next` is absent
  * - `prove { seq, checkpoint? }` -> `{ proof }`: the JSON of an inclusion proof of record
  *   `seq` against the checkpoint at `checkpoint` (default: one signed now for the head)
  * - `prove { first, second }` -> `{ proof }`: the JSON of a consistency proof between the
@@ -33,10 +35,12 @@ export function auditMethods(authority: Authority): Record<string, ServiceMethod
       return more ? { records: page, next: page.at(-1)!.seq } : { records: page };
     },
     export: async ({ caller, params, signal }) => {
-      params.only('upToSeq', 'afterSeq');
+      params.only('upToSeq', 'afterSeq', 'sign', 'header');
       const page = await authority.exportAuditPage(caller.identifier, {
         upToSeq: params.optionalInteger('upToSeq'),
         afterSeq: params.optionalInteger('afterSeq'),
+        sign: params.optionalBoolean('sign'),
+        header: params.optionalBoolean('header'),
       }, { signal });
       return { lines: page.lines, upToSeq: page.upToSeq, next: page.next };
     },

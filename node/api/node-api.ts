@@ -131,6 +131,7 @@ export const NODE_API = {
   }), returns<AuditRecords>()),
   'project.audit.export': method(schema({
     ...PROJECT, upToSeq: optional(field.integer({ min: 0 })), afterSeq: optional(field.integer({ min: 0 })),
+    sign: optional(field.boolean()), header: optional(field.boolean()),
   }), returns<AuditExport>()),
   /** An inclusion proof (`seq`, optional `checkpoint`) or a consistency proof (`first`, `second`), as JSON text. */
   'project.audit.prove': method(schema({

@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { InvalidInputError, IoError } from '../../core/errors.js';
 import { Identity } from '../../core/identity/identity.js';
 import type { PublicKey } from '../../core/vault/keys.js';
-import { verifyAuditExport, type AuditVerification, type AuditVerifyOptions } from '../../authority/audit-verify.js';
+import { verifyAuditExports, type AuditVerification, type AuditVerifyOptions } from '../../authority/audit-verify.js';
 import { readIdentityFile } from './identity-registry.js';
 import { isObject } from './json-file.js';
 
@@ -66,14 +66,30 @@ export function* fileLines(file: string): Generator<string> {
 
 /** Verifies the export in `file` against `authority` (offline), reading it line by line. Throws IoError when the file cannot be read. */
 export function verifyAuditFile(file: string, authority: Identity, options: Omit<AuditVerifyOptions, 'authority'> = {}): AuditVerification {
-  const lines = fileLines(file);
-  const first = lines.next();
-  if (first.done === true) throw new InvalidInputError('authority', `'${file}' is empty`);
-  function* all(): Generator<string> {
-    yield first.value as string;
-    yield* lines;
+  return verifyAuditFiles([file], authority, options);
+}
+
+/**
+ * Verifies a sequence of exports (`audit export`, then `audit export --after-seq N` ...)
+ * as one log against `authority`, each file line by line: each must continue the one before
+ * (see AuditExportVerifier). Throws IoError when a file cannot be read, InvalidInputError
+ * when one is empty.
+ */
+export function verifyAuditFiles(files: readonly string[], authority: Identity, options: Omit<AuditVerifyOptions, 'authority'> = {}): AuditVerification {
+  function* pieces(): Generator<Iterable<string>> {
+    for (const file of files) {
+      const lines = fileLines(file);
+      try {
+        const first = lines.next();
+        if (first.done === true) throw new InvalidInputError('authority', `'${file}' is empty`);
+        yield (function* all(): Generator<string> {
+          yield first.value as string;
+          yield* lines;
+        })();
+      } finally {
+        lines.return(undefined);
+      }
+    }
   }
-  const result = verifyAuditExport(all(), identityPublicKeys(authority), { ...options, authority: authority.identifier });
-  lines.return(undefined);
-  return result;
+  return verifyAuditExports(pieces(), identityPublicKeys(authority), { ...options, authority: authority.identifier });
 }

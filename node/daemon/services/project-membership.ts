@@ -3,7 +3,7 @@ import { CredentialRefresher, isNotMember } from '../../../authority/client/cred
 import { RevocationWatcher } from '../../../authority/client/revocation-watcher.js';
 import { Identity } from '../../../core/identity/identity.js';
 import { NodeRevocations } from '../node-revocations.js';
-import type { EnrollResult } from '../../../authority/client/authority-client.js';
+import type { AuditExportPageCursor, EnrollResult } from '../../../authority/client/authority-client.js';
 import type { FetchedCredential } from '../../../authority/services/wire-records.js';
 import { isoTime, withIsoTimes } from '../../api/iso-time.js';
 import type { MemberRecord } from '../../../authority/authority-store.js';
@@ -194,7 +194,7 @@ export const projectMembershipService: DaemonService = {
       const c = await client(params, signal);
       const lines: string[] = [];
       let bytes = 0;
-      let cursor: { upToSeq?: number; afterSeq?: number } = { upToSeq: params.upToSeq, afterSeq: params.afterSeq };
+      let cursor: AuditExportPageCursor = { upToSeq: params.upToSeq, afterSeq: params.afterSeq, sign: params.sign, header: params.header };
       for (;;) {
         // The first page signs a checkpoint, which builds the log's tree from the last one.
         const page = await c.auditExportPage(cursor, { signal, timeoutMs: cursor.upToSeq === undefined ? 600_000 : 60_000 });
