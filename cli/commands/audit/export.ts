@@ -6,7 +6,8 @@ import { AUDIT_EXPORT_FORMATS, AuditLineFormatter, type AuditExportFormat } from
 import { BaseCommand } from '../../base-command.js';
 import { exportFileEnd } from '../../../node/home/audit-export-file.js';
 import { streamAuditExport } from '../../../node/client/audit-stream.js';
-import { callProjectNode, parseLongDuration, resolveProject } from '../../../node/client/project-setup.js';
+import { callNodeSocket, nodeSocket } from '../../../node/client/node-call.js';
+import { ensureRunning, parseLongDuration, resolveProject } from '../../../node/client/project-setup.js';
 
 /** Where export pages go: a file written as a temporary file and renamed when complete, or stdout. */
 interface Sink {
@@ -127,10 +128,15 @@ export default class AuditExport extends BaseCommand {
       process.once('SIGTERM', stop);
     }
     let records = 0;
+    let node: string | undefined;
     let end;
     try {
       end = await streamAuditExport(
-        (params, { signal, timeoutMs }) => callProjectNode(this.home, project, 'project.audit.export', { project: project.name, ...params }, { timeoutMs, signal }),
+        async (params, { signal, timeoutMs }) => {
+          // The node is started when needed for the first call only: a following export waits for a node someone stopped.
+          node ??= await ensureRunning(this.home, project.node, { signal });
+          return await callNodeSocket({ path: nodeSocket(this.home, node), name: node }, 'project.audit.export', { project: project.name, ...params }, { timeoutMs, signal });
+        },
         {
           afterSeq: resume?.lastSeq ?? flags['after-seq'] ?? 0,
           ...(resume !== undefined ? { lastCheckpoint: resume.lastCheckpoint, headerWritten: true } : {}),
