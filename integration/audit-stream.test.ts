@@ -34,7 +34,7 @@ class Follower {
 /** Waits (at most 60 s) until `check` holds. */
 async function until(what: string, check: () => boolean): Promise<void> {
   for (let waited = 0; !check(); waited += 100) {
-    if (waited > 60_000) throw new Error(`timed out waiting for ${what}`);
+    if (waited > 90_000) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -112,6 +112,14 @@ describe('audit streams through the real CLI', () => {
     const gap = await runCli(admin, ['audit', 'verify', first, third, '--authority', authorityFile]);
     expect(gap.code).not.toBe(0);
     expect(gap.stderr).toMatch(/a3\.jsonl.*a gap/);
+    // A report from the live project node: verified, counting the tickets of the log.
+    const report = join(admin, 'report.md');
+    const made = await runCli(admin, ['audit', 'report', '--since', '1h', '--output', report]);
+    expect([made.code, made.stderr]).toEqual([0, expect.stringMatching(/\(log verified\)/)]);
+    const full = join(admin, 'full-now.jsonl');
+    expect((await runCli(admin, ['audit', 'export', '--output', full])).code).toBe(0);
+    const created = parse(full).filter((l) => (l as unknown as { type?: string }).type === 'ticket.created').length;
+    expect(readFileSync(report, 'utf8')).toMatch(new RegExp(`\\*\\*Verified\\*\\*[^]*\\| tickets created \\| ${created} \\|`));
     const syslog = await runCli(admin, ['audit', 'export', '--after-seq', String(end), '--format', 'syslog']);
     expect(syslog.stdout.trim().split('\n').map((l) => /^<1(08|10)>1 \S+ bank symbolon - (\S+) /.exec(l)?.[2])).toEqual(['ticket.created', 'ticket.created']);
   }, 60_000);

@@ -1,4 +1,5 @@
 // Test helper: an authority whose log holds every record type, with nasty attribute values.
+import type { AuthorityOptions } from '../authority.js';
 import { authorityFixture, type AuthorityFixture } from './authority-fixture.js';
 
 /** The fixture, the ticket codes it created (secrets that must appear in no export) and all record types written. */
@@ -7,8 +8,8 @@ export interface AuditSample extends AuthorityFixture {
 }
 
 /** Builds a log with every record type: tickets, enrollments, credentials, member changes, every kind of refusal and an aggregate. */
-export async function auditSample(options: { checkpointEvery?: number } = {}): Promise<AuditSample> {
-  const f = await authorityFixture({ checkpointEvery: options.checkpointEvery ?? 1000 });
+export async function auditSample(options: { checkpointEvery?: number; overrides?: Partial<AuthorityOptions>; unusual?: boolean } = {}): Promise<AuditSample> {
+  const f = await authorityFixture({ checkpointEvery: options.checkpointEvery ?? 1000, ...options.overrides });
   const codes: Uint8Array[] = [];
   for (let i = 0; i < 3; i++) {
     const t = await f.authority.createTicket('Iadmin', { attributes: { component: i === 0 ? 'db' : 'analysis', note: 'quote " bracket ] backslash \\ end' } });
@@ -23,5 +24,13 @@ export async function auditSample(options: { checkpointEvery?: number } = {}): P
   await f.authority.removeMember('Iadmin', 'Imember2');
   for (let i = 0; i < 3; i++) await f.authority.listMembers('Istranger').catch(() => undefined); // access.refused, then counted
   await f.authority.flushRefusals(true); // refusals.aggregated
+  if (options.unusual === true) {
+    // One ticket redeemed by three identities, a burst of 25 refusals by distinct callers, a ticket that expires unused.
+    const shared = await f.authority.createTicket('Iadmin', { usageCount: 3, attributes: { component: 'shared' } });
+    codes.push(shared.code);
+    for (let i = 0; i < 3; i++) await f.authority.redeemTicket(shared.code, `Ishared${i}`);
+    for (let i = 0; i < 25; i++) await f.authority.listMembers(`Iprober${i}`).catch(() => undefined);
+    codes.push((await f.authority.createTicket('Iadmin', { expiresInMs: 1000 })).code);
+  }
   return { ...f, codes };
 }

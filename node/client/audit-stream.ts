@@ -23,6 +23,8 @@ export interface AuditStreamOptions {
   readonly intervalMs?: number;
   /** Following: sign a checkpoint this often while records arrive (default 60 s). */
   readonly checkpointEveryMs?: number;
+  /** Following: how long a request after the first may take before it is retried (default 30 s). */
+  readonly pollTimeoutMs?: number;
   /** Following: longest wait between reconnection attempts (default 30 s). */
   readonly maxBackoffMs?: number;
   /** Receives each line to write, in order, without duplicates; returns once written. */
@@ -75,10 +77,13 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
   };
 
   /** One export from the last record written to the head (signed when `sign`). */
-  const exportOnce = async (sign: boolean, callSignal: AbortSignal): Promise<void> => {
+  const exportOnce = async (sign: boolean, callSignal: AbortSignal, pollTimeoutMs?: number): Promise<void> => {
     let params: Parameters<AuditExportCall>[0] = { afterSeq: lastSeq, sign, header: true };
     for (;;) {
-      const page = await call(params, { signal: callSignal, timeoutMs: params.upToSeq === undefined ? 660_000 : 120_000 });
+      // The first page may build the Merkle tree of a large log; a poll of a following stream is small, and an
+      // answer lost with a restarting project node must not hold the stream up for minutes.
+      const timeoutMs = pollTimeoutMs ?? (params.upToSeq === undefined ? 660_000 : 120_000);
+      const page = await call(params, { signal: callSignal, timeoutMs });
       for (const line of page.lines) await accept(line);
       if (page.next === undefined) return;
       params = { upToSeq: page.upToSeq, afterSeq: page.next };
@@ -93,13 +98,14 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
   const intervalMs = options.intervalMs ?? 1000;
   const checkpointEveryMs = options.checkpointEveryMs ?? 60_000;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const pollTimeoutMs = options.pollTimeoutMs ?? 30_000;
   let backoff = 500;
   let started = false;
   let lastSign = 0;
   while (!signal.aborted) {
     const sign = !started || (Date.now() - lastSign >= checkpointEveryMs && lastSeq > lastCheckpoint);
     try {
-      await exportOnce(sign, signal);
+      await exportOnce(sign, signal, started ? pollTimeoutMs : undefined);
       started = true;
       if (sign) lastSign = Date.now();
       backoff = 500;
@@ -118,7 +124,7 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
   let flushed = false;
   for (let wait = 100; !flushed && !deadline.aborted; wait = Math.min(wait * 2, maxBackoffMs)) {
     try {
-      await exportOnce(true, deadline);
+      await exportOnce(true, deadline, pollTimeoutMs);
       flushed = true;
     } catch (error) {
       if (error instanceof InvalidInputError && /jumped/.test(error.message)) throw error;
