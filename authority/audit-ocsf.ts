@@ -33,10 +33,15 @@ export const OCSF_CLASSES: Readonly<Record<Exclude<AuditRecordType, 'refusals.ag
   'credential.issued': { ...AUTHORIZE_SESSION, activityId: 1, activityName: 'Assign Privileges' },
   'credential.refused': { ...AUTHORIZE_SESSION, activityId: 1, activityName: 'Assign Privileges' },
   'access.refused': { ...API_ACTIVITY, activityId: 99, activityName: 'Other' },
+  'signer.attested': { ...API_ACTIVITY, activityId: 1, activityName: 'Create' },
+  'signer.withdrawn': { ...API_ACTIVITY, activityId: 4, activityName: 'Delete' },
 };
 
 /** An OCSF event: plain JSON. */
 export type OcsfEvent = Record<string, unknown>;
+
+/** `api.operation` of the API Activity events that are changes. */
+const OPERATIONS: Partial<Record<AuditRecordType, string>> = { 'ticket.created': 'ticket.create', 'signer.attested': 'signer.attest', 'signer.withdrawn': 'signer.withdraw' };
 
 const str = (v: AuditValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -97,9 +102,10 @@ export function toOcsfEvent(entry: AuditEntry, authority: string): OcsfEvent {
     event.privileges = Object.entries(f.attributes as Record<string, string>).map(([k, v]) => `${k}=${v}`);
   }
   if (c.classUid === API_ACTIVITY.classUid) {
-    event.api = { operation: entry.type === 'ticket.created' ? 'ticket.create' : str(f.action) ?? str(f.refusedType) ?? entry.type };
+    event.api = { operation: OPERATIONS[entry.type] ?? str(f.action) ?? str(f.refusedType) ?? entry.type };
   }
   if (entry.type === 'ticket.created') event.resources = [{ type: 'enrollment ticket', uid: str(f.ticketHash) ?? '' }];
+  if (entry.type === 'signer.attested' || entry.type === 'signer.withdrawn') event.resources = [{ type: 'credential signing key', uid: str(f.signerKey) ?? '', name: str(f.replica) ?? '' }];
   if (entry.type === 'refusals.aggregated') {
     if (typeof f.count === 'number') event.count = f.count;
     if (typeof f.firstAt === 'number') event.start_time = f.firstAt;

@@ -28,6 +28,8 @@ export function auditRecordSummary(entry: Pick<AuditEntry, 'type' | 'actor' | 'f
     case 'credential.issued': return `credential issued to ${subject}${attrs(f.attributes) ? ` (${attrs(f.attributes)})` : ''}`;
     case 'credential.refused': return `credential for ${subject} refused: ${text(f.reason)}`;
     case 'access.refused': return `${text(f.action)} by ${entry.actor} refused: ${text(f.reason)}`;
+    case 'signer.attested': return `credential-signing key ${text(f.signerKey)} of project node ${text(f.replica)} attested`;
+    case 'signer.withdrawn': return `credential-signing key ${text(f.signerKey)} of project node ${text(f.replica)} withdrawn by ${entry.actor}`;
     case 'refusals.aggregated': return `${text(f.count)} more ${text(f.refusedType)} (${text(f.reason)}) between ${isoOf(f.firstAt)} and ${isoOf(f.lastAt)}`;
   }
 }

@@ -1,4 +1,5 @@
 // Test helper: an authority whose log holds every record type, with nasty attribute values.
+import { SoftwareSigningKey } from '../../core/vault/software-signing-key.js';
 import type { AuthorityOptions } from '../authority.js';
 import { authorityFixture, type AuthorityFixture } from './authority-fixture.js';
 
@@ -24,6 +25,9 @@ export async function auditSample(options: { checkpointEvery?: number; overrides
   await f.authority.removeMember('Iadmin', 'Imember2');
   for (let i = 0; i < 3; i++) await f.authority.listMembers('Istranger').catch(() => undefined); // access.refused, then counted
   await f.authority.flushRefusals(true); // refusals.aggregated
+  // signer.attested, signer.withdrawn (the attestation's bytes do not matter to the log).
+  const signer = await f.authority.registerSigner({ replica: 'bank-1', publicKey: SoftwareSigningKey.generate('ed25519').publicKey, attestation: new Uint8Array([1, 2, 3]), expiresAt: Date.now() + 86_400_000 });
+  await f.authority.withdrawSigner('Iadmin', signer.keyId);
   if (options.unusual === true) {
     // One ticket redeemed by three identities, a burst of 25 refusals by distinct callers, a ticket that expires unused.
     const shared = await f.authority.createTicket('Iadmin', { usageCount: 3, attributes: { component: 'shared' } });
