@@ -12,7 +12,8 @@ import type { SecureChannelRegistry } from './secure-channel-registry.js';
  *   connection closes;
  * - `options.keepAliveMs` > 0: every period, a probe unless something authentic arrived
  *   in the last half period (a busy channel sends none); nothing received for `keepAliveTimeoutMs`
- *   (default 3 periods) closes the channel.
+ *   (default 3 periods) closes the channel, telling the peer (a frozen peer learns it as soon
+ *   as it runs again).
  */
 export class ChannelLiveness {
   private readonly unsubscribes: Array<() => void> = [];
@@ -42,7 +43,7 @@ export class ChannelLiveness {
       const timeout = this.options.keepAliveTimeoutMs ?? 3 * period;
       this.timer = setInterval(() => {
         const silent = Date.now() - this.channel.lastReceivedAt;
-        if (silent > timeout) this.dead('keep-alive timeout');
+        if (silent > timeout) this.channel.abandon('keep-alive timeout').catch(() => undefined);
         else if (2 * silent >= period) this.channel.ping();
       }, period);
       this.timer.unref();

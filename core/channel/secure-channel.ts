@@ -185,6 +185,17 @@ export class SecureChannel {
   }
 
   /**
+   * @internal Tears the channel down for `reason` after telling the peer (best effort): a
+   * peer that was only frozen, or whose messages were held up, learns that the channel is
+   * gone as soon as it reads again, instead of waiting for its own keep-alive timeout.
+   */
+  abandon(reason: string): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.sendPlaintext(controlPlaintext(CHANNEL_CLOSE));
+    return this.teardown(reason);
+  }
+
+  /**
    * @internal Drops keys and secrets, stops both workers, leaves the registry, tells
    * listeners. Idempotent; safe from inside the channel's own workers.
    */

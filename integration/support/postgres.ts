@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -16,6 +16,8 @@ export interface TestPostgres {
   halt(): Promise<void>;
   /** Starts a halted server again on the same port with the same data. */
   restart(): Promise<void>;
+  /** The postmaster's pid and those of every process it started (backends, writers ...). */
+  pids(): number[];
   /** Stops the server and deletes its data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -97,6 +99,23 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       },
       async restart(): Promise<void> {
         run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(root, 'server.log'), '-w', '-t', '30', 'start'], as);
+      },
+      pids(): number[] {
+        let postmaster: number;
+        try {
+          postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        } catch {
+          return [];
+        }
+        const pids = [postmaster];
+        for (const entry of readdirSync('/proc')) {
+          if (!/^\d+$/.test(entry)) continue;
+          try {
+            const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+            if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
+          } catch { /* gone */ }
+        }
+        return pids;
       },
       async stop(): Promise<void> {
         if (stopped) return;

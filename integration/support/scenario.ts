@@ -155,6 +155,8 @@ export interface ScenarioSetupOptions {
   readonly relay?: string;
   /** Enroll the bank with this identity (`project enroll --identity`). */
   readonly bankIdentity?: string;
+  /** The authority's state in this Postgres database (`project create --database`); default SQLite. */
+  readonly projectDatabase?: string;
 }
 
 /**
@@ -170,7 +172,7 @@ export async function setUpScenario(s: Scenario, o: ScenarioSetupOptions): Promi
   };
   const projectPort = await freePort();
   const inletPort = await freePort();
-  await step('project create', () => s.ok('admin', ['project', 'create', 'bank', '--listen', `127.0.0.1:${projectPort}`]));
+  await step('project create', () => s.ok('admin', ['project', 'create', 'bank', '--listen', `127.0.0.1:${projectPort}`, ...(o.projectDatabase ? ['--database', o.projectDatabase] : [])]));
   const bankTicket = (await step('ticket (bank)', () => s.ok('admin', ['project', 'ticket', '--attribute', 'component=db', '--relay', relay]))).trim();
   const analysisTicket = (await step('ticket (analysis)', () => s.ok('admin', ['project', 'ticket', '--attribute', 'component=analysis']))).trim();
   const bankFile = s.writeFile('bank.ticket', `${bankTicket}\n`);

@@ -17,6 +17,18 @@ import type { DaemonContext, DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 
 
+/**
+ * Keep-alive of the channels the listener accepts: a probe every 2 s when nothing arrived
+ * for a second (peers that keep their side alive send often enough that none is needed),
+ * closed after 6 s of silence. So a peer that died or froze without its connection to this
+ * node closing (the far end of a channel through a relay) is noticed here too, and the
+ * portal sessions on that channel are aborted (resetting their sockets) instead of waiting
+ * for data that will never come.
+ */
+export const ACCEPTED_CHANNEL_KEEP_ALIVE_MS = 2_000;
+/** See {@link ACCEPTED_CHANNEL_KEEP_ALIVE_MS}. */
+export const ACCEPTED_CHANNEL_KEEP_ALIVE_TIMEOUT_MS = 6_000;
+
 /** Configuration section of the secure channel service. */
 export const SECURE_CHANNELS_SECTION = 'secure-channels';
 
@@ -70,6 +82,8 @@ export const secureChannelsService: DaemonService = {
     const listener = await SecureChannelListener.start(node, {
       ...nodeChannelOptions(ctx),
       ...listenerLimits(ctx.config.read().limits ?? {}),
+      keepAliveMs: ACCEPTED_CHANNEL_KEEP_ALIVE_MS,
+      keepAliveTimeoutMs: ACCEPTED_CHANNEL_KEEP_ALIVE_TIMEOUT_MS,
       // Pending handshakes are bounded per remote IP address (TCP) or channel peer.
       handshakeSource: (message) => ctx.transports.sourceOf(message) ?? defaultHandshakeSource(message),
       authorize: listenerAuthorize(ctx.policy, DEFAULT_LISTENER_ADDRESS, open),
