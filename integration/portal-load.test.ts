@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from './support/cli.js';
-import { ACTORS, rssBytes, Scenario, setUpScenario, type ScenarioSetup } from './support/scenario.js';
+import { ACTORS, freePort, rssBytes, Scenario, setUpScenario, waitFor, type ScenarioSetup } from './support/scenario.js';
 
 const MiB = 1024 * 1024;
 
@@ -99,6 +99,59 @@ describe('portal under load through the relay (real CLI nodes, one process each)
     measured.hundredConnectionsMs = Date.now() - t0;
     echoed.forEach((got, i) => expect(got.equals(payloads[i]!), `connection ${i}`).toBe(true));
   }, 60_000);
+
+  /**
+   * `sessions` parallel bulk sessions through the inlet on `port` (one end-to-end channel
+   * carries them all), each echoing `bytes` distinct random bytes, all checked byte for
+   * byte; every node's RSS is sampled meanwhile. Returns the peak growth per node (bytes).
+   */
+  async function parallelBulk(port: number, sessions: number, bytes: number, label: string): Promise<number> {
+    const pids = ACTORS.flatMap((a) => s.nodePids(a));
+    const baseline = new Map(pids.map((p) => [p, rssBytes(p)]));
+    const peak = new Map(baseline);
+    const sample = setInterval(() => { for (const p of pids) { try { peak.set(p, Math.max(peak.get(p)!, rssBytes(p))); } catch { /* gone */ } } }, 100);
+    try {
+      const payloads = Array.from({ length: sessions }, (_, i) => { const b = randomBytes(bytes); b.writeUInt32BE(i, 0); return b; });
+      const t0 = Date.now();
+      const settled = await Promise.allSettled(payloads.map((p) => exchange(port, 'E', p, 90_000)));
+      const ms = Date.now() - t0;
+      const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [`${i}: ${(r.reason as Error).message}`] : r.value.equals(payloads[i]!) ? [] : [`${i}: ${r.value.length} of ${bytes} bytes, ${r.value.length === bytes ? 'different' : 'cut'}`]));
+      const growth = Math.max(...pids.map((p) => peak.get(p)! - baseline.get(p)!));
+      measured[label] = { sessions, MiBEach: bytes / MiB, ms, MiBps: Math.round((2 * sessions * bytes / MiB / (ms / 1000)) * 10) / 10, failures: failures.length, rssGrowthMiB: Object.fromEntries(pids.map((p) => [p, Math.round((peak.get(p)! - baseline.get(p)!) / MiB)])) };
+      expect(failures.slice(0, 5), `${failures.length} of ${sessions} sessions failed`).toEqual([]);
+      return growth;
+    } finally {
+      clearInterval(sample);
+    }
+  }
+
+  /** Waits until the outlet holds no session (its per-peer cap counts the ones still closing). */
+  async function outletDrained(): Promise<void> {
+    await waitFor('the outlet sessions to close', async () => {
+      const shown = await s.json<{ status: { sessions: number } }>('bank', ['tcp-outlet', 'show', 'outlet']);
+      return shown.status.sessions === 0 ? true : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+  }
+
+  it('64 and then 256 parallel bulk sessions through one inlet and the relay all complete byte for byte, in bounded node memory', async () => {
+    for (const [sessions, bytes] of [[64, MiB], [256, MiB / 2]] as const) {
+      await outletDrained();
+      const growth = await parallelBulk(setup.inletPort, sessions, bytes, `relay${sessions}`);
+      // Each session holds at most its credit window per direction in each node, whatever the data.
+      expect(growth).toBeLessThan(128 * MiB);
+    }
+  }, 150_000);
+
+  it('256 parallel bulk sessions through an inlet straight to the outlet node all complete byte for byte', async () => {
+    const shown = await s.json<{ tcpListenerAddress: string }>('bank', ['node', 'show']);
+    const direct = await freePort();
+    const [host, port] = shown.tcpListenerAddress.split(':');
+    await s.ok('analysis', ['tcp-inlet', 'create', '--from', `127.0.0.1:${direct}`, '--to', `/ip4/${host}/tcp/${port}/service/api`, '--allow', 'subject.component == "db"']);
+    await outletDrained();
+    const growth = await parallelBulk(direct, 256, MiB / 2, 'direct256');
+    expect(growth).toBeLessThan(128 * MiB);
+    await s.ok('analysis', ['tcp-inlet', 'delete', `127.0.0.1:${direct}`]);
+  }, 150_000);
 
   it('a 256 MiB transfer through the relay portal arrives with the same SHA-256', async () => {
     const hash = createHash('sha256');
