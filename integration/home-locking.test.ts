@@ -36,6 +36,19 @@ describe('home files are updated under a lock: concurrent writers lose nothing',
     expect((await listNames(home, ['identity', 'list'], 'identities')).filter((n) => n.startsWith('id-'))).toEqual(names.map((n) => `id-${n}`));
   }, 120_000);
 
+  it(`${WRITERS} concurrent identity rotate of one identity, while identities are created, keep every change`, async () => {
+    expect((await runCli(home, ['identity', 'create', 'rot'])).code).toBe(0);
+    await allOk([
+      ...names.map(() => runCli(home, ['identity', 'rotate', 'rot'], { timeoutMs: 90_000 })),
+      ...names.slice(0, 4).map((n) => runCli(home, ['identity', 'create', `more-${n}`], { timeoutMs: 90_000 })),
+    ]);
+    // `identity show` verifies the whole change history: each rotation signed by the key before it.
+    const shown = await runCliJson(home, ['identity', 'show', 'rot']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect((shown.json as { changes: unknown[] }).changes).toHaveLength(1 + WRITERS);
+    expect((await listNames(home, ['identity', 'list'], 'identities')).filter((n) => n.startsWith('more-'))).toEqual(names.slice(0, 4).map((n) => `more-${n}`));
+  }, 120_000);
+
   it(`${WRITERS} concurrent policy and tcp-outlet creations on two nodes keep every entry, also after a restart`, async () => {
     await allOk([runCli(home, ['node', 'create', 'a']), runCli(home, ['node', 'create', 'b'])]);
     // Per node: 8 policy and 8 outlet writers at once (the nodes one after the other, so a

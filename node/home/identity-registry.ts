@@ -1,10 +1,11 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlreadyExistsError, InvalidInputError, IoError, NotFoundError, UnsupportedError } from '../../core/errors.js';
+import { AlreadyExistsError, InvalidInputError, IoError, NotFoundError, TimeoutError, UnsupportedError } from '../../core/errors.js';
 import { Identity, type IdentityJSON } from '../../core/identity/identity.js';
 import { createIdentity, rotateIdentity } from '../../core/identity/identity-lifecycle.js';
 import type { KeyHandle, SigningKeyType } from '../../core/vault/keys.js';
 import type { SigningVault } from '../../core/vault/signing-vault.js';
+import { withFileLock } from './file-lock.js';
 import type { Home } from './home.js';
 import { isObject, readJsonFile, writeJsonFileAtomic } from './json-file.js';
 import { readNodeConfig } from './node-config.js';
@@ -189,30 +190,50 @@ export async function ensureIdentity(home: Home, name?: string, { signal }: { si
   }
 }
 
+/** How often {@link rotateIdentityRecord} starts over when other writers changed the identity meanwhile. */
+const ROTATE_ATTEMPTS = 20;
+
 /**
  * Rotates identity `name` to a new primary key in `options.vault` (default: its current
  * vault), signed by the old and the new key; the identifier stays the same.
+ *
+ * The new key is made and signed without holding the record's lock (a KMS or HSM may take
+ * seconds); the record is then replaced under its lock only if it still holds the history
+ * the rotation started from (compare and swap). When another process rotated it meanwhile,
+ * the new key is deleted again (when the vault owns its keys) and the rotation starts over
+ * from the newer history, so concurrent rotations each add their change and none is lost.
  */
 export async function rotateIdentityRecord(home: Home, name: string, options: CreateIdentityOptions = {}): Promise<IdentityRecord> {
-  const { record, identity } = loadIdentity(home, name);
-  const newVaultName = options.vault ?? record.vault;
-  const oldVault = await openVault(home, record.vault);
-  try {
-    const newVault = newVaultName === record.vault ? oldVault : await openVault(home, newVaultName);
+  const path = recordPath(identitiesDir(home), 'identity', name);
+  for (let attempt = 1; ; attempt++) {
+    const { record, identity } = loadIdentity(home, name);
+    const newVaultName = options.vault ?? record.vault;
+    const oldVault = await openVault(home, record.vault);
     try {
-      const keyType = pickKeyType(newVault.signing, options.keyType ?? (newVault.signing.supportedKeyTypes.includes(identity.currentPublicKey.type) ? identity.currentPublicKey.type : undefined));
-      const rotated = await rotateIdentity(identity, oldVault.signing, newVault.signing, keyType, { label: `identity-${name}`, signal: options.signal });
-      const handle = rotated.primaryKeyHandle as KeyHandle;
-      const next: IdentityRecord = {
-        ...record, vault: newVaultName, keyHandle: { ...handle }, identity: rotated.toJSON(), rotatedAt: new Date().toISOString(),
-      };
-      writeJsonFileAtomic(recordPath(identitiesDir(home), 'identity', name), next);
-      return next;
+      const newVault = newVaultName === record.vault ? oldVault : await openVault(home, newVaultName);
+      try {
+        const keyType = pickKeyType(newVault.signing, options.keyType ?? (newVault.signing.supportedKeyTypes.includes(identity.currentPublicKey.type) ? identity.currentPublicKey.type : undefined));
+        const rotated = await rotateIdentity(identity, oldVault.signing, newVault.signing, keyType, { label: `identity-${name}`, signal: options.signal });
+        const handle = rotated.primaryKeyHandle as KeyHandle;
+        const next: IdentityRecord = {
+          ...record, vault: newVaultName, keyHandle: { ...handle }, identity: rotated.toJSON(), rotatedAt: new Date().toISOString(),
+        };
+        const swapped = withFileLock(path, () => {
+          const current = readJsonFile(path);
+          if (current === undefined) throw new NotFoundError('cli', `identity '${name}' was deleted while it was being rotated`);
+          if (JSON.stringify(parseRecord(current, path).identity) !== JSON.stringify(record.identity)) return false;
+          writeJsonFileAtomic(path, next);
+          return true;
+        });
+        if (swapped) return next;
+        if (vaultKind(newVault.record.type).ownsKeys) await newVault.signing.deleteSigningKey(handle).catch(() => undefined);
+        if (attempt >= ROTATE_ATTEMPTS) throw new TimeoutError('cli', `identity '${name}' kept changing while it was being rotated (${attempt} attempts): try again`);
+      } finally {
+        if (newVault !== oldVault) await newVault.close();
+      }
     } finally {
-      if (newVault !== oldVault) await newVault.close();
+      await oldVault.close();
     }
-  } finally {
-    await oldVault.close();
   }
 }
 
