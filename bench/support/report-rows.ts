@@ -10,6 +10,7 @@ import type { IdleBench } from '../idle-connections.js';
 import type { PortalPath } from '../portal-topology.js';
 import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
+import type { HandshakeFloodBench } from '../handshake-flood.js';
 import type { PgbenchBench } from '../pgbench.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
 import type { KafkaBench } from '../kafka.js';
@@ -21,6 +22,7 @@ export interface BenchResults {
   policy?: PolicyBench;
   credentials?: IssuanceBench;
   handshakes?: SecureChannelBench;
+  handshakeFlood?: HandshakeFloodBench;
   throughput?: ThroughputBench;
   idle?: IdleBench;
   pgbench?: PgbenchBench;
@@ -105,6 +107,14 @@ function otherRows(r: BenchResults): ReportRow[] {
   if (r.handshakes?.concurrent100) {
     rows.push({ figure: '  the same, 100 initiators at once', value: `${count(r.handshakes.concurrent100.handshakesPerSecond)}/s`, target: '', verdict: '-' });
   }
+  const f = r.handshakeFlood;
+  rows.push(f
+    ? {
+      figure: `  the same during a message 1 flood from another source (${count(f.floodMessagesPerSecond)}/s)`,
+      value: `${count(f.floodPerSecond)}/s (quiet ${count(f.quietPerSecond)}/s, ${f.failedUnderFlood} failed)`,
+      ratio: f.ratio, target: 'ratio to quiet', verdict: '-',
+    }
+    : missing('  handshakes during a message 1 flood', 'ratio to quiet', r.errors.handshakes));
   const policyTarget = `<= ${TARGETS.policyNsPerDecision / 1000} us`;
   if (r.policy) {
     rows.push({ figure: 'policy decision, cached CEL (decide)', value: `${(r.policy.nsPerDecision / 1000).toFixed(2)} us (${count(r.policy.decisionsPerSecond)}/s)`, target: policyTarget, verdict: verdict(r.policy.nsPerDecision <= TARGETS.policyNsPerDecision) });

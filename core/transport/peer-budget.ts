@@ -36,6 +36,10 @@ export class SourceShare {
   connections = 0;
   bufferedBytes = 0;
   partialFrameBytes = 0;
+  /** Bytes this source's connections read since they last yielded their turn (see `READ_SLICE_BYTES`). */
+  turnBytes = 0;
+  /** Resumers of this source's connections that wait for the next turn of the event loop; null when none. */
+  yielded: Array<() => void> | null = null;
   constructor(readonly source: string) {}
 }
 

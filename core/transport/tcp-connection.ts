@@ -83,6 +83,15 @@ const HEARTBEAT = new Uint8Array(FRAME_HEADER_SIZE);
 const SEPARATE_PAYLOAD_BYTES = 2048;
 
 /**
+ * Bytes the connections of one source (remote IP address) may deliver before they let
+ * the other sources (and timers) have a turn: they then stop reading until the next turn
+ * of the event loop. libuv reads a busy socket up to 32 times (2 MiB) per turn, so without
+ * this one peer flooding small messages over a few connections (a handshake flood) held
+ * the event loop for seconds while the handshakes and sessions of every other peer waited.
+ */
+export const READ_SLICE_BYTES = 64 * 1024;
+
+/**
  * One TCP connection, registered as a worker at `workerAddress`. Messages routed to that
  * address leave through the socket (the address pops itself, nothing is pushed: the
  * receiving side pushes its own connection address). Frames that arrive are decoded,
@@ -103,6 +112,12 @@ export class TcpConnection implements Worker, FrameSink {
   private readonly decoder: FrameDecoder;
   private corked = false;
   private pausedBy = 0;
+  /** Waiting for the next turn of the event loop (see {@link READ_SLICE_BYTES}). */
+  private yielding = false;
+  private readonly resumeTurn = (): void => {
+    this.yielding = false;
+    this.resumeReading();
+  };
   /** Connections whose reading this one paused because its own write buffer is full. */
   private blocked: Set<TcpConnection> | null = null;
   private readonly closedPromise: Promise<void>;
@@ -268,6 +283,23 @@ export class TcpConnection implements Worker, FrameSink {
     if (!this.socket.destroyed && this.socket.writable) this.writeRaw(HEARTBEAT);
   }
 
+  /** Stops reading until the next turn of the event loop, with the source's other connections, so other sources and timers run first. */
+  private yieldTurn(): void {
+    this.yielding = true;
+    this.pauseReading();
+    const share = this.share;
+    if (share.yielded === null) {
+      const waiting: Array<() => void> = [];
+      share.yielded = waiting;
+      setImmediate(() => {
+        share.yielded = null;
+        share.turnBytes = 0;
+        for (const resume of waiting) resume();
+      });
+    }
+    share.yielded.push(this.resumeTurn);
+  }
+
   /** Pauses reading on behalf of a congested connection (counted: resumes when all released). */
   pauseReading(): void {
     if (this.pausedBy++ === 0) this.socket.pause();
@@ -304,6 +336,8 @@ export class TcpConnection implements Worker, FrameSink {
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.readActivity = true;
+    this.share.turnBytes += chunk.length;
+    if (this.share.turnBytes >= READ_SLICE_BYTES && !this.yielding) this.yieldTurn();
     let bytes: Uint8Array = chunk;
     if (this.awaitingVersion) {
       if (bytes[0] !== TRANSPORT_VERSION) {
