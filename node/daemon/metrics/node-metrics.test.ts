@@ -132,6 +132,7 @@ describe('NodeMetrics', () => {
     const { metrics, denials, handshakes, decisions } = await metricsNode();
     decisions.count('tcp-outlet', true);
     decisions.count('tcp-outlet', false);
+    decisions.count('worker', true, true);
     const resource = (type: string, name: string) => ({ type, name, node: 'n' });
     denials.record({ at: new Date().toISOString(), resource: resource('tcp-outlet', 'outlet'), action: 'connect', reason: 'r' });
     denials.record({ at: new Date().toISOString(), resource: resource('tcp-outlet', 'other'), action: 'connect', reason: 'r' });
@@ -144,6 +145,9 @@ describe('NodeMetrics', () => {
     expect(metricValue(text, 'symbolon_policy_denials_total', { resource_type: 'relay' })).toBe(1);
     expect(metricValue(text, 'symbolon_policy_decisions_total', { resource_type: 'tcp-outlet', decision: 'allowed' })).toBe(1);
     expect(metricValue(text, 'symbolon_policy_decisions_total', { resource_type: 'tcp-outlet', decision: 'denied' })).toBe(1);
+    expect(metricValue(text, 'symbolon_policy_would_deny_total', { resource_type: 'worker' })).toBe(1);
+    expect(metricValue(text, 'symbolon_policy_would_deny_total', { resource_type: 'tcp-outlet' })).toBe(0);
+    expect(metricValue(text, 'symbolon_policy_decisions_total', { resource_type: 'worker', decision: 'allowed' })).toBe(1);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_total', { role: 'initiator' })).toBe(3);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_failed_total', { role: 'initiator', reason: 'timeout' })).toBe(1);
     expect(metricValue(text, 'symbolon_secure_channel_handshakes_failed_total', { role: 'initiator', reason: 'io' })).toBe(1);
