@@ -5,10 +5,22 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
 import type { Message, PeerInfo, Route } from '../routing/message.js';
 import { formatRoute } from '../routing/route.js';
-import { LOCAL, sameAddress } from '../routing/address.js';
+import { LOCAL, local, sameAddress } from '../routing/address.js';
 import { AbortedError, InvalidInputError } from '../errors.js';
 import { decodeRelayMessage, encodeRelayMessage, isRelayName, RELAY_ADDRESS_PREFIX, relayAddress } from './relay-message.js';
 import { RelayForwarder } from './relay-forwarder.js';
+import type { RelayDirectory, RelayLocation } from './relay-directory.js';
+
+/**
+ * Opens (or reuses) a mutually authenticated secure channel to another replica of the
+ * project; resolves the channel's local address and a signal that aborts when it closes.
+ */
+export type ReplicaConnector = (location: RelayLocation, options: { signal: AbortSignal }) => Promise<{ readonly address: string; readonly closed: AbortSignal }>;
+
+/** Most messages held for one relay name while its holder is looked up. */
+const MAX_PENDING_PER_RELAY = 64;
+/** Deadline of a directory lookup plus the channel to the holding replica, in ms. */
+const REMOTE_SETUP_TIMEOUT_MS = 8_000;
 
 /**
  * Decides relay actions: `create` (register or refresh NAME) and `send` (a message through
@@ -35,6 +47,14 @@ export interface RelayServiceOptions {
    * (denial log, audit); must not throw.
    */
   readonly onTakeoverAttempt?: (attempt: RelayTakeoverAttempt) => void;
+  /**
+   * The relay directory shared with the project's other replicas: a registration first
+   * claims the name there, a removal releases it, and a message for a relay another replica
+   * holds is forwarded to it through `connectReplica` (see docs/scaling.md).
+   */
+  readonly directory?: RelayDirectory;
+  /** Opens the channel to another replica (needed with `directory`). */
+  readonly connectReplica?: ReplicaConnector;
   readonly logger?: Logger;
 }
 
@@ -58,6 +78,12 @@ export interface RelayInfo {
   readonly route: string;
   readonly createdAt: number;
   readonly refreshedAt: number;
+}
+
+/** A relay held by another replica, reached through a channel to it. */
+interface RemoteEntry {
+  readonly replica: string;
+  readonly forwarder: RelayForwarder;
 }
 
 interface Entry {
@@ -91,6 +117,10 @@ export class RelayService {
   private sweeper: NodeJS.Timeout | undefined;
   private context: WorkerContext | undefined;
   private unsubscribeMissing: (() => void) | undefined;
+  private unsubscribeDirectory: (() => void) | undefined;
+  private readonly remote = new Map<string, RemoteEntry>();
+  private readonly pending = new Map<string, Message[]>();
+  private readonly stopping = new AbortController();
 
   constructor(node: Node, options: RelayServiceOptions) {
     this.node = node;
@@ -111,6 +141,7 @@ export class RelayService {
     };
     await this.node.startWorker(this.address, worker, { incoming: this.options.incoming ?? allowAll });
     this.unsubscribeMissing = this.node.onMissingWorker(RELAY_ADDRESS_PREFIX, (message) => this.onUnknownRelay(message));
+    this.unsubscribeDirectory = this.options.directory?.onChange((name, location) => this.onDirectoryChange(name, location));
     const every = Math.max(5, Math.floor(this.expireAfterMs / 4));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
@@ -122,9 +153,18 @@ export class RelayService {
     this.sweeper = undefined;
     this.unsubscribeMissing?.();
     this.unsubscribeMissing = undefined;
+    this.unsubscribeDirectory?.();
+    this.unsubscribeDirectory = undefined;
+    this.stopping.abort();
     await stopIfPresent(this.node, this.address);
     this.context = undefined;
+    await Promise.all([...this.remote.keys()].map((name) => this.dropRemote(name)));
     await Promise.all([...this.relays.keys()].map((name) => this.remove(name)));
+  }
+
+  /** Relays held by other replicas that this one forwards to: name and holding replica. */
+  listForwarded(): Array<{ readonly name: string; readonly replica: string }> {
+    return [...this.remote].map(([name, e]) => ({ name, replica: e.replica }));
   }
 
   /** Removes every relay registered by `owner` at once (its access was revoked); returns their names. */
@@ -198,6 +238,28 @@ export class RelayService {
     }
     if (this.relays.size >= this.maxRelays) return reply('refused');
     const name = request.name;
+    const directory = this.options.directory;
+    if (directory !== undefined) {
+      // Exactly one replica holds a name: claim it in the shared directory first.
+      let claim;
+      try {
+        claim = await directory.claim(name, peer?.identifier, { signal: AbortSignal.timeout(REMOTE_SETUP_TIMEOUT_MS) });
+      } catch (error) {
+        this.logger.warn({ relay: name, err: (error as Error).message }, 'relay create refused: the relay directory is unavailable');
+        return reply('refused');
+      }
+      if (!claim.claimed) {
+        this.logger.warn({ relay: name, peer: peer?.identifier, owner: claim.holder }, 'relay create refused: held by another peer at another replica');
+        try {
+          this.options.onTakeoverAttempt?.({ name, ...(peer ? { peer } : {}), ...(claim.holder !== undefined ? { holder: claim.holder } : {}) });
+        } catch (error) {
+          this.logger.warn({ relay: name, err: (error as Error).message }, 'recording a relay takeover attempt failed');
+        }
+        return reply('held');
+      }
+      if (this.relays.has(name)) return reply('created'); // registered meanwhile by the same owner
+      await this.dropRemote(name);
+    }
     const forwarder = new RelayForwarder(name, toOwner, {
       ownerGone: (first) => !this.node.hasWorker(first),
       onOwnerGone: (message) => this.answerUnknown(name, message),
@@ -237,19 +299,80 @@ export class RelayService {
   private live(name: string): Entry | undefined {
     const entry = this.relays.get(name);
     if (entry && Date.now() - entry.refreshedAt > this.expireAfterMs) {
-      this.relays.delete(name);
-      void stopIfPresent(this.node, relayAddress(name));
+      void this.remove(name);
       this.logger.info({ relay: name }, 'relay expired');
       return undefined;
     }
     return entry;
   }
 
-  /** A message to `forward_to_NAME` without such a worker (see the class comment). */
+  /**
+   * A message to `forward_to_NAME` without such a worker (see the class comment). With a
+   * directory, the holding replica is looked up first and the message forwarded to it.
+   */
   private onUnknownRelay(message: Message): void {
     const name = message.onwardRoute[0]!.value.slice(RELAY_ADDRESS_PREFIX.length);
     if (!isRelayName(name)) return;
-    this.answerUnknown(name, message);
+    if (this.options.directory === undefined || this.options.connectReplica === undefined || this.stopping.signal.aborted) return this.answerUnknown(name, message);
+    const queued = this.pending.get(name);
+    if (queued !== undefined) {
+      if (queued.length < MAX_PENDING_PER_RELAY) queued.push(message);
+      return;
+    }
+    this.pending.set(name, [message]);
+    void this.openRemote(name).then(() => {
+      const messages = this.pending.get(name) ?? [];
+      this.pending.delete(name);
+      for (const m of messages) {
+        if (this.node.hasWorker(relayAddress(name))) this.node.route(m);
+        else this.answerUnknown(name, m);
+      }
+    });
+  }
+
+  /**
+   * Starts a forwarder at `forward_to_NAME` towards the replica holding NAME, through a
+   * secure channel to that replica, inside which the sender's end-to-end channel passes
+   * untouched. Senders still need the `send` permission here. Never rejects.
+   */
+  private async openRemote(name: string): Promise<void> {
+    const directory = this.options.directory!;
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(REMOTE_SETUP_TIMEOUT_MS)]);
+    try {
+      const location = await directory.lookup(name, { signal });
+      if (location === undefined || location.replica === directory.replica) return;
+      const link = await this.options.connectReplica!(location, { signal });
+      if (this.node.hasWorker(relayAddress(name)) || link.closed.aborted || this.stopping.signal.aborted) return;
+      const forwarder = new RelayForwarder(name, [local(link.address), local(relayAddress(name))]);
+      const sendControl: AccessControl = {
+        isAuthorized: ({ message: m }) => forwarder.isFromOwner(m) || this.allowed(m.origin?.peer, name, 'send'),
+      };
+      await this.node.startWorker(relayAddress(name), forwarder, { incoming: sendControl });
+      this.remote.set(name, { replica: location.replica, forwarder });
+      link.closed.addEventListener('abort', () => {
+        if (this.remote.get(name)?.forwarder === forwarder) void this.dropRemote(name);
+      }, { once: true });
+      this.logger.info({ relay: name, replica: location.replica }, 'forwarding to the replica holding the relay');
+    } catch (error) {
+      this.logger.warn({ relay: name, err: (error as Error).message }, 'cannot reach the replica holding the relay');
+    }
+  }
+
+  /** Stops forwarding `name` to another replica. */
+  private async dropRemote(name: string): Promise<void> {
+    if (this.remote.delete(name)) await stopIfPresent(this.node, relayAddress(name));
+  }
+
+  /** The directory says `name` changed hands: drop what this replica knew about it. */
+  private onDirectoryChange(name: string, location: RelayLocation | undefined): void {
+    const directory = this.options.directory!;
+    const remote = this.remote.get(name);
+    if (remote !== undefined && remote.replica !== location?.replica) void this.dropRemote(name);
+    if (this.relays.has(name) && location !== undefined && location.replica !== directory.replica) {
+      // Its owner registered it at another replica (it reconnected there): that one forwards now.
+      this.logger.info({ relay: name, replica: location.replica }, 'relay moved to another replica');
+      void this.remove(name, { release: false });
+    }
   }
 
   /**
@@ -271,9 +394,16 @@ export class RelayService {
     for (const name of [...this.relays.keys()]) this.live(name);
   }
 
-  private async remove(name: string): Promise<void> {
-    this.relays.delete(name);
+  private async remove(name: string, { release = true }: { release?: boolean } = {}): Promise<void> {
+    if (!this.relays.delete(name)) return;
     await stopIfPresent(this.node, relayAddress(name));
+    if (!release || this.options.directory === undefined) return;
+    try {
+      await this.options.directory.release(name, { signal: AbortSignal.timeout(REMOTE_SETUP_TIMEOUT_MS) });
+    } catch (error) {
+      // The lease expires by itself.
+      this.logger.warn({ relay: name, err: (error as Error).message }, 'cannot release the relay lease');
+    }
   }
 }
 
