@@ -17,6 +17,8 @@ export interface PostgresAuthorityStoreOptions {
    * answer at all; an open transaction left idle twice as long is ended by the server.
    */
   readonly statementTimeoutMs?: number;
+  /** The password (else `pg` takes `PGPASSWORD` or the libpq passfile). */
+  readonly password?: string;
 }
 
 /** Default of {@link PostgresAuthorityStoreOptions.statementTimeoutMs}. */
@@ -121,7 +123,7 @@ class PostgresDriver implements SqlDriver {
 export async function openPostgresAuthorityStore(url: string, options: PostgresAuthorityStoreOptions = {}): Promise<SqlAuthorityStore> {
   const timeoutMs = Math.max(100, Math.floor(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS));
   const pool = new pg.Pool({
-    connectionString: url, max: options.maxConnections ?? 10,
+    connectionString: url, max: options.maxConnections ?? 10, ...(options.password !== undefined ? { password: options.password } : {}),
     statement_timeout: timeoutMs, lock_timeout: timeoutMs, idle_in_transaction_session_timeout: 2 * timeoutMs,
     // This side's own bound, a little later than the server's: it ends the wait for a server that does not answer.
     query_timeout: timeoutMs + 1000, connectionTimeoutMillis: timeoutMs,

@@ -41,7 +41,11 @@ export interface AuthorityOptions {
   /** The authority identity's identifier. */
   readonly identifier: string;
   /** Printed into tickets so enrollees can reach and authenticate the authority. */
-  readonly project: { readonly name: string; readonly route: string; readonly wsRoute?: string; readonly udpRoute?: string; readonly authorityChangeHistory: Uint8Array };
+  readonly project: {
+    readonly name: string; readonly route: string; readonly wsRoute?: string; readonly udpRoute?: string; readonly authorityChangeHistory: Uint8Array;
+    /** Routes of all the project's replicas (this one first), printed into tickets when there are several. */
+    readonly routes?: () => readonly string[];
+  };
   readonly signCredential: SignCredential;
   readonly signDigest: SignDigest;
   /** Signs revocation lists (without it, {@link Authority.signedRevocationList} is unavailable). */
@@ -218,9 +222,11 @@ export class Authority {
       return undefined;
     }, options);
     const { name, route, wsRoute, udpRoute, authorityChangeHistory } = this.options.project;
+    const routes = this.options.project.routes?.() ?? [];
     const ticket = encodeEnrollmentTicket({
       projectName: name, projectRoute: route, ...(wsRoute === undefined ? {} : { projectWsRoute: wsRoute }), ...(udpRoute === undefined ? {} : { projectUdpRoute: udpRoute }),
       authorityChangeHistory, code, expiresAt,
+      ...(routes.length > 1 ? { projectRoutes: [route, ...routes.filter((r) => r !== route)].slice(0, 32) } : {}),
     });
     return { ticket, code, hash, expiresAt, usageCount };
   }

@@ -8,8 +8,10 @@ export const ENROLLMENT_TICKET_VERSION = 1;
 export const ENROLLMENT_TICKET_PREFIX = 'symbolon-ticket-v1:';
 const MAX_LINE = 64 * 1024;
 const KEYS = ['authority', 'code', 'expiresAt', 'project', 'route', 'version'];
-/** Keys a ticket may carry besides KEYS: the project's WebSocket and UDP routes. */
-const OPTIONAL_KEYS = ['udpRoute', 'wsRoute'];
+/** Keys a ticket may carry besides KEYS: the project's WebSocket and UDP routes, the routes of all its replicas. */
+const OPTIONAL_KEYS = ['routes', 'udpRoute', 'wsRoute'];
+/** Most replica routes a ticket carries. */
+const MAX_ROUTES = 32;
 
 /** What an enrollee needs to reach the authority and redeem a ticket. */
 export interface EnrollmentTicket {
@@ -21,6 +23,8 @@ export interface EnrollmentTicket {
   readonly projectWsRoute?: string;
   /** Route to the project node over UDP, when it has a UDP listener: `/ip4/203.0.113.7/udp/4000`. */
   readonly projectUdpRoute?: string;
+  /** Routes of all the project's replicas (the issuing one first), when it has several: a member reconnects to another on the loss of one. */
+  readonly projectRoutes?: readonly string[];
   /** The authority's identity change history (encoded), so the enrollee can authenticate it. */
   readonly authorityChangeHistory: Uint8Array;
   /** The one-time code (32 bytes). A secret: print it only to the person it is meant for. */
@@ -45,6 +49,7 @@ export function encodeEnrollmentTicket(ticket: EnrollmentTicket): string {
     expiresAt: ticket.expiresAt,
     ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
     ...(ticket.projectUdpRoute === undefined ? {} : { udpRoute: ticket.projectUdpRoute }),
+    ...(ticket.projectRoutes === undefined ? {} : { routes: [...ticket.projectRoutes] }),
   });
   return ENROLLMENT_TICKET_PREFIX + Buffer.from(body).toString('base64url');
 }
@@ -82,6 +87,7 @@ export function decodeEnrollmentTicket(text: string): EnrollmentTicket {
     expiresAt: value.expiresAt as number,
     ...(value.wsRoute === undefined ? {} : { projectWsRoute: value.wsRoute as string }),
     ...(value.udpRoute === undefined ? {} : { projectUdpRoute: value.udpRoute as string }),
+    ...(value.routes === undefined ? {} : { projectRoutes: value.routes as string[] }),
   };
   check(ticket);
   if (Buffer.compare(Buffer.from(encodeDeterministic(value)), Buffer.from(bytes)) !== 0) throw invalid('body is not in canonical form');
@@ -93,6 +99,8 @@ function check(t: EnrollmentTicket): void {
   if (typeof t.projectRoute !== 'string' || t.projectRoute.length === 0 || t.projectRoute.length > 1024) throw invalid('project route must be 1-1024 characters');
   if (t.projectWsRoute !== undefined && (typeof t.projectWsRoute !== 'string' || t.projectWsRoute.length === 0 || t.projectWsRoute.length > 1024)) throw invalid('project WebSocket route must be 1-1024 characters');
   if (t.projectUdpRoute !== undefined && (typeof t.projectUdpRoute !== 'string' || t.projectUdpRoute.length === 0 || t.projectUdpRoute.length > 1024)) throw invalid('project UDP route must be 1-1024 characters');
+  if (t.projectRoutes !== undefined && (!Array.isArray(t.projectRoutes) || t.projectRoutes.length === 0 || t.projectRoutes.length > MAX_ROUTES
+    || t.projectRoutes.some((r) => typeof r !== 'string' || r.length === 0 || r.length > 1024))) throw invalid(`replica routes must be 1-${MAX_ROUTES} routes of 1-1024 characters`);
   if (!(t.authorityChangeHistory instanceof Uint8Array) || t.authorityChangeHistory.length === 0) throw invalid('authority identity must be non-empty bytes');
   if (!(t.code instanceof Uint8Array) || t.code.length !== TICKET_CODE_LENGTH) throw invalid(`code must be ${TICKET_CODE_LENGTH} bytes`);
   if (!Number.isSafeInteger(t.expiresAt) || t.expiresAt < 0) throw invalid('expiry must be a non-negative integer of milliseconds');

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { AlreadyExistsError, ExpiredError, InvalidInputError, SymbolonError } from '../core/errors.js';
 import { importIdentity } from '../core/identity/identity.js';
 import { nowSeconds } from '../core/identity/seconds.js';
@@ -48,12 +49,14 @@ export interface PreparedProject {
  */
 export async function prepareProject(
   home: Home,
-  { name, listen, identity, database, log, metrics, wsListen, wsRoute: wsRouteOption, udpListen, vault, keyType }: {
+  { name, listen, identity, database, databasePasswordFile, log, metrics, wsListen, wsRoute: wsRouteOption, udpListen, vault, keyType }: {
     name: string; listen: string; identity?: string; database?: string; log?: LogLimits; metrics?: MetricsEndpoint;
     /** Vault of the authority identity's primary key (a KMS or HSM in production); default the home's file vault. */
     vault?: string;
     /** Key type of that primary key (default: ed25519 when the vault offers it, else p256). */
     keyType?: SigningKeyType;
+    /** A 0600 file holding the database password. */
+    databasePasswordFile?: string;
     /** HOST:PORT of the project node's WebSocket listener. */
     wsListen?: string;
     /** The route members use to reach that listener (e.g. through a proxy); default: the listener's own. */
@@ -69,6 +72,7 @@ export async function prepareProject(
   const route = routeForListener(listen);
   if (/\/tcp\/0$/.test(route)) throw new InvalidInputError('cli', '--listen needs a fixed port: members reach the project at it');
   if (database !== undefined) validateDatabaseUrl(database);
+  if (databasePasswordFile !== undefined && database === undefined) throw new InvalidInputError('cli', '--database-password-file needs --database');
   const wsRoute = projectWsRoute(wsListen, wsRouteOption);
   const udpRoute = udpListen === undefined ? undefined : routeForUdpListener(validateUdpListenerAddress(udpListen));
   if (udpRoute !== undefined && /\/udp\/0$/.test(udpRoute)) throw new InvalidInputError('cli', '--udp-listener-address needs a fixed port: members reach the project at it');
@@ -94,7 +98,8 @@ export async function prepareProject(
   const { identity: authority, record: authorityRecord } = loadIdentity(home, authorityName);
   createNode(home, name, { tcpListenerAddress: listen, ...(log ? { log } : {}), ...(metrics ? { metrics } : {}), ...(wsListen === undefined ? {} : { wsListenerAddress: wsListen }),
     ...(udpListen === undefined ? {} : { udpListenerAddress: udpListen }) });
-  const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}) };
+  const section: AuthoritySection = { project: name, route, ...(wsRoute ? { wsRoute } : {}), ...(udpRoute ? { udpRoute } : {}), admin: admin.identifier, ...(database ? { database } : {}),
+    ...(databasePasswordFile !== undefined ? { databasePasswordFile: resolve(databasePasswordFile) } : {}) };
   try {
     setConfiguredNodeIdentity(home, name, authorityName);
     setAcceptUnauthenticated(home, name, true);
@@ -186,10 +191,11 @@ function certainlyRefused(error: unknown): boolean {
  */
 export async function enrollWithTicket(
   home: Home,
-  { line, identity: identityName, node, ws, udp }: {
+  { line, identity: identityName, node, ws, udp, replicaRoute }: {
     line: string; identity?: string; node?: string;
     /** Reach the project over the ticket's WebSocket route. */ ws?: boolean;
     /** Reach the project over the ticket's UDP route. */ udp?: boolean;
+    /** Connect to this one of the ticket's replica routes first. */ replicaRoute?: string;
   },
 ): Promise<{ joined: MembershipView; identity: IdentityRecord; node: string; authority: string }> {
   const ticket = decodeEnrollmentTicket(line);
@@ -202,7 +208,11 @@ export async function enrollWithTicket(
     throw new InvalidInputError('cli', `the ticket for project '${ticket.projectName}' carries no UDP route (the project node has no UDP listener)`);
   }
   if (ws === true && udp === true) throw new InvalidInputError('cli', 'choose one of --ws and --udp');
-  const route = ws === true ? ticket.projectWsRoute! : udp === true ? ticket.projectUdpRoute! : ticket.projectRoute;
+  const replicaRoutes = ticket.projectRoutes ?? [ticket.projectRoute];
+  if (replicaRoute !== undefined && !replicaRoutes.includes(replicaRoute)) {
+    throw new InvalidInputError('cli', `--replica-route ${replicaRoute} is none of the ticket's replica routes (${replicaRoutes.join(', ')})`);
+  }
+  const route = ws === true ? ticket.projectWsRoute! : udp === true ? ticket.projectUdpRoute! : replicaRoute ?? ticket.projectRoute;
 
   const existing = projectNames(home).includes(ticket.projectName) ? readProject(home, ticket.projectName) : undefined;
   if (existing && existing.authorityIdentifier !== authority.identifier) {
@@ -226,6 +236,7 @@ export async function enrollWithTicket(
     const record: ProjectRecord = {
       version: 1, name: ticket.projectName, route, ...(ticket.projectWsRoute === undefined ? {} : { wsRoute: ticket.projectWsRoute }),
       ...(ticket.projectUdpRoute === undefined ? {} : { udpRoute: ticket.projectUdpRoute }),
+      ...(ticket.projectRoutes !== undefined && ws !== true && udp !== true ? { routes: [route, ...ticket.projectRoutes.filter((r) => r !== route)] } : {}),
       authority: { identifier, changeHistory }, authorityIdentifier: identifier,
       role: existing?.role ?? 'member', node: nodeName, ...(existing?.credential ? { credential: existing.credential } : {}),
       createdAt: existing?.createdAt ?? new Date().toISOString(),

@@ -41,6 +41,8 @@ export interface ProjectAuthorityOptions {
   readonly projectWsRoute?: string;
   /** Route to the project node over UDP, printed into tickets when the project has one. */
   readonly projectUdpRoute?: string;
+  /** Routes of all the project's replicas, for tickets (see AuthorityOptions.project.routes). */
+  readonly projectRoutes?: () => readonly string[];
   /** Made the first admin when the project has none (the project's creator). */
   readonly admin?: string;
   /** Credential lifetime in ms (default 1 h). */
@@ -132,6 +134,7 @@ async function buildAuthority(options: ProjectAuthorityOptions): Promise<Authori
       name: options.projectName, route: options.projectRoute, authorityChangeHistory: identity.exportChangeHistory(),
       ...(options.projectWsRoute === undefined ? {} : { wsRoute: options.projectWsRoute }),
       ...(options.projectUdpRoute === undefined ? {} : { udpRoute: options.projectUdpRoute }),
+      ...(options.projectRoutes === undefined ? {} : { routes: options.projectRoutes }),
     },
     signCredential: credentialSigner(options),
     signDigest: checkpointSigner(identity, options.identityVault),

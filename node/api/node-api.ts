@@ -8,6 +8,7 @@ import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
 import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView, SignerInfo, SignerList, TicketView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
+import type { ReplicaList } from './replica-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
 import type { SecurityInfo } from './security-info.js';
 import type { TcpInletList, TcpInletView } from './tcp-inlet-view.js';
@@ -93,6 +94,9 @@ export const NODE_API = {
 
   /** Project nodes only: registered when the node runs the authority. */
   'authority.info': method(NO_PARAMS, returns<AuthorityInfo>()),
+  /** Project nodes on Postgres only: the project's replicas, and removing one from the database. */
+  'authority.replicas': method(NO_PARAMS, returns<ReplicaList>()),
+  'authority.replica-remove': method(schema({ replica: NAME }), returns<{ readonly removed: boolean }>()),
 
   'project.enroll': method(schema({ project: NAME, ticket: field.string({ max: 64 * 1024 }) }), returns<MembershipView>()),
   'project.join': method(schema({ project: NAME }), returns<MembershipView>()),

@@ -81,6 +81,10 @@ export interface AuthorityInfo {
   readonly udpRoute?: string;
   readonly authority: string;
   readonly storage: 'sqlite' | 'postgres';
+  /** This node's id among the project's replicas (Postgres only). */
+  readonly replica?: string;
+  /** Routes of the project's live replicas, this one first (Postgres only). */
+  readonly routes?: readonly string[];
   readonly relays: readonly string[];
   /** How many members the project has. */
   readonly members: number;

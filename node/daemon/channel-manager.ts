@@ -11,7 +11,7 @@ import type { Message, PeerInfo, Route } from '../../core/routing/message.js';
 import { formatRoute } from '../../core/routing/route.js';
 import type { TransportSet } from '../../core/transport/transport-set.js';
 import { PROJECT_LISTENER_ADDRESS } from '../home/project-node.js';
-import { answeredByProjectAuthority, type ProjectRecord } from '../home/project-registry.js';
+import { answeredByProjectAuthority, projectRoutes, type ProjectRecord } from '../home/project-registry.js';
 import { connectFirstHop } from './connect-first-hop.js';
 import type { HandshakeCounts } from './metrics/handshake-counts.js';
 import type { NodeCredentials } from './node-credentials.js';
@@ -84,6 +84,8 @@ export class ChannelManager {
   private readonly signals = new WeakMap<SecureChannel, AbortSignal>();
   private readonly stopping = new AbortController();
   private refusal: ResponderRefusal | undefined;
+  /** Per project, the replica route that answered last (tried first next time). */
+  private readonly preferred = new Map<string, string>();
 
   constructor(private readonly options: ChannelManagerOptions) {}
 
@@ -108,12 +110,47 @@ export class ChannelManager {
   /**
    * The channel to `project`'s node listener, pinned to the project's authority (a node
    * with another identity at the project's address is refused during the handshake).
+   * A project with several replicas (`routes`) is tried replica by replica, starting with
+   * the one that answered last, so on the loss of one the node reconnects to another.
    * Rejects with IoError naming the project and the reason (refused connect, handshake).
    */
   async toProject(project: ProjectRecord, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    const routes = projectRoutes(project);
+    if (routes.length === 1) return await this.toProjectAt(project, routes[0]!, signal);
+    const last = this.preferred.get(project.name);
+    const ordered = last !== undefined && routes.includes(last) ? [last, ...routes.filter((r) => r !== last)] : routes;
+    let failure: unknown;
+    for (const route of ordered) {
+      try {
+        const channel = await this.toProjectAt(project, route, signal);
+        this.preferred.set(project.name, route);
+        return channel;
+      } catch (error) {
+        if (error instanceof AbortedError) throw error;
+        failure = error;
+      }
+    }
+    throw new IoError('node', `cannot reach any replica of project '${project.name}' (${ordered.join(', ')}): ${(failure as Error).message}`, { cause: failure });
+  }
+
+  /**
+   * The channel to another replica of this node's project at `routeText` (its listener),
+   * pinned to `authority`: both ends are replicas running the authority identity, so each
+   * must present a secure-channel key attested by the authority's primary key.
+   */
+  async toReplica(routeText: string, authority: string, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    const route = [...this.options.parseRoute(routeText), local(PROJECT_LISTENER_ADDRESS)];
+    return await this.ensure(`${formatRoute(route)} replica ${authority}`, `replica ${routeText}`, signal, (stop) => this.open(route, stop, {
+      authorize: (peer) => peer.identifier === authority,
+      keepAliveMs: PROJECT_CHANNEL_KEEP_ALIVE_MS,
+      handshakeTimeoutMs: PROJECT_HANDSHAKE_TIMEOUT_MS,
+    }));
+  }
+
+  private async toProjectAt(project: ProjectRecord, routeText: string, signal: AbortSignal | undefined): Promise<SecureChannel> {
     const purpose = `project ${project.name}`;
     try {
-      const route = [...this.options.parseRoute(project.route), local(PROJECT_LISTENER_ADDRESS)];
+      const route = [...this.options.parseRoute(routeText), local(PROJECT_LISTENER_ADDRESS)];
       const key = `${formatRoute(route)} ${project.authorityIdentifier}`;
       this.forgetOther(purpose, key);
       return await this.ensure(key, purpose, signal, (stop) => this.open(route, stop, {
@@ -123,7 +160,7 @@ export class ChannelManager {
       }));
     } catch (cause) {
       if (cause instanceof AbortedError) throw cause;
-      throw new IoError('node', `cannot reach project '${project.name}' at ${project.route}: ${(cause as Error).message}`, { cause });
+      throw new IoError('node', `cannot reach project '${project.name}' at ${routeText}: ${(cause as Error).message}`, { cause });
     }
   }
 

@@ -52,6 +52,14 @@ export function recordCredential(home: Home, project: string, credential: Presen
   return updateProject(home, project, ({ credential: _old, ...rest }) => (credential ? { ...rest, credential: Buffer.from(encodePresentedCredential(credential)).toString('base64') } : rest));
 }
 
+/** Records the routes of `project`'s replicas (the record's own `route` stays first to try). */
+export function recordProjectRoutes(home: Home, project: string, routes: readonly string[]): ProjectRecord {
+  return updateProject(home, project, ({ routes: _old, ...record }) => {
+    const others = [...new Set(routes)].filter((r) => r !== record.route);
+    return others.length === 0 ? record : { ...record, routes: [record.route, ...others] };
+  });
+}
+
 /** Forgets project `name` (`project delete`, or undoing a failed create or enroll). */
 export function forgetProject(home: Home, name: string): void {
   deleteProject(home, name);

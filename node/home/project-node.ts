@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { InvalidInputError } from '../../core/errors.js';
 import { parseHostPort } from '../../core/transport/host-port.js';
+import { checkDatabaseUrl } from '../../authority/replica-database.js';
 import { isObject } from './json-file.js';
 import { validateListenerAddress } from './node-config.js';
 
@@ -22,8 +23,12 @@ export interface AuthoritySection {
   readonly udpRoute?: string;
   /** Identifier of the project's first admin (the creator). */
   readonly admin: string;
-  /** `postgres://...` when the state lives in Postgres; absent for SQLite in the node folder. */
+  /** `postgres://...` (never with a password) when the state lives in Postgres; absent for SQLite in the node folder. */
   readonly database?: string;
+  /** A 0600 file holding the database password (else `PGPASSWORD` or a libpq passfile). */
+  readonly databasePasswordFile?: string;
+  /** This node's id among the project's replicas (default: the node's name). */
+  readonly replica?: string;
 }
 
 /** Reads and checks an `authority` section; undefined when the node is not a project node. */
@@ -31,7 +36,8 @@ export function readAuthoritySection(value: unknown): AuthoritySection | undefin
   if (value === undefined) return undefined;
   if (!isObject(value) || typeof value.project !== 'string' || typeof value.route !== 'string' || typeof value.admin !== 'string'
     || (value.database !== undefined && typeof value.database !== 'string') || (value.wsRoute !== undefined && typeof value.wsRoute !== 'string')
-    || (value.udpRoute !== undefined && typeof value.udpRoute !== 'string')) {
+    || (value.udpRoute !== undefined && typeof value.udpRoute !== 'string')
+    || (value.databasePasswordFile !== undefined && typeof value.databasePasswordFile !== 'string') || (value.replica !== undefined && typeof value.replica !== 'string')) {
     throw new InvalidInputError('cli', 'the node configuration section "authority" is malformed');
   }
   return {
@@ -39,13 +45,22 @@ export function readAuthoritySection(value: unknown): AuthoritySection | undefin
     ...(typeof value.wsRoute === 'string' ? { wsRoute: value.wsRoute } : {}),
     ...(typeof value.udpRoute === 'string' ? { udpRoute: value.udpRoute } : {}),
     ...(typeof value.database === 'string' ? { database: value.database } : {}),
+    ...(typeof value.databasePasswordFile === 'string' ? { databasePasswordFile: value.databasePasswordFile } : {}),
+    ...(typeof value.replica === 'string' ? { replica: value.replica } : {}),
   };
 }
 
-/** Checks a `--database` URL: only `postgres://` and `postgresql://` are accepted. */
+/**
+ * Checks a `--database` URL: only `postgres://` and `postgresql://` are accepted, and never
+ * with a password (it comes from `PGPASSWORD`, a libpq passfile or `--database-password-file`).
+ */
 export function validateDatabaseUrl(url: string): string {
   if (!/^postgres(ql)?:\/\/\S+$/.test(url)) throw new InvalidInputError('cli', `--database must be a postgres://... URL`);
-  return url;
+  try {
+    return checkDatabaseUrl(url);
+  } catch (error) {
+    throw new InvalidInputError('cli', `--database: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -21,6 +21,11 @@ export function answeredByProjectAuthority(project: ProjectRecord): (peer: { rea
   return (peer) => peer.identifier === expected;
 }
 
+/** The routes a node tries for `project`, in order: its `route`, then the other replicas' routes. */
+export function projectRoutes(project: Pick<ProjectRecord, 'route' | 'routes'>): string[] {
+  return [project.route, ...(project.routes ?? []).filter((r) => r !== project.route)];
+}
+
 /** A project this home belongs to, kept in `<home>/projects/<name>.json` (0600). */
 export interface ProjectRecord {
   readonly version: 1;
@@ -31,6 +36,11 @@ export interface ProjectRecord {
   readonly wsRoute?: string;
   /** Route to the project node over UDP, when the project has one (`project enroll --udp` uses it). */
   readonly udpRoute?: string;
+  /**
+   * Routes of all the project's replicas, when it has several (`route` is the one this home
+   * connects to first); the node reconnects to another when one is lost.
+   */
+  readonly routes?: readonly string[];
   /** The authority's public identity (no key handle). */
   readonly authority: IdentityJSON;
   readonly authorityIdentifier: string;
@@ -62,11 +72,13 @@ export function checkProjectRecord(value: unknown, where = 'project record'): Pr
   if (value.wsRoute !== undefined && typeof value.wsRoute !== 'string') throw new InvalidInputError('cli', `${where}: wsRoute must be route text`);
   if (value.udpRoute !== undefined && typeof value.udpRoute !== 'string') throw new InvalidInputError('cli', `${where}: udpRoute must be route text`);
   if (value.node !== undefined && typeof value.node !== 'string') throw new InvalidInputError('cli', `${where}: node must be a node name`);
+  if (value.routes !== undefined && (!Array.isArray(value.routes) || value.routes.some((r) => typeof r !== 'string'))) throw new InvalidInputError('cli', `${where}: routes must be a list of route texts`);
   const authority = value.authority as unknown as IdentityJSON;
   if (authority.identifier !== value.authorityIdentifier) throw new InvalidInputError('cli', `${where}: authorityIdentifier does not match the authority identity`);
   return {
     version: 1, name: value.name, route: value.route, ...(value.wsRoute !== undefined ? { wsRoute: value.wsRoute as string } : {}),
-    ...(value.udpRoute !== undefined ? { udpRoute: value.udpRoute as string } : {}), authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
+    ...(value.udpRoute !== undefined ? { udpRoute: value.udpRoute as string } : {}),
+    ...(Array.isArray(value.routes) && value.routes.length > 0 ? { routes: value.routes as string[] } : {}), authority: { identifier: authority.identifier, changeHistory: authority.changeHistory },
     authorityIdentifier: value.authorityIdentifier,
     ...(value.role !== undefined ? { role: value.role as ProjectRole } : {}),
     ...(value.credential !== undefined ? { credential: value.credential as string } : {}),

@@ -39,6 +39,7 @@ export default class ProjectEnroll extends BaseCommand {
     node: Flags.string({ description: 'node that joins the project (default: the default node)' }),
     ws: Flags.boolean({ description: "reach the project node over the ticket's WebSocket route (through HTTP(S) proxies) instead of TCP", default: false }),
     udp: Flags.boolean({ description: "reach the project node over the ticket's UDP route instead of TCP", default: false, exclusive: ['ws'] }),
+    'replica-route': Flags.string({ description: "connect to this one of the ticket's replica routes first (default: the route of the replica that issued it)", exclusive: ['ws', 'udp'] }),
     resume: Flags.boolean({ description: 'finish an enrollment whose outcome was unknown: fetch the membership and a credential from the authority without a ticket', default: false }),
     project: Flags.string({ description: 'with --resume: the project to finish (default: the ticket\'s, or the only project without a credential)' }),
   };
@@ -53,6 +54,7 @@ export default class ProjectEnroll extends BaseCommand {
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}), ...(flags.node !== undefined ? { node: flags.node } : {}),
       ...(flags.ws ? { ws: true } : {}),
       ...(flags.udp ? { udp: true } : {}),
+      ...(flags['replica-route'] !== undefined ? { replicaRoute: flags['replica-route'] } : {}),
     });
     this.report(identity.name, identity.identifier, nodeName, joined);
     return { ...joined, node: nodeName, authority };

@@ -4,7 +4,7 @@ import { fields } from '../../format.js';
 import { nodeSummary } from '../../../node/client/node-lifecycle.js';
 import { AUTHORITY_SECTION, readAuthoritySection } from '../../../node/home/project-node.js';
 import { NodeConfigFile } from '../../../node/home/node-config.js';
-import { projectCredential, type ProjectRecord } from '../../../node/home/project-registry.js';
+import { projectCredential, projectRoutes, type ProjectRecord } from '../../../node/home/project-registry.js';
 import { resolveProject } from '../../../node/client/project-setup.js';
 import type { Home } from '../../../node/home/home.js';
 
@@ -12,6 +12,8 @@ import type { Home } from '../../../node/home/home.js';
 export interface ProjectView {
   readonly name: string;
   readonly route: string;
+  /** Routes of all the project's replicas (the first is tried first); just `route` for a single project node. */
+  readonly routes: readonly string[];
   readonly authority: string;
   readonly role: string | null;
   /** The node of this home that belongs to the project. */
@@ -32,7 +34,7 @@ export function projectView(home: Home, record: ProjectRecord): ProjectView {
     if (section) projectNode = { name: record.name, status: nodeSummary(home, record.name).status, storage: section.database ? 'postgres' : 'sqlite' };
   }
   return {
-    name: record.name, route: record.route, authority: record.authorityIdentifier, role: record.role ?? null, node: record.node ?? null,
+    name: record.name, route: record.route, routes: projectRoutes(record), authority: record.authorityIdentifier, role: record.role ?? null, node: record.node ?? null,
     hasCredential: projectCredential(record) !== undefined, membership: record.membership ?? { state: 'member' }, projectNode, createdAt: record.createdAt,
   };
 }
@@ -56,6 +58,7 @@ export default class ProjectShow extends BaseCommand {
     this.log(`Project ${view.name}`);
     this.log(fields([
       ['route', view.route],
+      ...(view.routes.length > 1 ? [['replica routes', view.routes.join(', ')] as [string, string]] : []),
       ['authority', view.authority],
       ['role', view.role ?? '-'],
       ['node', view.node ?? '-'],

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { InvalidInputError } from '../../../core/errors.js';
 import { SecureChannelListener } from '../../../core/channel/secure-channel-listener.js';
 import type { AccessControl } from '../../../core/node/access-control.js';
 import { isMemberRouteName } from '../../../core/relay/member-route.js';
@@ -19,6 +20,8 @@ import type { DaemonService } from '../service.js';
 import { nodeChannelOptions } from './node-channels.js';
 import { projectMemberAccess, projectMemberRule, type Membership } from './project-member-access.js';
 import { listenerAuthorize } from './secure-channels.js';
+import { readPasswordFile } from '../../../authority/replica-database.js';
+import { startProjectReplication, type ProjectReplication } from './project-replication.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
@@ -48,13 +51,19 @@ export const authorityService: DaemonService = {
     const section = readAuthoritySection(ctx.config.section(AUTHORITY_SECTION));
     if (section === undefined) return;
     const { identity, node } = ctx;
+    const passwordFile = section.databasePasswordFile;
     const opened: AuthorityStore = section.database !== undefined
-      ? await openPostgresAuthorityStore(section.database)
+      ? await openPostgresAuthorityStore(section.database, passwordFile !== undefined ? { password: readPasswordFile(passwordFile) } : {})
       : await openSqliteAuthorityStore(join(ctx.home.node(ctx.name).dir, AUTHORITY_SQLITE_FILE));
     ctx.onStop(() => opened.close());
     const counts = newAuthorityCounts();
     const store = countingAuthorityStore(opened, counts);
     const authorityId = identity.identifier;
+    // On Postgres, every project node is one of the project's replicas (see docs/scaling.md).
+    const replication: ProjectReplication | undefined = section.database === undefined ? undefined : await startProjectReplication(ctx, {
+      id: section.replica ?? ctx.name, route: section.route, authority: authorityId,
+      database: { url: section.database, ...(passwordFile !== undefined ? { passwordFile } : {}) },
+    });
     const revocations = NodeRevocations.of(ctx);
     let membership: ((identifier: string) => Promise<Membership>) | undefined;
     // A policy for resource type `authority` (or the service by name) decides once it
@@ -76,6 +85,7 @@ export const authorityService: DaemonService = {
       projectName: section.project, projectRoute: section.route, admin: section.admin,
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
       ...(section.udpRoute === undefined ? {} : { projectUdpRoute: section.udpRoute }),
+      ...(replication === undefined ? {} : { projectRoutes: () => replication.routes() }),
       accessControl: serviceAccess,
       // This node's credential-signing key is registered in the signer list (replaced if withdrawn).
       replica: ctx.name, logger: ctx.logger.child({ component: 'signer' }),
@@ -103,7 +113,10 @@ export const authorityService: DaemonService = {
           project.authority.recordAccessRefusal(actor, 'relay.create', 'held by another member', { relay: name, ...(holder !== undefined ? { holder } : {}) })
             .catch((err: unknown) => ctx.logger.error({ relay: name, err: err instanceof Error ? err.message : String(err) }, 'cannot audit a relay takeover attempt'));
         },
-        authorize: (peer, name, action) => ctx.policy.authorize({ type: 'relay', name }, action, peer, rule),
+        // Another replica (the authority identity itself) forwards messages whose senders it checked.
+        authorize: (peer, name, action) => (replication !== undefined && action === 'send' && peer?.identifier === authorityId && peer.channel !== undefined)
+          || ctx.policy.authorize({ type: 'relay', name }, action, peer, rule),
+        ...(replication === undefined ? {} : { directory: replication.directory, connectReplica: replication.connectReplica }),
       });
       await relay.start();
       const started = relay;
@@ -149,10 +162,24 @@ export const authorityService: DaemonService = {
       project: section.project, route: section.route, ...(section.wsRoute === undefined ? {} : { wsRoute: section.wsRoute }),
       ...(section.udpRoute === undefined ? {} : { udpRoute: section.udpRoute }), authority: authorityId,
       storage: section.database !== undefined ? 'postgres' : 'sqlite',
+      ...(replication === undefined ? {} : { replica: replication.id, routes: replication.routes() }),
       // Members' management routes (member.<identifier>) are no relays anyone named.
       relays: relay?.list().map((r) => r.name).filter((name) => !isMemberRouteName(name)) ?? [],
       members: (await store.withTransaction((tx) => tx.listMembers(), { signal })).length,
     }));
+    if (replication !== undefined) {
+      ctx.api.register('authority.replicas', async () => ({
+        project: section.project,
+        replicas: (await replication.list()).map((r) => ({
+          id: r.id, route: r.route, identifier: r.identifier, health: r.health, startedAt: new Date(r.startedAt).toISOString(),
+          heartbeatAt: new Date(r.heartbeatAt).toISOString(), relays: r.relays, members: r.members, self: r.id === replication.id,
+        })),
+      }));
+      ctx.api.register('authority.replica-remove', async ({ replica }) => {
+        if (replica === replication.id) throw new InvalidInputError('node', `replica '${replica}' is this node: remove it from another replica`);
+        return { removed: await replication.registry.remove(replica) };
+      });
+    }
     ctx.logger.info({ project: section.project, authority: authorityId, storage: section.database !== undefined ? 'postgres' : 'sqlite' }, 'project authority started');
   },
 };
