@@ -123,7 +123,13 @@ export class ChannelManager {
     for (const route of ordered) {
       try {
         const channel = await this.toProjectAt(project, route, signal);
-        this.preferred.set(project.name, route);
+        if (this.preferred.get(project.name) !== route) {
+          this.preferred.set(project.name, route);
+          // When it closes, the next replica is tried first: the lost one may still look
+          // connected for a moment (a dead peer's connection not yet noticed).
+          const next = ordered[(ordered.indexOf(route) + 1) % ordered.length]!;
+          channel.onClosed(() => { if (this.preferred.get(project.name) === route) this.preferred.set(project.name, next); });
+        }
         return channel;
       } catch (error) {
         if (error instanceof AbortedError) throw error;
