@@ -34,7 +34,7 @@ interface Cached {
 /**
  * The relay directory on the project's Postgres (`relay_leases`): a claim is one
  * conditional upsert that succeeds when the name is free, its lease expired, or the same
- * owner holds it (it moves to this replica); so exactly one replica holds a name however
+ * (authenticated) owner holds it (it moves to this replica); so exactly one replica holds a name however
  * many race. The replica renews all its leases in one UPDATE every `renewMs`; every change
  * of holder is announced with NOTIFY, and a LISTEN connection invalidates the lookup cache
  * of every replica at once (after a lost LISTEN connection the whole cache is dropped).
@@ -60,8 +60,13 @@ export class PostgresRelayDirectory implements RelayDirectory {
     this.caching = options.cache ?? true;
   }
 
-  /** Opens the LISTEN connection and starts renewing leases. */
+  /**
+   * Drops the leases a previous process of this replica left (their relays are gone with
+   * it), opens the LISTEN connection and starts renewing leases.
+   */
   async start(): Promise<void> {
+    await this.query(
+      `WITH d AS (DELETE FROM relay_leases WHERE replica = $1 RETURNING name) SELECT pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM d`, [this.replica]);
     await this.listen();
     this.renewTimer = setInterval(() => { void this.renew(); }, this.renewMs);
     this.renewTimer.unref();
@@ -83,7 +88,7 @@ export class PostgresRelayDirectory implements RelayDirectory {
       `WITH c AS (
          INSERT INTO relay_leases (name, replica, owner, expires_at) VALUES ($1, $2, $3, ${NOW_MS} + $4)
          ON CONFLICT (name) DO UPDATE SET replica = EXCLUDED.replica, owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-         WHERE relay_leases.expires_at <= ${NOW_MS} OR relay_leases.replica = EXCLUDED.replica OR relay_leases.owner = EXCLUDED.owner
+         WHERE relay_leases.expires_at <= ${NOW_MS} OR relay_leases.owner = EXCLUDED.owner
          RETURNING name)
        SELECT name, pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM c`, [name, this.replica, owner ?? null, this.leaseMs]);
     if (rows.length > 0) {

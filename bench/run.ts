@@ -3,7 +3,7 @@
  * measured in the same run, as a table (stdout) and JSON (`.tmp/bench.json`; with
  * `--json` the JSON goes to stdout and the table to stderr).
  *
- * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench,kafka` runs a subset; for
+ * Options: `--only throughput,idle,handshakes,policy,credentials,pgbench,kafka,replicas` runs a subset; for
  * clean JSON on stdout use `npm run -s bench -- --json` (npm's banner goes to stdout).
  * Environment: BENCH_BULK_MIB (default 256), BENCH_RUNS (3), BENCH_ROUND_TRIP_SECONDS (3),
  * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_KAFKA_RECORDS (20000), BENCH_SESSIONS (16 concurrent
@@ -26,11 +26,12 @@ import { benchSecureChannels } from './handshake.js';
 import { benchHandshakeFlood } from './handshake-flood.js';
 import { benchPgbench } from './pgbench.js';
 import { benchKafka } from './kafka.js';
+import { benchReplicas } from './replicas.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
 
-const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench', 'kafka'] as const;
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench', 'kafka', 'replicas'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
 
   results.kafka = await attempt('kafka', 'Kafka records produced and consumed, direct and through the Kafka inlets, interleaved', () =>
     benchKafka({ records: config.kafkaRecords, runs: config.runs }));
+  results.replicas = await attempt('replicas', 'credentials through 1 and 3 replicas on one Postgres, relay directory lookups (in process)', () => benchReplicas());
 
   const rows = buildRows(results);
   const report = {

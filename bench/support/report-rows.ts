@@ -12,6 +12,7 @@ import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
 import type { HandshakeFloodBench } from '../handshake-flood.js';
 import type { PgbenchBench } from '../pgbench.js';
+import type { ReplicasBench } from '../replicas.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
 import type { KafkaBench } from '../kafka.js';
 import type { ReportRow } from './report.js';
@@ -27,6 +28,7 @@ export interface BenchResults {
   idle?: IdleBench;
   pgbench?: PgbenchBench;
   kafka?: KafkaBench;
+  replicas?: ReplicasBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
 }
@@ -138,6 +140,18 @@ function otherRows(r: BenchResults): ReportRow[] {
   return rows;
 }
 
+/** Credentials through one and three replicas on one Postgres (a ratio), relay directory lookups. */
+export function replicaRows(r: BenchResults): ReportRow[] {
+  const p = r.replicas;
+  if (!p) return [missing('credentials issued, 1 and 3 replicas on one Postgres', '', r.errors.replicas)];
+  return [
+    { figure: 'credentials issued, 1 replica on Postgres (baseline)', value: `${count(p.oneReplica)}/s`, ratio: 1, target: '', verdict: '-' },
+    { figure: 'credentials issued, 3 replicas on one Postgres', value: `${count(p.threeReplicas)}/s`, ratio: p.ratio, target: '', verdict: '-' },
+    { figure: 'relay directory lookups (one SELECT each)', value: `${count(p.lookupsPerSecond)}/s`, target: '', verdict: '-' },
+    { figure: 'relay directory lookups, cached', value: `${count(p.cachedLookupsPerSecond)}/s`, target: '', verdict: '-' },
+  ];
+}
+
 /** pgbench -S direct (baseline) and through the relay portal, judged by their ratio. */
 function pgbenchRows(r: BenchResults): ReportRow[] {
   const figure = 'pgbench -S, 1 client, through the relay portal';
@@ -169,5 +183,6 @@ function kafkaRows(r: BenchResults): ReportRow[] {
 
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
-  return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results), ...kafkaRows(results)];
+  return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results), ...kafkaRows(results),
+    ...(results.replicas !== undefined || results.errors.replicas !== undefined ? replicaRows(results) : [])];
 }

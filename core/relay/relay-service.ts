@@ -257,7 +257,8 @@ export class RelayService {
         }
         return reply('held');
       }
-      if (this.relays.has(name)) return reply('created'); // registered meanwhile by the same owner
+      const meanwhile = this.relays.get(name);
+      if (meanwhile !== undefined) return reply(meanwhile.owner === peer?.identifier && peer !== undefined ? 'created' : 'held'); // registered meanwhile
       await this.dropRemote(name);
     }
     const forwarder = new RelayForwarder(name, toOwner, {
