@@ -154,7 +154,16 @@ describe('project node replicas on one Postgres', () => {
   }, 90_000);
 
   it('a single-use ticket redeemed concurrently through two replicas is redeemed exactly once', async () => {
-    const ticket = s.writeFile('shared.ticket', (await s.ok('admin', ['project', 'ticket', '--attribute', 'component=extra'])).trim());
+    // The admin's node may have sent this request to replica A just before it noticed A's
+    // loss (the request then times out): an operator would run it again.
+    let attempts = 0;
+    const issued = await waitFor('a ticket from a remaining replica', async () => {
+      attempts++;
+      const r = await s.run('admin', ['project', 'ticket', '--attribute', 'component=extra']);
+      return r.code === 0 ? r.stdout.trim() : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    if (attempts > 1) console.log(`ticket issued after ${attempts} attempts`);
+    const ticket = s.writeFile('shared.ticket', issued);
     const homes = [tempHome('sym-replicas-x-'), tempHome('sym-replicas-y-')];
     extraHomes.push(...homes);
     const results = await Promise.all(homes.map((home, i) => runCli(home, ['project', 'enroll', ticket, '--replica-route', i === 0 ? routes.b : routes.c], { timeoutMs: 60_000 })));
