@@ -85,11 +85,13 @@ describe('project node replicas on one Postgres', () => {
   };
 
   it('three replicas are listed healthy; the relay is held at A and the inlet side is connected to B', async () => {
+    let last: unknown;
     const list = await waitFor('three healthy replicas with the relay at A and a member at B', async () => {
       const l = await s.json<{ replicas: ReplicaRow[] }>('admin', ['project', 'replica', 'list']);
+      last = l;
       const byId = new Map(l.replicas.map((r) => [r.id, r]));
       return l.replicas.length === 3 && l.replicas.every((r) => r.health === 'healthy') && byId.get('bank')?.relays === 1 && (byId.get('bank-b')?.members ?? 0) >= 1 ? l : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 1_000 });
+    }, { timeoutMs: 60_000, intervalMs: 1_000 }).catch((error: unknown) => { throw new Error(`${(error as Error).message}; last list: ${JSON.stringify(last)}`); });
     expect(list.replicas.map((r) => r.route).sort()).toEqual([routes.a, routes.b, routes.c].sort());
     expect(await holderOf('postgres')).toBe('bank');
     const show = await s.json<{ routes: string[] }>('analysis', ['project', 'show']);
@@ -100,7 +102,7 @@ describe('project node replicas on one Postgres', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/must not contain a password.*PGPASSWORD/);
     expect(refused.stderr).not.toContain('hunter2');
-  }, 60_000);
+  }, 120_000);
 
   it('queries run through the inlet at B, forwarded to the relay at A (pg client and psql)', async () => {
     expect(await waitFor('a first query through B to A', async () => selectThrough(inletPort).catch(() => undefined), { timeoutMs: 30_000 })).toEqual(ROWS);
