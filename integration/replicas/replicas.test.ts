@@ -90,7 +90,7 @@ describe('project node replicas on one Postgres', () => {
       const l = await s.json<{ replicas: ReplicaRow[] }>('admin', ['project', 'replica', 'list']);
       last = l;
       const byId = new Map(l.replicas.map((r) => [r.id, r]));
-      return l.replicas.length === 3 && l.replicas.every((r) => r.health === 'healthy') && byId.get('bank')?.relays === 1 && (byId.get('bank-b')?.members ?? 0) >= 1 ? l : undefined;
+      return l.replicas.length === 3 && l.replicas.every((r) => r.health === 'healthy') && (byId.get('bank')?.relays ?? 0) >= 1 && (byId.get('bank-b')?.members ?? 0) >= 1 ? l : undefined;
     }, { timeoutMs: 60_000, intervalMs: 1_000 }).catch((error: unknown) => { throw new Error(`${(error as Error).message}; last list: ${JSON.stringify(last)}`); });
     expect(list.replicas.map((r) => r.route).sort()).toEqual([routes.a, routes.b, routes.c].sort());
     expect(await holderOf('postgres')).toBe('bank');
