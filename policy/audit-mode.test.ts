@@ -47,6 +47,21 @@ describe('audit mode', () => {
     expect(new Map(decisions.entries()).get('tcp-outlet')).toEqual({ allowed: 3, denied: 0, wouldDeny: 2 });
   });
 
+  it('records one would-be denial per resource, action and subject a minute (the session goes on), and counts every one', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const clocked = new PolicyEnforcement({ node: 'bank', policies: store, denials, decisions, trust: () => BANK, clock: () => now });
+    await store.create({ kind: 'resource', name: 'outlet' }, 'subject.component == "analysis"', { mode: 'audit' });
+    const control = clocked.accessControl({ type: 'tcp-outlet', name: 'outlet' }, 'connect');
+    const web = peer('Iweb', { component: 'web' });
+    for (let i = 0; i < 50; i++) expect(control.isAuthorized({ address: 'outlet', direction: 'incoming', message: message(web) })).toBe(true);
+    expect(denials.recent()).toHaveLength(1);
+    now += 60_000;
+    expect(control.isAuthorized({ address: 'outlet', direction: 'incoming', message: message(web) })).toBe(true);
+    expect(denials.recent()).toHaveLength(2);
+    expect(denials.counts().wouldDeny).toBe(2);
+    expect(new Map(decisions.entries()).get('tcp-outlet')).toEqual({ allowed: 51, denied: 0, wouldDeny: 51 });
+  });
+
   it('the mode is stored, read back, and part of the recorded change; enforce replaces audit', async () => {
     const changes: PolicyChange[] = [];
     store.onChange((c) => changes.push(c));

@@ -62,7 +62,20 @@ export function decideByPolicy(policy: Policy, request: DecisionRequest, trust: 
   if (typeof subject === 'string') return denial(policy, `denied: ${subject}`);
   const activation: PolicyActivation = { subject, resource: request.resource as unknown as Readonly<Record<string, string>>, action: request.action, now: request.now };
   if (compiled.allows(activation)) return policy.allowDecision;
-  return denial(policy, `denied by ${scopeLabel(policy.scope)} policy: ${explain(compiled, activation).summary}${otherProject(request.subject, trust, compiled.namesVoucher)}`);
+  const why = (): string => `denied by ${scopeLabel(policy.scope)} policy: ${explain(compiled, activation).summary}${otherProject(request.subject, trust, compiled.namesVoucher)}`;
+  // Audit mode lets the traffic through, so this runs per message of a session it would
+  // deny: the explanation (a slow path) is computed only when the decision is recorded.
+  if (policy.mode === 'audit') return auditDecision(policy, why);
+  return denial(policy, why());
+}
+
+/** An audit-mode allow that would have been a denial; its reason is computed on first read. */
+function auditDecision(policy: Policy, why: () => string): Decision {
+  let reason: string | undefined;
+  return Object.defineProperty({ allowed: true, audit: true, policy: policy.allowDecision.policy! }, 'reason', {
+    enumerable: true,
+    get: () => (reason ??= `${AUDIT_MODE_REASON_PREFIX}${why()}`),
+  }) as unknown as Decision;
 }
 
 /** The prefix of the reason of an audit-mode decision that would have denied. */

@@ -41,6 +41,11 @@ export interface AccessControlOptions {
   readonly channelPeersOnly?: boolean;
 }
 
+/** An audit-mode policy's would-be denials are recorded once per resource, action and subject in this window (ms). */
+export const AUDIT_RECORD_WINDOW_MS = 60_000;
+/** Most keys the audit-record throttle keeps (then it starts afresh). */
+const MAX_AUDIT_KEYS = 10_000;
+
 const ERROR_DECISION = (error: unknown): Decision => ({ allowed: false, reason: `denied: ${error instanceof Error ? error.message : String(error)}` });
 
 /**
@@ -53,6 +58,8 @@ const ERROR_DECISION = (error: unknown): Decision => ({ allowed: false, reason: 
  */
 export class PolicyEnforcement {
   private readonly options: PolicyEnforcementOptions;
+  /** When a would-be denial was last recorded, by resource, action and subject. */
+  private readonly auditRecorded = new Map<string, number>();
 
   constructor(options: PolicyEnforcementOptions) {
     this.options = options;
@@ -121,13 +128,29 @@ export class PolicyEnforcement {
    * place a denial record is built), and returns the answer.
    */
   settle(resource: PolicyResource, action: string, subject: PolicySubject | undefined, decision: Decision, now: Date): boolean {
-    if (decision.allowed === true && decision.audit !== true) return true;
+    if (decision.allowed === true && (decision.audit !== true || !this.auditRecordDue(resource, action, subject, now))) return true;
     try {
       this.options.denials.record(denialRecord(now, resource, action, subject, decision));
     } catch {
       // recording must not turn a refusal into an error
     }
     return decision.allowed === true;
+  }
+
+  /**
+   * True when a would-be denial of an audit-mode policy should be recorded: the first one per
+   * resource, action and subject in each {@link AUDIT_RECORD_WINDOW_MS} (audit mode lets the
+   * session go on, so it would otherwise be recorded once per message; the metrics still
+   * count every one).
+   */
+  private auditRecordDue(resource: PolicyResource, action: string, subject: PolicySubject | undefined, now: Date): boolean {
+    const key = `${resource.type}\u0000${resource.name}\u0000${action}\u0000${subject?.identifier ?? ''}`;
+    const at = now.getTime();
+    const last = this.auditRecorded.get(key);
+    if (last !== undefined && at - last < AUDIT_RECORD_WINDOW_MS) return false;
+    if (this.auditRecorded.size >= MAX_AUDIT_KEYS) this.auditRecorded.clear();
+    this.auditRecorded.set(key, at);
+    return true;
   }
 
   private resource(resource: EnforcedResource): PolicyResource {
