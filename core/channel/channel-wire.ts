@@ -30,6 +30,15 @@ export const CHANNEL_PING = 4;
 /** Plaintext type: answer to a keep-alive probe. */
 export const CHANNEL_PONG = 5;
 
+/**
+ * Plaintext type: `0x06 lane:u8` (0 relay, 1 direct): the last frame the sender sends on
+ * its current lane; its next frames travel on `lane` (docs/protocols.md, "Direct paths").
+ */
+export const CHANNEL_SWITCH = 6;
+/** Lane bytes of CHANNEL_SWITCH. */
+export const LANE_RELAY = 0;
+export const LANE_DIRECT = 1;
+
 /** Default worker address of a secure channel listener. */
 export const DEFAULT_LISTENER_ADDRESS = 'api';
 

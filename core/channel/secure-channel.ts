@@ -8,8 +8,11 @@ import { local, type Address } from '../routing/address.js';
 import type { Message, MessageOrigin, PeerInfo, Route } from '../routing/message.js';
 import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import {
-  CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY, controlPlaintext,
+  CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY, CHANNEL_SWITCH, LANE_DIRECT, LANE_RELAY,
+  controlPlaintext,
 } from './channel-wire.js';
+import { PathLanes } from './path-lanes.js';
+import type { ChannelLane } from './path-lanes.js';
 import { ChannelWorker } from './channel-worker.js';
 import { decodeCredentialUpdate, encodeCredentialUpdate } from './handshake-payload.js';
 import { NoiseReplayError } from './noise/noise-errors.js';
@@ -34,6 +37,9 @@ export interface SecureChannelStats {
   malformed: number;
   /** Credential updates received. */
   credentialUpdates: number;
+  /** Times this side moved its sending onto the direct lane, and back to the relay lane. */
+  switchesToDirect: number;
+  switchesToRelay: number;
 }
 
 /** Everything a channel is built from (by the initiator or a responder). */
@@ -72,7 +78,11 @@ export class SecureChannel {
   readonly peerIdentity: Identity;
   /** Milliseconds since the epoch. */
   readonly createdAt = Date.now();
-  readonly stats: SecureChannelStats = { framesIn: 0, framesOut: 0, forged: 0, replayed: 0, malformed: 0, credentialUpdates: 0 };
+  readonly stats: SecureChannelStats = {
+    framesIn: 0, framesOut: 0, forged: 0, replayed: 0, malformed: 0, credentialUpdates: 0, switchesToDirect: 0, switchesToRelay: 0,
+  };
+  /** Where the peer may send frames of the direct lane, once {@link openDirectLane} ran. */
+  readonly directDecryptorAddress: string;
   /** Time (ms) a frame last decrypted. */
   lastReceivedAt = Date.now();
   private readonly init: SecureChannelInit;
@@ -86,6 +96,11 @@ export class SecureChannel {
   private origin: MessageOrigin | null = null;
   private readyWaiter: (() => void) | null = null;
   private closeReason: string | null = null;
+  /** Where frames go now: the channel's route, or a direct path to the peer's direct decryptor. */
+  private sendRoute: Route;
+  private sendLane: ChannelLane = 'relay';
+  private readonly lanes = new PathLanes();
+  private directWorker: ChannelWorker | null = null;
 
   /** @internal built by the handshake drivers. */
   constructor(init: SecureChannelInit) {
@@ -93,6 +108,8 @@ export class SecureChannel {
     this.address = init.address;
     this.decryptorAddress = init.decryptorAddress;
     this.route = init.route;
+    this.sendRoute = init.route;
+    this.directDecryptorAddress = `${init.decryptorAddress}-direct`;
     this.role = init.role;
     this.peerIdentity = init.peerIdentity;
     this.transport = init.transport;
@@ -117,6 +134,68 @@ export class SecureChannel {
     return this.closeReason ?? undefined;
   }
 
+  /** The lane this side sends on now: `relay` (the channel's route) or `direct`. */
+  get path(): ChannelLane {
+    return this.sendLane;
+  }
+
+  /** The lane this side delivers frames from now. */
+  get receivingPath(): ChannelLane {
+    return this.lanes.active;
+  }
+
+  /** The peer's direct decryptor: its decryptor's address (the last hop of the channel's route) with `-direct`. */
+  get peerDirectDecryptor(): Address {
+    return local(`${this.route[this.route.length - 1]!.value}-direct`);
+  }
+
+  /** Starts the direct lane's decryptor, so the peer may send frames to it. Idempotent. */
+  async openDirectLane(): Promise<void> {
+    if (this.directWorker !== null || this.isClosed) return;
+    const worker = new ChannelWorker((ctx, message) => this.receive(ctx, message, 'direct'));
+    this.directWorker = worker;
+    await this.init.node.startWorker(this.directDecryptorAddress, worker, { incoming: allowAll });
+  }
+
+  /**
+   * Sends from now on along `route`, a direct path ending at the peer's direct decryptor:
+   * one SWITCH frame goes last along the current route, every later frame along `route`.
+   * False when the channel is closed or already sends directly.
+   */
+  useDirect(route: Route): boolean {
+    if (this.isClosed || this.sendLane === 'direct') return false;
+    this.sendPlaintext(Uint8Array.of(CHANNEL_SWITCH, LANE_DIRECT));
+    this.sendRoute = route;
+    this.sendLane = 'direct';
+    this.stats.switchesToDirect++;
+    this.lanes.clearResend();
+    return true;
+  }
+
+  /**
+   * Sends along the channel's own route again. When the direct path still works (`lost`
+   * false) a SWITCH frame goes last along it. When it died (`lost`), no SWITCH can arrive:
+   * the last frames sent on it are sent again first along the relay route (the peer drops
+   * those it already has), and the peer starts delivering from the relay lane when it sees
+   * the direct path dead too ({@link directLost}).
+   */
+  useRelay({ lost }: { lost: boolean }): void {
+    if (this.isClosed || this.sendLane === 'relay') return;
+    if (!lost) this.sendPlaintext(Uint8Array.of(CHANNEL_SWITCH, LANE_RELAY));
+    this.sendRoute = this.init.route;
+    this.sendLane = 'relay';
+    this.stats.switchesToRelay++;
+    const resend = this.lanes.takeResend();
+    const ctx = this.encryptor.context ?? this.init.decryptor.context;
+    if (!lost || ctx === null) return;
+    for (const frame of resend) ctx.send(this.sendRoute, frame, [this.decryptorHop]);
+  }
+
+  /** The direct path died as seen from here: deliver from the relay lane from now on (no SWITCH can come). */
+  directLost(): void {
+    if (this.lanes.active === 'direct') this.flip('relay');
+  }
+
   /** True once the transport keys were dropped (after close). */
   get keysErased(): boolean {
     return this.transport === null;
@@ -125,7 +204,7 @@ export class SecureChannel {
   /** @internal starts the encryptor and takes over the decryptor; `awaitReady` resolves on the first authentic frame. */
   async start(): Promise<void> {
     const { node, decryptor, options } = this.init;
-    decryptor.handler = (ctx, message) => this.decryptFrame(ctx, message);
+    decryptor.handler = (ctx, message) => this.receive(ctx, message, 'relay');
     decryptor.onShutdown = () => this.teardown('decryptor stopped');
     this.encryptor.onShutdown = () => this.teardown('encryptor stopped');
     await node.startWorker(this.address, this.encryptor, {
@@ -206,13 +285,14 @@ export class SecureChannel {
     this.transport = null;
     this.origin = null;
     this.replyHops.clear();
+    this.lanes.clear();
     this.readyWaiter = null;
     this.liveness.stop();
     this.init.registry.remove(this);
     const { node, logger } = this.init;
     logger.info({ channel: this.address, peer: this.peerIdentity.identifier, reason }, 'secure channel closed');
     const stops: Array<Promise<void>> = [];
-    for (const address of [this.address, this.decryptorAddress]) {
+    for (const address of [this.address, this.decryptorAddress, ...(this.directWorker ? [this.directDecryptorAddress] : [])]) {
       if (node.hasWorker(address)) stops.push(node.stopWorker(address).catch(() => undefined));
     }
     for (const listener of [...this.closedListeners]) {
@@ -257,8 +337,36 @@ export class SecureChannel {
     if (transport === null || ctx === null) return false;
     const frame = transport.encrypt(plaintext, tail);
     this.stats.framesOut++;
-    ctx.send(this.route, frame, [this.decryptorHop]);
+    ctx.send(this.sendRoute, frame, [this.decryptorHop]);
+    if (this.sendLane === 'direct') this.lanes.sentDirect(frame);
     return true;
+  }
+
+  /** A frame arrived on `lane`: decrypted now when that lane is the active one, else held until it is. */
+  private receive(ctx: WorkerContext, message: Message, lane: ChannelLane): void {
+    if (lane === this.lanes.active) {
+      this.decryptFrame(ctx, message);
+      return;
+    }
+    if (this.transport === null) return;
+    // The peer is alive (it sends); what it sent waits for the SWITCH still on its way.
+    this.lastReceivedAt = Date.now();
+    if (!this.lanes.hold(message)) this.flip(lane);
+  }
+
+  /** Makes `lane` the one frames are delivered from, then delivers what was held for it, in arrival order. */
+  private flip(lane: ChannelLane): void {
+    const ctx = this.init.decryptor.context ?? this.directWorker?.context ?? null;
+    const frames = this.lanes.activate(lane);
+    if (ctx === null) return;
+    for (let i = 0; i < frames.length; i++) {
+      if (this.lanes.active !== lane) {
+        // A SWITCH among them moved back: the rest waits again.
+        for (let j = i; j < frames.length; j++) this.lanes.hold(frames[j]!);
+        return;
+      }
+      this.decryptFrame(ctx, frames[i]!);
+    }
   }
 
   /** Decryptor: one frame in; dropped and counted unless it authenticates and decodes. */
@@ -289,6 +397,11 @@ export class SecureChannel {
       case CHANNEL_PONG: return;
       case CHANNEL_CREDENTIAL: return this.updateCredentials(plaintext);
       case CHANNEL_CLOSE: void this.teardown('closed by peer'); return;
+      case CHANNEL_SWITCH: {
+        const lane: ChannelLane = plaintext[1] === LANE_DIRECT ? 'direct' : 'relay';
+        if (lane !== this.lanes.active) this.flip(lane);
+        return;
+      }
       default:
         this.stats.malformed++;
     }
