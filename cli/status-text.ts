@@ -32,7 +32,8 @@ function traffic(t: Partial<PortalTraffic>): string {
 }
 
 function inletLines(i: InletStatus, now: number): string[] {
-  return [`    inlet ${i.name} ${i.via !== undefined ? `via ${i.via}` : `to ${i.to ?? '-'}`} -> ${i.outlet}  ${i.health}${traffic(i)}`, ...errorLine(i.lastError, now)];
+  const path = i.path === undefined ? '' : ` (${i.path} path)`;
+  return [`    inlet ${i.name} ${i.via !== undefined ? `via ${i.via}` : `to ${i.to ?? '-'}`}${path} -> ${i.outlet}  ${i.health}${traffic(i)}`, ...errorLine(i.lastError, now)];
 }
 
 function outletLines(o: OutletStatus, now: number): string[] {

@@ -7,6 +7,7 @@
  * OPEN    "SYMU" 0x01 version:u8 initiator:u32              the connecting side's stream id
  * ACCEPT  "SYMU" 0x02 version:u8 initiator:u32 responder:u32 the listener's stream id for it
  * REFUSE  "SYMU" 0x03 version:u8 initiator:u32              no stream (full, wrong version)
+ * PUNCH   "SYMU" 0x04 version:u8 nonce:u32                  opens the sender's NAT toward a peer; ignored
  * ```
  *
  * All integers big-endian. The connecting side repeats OPEN until ACCEPT or REFUSE comes
@@ -24,10 +25,11 @@ const MAGIC = [0x53, 0x59, 0x4d, 0x55]; // "SYMU"
 export const OPEN = 1;
 export const ACCEPT = 2;
 export const REFUSE = 3;
+export const PUNCH = 4;
 
 /** A decoded pairing datagram. */
 export interface PairingDatagram {
-  readonly kind: typeof OPEN | typeof ACCEPT | typeof REFUSE;
+  readonly kind: typeof OPEN | typeof ACCEPT | typeof REFUSE | typeof PUNCH;
   readonly version: number;
   /** Stream id of the connecting side. */
   readonly initiator: number;
@@ -51,7 +53,7 @@ export function decodePairing(bytes: Uint8Array): PairingDatagram | undefined {
   if (bytes.length !== 10 && bytes.length !== 14) return undefined;
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) return undefined;
   const kind = bytes[4];
-  if (kind !== OPEN && kind !== ACCEPT && kind !== REFUSE) return undefined;
+  if (kind !== OPEN && kind !== ACCEPT && kind !== REFUSE && kind !== PUNCH) return undefined;
   if ((kind === ACCEPT) !== (bytes.length === 14)) return undefined;
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const initiator = view.readUInt32BE(6);

@@ -19,7 +19,7 @@ import type { ConnectionHost, TcpTransportStats } from './tcp-connection.js';
 import { TCP_LIMIT_DEFAULTS } from './tcp-transport.js';
 import type { TcpTransportOptions } from './tcp-transport.js';
 import type { Transport, TransportConnectionInfo, TransportKind } from './transport.js';
-import { ACCEPT, OPEN, REFUSE, UDP_PAIRING_VERSION, decodePairing, encodePairing } from './udp-pairing.js';
+import { ACCEPT, OPEN, PUNCH, REFUSE, UDP_PAIRING_VERSION, decodePairing, encodePairing } from './udp-pairing.js';
 import type { PairingDatagram } from './udp-pairing.js';
 import { UdpStreamSocket, createUdpStream } from './udp-stream-socket.js';
 
@@ -110,6 +110,8 @@ export class UdpTransport implements Transport {
   private counter = 0;
   private nextStreamId = randomInt(1, 0x7fffffff);
   private incomingCount = 0;
+  /** `host:port` peers whose OPEN a non-listening socket answers (direct paths), until the time given. */
+  private readonly expectedPeers = new Map<string, number>();
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -204,6 +206,36 @@ export class UdpTransport implements Transport {
         (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
       );
     });
+  }
+
+  /**
+   * Opens this node's NAT toward `host:port` for a direct path: for `durationMs`, sends a
+   * PUNCH datagram every `intervalMs` from the socket outgoing connections leave from, and
+   * answers OPEN from exactly that address on it (even without a listener). Resolves when
+   * the time is over, at once when `signal` aborts.
+   */
+  async punch(hostPort: string, { durationMs = 10_000, intervalMs = 250, signal }: { durationMs?: number; intervalMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    this.assertRunning();
+    const { host, port } = parseHostPort(hostPort, { what: 'udp address' });
+    const family = isIP(host);
+    if (family === 0) throw new InvalidInputError('transport', `a udp punch needs an IP address, got '${hostPort}'`);
+    const endpoint = this.outgoingEndpoint(family as 4 | 6);
+    const key = formatHostPort(host, port);
+    const until = Date.now() + durationMs;
+    this.expectedPeers.set(key, Math.max(until, this.expectedPeers.get(key) ?? 0));
+    const datagram = encodePairing(PUNCH, randomInt(1, 0x7fffffff));
+    while (Date.now() < until && !signal?.aborted && !this.stopping && !endpoint.socket.closing) {
+      endpoint.socket.trySend(datagram, port, host);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, intervalMs);
+        function done(): void {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
   }
 
   /** Snapshots of every open connection. */
@@ -409,6 +441,7 @@ export class UdpTransport implements Transport {
       return;
     }
     if (pairing.kind === OPEN) this.onOpen(endpoint, pairing, from);
+    else if (pairing.kind === PUNCH) return;
     else {
       const pending = this.pairings.get(pairing.initiator);
       if (pending === undefined || pending.host !== from.host || pending.port !== from.port) return;
@@ -418,7 +451,7 @@ export class UdpTransport implements Transport {
   }
 
   private onOpen(endpoint: Endpoint, open: PairingDatagram, from: { host: string; port: number }): void {
-    if (this.stopping || !endpoint.accepting) return;
+    if (this.stopping || (!endpoint.accepting && !this.expected(from))) return;
     const refuse = (): void => endpoint.socket.trySend(encodePairing(REFUSE, open.initiator), from.port, from.host);
     if (open.version !== UDP_PAIRING_VERSION) {
       this.stats.badVersion++;
@@ -459,6 +492,16 @@ export class UdpTransport implements Transport {
     const connection = this.adopt(new UdpStreamSocket(stream), formatHostPort(from.host, from.port), 'incoming', share);
     this.incomingByKey.set(key, { connection, responder });
     this.keyOf.set(connection, key);
+  }
+
+  /** True while `from` is a peer this node punches toward (see punch). */
+  private expected(from: { host: string; port: number }): boolean {
+    const key = formatHostPort(from.host, from.port);
+    const until = this.expectedPeers.get(key);
+    if (until === undefined) return false;
+    if (until >= Date.now()) return true;
+    this.expectedPeers.delete(key);
+    return false;
   }
 
   private allocateStreamId(): number {

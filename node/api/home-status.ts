@@ -83,6 +83,8 @@ export interface InletStatus extends Partial<PortalTraffic> {
   readonly via?: string;
   readonly to?: string;
   readonly outlet: string;
+  /** `relay` or `direct`: the path of the end-to-end channel (inlets with `--via`, running). */
+  readonly path?: string;
   readonly health: InletHealth;
   readonly lastError: LastError | null;
 }

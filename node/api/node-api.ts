@@ -69,7 +69,7 @@ export const NODE_API = {
   'tcp-outlet.delete': method(schema({ address: optional(NAME) }), returns<{ readonly deleted: string }>()),
 
   'tcp-inlet.create': method(schema({
-    from: NAME, via: optional(NAME), to: optional(ROUTE), outlet: optional(NAME), allow: optional(EXPRESSION),
+    from: NAME, via: optional(NAME), to: optional(ROUTE), outlet: optional(NAME), allow: optional(EXPRESSION), direct: optional(field.boolean()),
   }, { exactlyOne: [['via', 'to']] }), returns<TcpInletView>()),
   'tcp-inlet.list': method(NO_PARAMS, returns<TcpInletList>()),
   'tcp-inlet.show': method(schema({ name: NAME }), returns<TcpInletView>()),

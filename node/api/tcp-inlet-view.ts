@@ -13,7 +13,21 @@ export interface TcpInletRecord {
   readonly outlet: string;
   /** The `--allow` expression stored as the inlet's resource policy, if one was given. */
   readonly allow?: string;
+  /** `--direct`: with `--via`, move the end-to-end channel onto a direct UDP path when one can be made. */
+  readonly direct?: boolean;
   readonly createdAt: string;
+}
+
+/** Which path an inlet's end-to-end channel takes (inlets with `--via`). */
+export interface InletPathView {
+  /** `relay`, `direct` (UDP between the two nodes) or `arranging` (rendezvous and punching under way). */
+  readonly path: 'relay' | 'direct' | 'arranging';
+  /** The outlet node's public UDP address, once known. */
+  readonly peerAddress?: string;
+  /** Why the channel is on the relay although `--direct` asked for a direct path. */
+  readonly reason?: string;
+  /** When the path last changed, ISO 8601. */
+  readonly since?: string;
 }
 
 /** An inlet's status as the API reports it: `since`, `lastErrorAt` and `recoveredAt` in ISO 8601. */
@@ -25,6 +39,8 @@ export interface TcpInletView extends TcpInletRecord {
   /** Absent when the inlet could not start (see `error`). */
   readonly status?: TcpInletStatusView;
   readonly error?: string;
+  /** The path of the end-to-end channel (inlets with `--via`, once a channel was made). */
+  readonly path?: InletPathView;
   /** `create` only: what already looks wrong (e.g. the project has no such relay); the inlet is created anyway. */
   readonly warnings?: readonly string[];
 }

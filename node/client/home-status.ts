@@ -23,7 +23,10 @@ const lastError = (s: { readonly lastError?: string; readonly lastErrorAt?: stri
 
 function inletStatus(i: TcpInletView): InletStatus {
   const s = i.status;
-  const record = { name: i.name, ...(i.via !== undefined ? { via: i.via } : {}), ...(i.to !== undefined ? { to: i.to } : {}), outlet: i.outlet };
+  const record = {
+    name: i.name, ...(i.via !== undefined ? { via: i.via } : {}), ...(i.to !== undefined ? { to: i.to } : {}), outlet: i.outlet,
+    ...(i.path !== undefined ? { path: i.path.path } : {}),
+  };
   if (s === undefined) return { ...record, health: 'error', lastError: lastError({ lastError: i.error ?? 'could not start' }) };
   const health = s.connected ? 'ok' : s.lastError !== undefined && s.recoveredAt === undefined ? 'failing' : 'idle';
   return {

@@ -171,6 +171,30 @@ export class ChannelManager {
   }
 
   /**
+   * A second channel to `project`'s node listener, over the project's UDP route (the
+   * rendezvous of direct paths asks through it, so the project node sees this node's UDP
+   * address). Pinned to the project's authority like {@link toProject}. Rejects with
+   * NotFoundError when the project has no UDP route, IoError when it cannot be reached.
+   */
+  async toProjectOverUdp(project: ProjectRecord, { signal }: { signal?: AbortSignal } = {}): Promise<SecureChannel> {
+    if (project.udpRoute === undefined) throw new NotFoundError('node', `project '${project.name}' has no UDP route (its node has no UDP listener)`);
+    const purpose = `project ${project.name} over udp`;
+    try {
+      const route = [...this.options.parseRoute(project.udpRoute), local(PROJECT_LISTENER_ADDRESS)];
+      const key = `${formatRoute(route)} ${project.authorityIdentifier}`;
+      this.forgetOther(purpose, key);
+      return await this.ensure(key, purpose, signal, (stop) => this.open(route, stop, {
+        authorize: answeredByProjectAuthority(project),
+        keepAliveMs: PROJECT_CHANNEL_KEEP_ALIVE_MS,
+        handshakeTimeoutMs: PROJECT_HANDSHAKE_TIMEOUT_MS,
+      }));
+    } catch (cause) {
+      if (cause instanceof AbortedError) throw cause;
+      throw new IoError('node', `cannot reach project '${project.name}' over udp at ${project.udpRoute}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /**
    * The end-to-end channel to the node that registered relay `relay` at `project`'s node,
    * inside the channel to the project: `[toProject, forward_to_RELAY, api]`. Rejects with
    * NotFoundError at once when the project node has no such relay.

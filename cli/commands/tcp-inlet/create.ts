@@ -20,6 +20,7 @@ export default class TcpInletCreate extends BaseCommand {
     at: Flags.string({ description: 'node (default: the default node)' }),
     allow: Flags.string({ description: 'CEL policy on the outlet side\'s identity' }),
     outlet: Flags.string({ description: 'outlet address on the far node', default: 'outlet' }),
+    direct: Flags.boolean({ description: 'with --via: move the end-to-end channel onto a direct UDP path through both NATs when one can be made (the project node needs a UDP listener); traffic stays on the relay otherwise', default: false }),
   };
 
   async run(): Promise<unknown> {
@@ -30,11 +31,13 @@ export default class TcpInletCreate extends BaseCommand {
       from: flags.from, outlet: flags.outlet,
       ...(flags.via !== undefined ? { via: flags.via } : {}), ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
+      ...(flags.direct ? { direct: true } : {}),
     });
     this.log(`Created TCP inlet ${inlet.listen} on node ${name}.`);
     this.log(fields([
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
       ['allow', inlet.allow ?? '(node policy for tcp-inlet)'],
+      ...(inlet.direct === true ? [['direct', 'yes: a direct UDP path replaces the relay when one can be made'] as [string, string]] : []),
     ]));
     const warnings = [...(inlet.warnings ?? []), ...(inlet.allow !== undefined ? await attributeWarnings(home, name, inlet.allow) : [])];
     if (!this.jsonEnabled()) printWarnings(warnings);

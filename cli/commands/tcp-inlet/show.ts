@@ -18,6 +18,7 @@ export default class TcpInletShow extends BaseCommand {
     this.log(fields([
       [i.via !== undefined ? 'via' : 'to', i.via ?? i.to ?? '-'], ['outlet', i.outlet],
       ['allow', i.allow ?? '(node policy for tcp-inlet)'],
+      ...(i.path === undefined ? [] : [['path', `${i.path.path}${i.path.peerAddress !== undefined && i.path.path === 'direct' ? ` (udp ${i.path.peerAddress})` : ''}${i.path.reason !== undefined ? ` (${i.path.reason})` : ''}`] as [string, string]]),
       ['connected', i.status ? (i.status.connected ? 'yes' : 'no') : 'no'],
       ['sessions', String(i.status?.sessions ?? 0)],
       ['last error', i.error ?? lastErrorField(i.status, i.status?.since)],

@@ -22,6 +22,7 @@ import { projectMemberAccess, projectMemberRule, type Membership } from './proje
 import { listenerAuthorize } from './secure-channels.js';
 import { readPasswordFile } from '../../../authority/replica-database.js';
 import { startProjectReplication, type ProjectReplication } from './project-replication.js';
+import { RENDEZVOUS_ADDRESS, RendezvousService } from '../rendezvous.js';
 
 /** File name of a project node's SQLite authority database, inside the node folder. */
 export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
@@ -92,6 +93,8 @@ export const authorityService: DaemonService = {
     });
     ctx.onStop(() => project.stop());
     membership = (identifier) => project.authority.membershipOf(identifier);
+    // Direct paths between members meet here: members only (policy resource authority/rendezvous).
+    await node.startWorker(RENDEZVOUS_ADDRESS, new RendezvousService(node, ctx.transports), { incoming: serviceAccess(RENDEZVOUS_ADDRESS) });
     const syncRevocations = async (): Promise<void> => {
       const signers = await project.signer!.check(() => project.authority.signers());
       const withdrawn = signers.filter((x) => x.withdrawnAt !== undefined).map((x) => x.keyId);

@@ -15,6 +15,7 @@ import { kafkaInletsService } from './kafka-inlets.js';
 import { kafkaOutletsService } from './kafka-outlets.js';
 import { relaysService } from './relays.js';
 import { revocationsService } from './revocations.js';
+import { directPathsService } from './direct-paths.js';
 
 /**
  * The services every node daemon runs, started in this order. A new capability adds its
@@ -29,6 +30,7 @@ export const daemonServices: readonly DaemonService[] = [
   revocationsService,
   policyService,
   secureChannelsService,
+  directPathsService,
   tcpOutletsService,
   tcpInletsService,
   kafkaOutletsService,

@@ -15,10 +15,12 @@ import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
 import { DEFAULT_OUTLET_ADDRESS } from './tcp-outlets.js';
+import { DirectPaths } from '../direct-paths.js';
+import type { InletPathView } from '../../api/tcp-inlet-view.js';
 
 export { TCP_INLETS_SECTION };
 
-interface Entry { record: TcpInletRecord; inlet?: TcpInlet; error?: string }
+interface Entry { record: TcpInletRecord; inlet?: TcpInlet; error?: string; /** The end-to-end channel last used (`via`). */ channel?: string }
 
 function readRecords(ctx: DaemonContext): TcpInletRecord[] {
   return savedInlets(ctx.config.section(TCP_INLETS_SECTION));
@@ -33,10 +35,14 @@ function readRecords(ctx: DaemonContext): TcpInletRecord[] {
  * comes with the signal that its channel closed. A literal route starting with a TCP hop
  * is connected first, so a refused address fails the session at once.
  */
-function routeProvider(ctx: DaemonContext, record: TcpInletRecord): OutletRouteProvider {
+function routeProvider(ctx: DaemonContext, record: TcpInletRecord, entry?: Entry): OutletRouteProvider {
   return async ({ signal }): Promise<OutletRoute | Route> => {
     if (record.via !== undefined) {
-      const e2e = await ctx.channels.throughRelay(projectFor(ctx), record.via, { signal });
+      const project = projectFor(ctx);
+      const e2e = await ctx.channels.throughRelay(project, record.via, { signal });
+      if (entry !== undefined) entry.channel = e2e.address;
+      // `--direct`: the channel moves onto a direct UDP path once one answers (sessions keep running meanwhile).
+      if (record.direct === true) DirectPaths.of(ctx)?.ensure(e2e, project);
       return { route: [local(e2e.address), local(record.outlet)], closed: ctx.channels.closedSignal(e2e) };
     }
     const route = ctx.parseRoute(record.to!);
@@ -50,6 +56,16 @@ function routeProvider(ctx: DaemonContext, record: TcpInletRecord): OutletRouteP
     if (through !== undefined && through.address === first!.value) return { route, closed: ctx.channels.closedSignal(through) };
     await connectFirstHop(ctx.transports, route, { signal });
     return route;
+  };
+}
+
+/** The path of an inlet's end-to-end channel: what the direct-path manager says, else the relay. */
+function inletPath(ctx: DaemonContext, channel: string): InletPathView {
+  const view = DirectPaths.of(ctx)?.view(channel);
+  if (view === undefined) return { path: 'relay' };
+  return {
+    path: view.path, since: new Date(view.since).toISOString(),
+    ...(view.peerAddress === undefined ? {} : { peerAddress: view.peerAddress }), ...(view.reason === undefined ? {} : { reason: view.reason }),
   };
 }
 
@@ -70,7 +86,7 @@ export const tcpInletsService: DaemonService = {
     const launch = async (entry: Entry): Promise<TcpInlet> => {
       const inlet = new TcpInlet(ctx.node, {
         listen: entry.record.listen, logger: ctx.logger,
-        outlet: (options) => routeProvider(ctx, entry.record)(options),
+        outlet: (options) => routeProvider(ctx, entry.record, entry)(options),
         // Revoked identities are refused whatever the inlet's policy says.
         authorizeOutlet: (peer) => !revokedPeerCheck(ctx, { type: 'tcp-inlet', name: entry.record.listen }, 'connect')(peer)
           && ctx.policy.authorize({ type: 'tcp-inlet', name: entry.record.listen }, 'connect', peer),
@@ -81,7 +97,10 @@ export const tcpInletsService: DaemonService = {
     const view = (name: string): TcpInletView => {
       const entry = inlets.get(name);
       if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
-      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt', 'recoveredAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
+      return {
+        name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt', 'recoveredAt']) } : {}), ...(entry.error ? { error: entry.error } : {}),
+        ...(entry.record.via !== undefined && entry.channel !== undefined ? { path: inletPath(ctx, entry.channel) } : {}),
+      };
     };
     for (const record of readRecords(ctx)) {
       const entry: Entry = { record };
@@ -102,7 +121,8 @@ export const tcpInletsService: DaemonService = {
       ?? { ...newPortalCounters(), listen: e.record.listen, running: false, connected: false, since: 0, sessions: 0 }));
 
     ctx.api.register('tcp-inlet.create', async (params, { signal }): Promise<TcpInletView> => {
-      const { from, via, to, allow } = params;
+      const { from, via, to, allow, direct } = params;
+      if (direct === true && via === undefined) throw new InvalidInputError('cli', '--direct needs --via: a direct path replaces the relay between two members');
       const outlet = params.outlet ?? DEFAULT_OUTLET_ADDRESS;
       parseHostPort(from, { what: 'inlet address', allowZero: true, origin: 'portal' });
       if (via !== undefined) assertRelayName(via);
@@ -116,7 +136,7 @@ export const tcpInletsService: DaemonService = {
         }
       }
       const entry: Entry = {
-        record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), createdAt: new Date().toISOString() },
+        record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), ...(direct === true ? { direct: true } : {}), createdAt: new Date().toISOString() },
       };
       const inlet = await launch(entry);
       const listen = inlet.status().listen;
