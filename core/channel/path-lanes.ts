@@ -6,9 +6,14 @@ export type ChannelLane = 'relay' | 'direct';
 /** Frames of the inactive lane held at most, in count and bytes; past either the lanes flip (see PathLanes.hold). */
 export const MAX_HELD_FRAMES = 4096;
 export const MAX_HELD_BYTES = 32 * 1024 * 1024;
-/** Frames sent on the direct lane kept for a resend on the relay lane, in count and bytes. */
-export const MAX_RESEND_FRAMES = 1024;
-export const MAX_RESEND_BYTES = 16 * 1024 * 1024;
+/**
+ * Frames sent on the direct lane kept for a resend on the relay lane, in count and bytes:
+ * four portal sessions' full credit windows (512 KiB each), and a burst the relay's
+ * transports take without closing for buffering (8 MiB). When more was in flight, the
+ * receiver sees the gap and closes the channel rather than deliver a stream with a hole.
+ */
+export const MAX_RESEND_FRAMES = 512;
+export const MAX_RESEND_BYTES = 2 * 1024 * 1024;
 
 /**
  * Receive and resend bookkeeping of a channel whose frames can move between two lanes

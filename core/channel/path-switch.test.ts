@@ -112,4 +112,20 @@ describe('an end-to-end channel moving between a relay lane and a direct lane', 
     expect(atB.stats.forged).toBe(0);
     expect(atB.receivingPath).toBe('relay');
   }, 30_000);
+
+  it('closes the channel rather than deliver a hole when more was lost on the direct lane than it can resend', async () => {
+    const { a, atA, atB, sink, gate, directRoute } = await pair();
+    atA.useDirect(directRoute);
+    for (let i = 0; i < 100; i++) a.node.send([local(atA.address), local('sink')], numbered(i));
+    await expect.poll(() => sink.indexes.length, { timeout: 10_000 }).toBe(100);
+    gate.closed = true;
+    // More frames than the resend keeps (512) are lost in flight.
+    for (let i = 100; i < 800; i++) a.node.send([local(atA.address), local('sink')], numbered(i));
+    await sleep(300);
+    const closed = new Promise<string>((resolve) => atB.onClosed(resolve));
+    atA.useRelay({ lost: true });
+    atB.directLost();
+    expect(await closed).toMatch(/frames lost with the direct path/);
+    expect(sink.indexes).toEqual([...Array(100).keys()]);
+  }, 30_000);
 });

@@ -101,6 +101,10 @@ export class SecureChannel {
   private sendLane: ChannelLane = 'relay';
   private readonly lanes = new PathLanes();
   private directWorker: ChannelWorker | null = null;
+  /** Nonce of the last frame that decrypted (frames carry it in their first 8 bytes). */
+  private lastNonce = -1;
+  /** After the direct lane died: the nonce the next delivered frame must have, else frames were lost. */
+  private gapCheck: number | null = null;
 
   /** @internal built by the handshake drivers. */
   constructor(init: SecureChannelInit) {
@@ -193,7 +197,9 @@ export class SecureChannel {
 
   /** The direct path died as seen from here: deliver from the relay lane from now on (no SWITCH can come). */
   directLost(): void {
-    if (this.lanes.active === 'direct') this.flip('relay');
+    if (this.lanes.active !== 'direct') return;
+    this.gapCheck = this.lastNonce + 1;
+    this.flip('relay');
   }
 
   /** True once the transport keys were dropped (after close). */
@@ -385,6 +391,21 @@ export class SecureChannel {
     }
     this.stats.framesIn++;
     this.lastReceivedAt = Date.now();
+    const frame = message.payload;
+    let nonce = 0;
+    for (let i = 2; i < 8; i++) nonce = nonce * 256 + frame[i]!;
+    if (this.gapCheck !== null) {
+      // The first frame after the direct lane died must continue where it stopped: the
+      // sender's resend did not reach back far enough otherwise, and a hole in the stream is
+      // worse than a closed channel (its portal sessions reset).
+      const expected = this.gapCheck;
+      this.gapCheck = null;
+      if (nonce > expected) {
+        void this.teardown(`frames lost with the direct path (next frame ${nonce}, expected ${expected})`);
+        return;
+      }
+    }
+    this.lastNonce = nonce;
     if (this.readyWaiter !== null) {
       const ready = this.readyWaiter;
       this.readyWaiter = null;

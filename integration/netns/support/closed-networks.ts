@@ -117,7 +117,9 @@ export class ClosedNetworks {
     await must('ip', ['-n', ns.analysis, 'route', 'add', 'default', 'via', '192.168.20.1']);
     await must('ip', ['-n', ns.bankGateway, 'route', 'add', 'default', 'via', '10.77.1.1']);
     await must('ip', ['-n', ns.analysisGateway, 'route', 'add', 'default', 'via', '10.77.2.1']);
-    // The internet knows only the gateways' public addresses (directly connected): no route to either LAN.
+    // The internet knows only the gateways' public addresses (directly connected): no route to
+    // either LAN. It routes between the gateways, as the internet does (direct paths use it).
+    await must('ip', ['netns', 'exec', ns.internet, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     for (const [gateway, wan, lan] of [[ns.bankGateway, v('bw'), v('bl')], [ns.analysisGateway, v('aw'), v('al')]] as const) {
       await must('ip', ['netns', 'exec', gateway, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
       const rules = `
@@ -161,6 +163,12 @@ table inet filter_${this.id} {
     const r = await this.cli(site, args, options);
     if (r.code !== 0) throw new Error(`[${site}] symbolon ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
     return r.stdout;
+  }
+
+  /** Makes `site`'s gateway drop every UDP datagram it would forward, both ways (ahead of its other rules). */
+  async dropUdp(site: 'bank' | 'analysis'): Promise<void> {
+    const gateway = site === 'bank' ? this.ns.bankGateway : this.ns.analysisGateway;
+    await must('ip', ['netns', 'exec', gateway, 'nft', 'insert', 'rule', 'inet', `filter_${this.id}`, 'forward', 'meta', 'l4proto', 'udp', 'drop']);
   }
 
   /** Writes a file in the run's folder and returns its path. */

@@ -1,6 +1,7 @@
 // A TCP endpoint for the closed-network test, run inside a namespace with `ip netns exec NS node endpoint.mjs ...`:
 //   serve PORT FILE           listen on 0.0.0.0:PORT; send FILE to each client and end; print "received SHA256 BYTES" per finished client
 //   fetch HOST PORT BYTES     send BYTES random bytes and end; print {"sha256","bytes","sentSha256"} of what came back
+//   slowfetch HOST PORT BYTES KBPS   the same, reading at most KBPS KiB per second (a long transfer); prints {"progress":N} lines on the way
 //   probe HOST PORT MS        try a TCP connect for MS; print "connected" or "failed REASON"
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,30 @@ if (mode === 'serve') {
   socket.on('data', (d) => { hash.update(d); bytes += d.length; });
   socket.on('error', (e) => { process.stdout.write(JSON.stringify({ error: e.message, bytes }) + '\n'); process.exit(1); });
   socket.once('close', (hadError) => {
+    if (!hadError) process.stdout.write(JSON.stringify({ sha256: hash.digest('hex'), bytes, sentSha256: createHash('sha256').update(upload).digest('hex') }) + '\n');
+  });
+} else if (mode === 'slowfetch') {
+  const upload = randomBytes(Number(args[2]));
+  const perTick = Number(args[3]) * 1024 / 10;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let budget = perTick;
+  const socket = createConnection({ host: args[0], port: Number(args[1]) });
+  socket.on('connect', () => socket.end(upload));
+  const tick = setInterval(() => {
+    budget = perTick;
+    process.stdout.write(JSON.stringify({ progress: bytes }) + '\n');
+    if (socket.isPaused()) socket.resume();
+  }, 100);
+  socket.on('data', (d) => {
+    hash.update(d);
+    bytes += d.length;
+    budget -= d.length;
+    if (budget <= 0) socket.pause();
+  });
+  socket.on('error', (e) => { clearInterval(tick); process.stdout.write(JSON.stringify({ error: e.message, bytes }) + '\n'); process.exit(1); });
+  socket.once('close', (hadError) => {
+    clearInterval(tick);
     if (!hadError) process.stdout.write(JSON.stringify({ sha256: hash.digest('hex'), bytes, sentSha256: createHash('sha256').update(upload).digest('hex') }) + '\n');
   });
 } else if (mode === 'probe') {
