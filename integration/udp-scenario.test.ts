@@ -4,14 +4,21 @@ import { assertBuilt } from './support/cli.js';
 import { exchange, sha256, startBlobServer, type BlobServer } from './support/hash-server.js';
 import { freePort, Scenario, waitFor } from './support/scenario.js';
 
-interface Connection { transport: string; direction: string; remote: string }
+interface Connection { transport: string; direction: string; remote: string; bytesIn: number; bytesOut: number }
 interface NodeShow { connections: Connection[]; udpListenerAddress: string | null }
+interface InletShow { path?: { path: string; peerAddress?: string; reason?: string } }
 
-describe('the README scenario with both members reaching the project node over UDP', () => {
+/**
+ * The README scenario with both members enrolled over UDP (`project enroll --udp`) and the
+ * inlet created with `--direct`: first through the relay, then on a direct UDP path
+ * between the two members (on one machine: no NAT, see integration/netns/ for that).
+ */
+describe('the README scenario over UDP, and tcp-inlet --direct', () => {
   const s = Scenario.create({ prefix: 'sym-udp-' });
   let server: BlobServer | undefined;
   let inletPort = 0;
   let udpRoute = '';
+  let udpAddress = '';
 
   beforeAll(async () => {
     assertBuilt();
@@ -19,10 +26,11 @@ describe('the README scenario with both members reaching the project node over U
     inletPort = await freePort();
     server = await startBlobServer(4 * 1024 * 1024);
     udpRoute = `/ip4/127.0.0.1/udp/${udpPort}`;
+    udpAddress = `127.0.0.1:${udpPort}`;
     const created = await s.json<{ udpRoute: string; udpListenerAddress: string }>('admin', [
-      'project', 'create', 'bank', '--listen', `127.0.0.1:${projectPort}`, '--udp-listener-address', `127.0.0.1:${udpPort}`,
+      'project', 'create', 'bank', '--listen', `127.0.0.1:${projectPort}`, '--udp-listener-address', udpAddress,
     ]);
-    expect(created).toMatchObject({ udpRoute, udpListenerAddress: `127.0.0.1:${udpPort}` });
+    expect(created).toMatchObject({ udpRoute, udpListenerAddress: udpAddress });
     const bankTicket = s.writeFile('bank.ticket', await s.ok('admin', ['project', 'ticket', '--attribute', 'component=db', '--relay', 'postgres']));
     const analysisTicket = s.writeFile('analysis.ticket', await s.ok('admin', ['project', 'ticket', '--attribute', 'component=analysis']));
 
@@ -30,7 +38,7 @@ describe('the README scenario with both members reaching the project node over U
     await s.ok('bank', ['tcp-outlet', 'create', '--to', `127.0.0.1:${server.port}`, '--allow', 'subject.component == "analysis"']);
     await s.ok('bank', ['relay', 'create', 'postgres']);
     await s.ok('analysis', ['project', 'enroll', analysisTicket, '--udp'], { timeoutMs: 90_000 });
-    await s.ok('analysis', ['tcp-inlet', 'create', '--from', `127.0.0.1:${inletPort}`, '--via', 'postgres', '--allow', 'subject.component == "db"']);
+    await s.ok('analysis', ['tcp-inlet', 'create', '--from', `127.0.0.1:${inletPort}`, '--via', 'postgres', '--direct', '--allow', 'subject.component == "db"']);
   }, 240_000);
 
   afterAll(async () => {
@@ -56,11 +64,26 @@ describe('the README scenario with both members reaching the project node over U
 
     for (const actor of ['bank', 'analysis'] as const) {
       const shown = await s.json<NodeShow>(actor, ['node', 'show']);
-      expect(shown.connections.length, actor).toBeGreaterThan(0);
-      expect(shown.connections.map((c) => [c.transport, c.direction, c.remote]), actor).toEqual(shown.connections.map(() => ['udp', 'outgoing', udpRoute.replace(/^\/ip4\/(.+)\/udp\/(\d+)$/, '$1:$2')]));
+      expect(shown.connections.map((c) => c.transport), actor).not.toContain('tcp');
+      expect(shown.connections.filter((c) => c.direction === 'outgoing' && c.remote === udpAddress), actor).toHaveLength(1);
     }
     const projectNode = await s.json<NodeShow>('admin', ['node', 'show', 'bank']);
-    expect(projectNode.udpListenerAddress).toBe(udpRoute.replace(/^\/ip4\/(.+)\/udp\/(\d+)$/, '$1:$2'));
+    expect(projectNode.udpListenerAddress).toBe(udpAddress);
     expect(projectNode.connections.filter((c) => c.transport === 'udp' && c.direction === 'incoming').length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('with --direct the end-to-end channel moves onto UDP between the members, and the next exchange goes there with the same SHA-256', async () => {
+    const shown = await waitFor('the direct path', async () => {
+      const i = await s.json<InletShow>('analysis', ['tcp-inlet', 'show', `127.0.0.1:${inletPort}`]);
+      return i.path?.path === 'direct' ? i : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    expect(shown.path?.peerAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    const upload = randomBytes(512 * 1024);
+    const second = await exchange(inletPort, upload, { timeoutMs: 60_000 });
+    expect(second.sha256).toBe(sha256(server!.blob));
+    const node = await s.json<NodeShow>('analysis', ['node', 'show']);
+    const direct = node.connections.find((c) => c.transport === 'udp' && c.remote === shown.path?.peerAddress);
+    expect(direct?.bytesIn).toBeGreaterThan(server!.blob.length);
+    expect(await s.ok('analysis', ['status'])).toContain('(direct path)');
   }, 120_000);
 });
