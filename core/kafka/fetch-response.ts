@@ -1,7 +1,7 @@
 import { ApiKey, KafkaErrorCode, isFlexible } from './kafka-api.js';
 import { KafkaReader } from './kafka-reader.js';
 import { KafkaWriter } from './kafka-writer.js';
-import { KEY_HEADER, openValue, type DataKey } from './record-cipher.js';
+import { FIELDS_HEADER, KEY_HEADER, openFields, openValue, type DataKey } from './record-cipher.js';
 import { batchCompression, batchSpans, decodeRecords, encodeBatch, isControlBatch, type KafkaRecord } from './record-batch.js';
 import { splice, type Replacement } from './splice.js';
 
@@ -130,7 +130,9 @@ export function parseFetchResponse(payload: Buffer, bodyStart: number, version: 
               break;
             }
             try {
-              opened.push({ ...rec, value: openValue(key, rec.value) });
+              const fields = rec.headers.find((h) => h.key === FIELDS_HEADER);
+              const value = fields === undefined ? openValue(key, rec.value) : openFields(key, rec.value, fieldList(fields.value));
+              opened.push({ ...rec, value });
             } catch (e) {
               error = KafkaErrorCode.corruptMessage;
               problems?.(part.topic, (e as Error).message);
@@ -161,4 +163,10 @@ function keyIdOf(rec: KafkaRecord): string | undefined {
     return h.value.toString('latin1');
   }
   return undefined;
+}
+
+/** The field names of a `symbolon-fields` header. */
+function fieldList(value: Buffer | null): string[] {
+  const text = value?.toString('utf8') ?? '';
+  return text === '' ? [] : text.split(',');
 }

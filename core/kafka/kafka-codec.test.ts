@@ -117,6 +117,32 @@ describe('Kafka codec', () => {
     }
   });
 
+  it('with encrypted fields, seals only the named fields of JSON objects (other values whole) and opens them again', () => {
+    const values = ['{"card":"4111-1111","amount":12,"meta":{"a":[1,2]}}', 'not json', '[1,2]', '{"amount":3}'];
+    const request = produceRequest(7, 't.one', makeBatch(values));
+    const sealed = sealProduceRequest(request, readRequestHeader(request).bodyStart, 7, 7, () => key, ['card', 'meta']);
+    if (sealed.kind !== 'forward') throw new Error('refused');
+    const stored = decodeRecords(producedRecords(sealed.payload, 7, 't.one'));
+    const first = JSON.parse(stored[0]!.value!.toString()) as Record<string, unknown>;
+    expect(first.amount).toBe(12);
+    expect(String(first.card)).toMatch(/^symbolon:1:/);
+    expect(stored[0]!.value!.toString()).not.toContain('4111');
+    expect(stored[0]!.headers.find((h) => h.key === 'symbolon-fields')?.value?.toString()).toBe('card,meta');
+    expect(stored[1]!.value!.toString()).not.toContain('not json');
+    expect(stored[1]!.headers.some((h) => h.key === 'symbolon-fields')).toBe(false);
+    expect(stored[3]!.headers.find((h) => h.key === 'symbolon-fields')?.value?.toString()).toBe('');
+    const opened = parseFetchResponse(fetchResponse(11, 't.one', producedRecords(sealed.payload, 7, 't.one')), 4, 11).open(new Map([[key.id, key]]));
+    const back = decodeRecords(fetchedRecords(opened, 11, 't.one')).map((r) => r.value!.toString());
+    expect(back.map((v, i) => (i === 1 ? v : JSON.parse(v)))).toEqual([JSON.parse(values[0]!), 'not json', [1, 2], { amount: 3 }]);
+
+    // A sealed field moved to another field name does not open.
+    const moved = stored[0]!.value!.toString().replace('"card"', '"meta2"').replace('"meta"', '"card"').replace('"meta2"', '"meta"');
+    const tampered = encodeBatch(makeBatch(['x']), [{ ...stored[0]!, value: Buffer.from(moved) }]);
+    const corrupt = parseFetchResponse(fetchResponse(11, 't.one', tampered), 4, 11).open(new Map([[key.id, key]]));
+    expect(corrupt.readInt16BE(4 + 4 + 2 + 4 + 4 + 2 + 't.one'.length + 4 + 4)).toBe(KafkaErrorCode.corruptMessage);
+    expect(corrupt.includes(Buffer.from('4111'))).toBe(false);
+  });
+
   it('answers a refused key with TOPIC_AUTHORIZATION_FAILED and no records, an altered value with CORRUPT_MESSAGE', () => {
     const request = produceRequest(7, 't.one', makeBatch(['secret']));
     const sealed = sealProduceRequest(request, readRequestHeader(request).bodyStart, 7, 7, () => key);

@@ -34,6 +34,8 @@ export interface KafkaConnectionHost {
   endpoints(ids: readonly number[]): Promise<ReadonlyMap<number, Endpoint>>;
   /** Encryption: the current data key of a topic (undefined: records pass unencrypted). */
   readonly keyFor?: (topic: string) => DataKey;
+  /** Encrypt only these top-level fields of JSON object values (`--encrypted-field`). */
+  readonly encryptedFields?: readonly string[];
   /** Decryption: the data keys for these ids (id -> topic); a refused or unknown id is absent. */
   readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, DataKey | undefined>>;
   /** Records why the inlet closed a connection or refused something (status `lastError`). */
@@ -119,7 +121,7 @@ export class KafkaConnection {
       if (header.apiVersion < 3) throw new KafkaProtocolError(`Produce v${header.apiVersion} is not supported (v3 and later)`);
       const keyFor = this.host.keyFor;
       if (keyFor !== undefined) {
-        const sealed = sealProduceRequest(payload, header.bodyStart, header.apiVersion, header.correlationId, keyFor);
+        const sealed = sealProduceRequest(payload, header.bodyStart, header.apiVersion, header.correlationId, keyFor, this.host.encryptedFields);
         expectsResponse = sealed.acks !== 0;
         if (sealed.kind === 'refuse') {
           this.host.counters.refusedProduce++;

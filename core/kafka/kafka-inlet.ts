@@ -27,6 +27,8 @@ export interface KafkaInletOptions {
   readonly maxFrameBytes?: number;
   /** Encryption of produced record values: the current data key of a topic. Absent: values pass as they are. */
   readonly keyFor?: (topic: string) => DataKey;
+  /** With `keyFor`: encrypt only these top-level fields of JSON object values (other values whole). */
+  readonly encryptedFields?: readonly string[];
   /** Decryption of fetched values: the data keys for ids (id -> topic). Absent: values pass as they are. */
   readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, DataKey | undefined>>;
   readonly logger?: Logger;
@@ -87,6 +89,7 @@ export class KafkaInlet {
       endpoints: (ids) => this.endpoints(ids),
       ...(options.keyFor ? { keyFor: options.keyFor } : {}),
       ...(options.keys ? { keys: options.keys } : {}),
+      ...(options.encryptedFields ? { encryptedFields: options.encryptedFields } : {}),
       problem: (why) => {
         this.lastError = why;
         this.lastErrorAt = Date.now();

@@ -1,7 +1,7 @@
 import { ApiKey, KafkaErrorCode, isFlexible } from './kafka-api.js';
 import { KafkaReader } from './kafka-reader.js';
 import { KafkaWriter } from './kafka-writer.js';
-import { KEY_HEADER, sealValue, type DataKey } from './record-cipher.js';
+import { FIELDS_HEADER, KEY_HEADER, sealFields, sealValue, type DataKey } from './record-cipher.js';
 import { COMPRESSION_NAMES, batchCompression, batchSpans, decodeRecords, encodeBatch, isControlBatch } from './record-batch.js';
 import { splice, type Replacement } from './splice.js';
 
@@ -23,12 +23,14 @@ export type SealedProduce =
 /**
  * Encrypts every record value of a Produce request (versions 3-9; `payload` is the frame
  * after its size, `bodyStart` where the body starts): each uncompressed v2 batch is
- * re-encoded with sealed values and a `symbolon-key` header, its CRC recomputed. Null
+ * re-encoded with sealed values and a `symbolon-key` header, its CRC recomputed. With
+ * `encryptedFields`, a value that is a JSON object keeps its shape and only those fields
+ * are encrypted (header `symbolon-fields` lists them); any other value is encrypted whole. Null
  * values (tombstones) and control batches stay as they are. A compressed batch or a batch
  * that is not v2 makes the whole request refused: the answer is a Produce response with
  * UNSUPPORTED_COMPRESSION_TYPE (or INVALID_RECORD) for each partition, built here.
  */
-export function sealProduceRequest(payload: Buffer, bodyStart: number, version: number, correlationId: number, keyFor: (topic: string) => DataKey): SealedProduce {
+export function sealProduceRequest(payload: Buffer, bodyStart: number, version: number, correlationId: number, keyFor: (topic: string) => DataKey, encryptedFields?: readonly string[]): SealedProduce {
   const compact = isFlexible(ApiKey.produce, version);
   const r = new KafkaReader(payload, bodyStart);
   r.string(compact);
@@ -68,10 +70,17 @@ export function sealProduceRequest(payload: Buffer, bodyStart: number, version: 
         continue;
       }
       const key = keyFor(part.topic);
+      const keyHeader = { key: KEY_HEADER, value: Buffer.from(key.id, 'latin1') };
       const records = decodeRecords(batch).map((rec) => {
         if (rec.value === null) return rec;
         sealed++;
-        return { ...rec, value: sealValue(key, rec.value), headers: [...rec.headers, { key: KEY_HEADER, value: Buffer.from(key.id, 'latin1') }] };
+        if (encryptedFields !== undefined && encryptedFields.length > 0) {
+          const byField = sealFields(key, rec.value, encryptedFields);
+          if (byField !== undefined) {
+            return { ...rec, value: byField.value, headers: [...rec.headers, keyHeader, { key: FIELDS_HEADER, value: Buffer.from(byField.fields.join(','), 'utf8') }] };
+          }
+        }
+        return { ...rec, value: sealValue(key, rec.value), headers: [...rec.headers, keyHeader] };
       });
       out.push(encodeBatch(batch, records));
     }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../support/cli.js';
 import { KAFKA_MISSING, kafkaJars, kafkaRequired, startTestKafka, type TestKafka } from '../support/kafka.js';
@@ -59,6 +59,7 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
   let producerInlet = '';
   let consumerInlet = '';
   let rogueInlet = '';
+  let fieldsInlet = '';
 
   beforeAll(async () => {
     assertBuilt();
@@ -66,10 +67,11 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     broker = await startTestKafka({ partitions: 2 });
     const admin = client(broker.bootstrap, 'setup').admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }, { topic: 'cards.orders', numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
 
-    const [projectPort, bankPort, p1, p2, p3] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [projectPort, bankPort, p1, p2, p3, p4] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+    fieldsInlet = `127.0.0.1:${p4}`;
     producerInlet = `127.0.0.1:${p1}`;
     consumerInlet = `127.0.0.1:${p2}`;
     rogueInlet = `127.0.0.1:${p3}`;
@@ -87,6 +89,7 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     await s.ok('bank', ['relay', 'create', 'kafka']);
     await s.ok('bank', ['policy', 'create', '--resource-type', 'kafka-consume', '--expression', 'resource.topic.startsWith("payments.") ? subject.team == "analytics" : true']);
     await s.ok('bank', ['kafka-inlet', 'create', '--from', producerInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--allow', 'subject.component == "db"']);
+    await s.ok('bank', ['kafka-inlet', 'create', '--from', fieldsInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--encrypted-field', 'card', '--encrypted-field', 'holder']);
 
     // Analysis Corp: two consumer nodes, the analytics team's and a marketing one.
     await s.ok('analysis', ['project', 'enroll', analysisTicket]);
@@ -168,6 +171,32 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     expect(sealed?.headers['symbolon-key']?.toString()).toMatch(/^[0-9a-f]{32}$/);
     expect(topicSegments(broker!, 'shared.events').includes('written directly')).toBe(true);
     expect(topicSegments(broker!, 'shared.events').includes('written through the inlet')).toBe(false);
+  }, 60_000);
+
+  it('--encrypted-field: only the named JSON fields are ciphertext on the broker; the consumer gets the whole object back', async () => {
+    const producer = client(fieldsInlet, 'fields').producer();
+    await producer.connect();
+    const orders = Array.from({ length: 20 }, (_, i) => ({ order: i, card: `4111-0000-${String(i).padStart(4, '0')}`, holder: { name: `holder-${i}` }, amount: 100 + i }));
+    await producer.send({ topic: 'cards.orders', messages: orders.map((o) => ({ value: JSON.stringify(o) })) });
+    await producer.disconnect();
+    const seen = await consumeAll(consumerInlet, 'fields-check', 'cards.orders', orders.length);
+    expect(seen.map((r) => JSON.parse(r.value)).sort((a, b) => a.order - b.order)).toEqual(orders);
+    expect(seen.every((r) => r.headers['symbolon-fields']?.toString() === 'card,holder')).toBe(true);
+    const disk = topicSegments(broker!, 'cards.orders');
+    expect(disk.includes('4111-0000')).toBe(false);
+    expect(disk.includes('holder-')).toBe(false);
+    expect(disk.includes('"amount":105')).toBe(true);
+  }, 60_000);
+
+  it('a compressed batch produced through the inlet is refused with a clear error; nothing reaches the broker', async () => {
+    const producer = client(producerInlet, 'gzip').producer({ retry: { retries: 0 } });
+    await producer.connect();
+    await expect(producer.send({ topic: 'shared.events', compression: CompressionTypes.GZIP, messages: [{ value: 'compressed secret' }] })).rejects.toThrow(/compression/i);
+    await producer.disconnect();
+    expect(topicSegments(broker!, 'shared.events').includes('compressed secret')).toBe(false);
+    const shown = await s.json<{ status: { refusedProduce: number; lastError?: string } }>('bank', ['kafka-inlet', 'show', producerInlet]);
+    expect(shown.status.refusedProduce).toBeGreaterThanOrEqual(1);
+    expect(shown.status.lastError).toMatch(/gzip-compressed batches cannot be encrypted/);
   }, 60_000);
 
   it('two consumers in one group through the inlet share the partitions', async () => {

@@ -33,6 +33,8 @@ export interface KafkaInletRecord {
   readonly allow?: string;
   /** Whether record values are encrypted on produce and decrypted on fetch (default true). */
   readonly encrypt: boolean;
+  /** Encrypt only these top-level fields of JSON object values (`--encrypted-field`); other values whole. */
+  readonly encryptedFields?: readonly string[];
   /** Most bytes of one Kafka frame the inlet reads. */
   readonly maxFrameBytes?: number;
   readonly createdAt: string;

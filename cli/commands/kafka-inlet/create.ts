@@ -8,7 +8,7 @@ import { fields } from '../../format.js';
 /** `symbolon kafka-inlet create --from HOST:PORT (--via RELAY | --to ROUTE) [--at NODE] [--allow CEL] [--outlet ADDRESS] [--no-encrypt]`. */
 export default class KafkaInletCreate extends BaseCommand {
   static override summary = 'Create a Kafka inlet: a local bootstrap address for unmodified Kafka clients, end-to-end encrypted records.';
-  static override description = 'Listens on --from on --at (default: the default node); Kafka clients use it as their only bootstrap server. Every broker the cluster names appears at a local port of the same host (created on demand), each reached through a portal to the Kafka outlet (--outlet, default kafka) on the far node: --via RELAY through the project\'s relay, or --to ROUTE to that node\'s listener (/service/api). Record values produced through the inlet are encrypted with this node\'s data keys (a symbolon-key header names the key); values fetched through it are decrypted, with keys from this node or, after a kafka-consume policy decision there, from the outlet\'s node; --no-encrypt passes records as they are. --allow stores a CEL policy on the outlet side\'s identity. Kept across node restarts. See docs/kafka.md.';
+  static override description = 'Listens on --from on --at (default: the default node); Kafka clients use it as their only bootstrap server. Every broker the cluster names appears at a local port of the same host (created on demand), each reached through a portal to the Kafka outlet (--outlet, default kafka) on the far node: --via RELAY through the project\'s relay, or --to ROUTE to that node\'s listener (/service/api). Record values produced through the inlet are encrypted with this node\'s data keys (a symbolon-key header names the key); values fetched through it are decrypted, with keys from this node or, after a kafka-consume policy decision there, from the outlet\'s node; --encrypted-field NAME (repeatable) encrypts only those top-level fields of JSON object values, so the broker side can still read the others; --no-encrypt passes records as they are. --allow stores a CEL policy on the outlet side\'s identity. Kept across node restarts. See docs/kafka.md.';
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from 127.0.0.1:19092 --via kafka --allow \'subject.component == "kafka"\'',
     '<%= config.bin %> <%= command.id %> --at producer --from 127.0.0.1:29092 --to /node/bank/service/api',
@@ -20,6 +20,7 @@ export default class KafkaInletCreate extends BaseCommand {
     at: Flags.string({ description: 'node (default: the default node)' }),
     allow: Flags.string({ description: 'CEL policy on the outlet side\'s identity' }),
     outlet: Flags.string({ description: 'Kafka outlet address on the far node', default: 'kafka' }),
+    'encrypted-field': Flags.string({ description: 'encrypt only this top-level field of JSON object values (repeatable; other values are encrypted whole)', multiple: true }),
     encrypt: Flags.boolean({ description: 'encrypt produced record values and decrypt fetched ones', default: true, allowNo: true }),
     'max-frame-bytes': Flags.integer({ description: 'largest Kafka request or response the inlet reads (default 64 MiB)', min: 1024 }),
   };
@@ -30,6 +31,7 @@ export default class KafkaInletCreate extends BaseCommand {
     if (flags.via === undefined && flags.to === undefined) throw new InvalidInputError('cli', 'give exactly one of --via RELAY or --to ROUTE');
     const { node: name, result: inlet } = await callNode(home, flags.at, 'kafka-inlet.create', {
       from: flags.from, outlet: flags.outlet, encrypt: flags.encrypt,
+      ...(flags['encrypted-field'] !== undefined ? { encryptedFields: flags['encrypted-field'] } : {}),
       ...(flags.via !== undefined ? { via: flags.via } : {}), ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
       ...(flags['max-frame-bytes'] !== undefined ? { maxFrameBytes: flags['max-frame-bytes'] } : {}),
@@ -37,7 +39,7 @@ export default class KafkaInletCreate extends BaseCommand {
     this.log(`Created Kafka inlet ${inlet.listen} on node ${name}.`);
     this.log(fields([
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
-      ['records', inlet.encrypt ? 'values encrypted end to end' : 'passed as they are (--no-encrypt)'],
+      ['records', !inlet.encrypt ? 'passed as they are (--no-encrypt)' : inlet.encryptedFields ? `JSON fields ${inlet.encryptedFields.join(', ')} encrypted end to end (other values whole)` : 'values encrypted end to end'],
       ['allow', inlet.allow ?? '(node policy for kafka-inlet)'],
     ]));
     const warnings = inlet.allow !== undefined ? await attributeWarnings(home, name, inlet.allow) : [];

@@ -71,6 +71,7 @@ export const kafkaInletsService: DaemonService = {
           && ctx.policy.authorize({ type: 'kafka-inlet', name: policyName() }, 'connect', peer),
         ...(entry.record.maxFrameBytes !== undefined ? { maxFrameBytes: entry.record.maxFrameBytes } : {}),
         ...(entry.record.encrypt ? { keyFor: (topic: string) => ring.keyFor(topic), keys: (ids: ReadonlyMap<string, string>) => keys.keys(ids) } : {}),
+        ...(entry.record.encrypt && entry.record.encryptedFields !== undefined ? { encryptedFields: entry.record.encryptedFields } : {}),
       });
       await inlet.start();
       return inlet;
@@ -105,6 +106,12 @@ export const kafkaInletsService: DaemonService = {
         if (last?.type !== LOCAL || last.value !== 'api') throw new InvalidInputError('cli', 'kafka-inlet --to must be a route to the outlet node\'s secure channel listener, ending at /service/api');
       }
       if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      const fields = params.encryptedFields;
+      if (fields !== undefined) {
+        if (params.encrypt === false) throw new InvalidInputError('cli', '--encrypted-field needs encryption (drop --no-encrypt)');
+        if (fields.length > 32) throw new InvalidInputError('cli', 'at most 32 --encrypted-field names');
+        for (const f of fields) if (!/^[^,\s]{1,128}$/.test(f)) throw new InvalidInputError('cli', `--encrypted-field '${f}': a top-level JSON field name, 1-128 characters, no commas or spaces`);
+      }
       if (via !== undefined) {
         try {
           projectFor(ctx);
@@ -115,6 +122,7 @@ export const kafkaInletsService: DaemonService = {
       const entry: Entry = {
         record: {
           listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), encrypt: params.encrypt ?? true,
+          ...(fields !== undefined && fields.length > 0 ? { encryptedFields: fields } : {}),
           ...(params.maxFrameBytes !== undefined ? { maxFrameBytes: params.maxFrameBytes } : {}), createdAt: new Date().toISOString(),
         },
       };
