@@ -69,8 +69,16 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     const admin = client(broker.bootstrap, 'setup').admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }, { topic: 'cards.orders', numPartitions: 1 }], waitForLeaders: true });
-    // Creates and loads the group coordinator's topic once, before any consumer group joins (admin calls retry while it loads).
-    await admin.fetchOffsets({ groupId: 'warm-up', topics: [TOPIC] });
+    // Creates and loads the group coordinator's topic once, before any consumer group joins ("loading", "not the coordinator" meanwhile).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.fetchOffsets({ groupId: 'warm-up', topics: [TOPIC] });
+        break;
+      } catch (error) {
+        if (attempt >= 60) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     await admin.disconnect();
 
     const [projectPort, bankPort, p1, p2, p3, p4] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
