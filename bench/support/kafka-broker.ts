@@ -125,7 +125,9 @@ export async function startTestKafka(options: TestKafkaOptions = {}): Promise<Te
       'auto.create.topics.enable=true',
       '',
     ].join('\n'));
-    const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    // A Kafka cluster id is 16 bytes in base64url; one starting with '-' would read as an option.
+    let clusterId = '-';
+    while (!/^[A-Za-z0-9]/.test(clusterId)) clusterId = randomBytes(16).toString('base64url').slice(0, 22);
     const format = spawnSync('java', ['-Xmx256m', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
     if (format.status !== 0) throw new Error(`kafka storage format failed (exit ${format.status}): ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`);
 
