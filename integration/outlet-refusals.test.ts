@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callControl } from '../core/api/control-client.js';
 import { assertBuilt } from './support/cli.js';
-import { freePort, Scenario, waitFor } from './support/scenario.js';
+import { freePort, Scenario, waitFor, type Actor } from './support/scenario.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -15,6 +17,24 @@ interface OutletShow {
 }
 interface StatusLastError { message: string; at: string | null; current: boolean; recoveredAt: string | null }
 interface HomeStatusJson { nodes: Array<{ inlets: Array<{ name: string; health: string; lastError: StatusLastError | null }>; outlets: Array<{ address: string; lastError: StatusLastError | null; refusals?: OutletShow['status']['refusals'] }> }> }
+
+/** A field name that holds a time (`at`, `createdAt`, `time`, `since`, `expires`, `revokedUntil`, ...). */
+const TIME_NAME = /(^at$|At$|^time$|Time$|^since$|Since$|[uU]ntil$|^expires$|^created$|^issued$)/;
+
+/**
+ * Every place in `value` (a parsed --json output or node API result) where a time is a
+ * number: a time-named field holding a number, or any number that reads as milliseconds
+ * since the epoch between 2001 and 2286; and ISO times before 2001 (a unit mistake).
+ * Returns the paths with their values.
+ */
+function epochTimes(value: unknown, path = '$'): string[] {
+  if (typeof value === 'number') return value >= 1e12 && value < 1e13 ? [`${path}=${value}`] : [];
+  // An ISO time before 2001 is a time in the wrong unit (seconds read as milliseconds).
+  if (typeof value === 'string') return /^(19\d\d|2000)-\d\d-\d\dT/.test(value) ? [`${path}=${value}`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => epochTimes(v, `${path}[${i}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => (typeof v === 'number' && TIME_NAME.test(k) ? [`${path}.${k}=${v}`] : epochTimes(v, `${path}.${k}`)));
+}
 
 /** What a client of the inlet sees: how long until its connection closed, whether it was reset, bytes received. */
 interface ClientOutcome { ms: number; reset: boolean; received: number }
@@ -159,5 +179,63 @@ describe('outlet refusals explained at the inlet', () => {
     expect(bank.nodes.flatMap((n) => n.outlets).find((o) => o.address === 'outlet')).toMatchObject({
       refusals: { policy: 0, unreachable: 1, capacity: 0 }, lastError: { current: false },
     });
+  }, 90_000);
+
+  it('every --json output and node API result gives its times as ISO 8601, never as epoch numbers', async () => {
+    const [adminNode, bankNode, analysisNode] = await Promise.all((['admin', 'bank', 'analysis'] as const).map((a) => s.defaultNode(a)));
+    const analysisId = (await s.json<{ identifier: string }>('analysis', ['identity', 'show'])).identifier;
+    // Commands that build their own output (the others print a node API result, scanned below).
+    const commands: Record<Actor, string[][]> = {
+      admin: [
+        ['status'], ['node', 'list'], ['project', 'show'], ['vault', 'list'], ['audit', 'show', '--limit', '50'], ['node', 'logs', adminNode!, '-n', '5'],
+      ],
+      bank: [['status'], ['node', 'show', bankNode!]],
+      analysis: [['identity', 'show']],
+    };
+    const issued = await s.json<{ credential: string }>('admin', ['credential', 'issue', '--as', 'default', '--for', analysisId, '--attribute', 'team=x']);
+    commands.analysis.push(['credential', 'show', '--credential', issued.credential]);
+    commands.admin.push(['credential', 'issue', '--as', 'default', '--for', analysisId, '--attribute', 'team=x']);
+    const found: string[] = [];
+    const scan = (what: string, value: unknown): void => { for (const p of epochTimes(value)) found.push(`${what}: ${p}`); };
+    const parse = (what: string, text: string): unknown => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new Error(`${what} --json printed no JSON: ${text.slice(0, 300)}`);
+      }
+    };
+    // Two commands at a time per home: the machine is shared.
+    await Promise.all((Object.keys(commands) as Actor[]).map(async (actor) => {
+      const list = commands[actor];
+      for (let i = 0; i < list.length; i += 2) {
+        await Promise.all(list.slice(i, i + 2).map(async (args) => {
+          const what = `${actor}: symbolon ${args.join(' ')}`;
+          const r = await s.run(actor, [...args, '--json']);
+          expect(r.code, `${what} --json: ${r.stderr}`).toBe(0);
+          scan(what, parse(what, r.stdout));
+        }));
+      }
+    }));
+    // Every read-only node API method, on each node.
+    const at = (actor: Actor, node: string) => ({ path: join(s.homes[actor], 'nodes', node, 'control.sock'), name: node });
+    const calls: Array<[Actor, string, string, Record<string, unknown>]> = [
+      ['admin', adminNode!, 'project.member.list', {}], ['admin', adminNode!, 'project.member.show', { identifier: analysisId }],
+      ['admin', adminNode!, 'project.ticket', { attributes: { component: 'x' } }], ['admin', adminNode!, 'project.audit.show', { limit: 50 }],
+      ['admin', 'bank', 'authority.info', {}], ['admin', 'bank', 'revocations.show', {}], ['admin', 'bank', 'node.info', {}], ['admin', adminNode!, 'policy.list', {}], ['admin', adminNode!, 'policy.denials', {}],
+      ['bank', bankNode!, 'tcp-outlet.list', {}], ['bank', bankNode!, 'relay.list', {}], ['bank', bankNode!, 'project.refresh', { project: 'bank' }],
+      ['bank', bankNode!, 'policy.denials', {}],
+      ['analysis', analysisNode!, 'tcp-inlet.list', {}], ['analysis', analysisNode!, 'secure-channel.list', {}], ['analysis', analysisNode!, 'policy.denials', {}],
+    ];
+    for (const [actor, node] of [['admin', adminNode!], ['bank', bankNode!], ['analysis', analysisNode!]] as const) {
+      for (const method of ['node.info', 'security.info', 'revocations.show']) calls.push([actor, node, method, {}]);
+    }
+    for (const [actor, node, method, params] of calls) scan(`${actor}: ${method}`, await callControl(at(actor, node), method, params));
+    // Suspending and removing a member (last: it ends the member's access), through the API and the CLI.
+    const admin = at('admin', adminNode!);
+    scan('admin: project.member.suspend', await callControl(admin, 'project.member.suspend', { identifier: analysisId }));
+    scan('admin: project.member.resume', await callControl(admin, 'project.member.resume', { identifier: analysisId }));
+    scan('admin: project member suspend', await s.json('admin', ['project', 'member', 'suspend', analysisId]));
+    scan('admin: project.member.remove', await callControl(admin, 'project.member.remove', { identifier: analysisId }));
+    expect(found).toEqual([]);
   }, 90_000);
 });

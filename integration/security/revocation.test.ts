@@ -129,7 +129,7 @@ describe('member remove revokes access within seconds, also across restarts', ()
     await neverEchoesFor(setup.inletPort, 8_000);
 
     const records = (await s.json<{ records: Array<{ type: string; fields: Record<string, unknown> }> }>('admin', ['audit', 'show', '--subject', analysis])).records;
-    expect(records.find((r) => r.type === 'member.removed')?.fields).toMatchObject({ accessEndedAt: endedAt });
+    expect(records.find((r) => r.type === 'member.removed')?.fields).toMatchObject({ accessEndedAt: removed.accessEndedAt });
   }, 180_000);
 
   it('a removed relay owner loses its relay at once and cannot register it again, also after its node restarts', async () => {

@@ -1,4 +1,3 @@
-import type { MemberRemoval } from '../../authority/client/authority-client.js';
 import { method, returns } from '../../core/api/method-table.js';
 import type { MethodParams, MethodResult } from '../../core/api/method-table.js';
 import { field, NO_PARAMS, schema, validateParams } from '../../core/api/param-schema.js';
@@ -6,7 +5,7 @@ import type { PolicyScope } from '../../policy/policy.js';
 import type { MessageSendResult } from './message-send.js';
 import type { NodeInfo } from './node-info.js';
 import type { PolicyDenials, PolicyList, PolicyView } from './policy-view.js';
-import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberResult, MembershipView, RefreshView, RevocationsView, SignerInfo, SignerList, TicketView } from './project-views.js';
+import type { AttributeNames, AuditExport, AuditRecords, AuthorityInfo, MemberList, MemberRemovalView, MemberResult, MembershipView, MemberSuspension, RefreshView, RevocationsView, SignerInfo, SignerList, TicketView } from './project-views.js';
 import type { RelayList, RelayView } from './relay-view.js';
 import type { ReplicaList } from './replica-view.js';
 import type { SecureChannelList, SecureChannelView } from './secure-channel-view.js';
@@ -121,8 +120,8 @@ export const NODE_API = {
   'project.member.show': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberResult>()),
   /** The attribute names the project's members carry (any member may ask; names only). */
   'project.attribute-names': method(schema(PROJECT), returns<AttributeNames>()),
-  'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberRemoval>()),
-  'project.member.suspend': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly accessEndedAt: number }>()),
+  'project.member.remove': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberRemovalView>()),
+  'project.member.suspend': method(schema({ ...PROJECT, identifier: NAME }), returns<MemberSuspension>()),
   'project.member.resume': method(schema({ ...PROJECT, identifier: NAME }), returns<{ readonly resumed: boolean }>()),
   /** The authority's attested credential-signing keys, one per project node replica (admins). */
   'project.signer.list': method(schema(PROJECT), returns<SignerList>()),

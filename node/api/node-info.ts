@@ -1,6 +1,7 @@
 import type { WsTransportStats } from '../../core/transport/ws-transport.js';
 import type { UdpTransportStats } from '../../core/transport/udp-transport.js';
 import type { TransportConnection } from '../../core/transport/transport-set.js';
+import type { WithIsoTimes } from './iso-time.js';
 import type { NodeStats } from '../../core/node/node.js';
 import type { PeerBudgetStats, TcpTransportStats } from '../../core/transport/tcp-transport.js';
 
@@ -20,7 +21,7 @@ export interface NodeInfo {
   /** Number of workers the node hosts. */
   readonly workers: number;
   /** Open connections of every transport (inbound and outbound), each naming its transport. */
-  readonly connections: readonly TransportConnection[];
+  readonly connections: readonly WithIsoTimes<TransportConnection, 'openedAt'>[];
   /**
    * Counters: routing (`node`: delivered, denied, forwardingRefused ...), the TCP
    * transport, and what peers make the node hold now with the refusals of each bound

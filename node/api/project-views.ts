@@ -1,7 +1,7 @@
 import type { SignerView } from '../../authority/services/wire-records.js';
-import type { CreatedTicketInfo } from '../../authority/client/authority-client.js';
+import type { CreatedTicketInfo, MemberRemoval } from '../../authority/client/authority-client.js';
 import type { IsoTime, WithIsoTimes } from './iso-time.js';
-import type { AuditEntry } from '../../authority/audit-record.js';
+import type { AuditEntryView } from './audit-view.js';
 import type { MemberRecord, Role } from '../../authority/authority-store.js';
 
 /** What `project.enroll` and `project.join` return. */
@@ -55,7 +55,7 @@ export type TicketView = WithIsoTimes<CreatedTicketInfo, 'expiresAt'>;
  * `afterSeq` of the following page, absent when no record is left.
  */
 export interface AuditRecords {
-  readonly records: readonly AuditEntry[];
+  readonly records: readonly AuditEntryView[];
   readonly next?: number;
 }
 
@@ -100,9 +100,17 @@ export interface RevocationListState {
   readonly withdrawnSigners: readonly string[];
 }
 
-/** What `revocations.show` returns. */
+/** What `revocations.show` returns: `issuedAt` in ISO 8601. */
 export interface RevocationsView {
-  readonly lists: readonly RevocationListState[];
+  readonly lists: readonly WithIsoTimes<RevocationListState, 'issuedAt'>[];
+}
+
+/** What `project.member.remove` returns: when access ended and until when the revocation is published, in ISO 8601. */
+export type MemberRemovalView = WithIsoTimes<MemberRemoval, 'accessEndedAt' | 'revokedUntil'>;
+
+/** What `project.member.suspend` returns. */
+export interface MemberSuspension {
+  readonly accessEndedAt: IsoTime;
 }
 
 /** What `project.attribute-names` returns: the attribute names the project's members carry, sorted. */

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../core/errors.js';
 import type { SecureChannelVault } from '../../core/vault/secure-channel-vault.js';
@@ -56,8 +56,22 @@ export function fileVaultDir(home: Home, name: string): string {
   return join(home.root, 'vaults', validateRegistryName('vault', name));
 }
 
-function defaultRecord(): VaultRecord {
-  return { name: DEFAULT_VAULT, type: 'file', config: {}, createdAt: new Date(0).toISOString() };
+/**
+ * The built-in vault: it has no record, so its creation time is that of its folder (made
+ * with the home's first key), or of the home, or now when neither exists yet.
+ */
+function defaultRecord(home: Home): VaultRecord {
+  return { name: DEFAULT_VAULT, type: 'file', config: {}, createdAt: folderTime(fileVaultDir(home, DEFAULT_VAULT)) ?? folderTime(home.root) ?? new Date().toISOString() };
+}
+
+/** When the folder at `path` was created (its birth time, else its change time), or undefined when it does not exist. */
+function folderTime(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return (s.birthtimeMs > 0 ? s.birthtime : s.ctime).toISOString();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Checks and normalizes a vault's config for its type (no secrets allowed); throws InvalidInputError. */
@@ -88,7 +102,7 @@ function writeVaultsFile(home: Home, vaults: readonly VaultRecord[]): void {
 /** Every vault of the home, the built-in `default` file vault first, then by name. */
 export function listVaults(home: Home): VaultRecord[] {
   const listed = readVaultsFile(home).filter((v) => v.name !== DEFAULT_VAULT).sort((a, b) => (a.name < b.name ? -1 : 1));
-  return [defaultRecord(), ...listed];
+  return [defaultRecord(home), ...listed];
 }
 
 /** The record of vault `name`; NotFoundError when the home has no such vault. */

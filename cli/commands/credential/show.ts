@@ -29,7 +29,8 @@ export default class CredentialShow extends BaseCommand {
     ]));
     return {
       verified: false, issuer: claims.issuer, subject: claims.subject, attributes: claims.attributes,
-      createdAt: iso(claims.createdAt), expiresAt: iso(claims.expiresAt), signingKey: claims.signingKey,
+      createdAt: iso(claims.createdAt), expiresAt: iso(claims.expiresAt),
+      signingKey: claims.signingKey === null ? null : { ...claims.signingKey, attestedUntil: iso(claims.signingKey.attestedUntil) },
     };
   }
 }

@@ -60,10 +60,16 @@ export default class NodeLogs extends BaseCommand {
   }
 }
 
+/** A log line as `--json` prints it: the object, with pino's `time` (ms) as ISO 8601 like every time in --json. */
 function asObject(line: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(line) as unknown;
+    value = JSON.parse(line) as unknown;
   } catch {
     return line;
   }
+  if (value !== null && typeof value === 'object' && typeof (value as { time?: unknown }).time === 'number') {
+    return { ...value, time: new Date((value as { time: number }).time).toISOString() };
+  }
+  return value;
 }

@@ -1,4 +1,5 @@
 import type { NodeInfo } from '../../api/node-info.js';
+import { withIsoTimes } from '../../api/iso-time.js';
 import { TCP, UDP, WS } from '../../../core/routing/address.js';
 import { TcpTransport } from '../../../core/transport/tcp-transport.js';
 import { UdpTransport } from '../../../core/transport/udp-transport.js';
@@ -34,7 +35,7 @@ export const nodeInfoService: DaemonService = {
       controlSocket: ctx.controlSocket,
       ...(ctx.metricsAddress !== undefined ? { metricsAddress: ctx.metricsAddress } : {}),
       workers: ctx.node.workerAddresses().length,
-      connections: ctx.transports.connections(),
+      connections: ctx.transports.connections().map((c) => withIsoTimes(c, ['openedAt'])),
       stats: nodeStats(ctx),
       methods: ctx.api.methods(),
     }));

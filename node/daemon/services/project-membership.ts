@@ -13,6 +13,7 @@ import { recordMembership, recordMembershipState } from '../../home/node-project
 import { listProjects, projectCredential, readProject, type ProjectRecord } from '../../home/project-registry.js';
 import { PAGE_BUDGET_BYTES } from '../../../authority/services/page-budget.js';
 import { AUDIT_EXPORT_PAGE_BYTES, AUDIT_SHOW_PAGE_RECORDS } from '../../api/audit-pages.js';
+import { auditEntryView } from '../../api/audit-view.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
@@ -174,8 +175,8 @@ export const projectMembershipService: DaemonService = {
     ctx.api.register('project.attribute-names', async (params, { signal }) => ({
       project: projectFor(ctx, params.project).name, names: await (await client(params, signal)).attributeNames({ signal }),
     }));
-    ctx.api.register('project.member.remove', async (params, { signal }) => ({ ...(await (await client(params, signal)).removeMember(params.identifier, { signal })) }));
-    ctx.api.register('project.member.suspend', async (params, { signal }) => await (await client(params, signal)).suspendMember(params.identifier, { signal }));
+    ctx.api.register('project.member.remove', async (params, { signal }) => withIsoTimes(await (await client(params, signal)).removeMember(params.identifier, { signal }), ['accessEndedAt', 'revokedUntil']));
+    ctx.api.register('project.member.suspend', async (params, { signal }) => withIsoTimes(await (await client(params, signal)).suspendMember(params.identifier, { signal }), ['accessEndedAt']));
     ctx.api.register('project.member.resume', async (params, { signal }) => ({ resumed: await (await client(params, signal)).resumeMember(params.identifier, { signal }) }));
     const signerInfo = (signer: SignerView): SignerInfo => withIsoTimes(signer, ['attestedAt', 'expiresAt', 'withdrawnAt']);
     ctx.api.register('project.signer.list', async (params, { signal }): Promise<SignerList> => ({
@@ -188,7 +189,8 @@ export const projectMembershipService: DaemonService = {
       const limit = Math.max(1, Math.min(params.limit ?? 100, AUDIT_SHOW_PAGE_RECORDS));
       const page = await (await client(params, signal)).auditShowPage({ afterSeq: params.afterSeq, sinceTime: params.sinceTime, subject: params.subject, limit }, { signal });
       const next = page.next ?? (page.records.length === limit ? page.records.at(-1)?.seq : undefined);
-      return next === undefined ? { records: page.records } : { records: page.records, next };
+      const records = page.records.map(auditEntryView);
+      return next === undefined ? { records } : { records, next };
     });
     ctx.api.register('project.audit.export', async (params, { signal }): Promise<AuditExport> => {
       const c = await client(params, signal);

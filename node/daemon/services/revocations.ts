@@ -1,4 +1,5 @@
 import type { RevocationsView } from '../../api/project-views.js';
+import { withIsoTimes } from '../../api/iso-time.js';
 import { NodeRevocations } from '../node-revocations.js';
 import { revokedResponderRefusal } from '../revoked-peers.js';
 import type { DaemonService } from '../service.js';
@@ -17,6 +18,6 @@ export const revocationsService: DaemonService = {
   start(ctx) {
     const revocations = NodeRevocations.of(ctx);
     ctx.channels.refuseResponders(revokedResponderRefusal(ctx));
-    ctx.api.register('revocations.show', (): RevocationsView => ({ lists: revocations.state() }));
+    ctx.api.register('revocations.show', (): RevocationsView => ({ lists: revocations.state().map((l) => withIsoTimes(l, ['issuedAt'])) }));
   },
 };

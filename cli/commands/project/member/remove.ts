@@ -8,11 +8,11 @@ import { callProjectNode, resolveProject } from '../../../../node/client/project
 export const REVOCATION_PROPAGATION_MS = 10_000;
 
 /** The lines saying when access ended and when every member node applies it. */
-export function revocationFields(ended: Date, revokedUntil?: number): string {
+export function revocationFields(ended: Date, revokedUntil?: string): string {
   return fields([
     ['access ended', `${ended.toISOString()} (project node: channels and relays closed)`],
     ['member nodes', `refuse it by ${new Date(ended.getTime() + REVOCATION_PROPAGATION_MS).toISOString()} at the latest`],
-    ...(revokedUntil !== undefined ? [['revocation published until', new Date(revokedUntil).toISOString()] as const] : []),
+    ...(revokedUntil !== undefined ? [['revocation published until', revokedUntil] as const] : []),
   ]);
 }
 
@@ -35,7 +35,7 @@ export default class MemberRemove extends BaseCommand {
     return {
       project: project.name, identifier: args.identifier, removed: true, accessEndedAt: ended.toISOString(),
       membersApplyBy: new Date(ended.getTime() + REVOCATION_PROPAGATION_MS).toISOString(),
-      ...(result.revokedUntil !== undefined ? { revokedUntil: new Date(result.revokedUntil).toISOString() } : {}),
+      ...(result.revokedUntil !== undefined ? { revokedUntil: result.revokedUntil } : {}),
     };
   }
 }

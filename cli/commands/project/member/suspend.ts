@@ -20,7 +20,7 @@ export default class MemberSuspend extends BaseCommand {
     this.log(revocationFields(ended));
     return {
       project: project.name, identifier: args.identifier, suspended: true, accessEndedAt: ended.toISOString(),
-      membersApplyBy: new Date(accessEndedAt + REVOCATION_PROPAGATION_MS).toISOString(),
+      membersApplyBy: new Date(ended.getTime() + REVOCATION_PROPAGATION_MS).toISOString(),
     };
   }
 }
