@@ -32,9 +32,9 @@ describe('benchmark portal topology (node processes)', () => {
     await sink?.close();
   });
 
-  it('builds every path (plain, channel over TCP, WebSocket and UDP, relay), and each carries bulk data and round trips to the sink', async () => {
+  it('builds every path (plain, channel over TCP, WebSocket and UDP, relay, direct), and each carries bulk data and round trips to the sink', async () => {
     expect(topology.missing).toEqual({});
-    for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay'] as const) {
+    for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay', 'direct'] as const) {
       const address = topology.inlets[path]!;
       const bulk = await bulkUpload(address, 2 * 1024 * 1024);
       expect(bulk.mbPerSecond).toBeGreaterThan(0);
@@ -44,7 +44,7 @@ describe('benchmark portal topology (node processes)', () => {
     // The channel and relay paths really use their channels (inlet -> outlet over TCP, WebSocket
     // and UDP, inlet -> project, end to end).
     const status = await topology.inletNode.call<PortalNodeStatus>('status');
-    expect(status.channels).toBe(5);
+    expect(status.channels).toBe(6);
   }, 60_000);
 
   it('rejects an unknown operation with a one-line error and leaves no process behind', async () => {

@@ -6,6 +6,8 @@
  * - `channel`: inlet -> outlet over one secure channel, both ends guarded by the scenario's
  *   CEL policies (outlet: `subject.component == "analysis"`, inlet: `... == "db"`);
  * - `channel-ws`, `channel-udp`: the same channel over the WebSocket or the UDP transport;
+ * - `direct`: an end-to-end channel made through the relay like `relay`'s, then moved onto a
+ *   direct UDP path between the inlet and outlet nodes (the project node no longer carries it);
  * - `relay`: the outlet node keeps a channel to the project and a relay registered there;
  *   the inlet node opens a channel to the project and, inside it and through the relay,
  *   an end-to-end channel to the outlet node (three channels); same policies, and the relay
@@ -20,7 +22,7 @@ import type { BenchAuthority } from './support/bench-identity.js';
 import type { IdentityJSON } from '../core/identity/index.js';
 
 /** The portal paths a topology may offer. */
-export type PortalPath = 'plain' | 'channel' | 'channel-ws' | 'channel-udp' | 'relay';
+export type PortalPath = 'plain' | 'channel' | 'channel-ws' | 'channel-udp' | 'relay' | 'direct';
 
 /** The running nodes and the inlet address of each path that could be built. */
 export interface PortalTopology {
@@ -71,14 +73,14 @@ async function attempt(path: PortalPath, missing: PortalTopology['missing'], bui
 
 /** Starts the node processes and builds the requested paths. */
 export async function startPortalTopology(options: PortalTopologyOptions): Promise<PortalTopology> {
-  const paths = new Set(options.paths ?? ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay']);
+  const paths = new Set(options.paths ?? ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay', 'direct']);
   const { signal, authority } = options;
   const started: BenchChild[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(started.map((c) => c.stop()));
   };
   try {
-    const needProject = paths.has('relay');
+    const needProject = paths.has('relay') || paths.has('direct');
     const [inletNode, outletNode, projectNode] = await Promise.all([
       BenchChild.start('node', { signal }),
       BenchChild.start('node', { signal }),
@@ -103,7 +105,7 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
         channelsReady = true;
       } catch (error) {
         const reason = `secure channels unavailable: ${error instanceof Error ? error.message : String(error)}`;
-        for (const p of ['channel', 'channel-ws', 'channel-udp', 'relay'] as const) if (paths.has(p)) missing[p] = reason;
+        for (const p of ['channel', 'channel-ws', 'channel-udp', 'relay', 'direct'] as const) if (paths.has(p)) missing[p] = reason;
       }
     }
 
@@ -141,7 +143,21 @@ export async function startPortalTopology(options: PortalTopologyOptions): Promi
         const endToEnd = await inletNode.call<{ address: string }>('channel', {
           route: route(local(toProject.address), local(relay.address), local('api')),
         });
-        return (await inletNode.call<{ address: string }>('inlet', { route: route(local(endToEnd.address), local(SECURE_OUTLET)), policy: true })).address;
+        const relayInlet = (await inletNode.call<{ address: string }>('inlet', { route: route(local(endToEnd.address), local(SECURE_OUTLET)), policy: true })).address;
+        if (paths.has('direct')) {
+          const d = await attempt('direct', missing, async () => {
+            const udpAt = (await outletNode.call<{ address: string }>('listen', { transport: 'udp' })).address;
+            const second = await inletNode.call<{ address: string }>('channel', {
+              route: route(local(toProject.address), local(relay.address), local('api')),
+            });
+            await inletNode.call('direct', { channel: second.address, address: udpAt });
+            await outletNode.call('directBack', { through: up.address });
+            await inletNode.call('direct', { channel: second.address, address: udpAt, send: true });
+            return (await inletNode.call<{ address: string }>('inlet', { route: route(local(second.address), local(SECURE_OUTLET)), policy: true })).address;
+          });
+          if (d) inlets.direct = d;
+        }
+        return relayInlet;
       });
       if (a) inlets.relay = a;
     }

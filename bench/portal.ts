@@ -66,6 +66,7 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
         'channel-ws': [client, inlet, outlet, sink],
         'channel-udp': [client, inlet, outlet, sink],
         relay: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
+        direct: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
       };
       const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...others.paths, ...topology.inlets }, { ...options, processes });
       const comparisons: Array<{ label: string; figures: PathFigures }> = [];
@@ -80,7 +81,7 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
       if (!direct) throw new IoError('portal', `raw TCP baseline failed: ${failed.raw ?? 'unknown'}`);
       const paths: ThroughputBench['portal']['paths'] = {};
       const missing: ThroughputBench['portal']['missing'] = { ...topology.missing };
-      for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay'] as const) {
+      for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay', 'direct'] as const) {
         const f = figures[path];
         if (f) paths[path] = f;
         else if (failed[path] !== undefined) missing[path] = failed[path];

@@ -10,7 +10,8 @@ import { tcpTransportKind } from '../../core/transport/tcp-transport.js';
 import { TransportSet } from '../../core/transport/transport-set.js';
 import { udpTransportKind } from '../../core/transport/udp-transport.js';
 import { wsTransportKind } from '../../core/transport/ws-transport.js';
-import { TCP, UDP, WS } from '../../core/routing/address.js';
+import { LOCAL, TCP, UDP, WS, local, udp } from '../../core/routing/address.js';
+import { SecureChannelRegistry } from '../../core/channel/secure-channel-registry.js';
 import { TcpInlet } from '../../core/portal/tcp-inlet.js';
 import { TcpOutlet } from '../../core/portal/tcp-outlet.js';
 import { RelayService } from '../../core/relay/relay-service.js';
@@ -150,6 +151,37 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
         await new Promise((r) => setTimeout(r, 20));
       }
       return { address: client.status().address };
+    },
+    /**
+     * Direct path, connecting side: opens the direct lane of end-to-end channel `channel`,
+     * connects over UDP to `address` (the peer's UDP listener) and, with `send`, moves the
+     * channel's sending onto it (the peer's direct lane must be open by then).
+     */
+    direct: async (args: { channel: string; address: string; send?: boolean }) => {
+      const channel = channels.find((c) => c.address === args.channel);
+      if (!channel) throw new InvalidInputError('node', `no channel ${args.channel}`);
+      await channel.openDirectLane();
+      await transport.get(UDP).connect(args.address);
+      if (args.send) channel.useDirect([udp(args.address), channel.peerDirectDecryptor]);
+      return { address: channel.address };
+    },
+    /**
+     * Direct path, accepting side: the newest responder channel running through channel
+     * `through` (the relay client's) opens its direct lane and sends over the UDP connection
+     * that came in from the peer.
+     */
+    directBack: async (args: { through: string }) => {
+      const registry = SecureChannelRegistry.of(node);
+      const found = registry.list().filter((c) => {
+        const first = registry.get(c.address)?.route[0];
+        return c.role === 'responder' && first?.type === LOCAL && first.value === args.through;
+      }).pop();
+      const channel = found === undefined ? undefined : registry.get(found.address);
+      const connection = transport.connections().find((c) => c.transport === 'udp' && c.direction === 'incoming');
+      if (!channel || !connection) throw new InvalidInputError('node', 'no end-to-end channel or no UDP connection for a direct path');
+      await channel.openDirectLane();
+      channel.useDirect([local(connection.workerAddress), channel.peerDirectDecryptor]);
+      return { address: channel.address };
     },
     status: (): PortalNodeStatus => ({
       inletSessions: inlets.reduce((n, i) => n + i.status().sessions, 0),

@@ -39,6 +39,7 @@ const PATH_LABEL: Record<PortalPath, string> = {
   'channel-ws': 'portal, one secure channel over WebSocket',
   'channel-udp': 'portal, one secure channel over UDP',
   relay: 'portal through a relay (3 channels)',
+  direct: 'portal, end-to-end channel moved from the relay onto a direct UDP path',
 };
 
 function missing(figure: string, target: string, reason: string | undefined): ReportRow {
@@ -83,7 +84,7 @@ function pathRows(results: BenchResults, kind: PathKind): ReportRow[] {
   const targets: Partial<Record<PortalPath, number>> = kind === 'bulk'
     ? { channel: TARGETS.bulkChannelRatio, relay: TARGETS.bulkRelayRatio }
     : kind === 'roundTrips' ? { channel: TARGETS.roundTripsChannelRatio, relay: TARGETS.roundTripsRelayRatio } : {};
-  for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay'] as const) {
+  for (const path of ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay', 'direct'] as const) {
     const target = targets[path];
     const targetText = target === undefined ? '' : `>= ${target.toFixed(2)} x raw`;
     const figures = t.portal.paths[path];
