@@ -13,7 +13,7 @@ export interface PolicyResource {
   readonly type: string;
   readonly name: string;
   readonly node: string;
-  /** Kafka resource types (`kafka-produce`, `kafka-consume`): the topic (`resource.topic`). */
+  /** Kafka resource type `kafka-consume`: the topic (`resource.topic`). */
   readonly topic?: string;
 }
 
