@@ -767,7 +767,8 @@ export class Authority {
   /** Runs a transaction, then signs a checkpoint when enough changes have accumulated. */
   private async write<T>(fn: (tx: AuthorityTransaction) => Promise<T>, options?: StoreCallOptions): Promise<T> {
     const result = await this.store.withTransaction(fn, options);
-    if (++this.changesSinceCheckpoint >= this.checkpointEvery) await this.checkpoint(options);
+    // One checkpoint per threshold: writers that cross it while one is being signed do not each sign another.
+    if (++this.changesSinceCheckpoint >= this.checkpointEvery && this.checkpointing === undefined) await this.checkpoint(options);
     return result;
   }
 }

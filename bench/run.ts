@@ -27,11 +27,12 @@ import { benchHandshakeFlood } from './handshake-flood.js';
 import { benchPgbench } from './pgbench.js';
 import { benchKafka } from './kafka.js';
 import { benchReplicas } from './replicas.js';
+import { benchAudit } from './audit.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
 import { renderTable } from './support/report.js';
 
-const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench', 'kafka', 'replicas'] as const;
+const SECTIONS = ['policy', 'credentials', 'handshakes', 'throughput', 'idle', 'pgbench', 'kafka', 'replicas', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     pgbenchSeconds: envInt('BENCH_PGBENCH_SECONDS', 5, 1, 60),
     sessions: envInt('BENCH_SESSIONS', 16, 0, 256),
     kafkaRecords: envInt('BENCH_KAFKA_RECORDS', 20_000, 1000, 1_000_000),
+    auditRecords: envInt('BENCH_AUDIT_RECORDS', 1_000_000, 1000, 10_000_000),
   };
   const startedAt = new Date();
   const t0 = performance.now();
@@ -114,6 +116,9 @@ async function main(): Promise<void> {
   results.kafka = await attempt('kafka', 'Kafka records produced and consumed, direct and through the Kafka inlets, interleaved', () =>
     benchKafka({ records: config.kafkaRecords, runs: config.runs }));
   results.replicas = await attempt('replicas', 'credentials through 1 and 3 replicas on one Postgres, relay directory lookups (in process)', () => benchReplicas());
+
+  results.audit = await attempt('audit', `audit records/s with Merkle checkpoints, proofs on a log of ${config.auditRecords} records (in process)`, () =>
+    benchAudit({ logRecords: config.auditRecords }));
 
   const rows = buildRows(results);
   const report = {

@@ -15,6 +15,7 @@ import type { PgbenchBench } from '../pgbench.js';
 import type { ReplicasBench } from '../replicas.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
 import type { KafkaBench } from '../kafka.js';
+import type { AuditBench } from '../audit.js';
 import type { ReportRow } from './report.js';
 import { TARGETS, count, kib, ratioOf, verdict } from './report.js';
 
@@ -29,6 +30,7 @@ export interface BenchResults {
   pgbench?: PgbenchBench;
   kafka?: KafkaBench;
   replicas?: ReplicasBench;
+  audit?: AuditBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
 }
@@ -168,6 +170,19 @@ function pgbenchRows(r: BenchResults): ReportRow[] {
 }
 
 /** Kafka records per second, direct (baseline) and through the inlets (encrypted end to end), produced and consumed. */
+/** The audit log: records per second with checkpoints on, and proof generation on a large log. */
+function auditRows(r: BenchResults): ReportRow[] {
+  const a = r.audit;
+  if (!a) return [missing('audit records/s with Merkle checkpoints, proofs on a large log', '', r.errors.audit)];
+  const p = a.proofs;
+  return [
+    { figure: 'audit records appended, Merkle checkpoint every 1000 (SQLite)', value: `${count(a.recordsPerSecond)}/s (${count(a.records)} audited ticket creations, ${a.checkpointsSigned} checkpoints signed)`, target: '', verdict: '-' },
+    { figure: `audit inclusion proof, log of ${count(p.logRecords)} records`, value: `${p.inclusionSeconds} s (${p.inclusionPathLength} hashes)${p.verified ? ', verifies' : ', DOES NOT VERIFY'}`, target: '', verdict: p.verified ? '-' : 'miss' },
+    { figure: `audit consistency proof, ${count(Math.floor(p.logRecords / 2))} -> ${count(p.logRecords)} records`, value: `${p.consistencySeconds} s (${p.consistencyPathLength} hashes)`, target: '', verdict: '-' },
+    { figure: `  first checkpoint over the ${count(p.logRecords)} records (whole Merkle tree)`, value: `${p.firstCheckpointSeconds} s`, target: '', verdict: '-' },
+  ];
+}
+
 function kafkaRows(r: BenchResults): ReportRow[] {
   const k = r.kafka;
   if (!k) return [missing('Kafka records/s through the inlets', '', r.errors.kafka)];
@@ -185,5 +200,5 @@ function kafkaRows(r: BenchResults): ReportRow[] {
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
   return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results), ...kafkaRows(results),
-    ...(results.replicas !== undefined || results.errors.replicas !== undefined ? replicaRows(results) : [])];
+    ...(results.replicas !== undefined || results.errors.replicas !== undefined ? replicaRows(results) : []), ...auditRows(results)];
 }
