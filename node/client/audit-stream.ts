@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidInputError } from '../../core/errors.js';
+import { SymbolonError } from '../../core/errors.js';
 import { parseExportLine, type ParsedExportLine } from '../../authority/audit-export-format.js';
 import type { AuditExport } from '../api/project-views.js';
+
+/** The export did not continue with the record after the last one written: the stream stops rather than skip. */
+export class AuditStreamOrderError extends SymbolonError {
+  override readonly name = 'AuditStreamOrderError';
+  constructor(lastSeq: number, seq: number) {
+    super('authority', 'invalid', `the audit export jumped from record ${lastSeq} to ${seq}`);
+  }
+}
 
 /** One `project.audit.export` call (a page), as the stream asks for it. */
 export type AuditExportCall = (
@@ -67,7 +75,7 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
       headerWritten = true;
     } else if (parsed.kind === 'record') {
       if (parsed.seq <= lastSeq) return;
-      if (parsed.seq !== lastSeq + 1) throw new InvalidInputError('authority', `the audit export jumped from record ${lastSeq} to ${parsed.seq}`);
+      if (parsed.seq !== lastSeq + 1) throw new AuditStreamOrderError(lastSeq, parsed.seq);
       lastSeq = parsed.seq;
     } else {
       if (parsed.seq <= lastCheckpoint || parsed.seq > lastSeq) return;
@@ -112,7 +120,7 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
       await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
     } catch (error) {
       if (signal.aborted) break;
-      if (error instanceof InvalidInputError && /jumped/.test(error.message)) throw error;
+      if (error instanceof AuditStreamOrderError) throw error;
       options.onRetry?.(error, backoff);
       await sleep(backoff, undefined, { signal }).catch(() => undefined);
       backoff = Math.min(backoff * 2, maxBackoffMs);
@@ -127,7 +135,7 @@ export async function streamAuditExport(call: AuditExportCall, options: AuditStr
       await exportOnce(true, deadline, pollTimeoutMs);
       flushed = true;
     } catch (error) {
-      if (error instanceof InvalidInputError && /jumped/.test(error.message)) throw error;
+      if (error instanceof AuditStreamOrderError) throw error;
       if (deadline.aborted) break;
       options.onRetry?.(error, wait);
       await sleep(wait, undefined, { signal: deadline }).catch(() => undefined);
