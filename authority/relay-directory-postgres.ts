@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { IoError } from '../core/errors.js';
+import { AbortedError, IoError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RelayClaim, RelayDirectory, RelayLocation } from '../core/relay/relay-directory.js';
 import { NOW_MS } from './replica-database.js';
@@ -83,38 +83,38 @@ export class PostgresRelayDirectory implements RelayDirectory {
   }
 
   /** {@inheritDoc RelayDirectory.claim} */
-  async claim(name: string, owner: string | undefined): Promise<RelayClaim> {
+  async claim(name: string, owner: string | undefined, { signal }: { signal?: AbortSignal } = {}): Promise<RelayClaim> {
     const rows = await this.query(
       `WITH c AS (
          INSERT INTO relay_leases (name, replica, owner, expires_at) VALUES ($1, $2, $3, ${NOW_MS} + $4)
          ON CONFLICT (name) DO UPDATE SET replica = EXCLUDED.replica, owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
          WHERE relay_leases.expires_at <= ${NOW_MS} OR relay_leases.owner = EXCLUDED.owner
          RETURNING name)
-       SELECT name, pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM c`, [name, this.replica, owner ?? null, this.leaseMs]);
+       SELECT name, pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM c`, [name, this.replica, owner ?? null, this.leaseMs], signal);
     if (rows.length > 0) {
       this.cache.delete(name);
       return { claimed: true };
     }
-    const held = await this.query(`SELECT owner FROM relay_leases WHERE name = $1`, [name]);
+    const held = await this.query(`SELECT owner FROM relay_leases WHERE name = $1`, [name], signal);
     const holder = held[0]?.owner;
     return { claimed: false, ...(typeof holder === 'string' ? { holder } : {}) };
   }
 
   /** {@inheritDoc RelayDirectory.release} */
-  async release(name: string): Promise<void> {
+  async release(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
     this.cache.delete(name);
     await this.query(
       `WITH d AS (DELETE FROM relay_leases WHERE name = $1 AND replica = $2 RETURNING name)
-       SELECT pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM d`, [name, this.replica]);
+       SELECT pg_notify('${RELAY_NOTIFY_CHANNEL}', name) FROM d`, [name, this.replica], signal);
   }
 
   /** {@inheritDoc RelayDirectory.lookup} */
-  async lookup(name: string): Promise<RelayLocation | undefined> {
+  async lookup(name: string, { signal }: { signal?: AbortSignal } = {}): Promise<RelayLocation | undefined> {
     const cached = this.cache.get(name);
     if (cached !== undefined && Date.now() - cached.at < this.leaseMs) return cached.location;
     const rows = await this.query(
       `SELECT l.replica, r.route FROM relay_leases l JOIN project_replicas r ON r.id = l.replica
-        WHERE l.name = $1 AND l.expires_at > ${NOW_MS}`, [name]);
+        WHERE l.name = $1 AND l.expires_at > ${NOW_MS}`, [name], signal);
     const row = rows[0];
     const location = row === undefined ? undefined : { replica: String(row.replica), route: String(row.route) };
     if (this.caching) this.cache.set(name, { location, at: Date.now() });
@@ -175,11 +175,29 @@ export class PostgresRelayDirectory implements RelayDirectory {
     }, (error: unknown) => this.options.logger.warn({ relay: name, err: (error as Error).message }, 'cannot read a changed relay lease'));
   }
 
-  private async query(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+  /** Runs one statement; with `signal`, stops waiting when it aborts (the statement itself runs to its own timeout). */
+  private async query(sql: string, params: unknown[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
     try {
-      return (await this.pool.query(sql, params)).rows as Array<Record<string, unknown>>;
+      const running = this.pool.query(sql, params);
+      if (signal === undefined) return (await running).rows as Array<Record<string, unknown>>;
+      running.catch(() => undefined);
+      return (await abortable(running, signal)).rows as Array<Record<string, unknown>>;
     } catch (cause) {
+      if (cause instanceof AbortedError) throw cause;
       throw new IoError('authority', `relay directory query failed: ${(cause as Error).message}`, { cause });
     }
   }
+}
+
+/** `promise`, or an AbortedError as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError('authority', 'the relay directory did not answer in time'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError('authority', 'the relay directory did not answer in time'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
 }

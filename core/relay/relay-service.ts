@@ -21,6 +21,8 @@ export type ReplicaConnector = (location: RelayLocation, options: { signal: Abor
 const MAX_PENDING_PER_RELAY = 64;
 /** Deadline of a directory lookup plus the channel to the holding replica, in ms. */
 const REMOTE_SETUP_TIMEOUT_MS = 8_000;
+/** How long a removal waits for the directory to release the name (else the lease expires by itself), in ms. */
+const RELEASE_TIMEOUT_MS = 2_000;
 
 /**
  * Decides relay actions: `create` (register or refresh NAME) and `send` (a message through
@@ -400,7 +402,7 @@ export class RelayService {
     await stopIfPresent(this.node, relayAddress(name));
     if (!release || this.options.directory === undefined) return;
     try {
-      await this.options.directory.release(name, { signal: AbortSignal.timeout(REMOTE_SETUP_TIMEOUT_MS) });
+      await this.options.directory.release(name, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) });
     } catch (error) {
       // The lease expires by itself.
       this.logger.warn({ relay: name, err: (error as Error).message }, 'cannot release the relay lease');
