@@ -31,6 +31,8 @@ export interface AuthoritySource {
   auditHeadSeq(): Promise<number>;
   /** Relays registered at this node's relay service now. */
   relaysHeld(): number;
+  /** Relays held by another replica of the project that this node forwards to now (replicas only). */
+  relaysForwarded?(): number;
 }
 
 /**

@@ -200,4 +200,8 @@ export function registerAuthorityMetrics(registry: Registry, authority: Authorit
     }
   });
   lazyGauge(registry, { name: 'symbolon_relays_held', help: 'Relays registered at this project node now.' }, () => [[{}, authority.relaysHeld()]]);
+  if (authority.relaysForwarded !== undefined) {
+    const forwarded = authority.relaysForwarded.bind(authority);
+    lazyGauge(registry, { name: 'symbolon_replica_relays_forwarded', help: 'Relays held by another replica of the project that this project node forwards to now.' }, () => [[{}, forwarded()]]);
+  }
 }

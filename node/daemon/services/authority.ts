@@ -159,6 +159,7 @@ export const authorityService: DaemonService = {
       counts,
       auditHeadSeq: async () => (await store.auditHead({ signal: AbortSignal.timeout(5_000) })).seq,
       relaysHeld: () => relays?.list().filter((r) => !isMemberRouteName(r.name)).length ?? 0,
+      ...(replication === undefined ? {} : { relaysForwarded: () => relays?.listForwarded().length ?? 0 }),
     });
 
     ctx.api.register('authority.info', async (_params, { signal }): Promise<AuthorityInfo> => ({
