@@ -50,4 +50,18 @@ describe('AttributeStore', () => {
     store.setRevocationCheck(undefined);
     expect(store.get(subject(1))).toBeDefined();
   });
+  it('finds the subjects whose credential a given signing key signed, and hides what a revocation check refuses', () => {
+    const store = new AttributeStore({ clock: () => 0 });
+    const keyA = 'K' + 'a'.repeat(32);
+    const keyB = 'K' + 'b'.repeat(32);
+    store.put({ ...credential(1, 100), signerKey: keyA });
+    store.put({ ...credential(2, 100), signerKey: keyB });
+    store.put({ ...credential(3, 100), signerKey: keyA, issuer: subject(998) });
+    expect(store.subjectsSignedBy(subject(999), new Set([keyA]))).toEqual([subject(1)]);
+    expect(store.subjectsSignedBy(subject(999), new Set([keyA, keyB])).sort()).toEqual([subject(1), subject(2)]);
+    store.setRevocationCheck((c) => c.signerKey === keyA && c.issuer === subject(999));
+    expect(store.get(subject(1))).toBeUndefined();
+    expect(store.get(subject(2))?.attributes).toEqual({ role: 'member' });
+    expect(store.get(subject(3))?.attributes).toEqual({ role: 'member' });
+  });
 });

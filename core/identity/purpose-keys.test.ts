@@ -49,6 +49,26 @@ describe('PurposeKeys', () => {
     expect(replaced.handle.id).not.toBe(a.handle.id);
   });
 
+  it('replaces the credential-signing key once (concurrent callers naming the same old key share the new one), deleting the old key', async () => {
+    const primary = new MemoryVault({ name: 'hsm-like' });
+    const local = new MemoryVault({ name: 'local' });
+    const identity = await createIdentity(primary, 'ed25519', { now: T0, ttl: 365 * DAY });
+    const store = new MemoryPurposeKeyStore();
+    const keys = new PurposeKeys({ identity, identityVault: primary, secureChannelVault: local, credentialVault: local, store, clock: () => T0 });
+    const old = await keys.credentialSigningKey();
+    // A fresh instance (a restarted node) replacing the recorded key by id.
+    const restarted = new PurposeKeys({ identity, identityVault: primary, secureChannelVault: local, credentialVault: local, store, clock: () => T0 });
+    const [x, y] = await Promise.all([
+      restarted.replaceCredentialSigningKey({ unless: old.handle.id }), restarted.replaceCredentialSigningKey({ unless: old.handle.id }),
+    ]);
+    expect(x.handle.id).not.toBe(old.handle.id);
+    expect(y.handle.id).toBe(x.handle.id);
+    expect(verifyPurposeKeyAttestation(x.attestation, identity, 'credential-signing', T0).publicKey).toEqual(x.publicKey);
+    await expect(local.signingPublicKey(old.handle)).rejects.toThrow();
+    expect((await store.load(identity.identifier, 'credential-signing'))?.id).toBe(x.handle.id);
+    expect((await restarted.credentialSigningKey()).handle.id).toBe(x.handle.id);
+  });
+
   it('needs the primary key handle and a sensible renewal window', async () => {
     const vault = new MemoryVault();
     const identity = await createIdentity(vault, 'ed25519', { now: T0 });
