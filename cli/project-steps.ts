@@ -19,6 +19,7 @@ import { runningPid } from '../node/home/node-state.js';
 import type { LogLimits } from '../node/home/log-limits.js';
 import type { MetricsEndpoint } from '../node/home/metrics-endpoint.js';
 import { NodeConfigFile, validateUdpListenerAddress } from '../node/home/node-config.js';
+import { getVault } from '../node/home/vault-registry.js';
 import { AUTHORITY_SECTION, routeForListener, routeForUdpListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
 import { WS } from '../core/routing/address.js';
 import { parseRoute } from '../core/routing/route.js';
@@ -73,6 +74,8 @@ export async function prepareProject(
   if (/\/tcp\/0$/.test(route)) throw new InvalidInputError('cli', '--listen needs a fixed port: members reach the project at it');
   if (database !== undefined) validateDatabaseUrl(database);
   if (databasePasswordFile !== undefined && database === undefined) throw new InvalidInputError('cli', '--database-password-file needs --database');
+  // The authority key's vault must exist before anything is started or written.
+  if (vault !== undefined) getVault(home, vault);
   const wsRoute = projectWsRoute(wsListen, wsRouteOption);
   const udpRoute = udpListen === undefined ? undefined : routeForUdpListener(validateUdpListenerAddress(udpListen));
   if (udpRoute !== undefined && /\/udp\/0$/.test(udpRoute)) throw new InvalidInputError('cli', '--udp-listener-address needs a fixed port: members reach the project at it');

@@ -163,3 +163,26 @@ describe('AuthorityClient with the authority services', () => {
     expect(error).toMatchObject({ kind: 'timeout', origin: 'authority', message: "the authority's credentials service did not answer within 100 ms" });
   }));
 });
+
+describe('AuthorityClient over a channel that closes', () => {
+  it('fails a call in flight at once with an io error when the channel closes, instead of waiting out its timeout', async () => {
+    const { Node } = await import('../../core/node/node.js');
+    const { local } = await import('../../core/routing/address.js');
+    const { AuthorityClient } = await import('./authority-client.js');
+    const node = new Node({ name: 'member' });
+    // A service that never answers (its project node went away mid-request).
+    await node.startWorker('revocations', { handleMessage: () => undefined });
+    try {
+      const closed = new AbortController();
+      const client = new AuthorityClient(node, [local('nowhere-channel')], { timeoutMs: 30_000, channelClosed: closed.signal });
+      const started = Date.now();
+      const call = client.fetchRevocationList().catch((e: unknown) => e);
+      setTimeout(() => closed.abort(), 100);
+      const error = await call;
+      expect(error).toMatchObject({ origin: 'authority', kind: 'io', message: expect.stringMatching(/channel to the project node closed before the revocations service answered/) });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await node.stop();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { AbortedError, InvalidInputError, SymbolonError, TimeoutError } from '../../core/errors.js';
+import { AbortedError, InvalidInputError, IoError, SymbolonError, TimeoutError } from '../../core/errors.js';
 import type { AccessControl } from '../../core/node/access-control.js';
 import type { Node } from '../../core/node/node.js';
 import { local } from '../../core/routing/address.js';
@@ -22,6 +22,11 @@ export interface AuthorityClientOptions {
   readonly authority?: string;
   /** Service addresses on the project node (default the standard ones). */
   readonly addresses?: Partial<Record<AuthorityServiceName, string>>;
+  /**
+   * Aborts when the secure channel the route runs through closes: a call waiting for its
+   * answer then fails at once with an `io` error instead of waiting out its timeout.
+   */
+  readonly channelClosed?: AbortSignal;
 }
 
 /** Options of each call. */
@@ -92,9 +97,11 @@ export class AuthorityClient {
   private readonly timeoutMs: number;
   private readonly addresses: Readonly<Record<AuthorityServiceName, string>>;
   private readonly replies: AccessControl | undefined;
+  private readonly channelClosed: AbortSignal | undefined;
 
   constructor(private readonly node: Node, private readonly routeToAuthority: Route, options: AuthorityClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.channelClosed = options.channelClosed;
     this.addresses = { ...DEFAULT_AUTHORITY_SERVICE_ADDRESSES, ...options.addresses };
     const expected = options.authority;
     this.replies = expected === undefined ? undefined : {
@@ -277,11 +284,16 @@ export class AuthorityClient {
     const payload = encodeRequest({ id, method, params });
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const route = [...this.routeToAuthority, local(this.addresses[service])];
+    const closed = this.channelClosed;
+    const signal = closed === undefined ? options.signal : options.signal === undefined ? closed : AbortSignal.any([options.signal, closed]);
     let reply;
     try {
-      reply = await this.node.request(route, payload, { timeoutMs, signal: options.signal, ...(this.replies ? { incoming: this.replies } : {}) });
+      reply = await this.node.request(route, payload, { timeoutMs, signal, ...(this.replies ? { incoming: this.replies } : {}) });
     } catch (error) {
       if (error instanceof TimeoutError) throw new TimeoutError('authority', `the authority's ${service} service did not answer within ${timeoutMs} ms`, { cause: error });
+      if (closed?.aborted === true && options.signal?.aborted !== true) {
+        throw new IoError('authority', `the channel to the project node closed before the ${service} service answered; ask again`, { cause: error });
+      }
       if (error instanceof AbortedError) throw new AbortedError('authority', `${service} request aborted`, { cause: error });
       throw error;
     }

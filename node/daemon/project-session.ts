@@ -19,7 +19,10 @@ export class ProjectSession {
   /** A client for the authority services, over an open channel. Throws IoError at once when the project node cannot be reached. */
   async client(options: { signal?: AbortSignal } = {}): Promise<AuthorityClient> {
     const channel = await this.ctx.channels.toProject(this.project, options);
-    return new AuthorityClient(this.ctx.node, [local(channel.address)], { authority: this.project.authorityIdentifier });
+    // A call in flight when the channel closes fails at once (and is retried over a new one).
+    return new AuthorityClient(this.ctx.node, [local(channel.address)], {
+      authority: this.project.authorityIdentifier, channelClosed: this.ctx.channels.closedSignal(channel),
+    });
   }
 }
 
