@@ -89,7 +89,7 @@ export const authorityService: DaemonService = {
       ...(replication === undefined ? {} : { projectRoutes: () => replication.routes() }),
       accessControl: serviceAccess,
       // This node's credential-signing key is registered in the signer list (replaced if withdrawn).
-      replica: ctx.name, logger: ctx.logger.child({ component: 'signer' }),
+      replica: section.replica ?? ctx.name, logger: ctx.logger.child({ component: 'signer' }),
     });
     ctx.onStop(() => project.stop());
     membership = (identifier) => project.authority.membershipOf(identifier);
