@@ -32,6 +32,7 @@ export const OCSF_CLASSES: Readonly<Record<Exclude<AuditRecordType, 'refusals.ag
   'member.resumed': { ...ACCOUNT_CHANGE, activityId: 2, activityName: 'Enable' },
   'credential.issued': { ...AUTHORIZE_SESSION, activityId: 1, activityName: 'Assign Privileges' },
   'credential.refused': { ...AUTHORIZE_SESSION, activityId: 1, activityName: 'Assign Privileges' },
+  'credential.undelivered': { ...AUTHORIZE_SESSION, activityId: 99, activityName: 'Other' },
   'access.refused': { ...API_ACTIVITY, activityId: 99, activityName: 'Other' },
   'signer.attested': { ...API_ACTIVITY, activityId: 1, activityName: 'Create' },
   'signer.withdrawn': { ...API_ACTIVITY, activityId: 4, activityName: 'Delete' },

@@ -23,6 +23,7 @@ export type AuditRecordType =
   | 'member.resumed'
   | 'credential.issued'
   | 'credential.refused'
+  | 'credential.undelivered'
   | 'access.refused'
   | 'refusals.aggregated'
   | 'signer.attested'
@@ -31,7 +32,7 @@ export type AuditRecordType =
 /** Every record type, for validation. */
 export const AUDIT_RECORD_TYPES: readonly AuditRecordType[] = [
   'ticket.created', 'ticket.redeemed', 'ticket.refused', 'member.added', 'member.removed', 'member.suspended', 'member.resumed',
-  'credential.issued', 'credential.refused', 'access.refused', 'refusals.aggregated', 'signer.attested', 'signer.withdrawn',
+  'credential.issued', 'credential.refused', 'credential.undelivered', 'access.refused', 'refusals.aggregated', 'signer.attested', 'signer.withdrawn',
 ];
 
 /** A field value: JSON and CBOR agree on these, so an export re-encodes to the same bytes. */

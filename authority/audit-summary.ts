@@ -27,6 +27,7 @@ export function auditRecordSummary(entry: Pick<AuditEntry, 'type' | 'actor' | 'f
     case 'member.resumed': return `member ${subject} resumed by ${entry.actor}`;
     case 'credential.issued': return `credential issued to ${subject}${attrs(f.attributes) ? ` (${attrs(f.attributes)})` : ''}`;
     case 'credential.refused': return `credential for ${subject} refused: ${text(f.reason)}`;
+    case 'credential.undelivered': return `credential ${text(f.credentialHash).slice(0, 16)} issued to ${subject} not delivered: ${text(f.reason)}`;
     case 'access.refused': return `${text(f.action)} by ${entry.actor} refused: ${text(f.reason)}`;
     case 'signer.attested': return `credential-signing key ${text(f.signerKey)} of project node ${text(f.replica)} attested`;
     case 'signer.withdrawn': return `credential-signing key ${text(f.signerKey)} of project node ${text(f.replica)} withdrawn by ${entry.actor}`;

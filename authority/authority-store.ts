@@ -161,8 +161,12 @@ export interface AuthorityTransaction {
   deleteRevocation(identifier: string): Promise<boolean>;
   /** The latest expiry (ms) of any credential recorded for `subject` (0 when none). */
   latestCredentialExpiry(subject: string): Promise<number>;
-  /** Appends an audit record for a change made with the operations above (`member.suspended`, `member.resumed`). */
-  recordChange(type: Extract<AuditRecordType, 'member.suspended' | 'member.resumed'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
+  /**
+   * Appends an audit record for a change made with the operations above (`member.suspended`,
+   * `member.resumed`), or about one recorded before (`credential.undelivered`: the answer
+   * carrying an issued credential could not be delivered).
+   */
+  recordChange(type: Extract<AuditRecordType, 'member.suspended' | 'member.resumed' | 'credential.undelivered'>, actor: string, fields: Record<string, AuditValue>): Promise<void>;
   /** Records an issued credential; audits `credential.issued` with `actor`. */
   recordCredentialIssued(issuance: CredentialIssuance, actor: string): Promise<void>;
   /**

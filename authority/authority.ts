@@ -18,6 +18,9 @@ import { encodeRevocationList, REVOCATION_LIST_TTL_MS, REVOCATION_LIST_VERSION, 
 import { TicketRefusedError } from './ticket-refused-error.js';
 import { generateTicketCode, ticketCodeHash } from './ticket-code.js';
 
+
+/** How long recording an undelivered credential may take (the request it concerns is over). */
+const UNDELIVERED_RECORD_TIMEOUT_MS = 10_000;
 /** Signs a credential for `subject` (done by the authority's credential purpose key). */
 export type SignCredential = (subject: string, attributes: Attributes, ttlMs: number) => Promise<SignedCredential>;
 /** What {@link SignCredential} returns. */
@@ -287,6 +290,16 @@ export class Authority {
     if (creator.role === 'admin') return undefined;
     if (creator.role !== 'enroller' || ticket.enroller) return 'creator-not-authorised';
     return outsideScope(creator.grants ?? EMPTY_GRANT_SCOPE, ticket.attributes, ticket.relays) === undefined ? undefined : 'creator-not-authorised';
+  }
+
+  /**
+   * Records that the answer carrying credential `credentialHash`, issued to `subject`, could
+   * not be delivered (`credential.undelivered`, after its `credential.issued` record): the
+   * caller's channel closed before the answer could be sent, or the answer was sent after the
+   * request's deadline. Runs under its own deadline: the request's is gone by then.
+   */
+  async recordUndelivered(subject: string, credentialHash: string, reason: string): Promise<void> {
+    await this.write((tx) => tx.recordChange('credential.undelivered', this.identifier, { subject, credentialHash, reason }), { signal: AbortSignal.timeout(UNDELIVERED_RECORD_TIMEOUT_MS) });
   }
 
   /**

@@ -164,7 +164,7 @@ class SqlAuthorityTransaction implements AuthorityTransaction {
     return rows[0]?.latest == null ? 0 : num(rows[0].latest);
   }
 
-  async recordChange(type: 'member.suspended' | 'member.resumed', actor: string, fields: Record<string, AuditValue>): Promise<void> {
+  async recordChange(type: 'member.suspended' | 'member.resumed' | 'credential.undelivered', actor: string, fields: Record<string, AuditValue>): Promise<void> {
     await this.append(type, actor, fields);
   }
 

@@ -78,7 +78,7 @@ describe('authority service workers', () => {
       expect(decodeResponse((await slow).payload)).toMatchObject({ ok: true, id: 1 });
       const broken = decodeResponse((await f.node.request(route, encodeRequest({ id: 3, method: 'broken', params: {} }), { timeoutMs: 2000 })).payload);
       expect(broken).toMatchObject({ ok: false, error: { kind: 'internal', message: 'the authority test service failed to handle the request' } });
-      expect(worker.stats).toEqual({ served: 2, failed: 1, malformed: 0 });
+      expect(worker.stats).toEqual({ served: 2, failed: 1, malformed: 0, undelivered: 0 });
       await channel.stop();
     } finally {
       await f.cleanup();

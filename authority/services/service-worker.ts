@@ -1,7 +1,7 @@
 import { SymbolonError } from '../../core/errors.js';
 import { StorageUnavailableError } from '../storage-unavailable-error.js';
 import type { Worker, WorkerContext } from '../../core/node/worker.js';
-import type { Message, PeerInfo } from '../../core/routing/message.js';
+import type { Message, PeerInfo, Route } from '../../core/routing/message.js';
 import { TicketRefusedError } from '../ticket-refused-error.js';
 import { Params } from './params.js';
 import { decodeRequest, encodeError, encodeResult, salvageRequestId, type WireError, type WireMap } from './protocol.js';
@@ -17,6 +17,11 @@ export interface ServiceCall {
    * committing, so no change is made for a caller that is gone.
    */
   readonly signal: AbortSignal;
+  /**
+   * Registers what to do when the answer to this call cannot be delivered after the method
+   * succeeded (its change is committed by then): `reason` says why. At most one per call.
+   */
+  readonly onUndelivered: (record: (reason: string) => Promise<void>) => void;
 }
 
 /** A service method: resolves with the result map, or throws a SymbolonError the caller may see. */
@@ -28,6 +33,8 @@ export interface ServiceStats {
   /** Requests answered with an error (refusals, invalid parameters, malformed requests). */
   failed: number;
   malformed: number;
+  /** Answers that could not be sent: the caller's channel had closed. */
+  undelivered: number;
 }
 
 /** Error kinds about this side, not the caller's request: their text never reaches the caller. */
@@ -49,17 +56,20 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  */
 export class AuthorityServiceWorker implements Worker {
   /** Counters for this service. */
-  readonly stats: ServiceStats = { served: 0, failed: 0, malformed: 0 };
+  readonly stats: ServiceStats = { served: 0, failed: 0, malformed: 0, undelivered: 0 };
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly maxInFlight: number;
   private readonly requestTimeoutMs: number;
+  /** False when a reply along the route can no longer leave this node (the caller's channel closed). */
+  private readonly replyRouteOpen: (route: Route) => boolean;
 
   constructor(
     private readonly service: string,
     private readonly methods: Readonly<Record<string, ServiceMethod>>,
-    options: { maxInFlight?: number; requestTimeoutMs?: number } = {},
+    options: { maxInFlight?: number; requestTimeoutMs?: number; replyRouteOpen?: (route: Route) => boolean } = {},
   ) {
+    this.replyRouteOpen = options.replyRouteOpen ?? (() => true);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
     this.requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
@@ -104,8 +114,14 @@ export class AuthorityServiceWorker implements Worker {
       const method = Object.hasOwn(this.methods, request.method) ? this.methods[request.method] : undefined;
       if (method === undefined) throw new SymbolonError('authority', 'invalid', `the authority ${this.service} service has no method "${request.method}"`);
       const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.requestTimeoutMs)]);
-      const result = await method({ caller: peer, params: new Params(request.params), signal });
-      reply(encodeResult(id, result));
+      let undelivered: ((reason: string) => Promise<void>) | undefined;
+      const result = await method({ caller: peer, params: new Params(request.params), signal, onUndelivered: (record) => { undelivered = record; } });
+      const routeOpen = this.replyRouteOpen(message.returnRoute);
+      if (routeOpen) reply(encodeResult(id, result));
+      else this.stats.undelivered++;
+      const lost = !routeOpen ? 'the caller\'s channel closed before the answer could be sent'
+        : signal.aborted ? 'answered after the request deadline (the caller may have given up)' : undefined;
+      if (lost !== undefined && undelivered !== undefined) await this.recordUndelivered(ctx, undelivered, lost);
       this.stats.served++;
     } catch (error) {
       this.stats.failed++;
@@ -132,6 +148,16 @@ export class AuthorityServiceWorker implements Worker {
     ctx.logger.error({ service: this.service, err: error }, 'authority request failed');
     const kind = error instanceof SymbolonError ? error.kind : 'internal';
     return { kind, message: `the authority ${this.service} service failed to handle the request` };
+  }
+
+  /** Records an answer that was lost after its change was committed; a failure is logged, never thrown. */
+  private async recordUndelivered(ctx: WorkerContext, record: (reason: string) => Promise<void>, reason: string): Promise<void> {
+    try {
+      await record(reason);
+      ctx.logger.warn({ service: this.service, reason }, 'authority answer not delivered; recorded in the audit log');
+    } catch (error) {
+      ctx.logger.error({ service: this.service, reason, err: error }, 'authority answer not delivered, and recording that failed');
+    }
   }
 
   /** A failure of the reply path itself (already counted as failed): logged when the logger still works. */

@@ -1,5 +1,6 @@
 import type { AccessControl } from '../../core/node/access-control.js';
 import type { Node } from '../../core/node/node.js';
+import { LOCAL } from '../../core/routing/address.js';
 import type { Authority } from '../authority.js';
 import { auditMethods } from './audit-service.js';
 import { credentialsMethods } from './credentials-service.js';
@@ -80,7 +81,11 @@ export async function startAuthorityServices(node: Node, options: AuthorityServi
       // builds its tree, which takes long): no caller's change is at stake, so its requests
       // run under a longer deadline than the others'.
       const requestTimeoutMs = name === 'audit' ? AUDIT_REQUEST_TIMEOUT_MS : undefined;
-      const worker = new AuthorityServiceWorker(name, METHODS[name](options.authority), { maxInFlight: options.maxInFlight, ...(requestTimeoutMs ? { requestTimeoutMs } : {}) });
+      const worker = new AuthorityServiceWorker(name, METHODS[name](options.authority), {
+        maxInFlight: options.maxInFlight, ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+        // A reply leaves through the caller's channel, the first hop of its return route.
+        replyRouteOpen: (route) => route[0]?.type !== LOCAL || node.hasWorker(route[0].value),
+      });
       await node.startWorker(addresses[name], worker, { incoming: options.accessControl?.(name) ?? requireChannelPeer });
       workers.set(name, worker);
       started.push(addresses[name]);

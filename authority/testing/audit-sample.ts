@@ -16,7 +16,8 @@ export async function auditSample(options: { checkpointEvery?: number; overrides
     const t = await f.authority.createTicket('Iadmin', { attributes: { component: i === 0 ? 'db' : 'analysis', note: 'quote " bracket ] backslash \\ end' } });
     codes.push(t.code);
     await f.authority.redeemTicket(t.code, `Imember${i}`);
-    await f.authority.issueCredentialFor(`Imember${i}`);
+    const issued = await f.authority.issueCredentialFor(`Imember${i}`);
+    if (i === 2) await f.authority.recordUndelivered(`Imember${i}`, issued.credentialHash, 'the caller\'s channel closed before the answer could be sent');
   }
   await f.authority.redeemTicket(codes[0] as Uint8Array, 'Ilate').catch(() => undefined); // ticket.refused (used-up)
   await f.authority.suspendMember('Iadmin', 'Imember1');
