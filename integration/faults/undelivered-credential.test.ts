@@ -53,18 +53,23 @@ describe('a credential whose answer was lost is marked undelivered in the audit 
     let thawed = false;
     try {
       const refresh = runCli(s.homes.bank, ['project', 'refresh'], { timeoutMs: 60_000 });
-      // The request reaches the authority and waits on the frozen database.
-      await new Promise((r) => setTimeout(r, 2_000));
+      // The request reaches the authority (the CLI starts, asks its node, the node asks the
+      // project node) and waits on the frozen database; the freeze stays below the database
+      // timeouts (5 s), so the request is still alive when the database resumes.
+      await new Promise((r) => setTimeout(r, 3_000));
       for (const pid of s.nodePids('bank')) process.kill(pid, 'SIGKILL');
-      expect((await refresh).code).not.toBe(0);
-      // The project node notices the closed connection and drops that channel.
-      await new Promise((r) => setTimeout(r, 500));
+      // The project node notices the closed connection and drops that channel at once.
+      await new Promise((r) => setTimeout(r, 300));
       signalPostgres('SIGCONT');
       thawed = true;
+      expect((await refresh).code).not.toBe(0);
       const records = await waitFor('credential.undelivered in the audit log', async () => {
         const all = await exportedRecords();
         return all.some((r) => r.type === 'credential.undelivered') ? all : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      }, { timeoutMs: 30_000, intervalMs: 500 }).catch((error: unknown) => {
+        const log = readFileSync(join(s.homes.admin, 'nodes', 'bank', 'node.log'), 'utf8').trim().split('\n');
+        throw new Error(`${(error as Error).message}; project node log: ${log.filter((l) => /authority|credential|channel closed/.test(l)).slice(-8).join('\n')}`);
+      });
       const issued = records.filter((r) => r.type === 'credential.issued' && r.fields?.subject === member);
       expect(issued.length).toBe(before + 1);
       const last = issued[issued.length - 1]!;
