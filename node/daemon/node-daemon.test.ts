@@ -69,7 +69,7 @@ describe('NodeDaemon (in-process)', () => {
     await expect(call('n1', 'message.send', { to: '/service/none', text: 'x', timeoutMs: 100 })).rejects.toMatchObject({ kind: 'timeout' });
   });
 
-  it('answers exactly the methods of the node API table (authority.info on project nodes only)', async () => {
+  it('answers exactly the methods of the node API table (authority.info and the replica methods on project nodes only)', async () => {
     createNode(home, 'n1');
     createNode(home, 'p1');
     new NodeConfigFile(home, 'p1').setSection(AUTHORITY_SECTION, { project: 'p1', route: '/ip4/127.0.0.1/tcp/1', admin: 'I0123456789abcdef0123456789abcdef' });
@@ -78,9 +78,12 @@ describe('NodeDaemon (in-process)', () => {
     const methods = async (name: string): Promise<readonly string[]> =>
       (await callNodeSocket({ path: readNodeState(home, name)!.controlSocket, name }, 'node.info', {})).methods;
     expect(await methods('p1')).toEqual(NODE_METHODS);
-    expect(await methods('n1')).toEqual(NODE_METHODS.filter((m) => m !== 'authority.info'));
+    const projectOnly = ['authority.info', 'authority.replicas', 'authority.replica-remove'];
+    expect(await methods('n1')).toEqual(NODE_METHODS.filter((m) => !projectOnly.includes(m)));
     await expect(callNodeSocket({ path: readNodeState(home, 'p1')!.controlSocket, name: 'p1' }, 'authority.info', {}))
       .resolves.toMatchObject({ project: 'p1', storage: 'sqlite' });
+    await expect(callNodeSocket({ path: readNodeState(home, 'p1')!.controlSocket, name: 'p1' }, 'authority.replicas', {}))
+      .rejects.toMatchObject({ kind: 'invalid', message: expect.stringContaining('replicas need a project created with --database') });
     await expect(call('n1', 'node.info', { verbose: true })).rejects.toMatchObject({ kind: 'invalid', message: 'unknown parameter "verbose"' });
   });
 

@@ -171,7 +171,14 @@ export const authorityService: DaemonService = {
       relays: relay?.list().map((r) => r.name).filter((name) => !isMemberRouteName(name)) ?? [],
       members: (await store.withTransaction((tx) => tx.listMembers(), { signal })).length,
     }));
-    if (replication !== undefined) {
+    if (replication === undefined) {
+      // Every project node answers the replica methods; one on SQLite has no replicas to list or remove.
+      const noReplicas = async (): Promise<never> => {
+        throw new InvalidInputError('node', `project '${section.project}' keeps its authority in SQLite: replicas need a project created with --database (PostgreSQL)`);
+      };
+      ctx.api.register('authority.replicas', noReplicas);
+      ctx.api.register('authority.replica-remove', noReplicas);
+    } else {
       ctx.api.register('authority.replicas', async () => ({
         project: section.project,
         replicas: (await replication.list()).map((r) => ({
