@@ -24,8 +24,11 @@ const MiB = 1024 * 1024;
 /**
  * A frozen node is noticed by the keep-alive of the channels to it: 4 s for an end-to-end
  * channel, 6 s for a channel to the project node or a channel a node accepted
- * (docs/operations.md). Each freeze lasts longer than all of them.
+ * (docs/operations.md). A timeout is checked once per keep-alive period (2 s), so a silent
+ * peer is noticed 6-8 s into a freeze: each freeze lasts longer than that, with slack.
  */
+const NODE_FREEZE_MS = 10_000;
+/** The server's and Postgres's freezes: no keep-alive is involved, only waiting. */
 const FREEZE_MS = 7_000;
 /** A session cut by a killed node whose connections close ends within this (docs/operations.md). */
 const KILL_BOUND_MS = 3_000;
@@ -54,10 +57,10 @@ const BOUNDS: Record<'kill' | 'freeze', Record<'outlet' | 'project' | 'inlet', {
   },
   freeze: {
     // Held by the frozen node: the server's socket ends when it runs again.
-    outlet: { client: SILENT_BOUND_MS, server: FREEZE_MS + KILL_BOUND_MS },
+    outlet: { client: SILENT_BOUND_MS, server: NODE_FREEZE_MS + KILL_BOUND_MS },
     project: { client: SILENT_BOUND_MS, server: SILENT_BOUND_MS },
     // The clients' sockets are held by the frozen node: they end when it runs again.
-    inlet: { client: FREEZE_MS + KILL_BOUND_MS, server: SILENT_BOUND_MS },
+    inlet: { client: NODE_FREEZE_MS + KILL_BOUND_MS, server: SILENT_BOUND_MS },
   },
 };
 
@@ -224,7 +227,7 @@ describe('fault suite: every process killed and frozen under byte-checked transf
       const t0 = Date.now();
       process.kill(pid, 'SIGSTOP');
       let resumed = 0;
-      const thaw = new Promise<void>((resolve) => setTimeout(() => { process.kill(pid, 'SIGCONT'); resumed = Date.now(); resolve(); }, FREEZE_MS));
+      const thaw = new Promise<void>((resolve) => setTimeout(() => { process.kill(pid, 'SIGCONT'); resumed = Date.now(); resolve(); }, NODE_FREEZE_MS));
       try {
         const times = await expectCutVisible('freeze', role, t0, work);
         await thaw;
