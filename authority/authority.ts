@@ -46,8 +46,8 @@ export interface AuthorityOptions {
   /** Printed into tickets so enrollees can reach and authenticate the authority. */
   readonly project: {
     readonly name: string; readonly route: string; readonly wsRoute?: string; readonly udpRoute?: string; readonly authorityChangeHistory: Uint8Array;
-    /** Routes of all the project's replicas (this one first), printed into tickets when there are several. */
-    readonly routes?: () => readonly string[];
+    /** Routes of all the project's replicas (this one first), printed into tickets when there are several; read for each ticket. */
+    readonly routes?: () => readonly string[] | Promise<readonly string[]>;
   };
   readonly signCredential: SignCredential;
   readonly signDigest: SignDigest;
@@ -225,7 +225,7 @@ export class Authority {
       return undefined;
     }, options);
     const { name, route, wsRoute, udpRoute, authorityChangeHistory } = this.options.project;
-    const routes = this.options.project.routes?.() ?? [];
+    const routes = (await this.options.project.routes?.()) ?? [];
     const ticket = encodeEnrollmentTicket({
       projectName: name, projectRoute: route, ...(wsRoute === undefined ? {} : { projectWsRoute: wsRoute }), ...(udpRoute === undefined ? {} : { projectUdpRoute: udpRoute }),
       authorityChangeHistory, code, expiresAt,

@@ -42,7 +42,7 @@ export interface ProjectAuthorityOptions {
   /** Route to the project node over UDP, printed into tickets when the project has one. */
   readonly projectUdpRoute?: string;
   /** Routes of all the project's replicas, for tickets (see AuthorityOptions.project.routes). */
-  readonly projectRoutes?: () => readonly string[];
+  readonly projectRoutes?: () => readonly string[] | Promise<readonly string[]>;
   /** Made the first admin when the project has none (the project's creator). */
   readonly admin?: string;
   /** Credential lifetime in ms (default 1 h). */

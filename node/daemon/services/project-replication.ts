@@ -16,6 +16,8 @@ export interface ProjectReplication {
   readonly connectReplica: ReplicaConnector;
   /** Routes of the live replicas, this one first (refreshed with every heartbeat). */
   routes(): readonly string[];
+  /** The same, read from the database now (a replica added since the last heartbeat is in it); the last known routes when the database does not answer. */
+  currentRoutes(): Promise<readonly string[]>;
   /** Every registered replica. */
   list(): Promise<ReplicaRecord[]>;
 }
@@ -61,5 +63,14 @@ export async function startProjectReplication(
     return { address: channel.address, closed: ctx.channels.closedSignal(channel) };
   };
   ctx.logger.info({ replica: id, route }, 'project replica registered');
-  return { id, directory, registry, connectReplica, routes: () => routes, list: () => registry.list() };
+  const currentRoutes = async (): Promise<readonly string[]> => {
+    try {
+      const live = await registry.liveRoutes();
+      routes = [route, ...live.filter((r) => r !== route)];
+    } catch (err) {
+      ctx.logger.warn({ err: (err as Error).message }, 'cannot read the replica routes: using the last known ones');
+    }
+    return routes;
+  };
+  return { id, directory, registry, connectReplica, routes: () => routes, currentRoutes, list: () => registry.list() };
 }
