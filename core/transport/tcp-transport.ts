@@ -2,11 +2,11 @@ import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allowAll, denyAll } from '../node/access-control.js';
-import type { AccessControl } from '../node/access-control.js';
+import { denyAll } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
-import { LOCAL, TCP } from '../routing/address.js';
+import { TCP } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
+import { ConnectionTable } from './connection-table.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import { TcpConnection } from './tcp-connection.js';
 import type { ConnectionHost, TcpConnectionInfo, TcpTransportStats } from './tcp-connection.js';
@@ -96,13 +96,10 @@ export class TcpTransport implements Transport {
   private readonly heartbeatTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly maxIncomingConnections: number;
-  private readonly byAddress = new Map<string, TcpConnection>();
-  private readonly outgoing = new Map<string, TcpConnection>();
+  private readonly table: ConnectionTable<TcpConnection>;
   private readonly dials = new Map<string, Dial>();
   private readonly listenerAddresses = new Set<string>();
-  private readonly closedListeners = new Set<(info: TcpConnectionInfo) => void>();
   private readonly removeStopHook: () => void;
-  private timer: NodeJS.Timeout | null = null;
   private counter = 0;
   private stopping: Promise<void> | null = null;
 
@@ -127,6 +124,10 @@ export class TcpTransport implements Transport {
       if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError('transport', `${name} must be a positive integer`);
     }
     this.budget = new PeerBudget(limits);
+    this.table = new ConnectionTable<TcpConnection>({
+      name: 'tcp', addressType: TCP, node, logger: this.logger, stats: this.stats,
+      heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+    });
     this.host = {
       node,
       logger: this.logger,
@@ -135,10 +136,7 @@ export class TcpTransport implements Transport {
       writeHighWaterMark,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
       budget: this.budget,
-      sourceOf: (message) => {
-        const first = message.returnRoute[0];
-        return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
-      },
+      sourceOf: this.table.sourceOf,
       closed: (connection) => this.onConnectionClosed(connection),
     };
     node.registerRouter(TCP, this.router);
@@ -174,7 +172,7 @@ export class TcpTransport implements Transport {
   async connect(hostPort: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TcpConnectionInfo> {
     this.assertRunning();
     parseHostPort(hostPort, { what: 'tcp address' });
-    const existing = this.outgoing.get(hostPort);
+    const existing = this.table.outgoingTo(hostPort);
     if (existing) return existing.info();
     const { signal } = options;
     if (signal?.aborted) throw new AbortedError('transport', 'connect aborted');
@@ -192,7 +190,7 @@ export class TcpTransport implements Transport {
 
   /** Snapshots of every open connection. */
   connections(): TcpConnectionInfo[] {
-    return [...this.byAddress.values()].map((c) => c.info());
+    return this.table.connections();
   }
 
   /** Worker addresses of the listeners. */
@@ -202,13 +200,12 @@ export class TcpTransport implements Transport {
 
   /** A signal that aborts when connection `workerAddress` closes; undefined when no such connection is open. */
   closedSignal(workerAddress: string): AbortSignal | undefined {
-    return this.byAddress.get(workerAddress)?.closedSignal();
+    return this.table.closedSignal(workerAddress);
   }
 
   /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
   onClosed(listener: (info: TcpConnectionInfo) => void): () => void {
-    this.closedListeners.add(listener);
-    return () => this.closedListeners.delete(listener);
+    return this.table.onClosed(listener);
   }
 
   /** Closes listeners, connections and pending connects; removes the router. Idempotent. */
@@ -222,13 +219,12 @@ export class TcpTransport implements Transport {
     this.node.unregisterRouter(TCP, this.router);
     for (const dial of this.dials.values()) dial.controller.abort();
     const waits: Array<Promise<unknown>> = [...this.dials.values()].map((d) => d.promise.catch(() => undefined));
-    for (const address of [...this.listenerAddresses, ...this.byAddress.keys()]) {
+    for (const address of this.listenerAddresses) {
       if (this.node.hasWorker(address)) waits.push(this.node.stopWorker(address).catch(() => undefined));
     }
-    for (const connection of this.byAddress.values()) waits.push(connection.shutdown());
+    waits.push(this.table.closeAll());
     await Promise.all(waits);
     this.listenerAddresses.clear();
-    this.stopTimer();
   }
 
   /** Router for TCP first hops: write on the open connection, or connect and queue. */
@@ -237,7 +233,7 @@ export class TcpTransport implements Transport {
     // A message from outside gets here only when the node allows forwarding to this hop:
     // let the answers back into the connection it came from.
     if (message.origin !== undefined && message.origin.via !== 'local') this.host.sourceOf(message)?.allowRepliesFrom(hostPort);
-    const connection = this.outgoing.get(hostPort);
+    const connection = this.table.outgoingTo(hostPort);
     if (connection) {
       connection.sendMessage(message);
       return;
@@ -273,7 +269,7 @@ export class TcpTransport implements Transport {
       (socket) => {
         this.dials.delete(hostPort);
         const connection = this.adopt(socket, hostPort, 'outgoing');
-        this.outgoing.set(hostPort, connection);
+        this.table.setOutgoing(connection);
         for (const message of queue.splice(0)) connection.sendMessage(message);
         return connection;
       },
@@ -351,94 +347,16 @@ export class TcpTransport implements Transport {
   /** Wraps an open socket in a connection worker. */
   private adopt(socket: Socket, remote: string, direction: 'incoming' | 'outgoing', share?: SourceShare): TcpConnection {
     // Random, so a peer cannot name another peer's connection; and closed to messages
-    // from outside this node (see connectionAccess).
+    // from outside this node (see ConnectionTable.add).
     const workerAddress = this.node.freshAddress('tcp-conn');
     const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction, share ?? this.budget.outgoing(socket.remoteAddress ?? remote));
-    this.byAddress.set(workerAddress, connection);
-    // Registration cannot clash (fresh address) and the connection has no initialize step,
-    // so the worker is registered before this promise settles.
-    this.node.startWorker(workerAddress, connection, { incoming: this.connectionAccess(connection), outgoing: allowAll }).catch((error: unknown) => {
-      this.logger.warn({ connection: workerAddress, err: error }, 'cannot register tcp connection');
-      connection.close();
-    });
-    this.startTimer();
-    this.logger.debug({ connection: workerAddress, remote, direction }, 'tcp connection open');
+    this.table.add(connection);
     return connection;
   }
 
-  /**
-   * The incoming access control of a connection worker: messages that originate in this
-   * node; from outside only when the node allows forwarding to the connection's peer
-   * (allowForwardingTo), or a reply over a connection to which this one's traffic was so
-   * forwarded. Nothing else ever reaches a connection from outside.
-   */
-  private connectionAccess(connection: TcpConnection): AccessControl {
-    // An outgoing connection to an allowed destination may be named as well as its address.
-    const forwardable = connection.direction === 'outgoing' && this.node.mayForwardTo({ type: TCP, value: connection.remote });
-    return {
-      isAuthorized: ({ message }) => {
-        const origin = message.origin;
-        if (origin === undefined || origin.via === 'local' || forwardable) return true;
-        const arrival = message.returnRoute[0];
-        const from = arrival !== undefined && arrival.type === LOCAL ? this.byAddress.get(arrival.value) : undefined;
-        return from !== undefined && connection.forwardedTo(from.remote);
-      },
-    };
-  }
-
   private onConnectionClosed(connection: TcpConnection): void {
-    this.byAddress.delete(connection.workerAddress);
-    if (this.outgoing.get(connection.remote) === connection) this.outgoing.delete(connection.remote);
-    if (this.node.hasWorker(connection.workerAddress)) {
-      this.node.stopWorker(connection.workerAddress).catch(() => undefined);
-    }
-    if (this.byAddress.size === 0) this.stopTimer();
-    this.logger.debug({ connection: connection.workerAddress, remote: connection.remote }, 'tcp connection closed');
-    const info = connection.info();
-    for (const listener of this.closedListeners) {
-      try {
-        listener(info);
-      } catch (error) {
-        this.logger.error({ err: error }, 'tcp onClosed listener failed');
-      }
-    }
+    this.table.closed(connection);
   }
-
-  /** One shared timer for every connection: heartbeats out, silent peers closed. */
-  private startTimer(): void {
-    if (this.timer) return;
-    const period = Math.max(1, Math.min(this.heartbeatIntervalMs, Math.floor(this.heartbeatTimeoutMs / 2)));
-    this.timer = setInterval(this.tick, period);
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private readonly tick = (): void => {
-    const now = Date.now();
-    for (const connection of this.byAddress.values()) {
-      if (connection.readActivity) {
-        connection.readActivity = false;
-        connection.lastReadAt = now;
-      } else if (now - connection.lastReadAt > this.heartbeatTimeoutMs) {
-        this.stats.heartbeatTimeouts++;
-        this.logger.info({ connection: connection.workerAddress, remote: connection.remote }, 'tcp peer silent past the heartbeat timeout; closing');
-        connection.close();
-        continue;
-      }
-      if (connection.writeActivity) {
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      } else if (now - connection.lastWriteAt >= this.heartbeatIntervalMs) {
-        connection.sendHeartbeat();
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      }
-    }
-  };
 
   private assertRunning(): void {
     if (this.stopping || this.node.isStopped) throw new AbortedError('transport', 'tcp transport is stopped');

@@ -5,12 +5,12 @@ import UDX from 'udx-native';
 import type { UdxSocket } from 'udx-native';
 import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allowAll, denyAll } from '../node/access-control.js';
-import type { AccessControl } from '../node/access-control.js';
+import { denyAll } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import type { Worker } from '../node/worker.js';
-import { LOCAL, UDP } from '../routing/address.js';
+import { UDP } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
+import { ConnectionTable } from './connection-table.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import { PeerBudget } from './peer-budget.js';
 import type { SourceShare } from './peer-budget.js';
@@ -96,17 +96,14 @@ export class UdpTransport implements Transport {
   private readonly maxIncomingConnections: number;
   private readonly endpoints: Endpoint[] = [];
   private readonly clientEndpoints = new Map<4 | 6, Endpoint>();
-  private readonly byAddress = new Map<string, TcpConnection>();
-  private readonly outgoing = new Map<string, TcpConnection>();
+  private readonly table: ConnectionTable<TcpConnection>;
   /** Incoming connections by `source host|port|initiator id`, so a repeated OPEN gets the same ACCEPT. */
   private readonly incomingByKey = new Map<string, { connection: TcpConnection; responder: number }>();
   private readonly keyOf = new Map<TcpConnection, string>();
   private readonly dials = new Map<string, Dial>();
   private readonly pairings = new Map<number, Pairing>();
   private readonly listenerAddresses = new Set<string>();
-  private readonly closedListeners = new Set<(info: TransportConnectionInfo) => void>();
   private readonly removeStopHook: () => void;
-  private timer: NodeJS.Timeout | null = null;
   private counter = 0;
   private nextStreamId = randomInt(1, 0x7fffffff);
   private incomingCount = 0;
@@ -135,6 +132,10 @@ export class UdpTransport implements Transport {
       if (!Number.isSafeInteger(value) || value < 1) throw new InvalidInputError('transport', `${name} must be a positive integer`);
     }
     this.budget = new PeerBudget(limits);
+    this.table = new ConnectionTable<TcpConnection>({
+      name: 'udp', addressType: UDP, node, logger: this.logger, stats: this.stats,
+      heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+    });
     this.host = {
       node,
       logger: this.logger,
@@ -143,10 +144,7 @@ export class UdpTransport implements Transport {
       writeHighWaterMark,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
       budget: this.budget,
-      sourceOf: (message) => {
-        const first = message.returnRoute[0];
-        return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
-      },
+      sourceOf: this.table.sourceOf,
       closed: (connection) => this.onConnectionClosed(connection),
     };
     node.registerRouter(UDP, this.router);
@@ -192,7 +190,7 @@ export class UdpTransport implements Transport {
   async connect(hostPort: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TransportConnectionInfo> {
     this.assertRunning();
     parseHostPort(hostPort, { what: 'udp address' });
-    const existing = this.outgoing.get(hostPort);
+    const existing = this.table.outgoingTo(hostPort);
     if (existing) return existing.info();
     const { signal } = options;
     if (signal?.aborted) throw new AbortedError('transport', 'connect aborted');
@@ -240,7 +238,7 @@ export class UdpTransport implements Transport {
 
   /** Snapshots of every open connection. */
   connections(): TransportConnectionInfo[] {
-    return [...this.byAddress.values()].map((c) => c.info());
+    return this.table.connections();
   }
 
   /** Worker addresses of the listeners. */
@@ -250,13 +248,12 @@ export class UdpTransport implements Transport {
 
   /** A signal that aborts when connection `workerAddress` closes; undefined when no such connection is open. */
   closedSignal(workerAddress: string): AbortSignal | undefined {
-    return this.byAddress.get(workerAddress)?.closedSignal();
+    return this.table.closedSignal(workerAddress);
   }
 
   /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
   onClosed(listener: (info: TransportConnectionInfo) => void): () => void {
-    this.closedListeners.add(listener);
-    return () => this.closedListeners.delete(listener);
+    return this.table.onClosed(listener);
   }
 
   /** The source (remote IP address) of a message that arrived on one of this transport's connections, else undefined. */
@@ -276,17 +273,16 @@ export class UdpTransport implements Transport {
     const sockets = [...this.endpoints, ...this.clientEndpoints.values()].map((e) => e.socket);
     for (const dial of this.dials.values()) dial.controller.abort();
     const waits: Array<Promise<unknown>> = [...this.dials.values()].map((d) => d.promise.catch(() => undefined));
-    for (const address of [...this.listenerAddresses, ...this.byAddress.keys()]) {
+    for (const address of this.listenerAddresses) {
       if (this.node.hasWorker(address)) waits.push(this.node.stopWorker(address).catch(() => undefined));
     }
-    for (const connection of this.byAddress.values()) waits.push(connection.shutdown());
+    waits.push(this.table.closeAll());
     await Promise.all(waits);
     this.listenerAddresses.clear();
     this.endpoints.length = 0;
     this.clientEndpoints.clear();
     for (const socket of sockets) for (const stream of [...socket.streams]) stream.destroy();
     await Promise.all(sockets.map((s) => s.close()));
-    this.stopTimer();
   }
 
   /** Router for UDP first hops: write on the open connection, or connect and queue. */
@@ -295,7 +291,7 @@ export class UdpTransport implements Transport {
     // A message from outside gets here only when the node allows forwarding to this hop:
     // let the answers back into the connection it came from.
     if (message.origin !== undefined && message.origin.via !== 'local') this.host.sourceOf(message)?.allowRepliesFrom(hostPort);
-    const connection = this.outgoing.get(hostPort);
+    const connection = this.table.outgoingTo(hostPort);
     if (connection) {
       connection.sendMessage(message);
       return;
@@ -331,7 +327,7 @@ export class UdpTransport implements Transport {
       ({ socket, ip }) => {
         this.dials.delete(hostPort);
         const connection = this.adopt(socket, hostPort, 'outgoing', this.budget.outgoing(ip));
-        this.outgoing.set(hostPort, connection);
+        this.table.setOutgoing(connection);
         for (const message of queue.splice(0)) connection.sendMessage(message);
         return connection;
       },
@@ -522,92 +518,22 @@ export class UdpTransport implements Transport {
       this.logger.warn({ remote }, 'udp peer sent too much while its connection was paused; closing');
       return false;
     };
-    // Random, so a peer cannot name another peer's connection; closed to messages from outside (connectionAccess).
+    // Random, so a peer cannot name another peer's connection; closed to messages from outside (ConnectionTable.add).
     const workerAddress = this.node.freshAddress('udp-conn');
     const connection = new TcpConnection(this.host, socket, workerAddress, remote, direction, share);
-    this.byAddress.set(workerAddress, connection);
-    this.node.startWorker(workerAddress, connection, { incoming: this.connectionAccess(connection), outgoing: allowAll }).catch((error: unknown) => {
-      this.logger.warn({ connection: workerAddress, err: error }, 'cannot register udp connection');
-      connection.close();
-    });
-    this.startTimer();
-    this.logger.debug({ connection: workerAddress, remote, direction }, 'udp connection open');
+    this.table.add(connection);
     return connection;
   }
 
-  /** As for TCP: messages from this node; from outside only when forwarding to the peer is allowed, or as replies. */
-  private connectionAccess(connection: TcpConnection): AccessControl {
-    const forwardable = connection.direction === 'outgoing' && this.node.mayForwardTo({ type: UDP, value: connection.remote });
-    return {
-      isAuthorized: ({ message }) => {
-        const origin = message.origin;
-        if (origin === undefined || origin.via === 'local' || forwardable) return true;
-        const arrival = message.returnRoute[0];
-        const from = arrival !== undefined && arrival.type === LOCAL ? this.byAddress.get(arrival.value) : undefined;
-        return from !== undefined && connection.forwardedTo(from.remote);
-      },
-    };
-  }
-
   private onConnectionClosed(connection: TcpConnection): void {
-    this.byAddress.delete(connection.workerAddress);
-    if (this.outgoing.get(connection.remote) === connection) this.outgoing.delete(connection.remote);
     const key = this.keyOf.get(connection);
     if (key !== undefined) {
       this.keyOf.delete(connection);
       this.incomingByKey.delete(key);
       this.incomingCount--;
     }
-    if (this.node.hasWorker(connection.workerAddress)) {
-      this.node.stopWorker(connection.workerAddress).catch(() => undefined);
-    }
-    if (this.byAddress.size === 0) this.stopTimer();
-    this.logger.debug({ connection: connection.workerAddress, remote: connection.remote }, 'udp connection closed');
-    const info = connection.info();
-    for (const listener of this.closedListeners) {
-      try {
-        listener(info);
-      } catch (error) {
-        this.logger.error({ err: error }, 'udp onClosed listener failed');
-      }
-    }
+    this.table.closed(connection);
   }
-
-  /** One shared timer for every connection: heartbeats out, silent peers closed. */
-  private startTimer(): void {
-    if (this.timer) return;
-    const period = Math.max(1, Math.min(this.heartbeatIntervalMs, Math.floor(this.heartbeatTimeoutMs / 2)));
-    this.timer = setInterval(this.tick, period);
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private readonly tick = (): void => {
-    const now = Date.now();
-    for (const connection of this.byAddress.values()) {
-      if (connection.readActivity) {
-        connection.readActivity = false;
-        connection.lastReadAt = now;
-      } else if (now - connection.lastReadAt > this.heartbeatTimeoutMs) {
-        this.stats.heartbeatTimeouts++;
-        this.logger.info({ connection: connection.workerAddress, remote: connection.remote }, 'udp peer silent past the heartbeat timeout; closing');
-        connection.close();
-        continue;
-      }
-      if (connection.writeActivity) {
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      } else if (now - connection.lastWriteAt >= this.heartbeatIntervalMs) {
-        connection.sendHeartbeat();
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      }
-    }
-  };
 
   private assertRunning(): void {
     if (this.stopping || this.node.isStopped) throw new AbortedError('transport', 'udp transport is stopped');

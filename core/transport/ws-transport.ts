@@ -7,11 +7,11 @@ import { WebSocket } from 'ws';
 import type { ClientOptions } from 'ws';
 import { AbortedError, InvalidInputError, IoError, TimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { allowAll, denyAll } from '../node/access-control.js';
-import type { AccessControl } from '../node/access-control.js';
+import { denyAll } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
-import { LOCAL, WS, formatWsAddress, parseWsAddress } from '../routing/address.js';
+import { WS, formatWsAddress, parseWsAddress } from '../routing/address.js';
 import type { Message } from '../routing/message.js';
+import { ConnectionTable } from './connection-table.js';
 import { formatHostPort, parseHostPort } from './host-port.js';
 import { PeerBudget } from './peer-budget.js';
 import type { SourceShare } from './peer-budget.js';
@@ -96,13 +96,10 @@ export class WsTransport implements Transport {
   private readonly maxIncomingConnections: number;
   private readonly ca: string | Buffer | undefined;
   private readonly tls: WsListenerTls | undefined;
-  private readonly byAddress = new Map<string, WsConnection>();
-  private readonly outgoing = new Map<string, WsConnection>();
+  private readonly table: ConnectionTable<WsConnection>;
   private readonly dials = new Map<string, Dial>();
   private readonly listenerAddresses = new Set<string>();
-  private readonly closedListeners = new Set<(info: TransportConnectionInfo) => void>();
   private readonly removeStopHook: () => void;
-  private timer: NodeJS.Timeout | null = null;
   private counter = 0;
   private stopping: Promise<void> | null = null;
 
@@ -129,6 +126,10 @@ export class WsTransport implements Transport {
     this.budget = new PeerBudget(limits);
     this.ca = options.ca;
     this.tls = options.tls;
+    this.table = new ConnectionTable<WsConnection>({
+      name: 'ws', addressType: WS, node, logger: this.logger, stats: this.stats,
+      heartbeatIntervalMs: this.heartbeatIntervalMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+    });
     this.host = {
       node,
       logger: this.logger,
@@ -137,10 +138,7 @@ export class WsTransport implements Transport {
       writeHighWaterMark,
       maxBufferedBytes: options.maxBufferedBytes ?? 8 * writeHighWaterMark,
       budget: this.budget,
-      sourceOf: (message) => {
-        const first = message.returnRoute[0];
-        return first !== undefined && first.type === LOCAL ? this.byAddress.get(first.value) : undefined;
-      },
+      sourceOf: this.table.sourceOf,
       closed: (connection) => this.onConnectionClosed(connection),
     };
     node.registerRouter(WS, this.router);
@@ -188,7 +186,7 @@ export class WsTransport implements Transport {
   async connect(url: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<TransportConnectionInfo> {
     this.assertRunning();
     parseWsAddress(url);
-    const existing = this.outgoing.get(url);
+    const existing = this.table.outgoingTo(url);
     if (existing) return existing.info();
     const { signal } = options;
     if (signal?.aborted) throw new AbortedError('transport', 'connect aborted');
@@ -206,7 +204,7 @@ export class WsTransport implements Transport {
 
   /** Snapshots of every open connection. */
   connections(): TransportConnectionInfo[] {
-    return [...this.byAddress.values()].map((c) => c.info());
+    return this.table.connections();
   }
 
   /** Worker addresses of the listeners. */
@@ -216,13 +214,12 @@ export class WsTransport implements Transport {
 
   /** A signal that aborts when connection `workerAddress` closes; undefined when no such connection is open. */
   closedSignal(workerAddress: string): AbortSignal | undefined {
-    return this.byAddress.get(workerAddress)?.closedSignal();
+    return this.table.closedSignal(workerAddress);
   }
 
   /** Calls `listener` after a connection closed. Returns an unsubscribe function. */
   onClosed(listener: (info: TransportConnectionInfo) => void): () => void {
-    this.closedListeners.add(listener);
-    return () => this.closedListeners.delete(listener);
+    return this.table.onClosed(listener);
   }
 
   /** Closes listeners, connections and pending connects; removes the router. Idempotent. */
@@ -236,13 +233,12 @@ export class WsTransport implements Transport {
     this.node.unregisterRouter(WS, this.router);
     for (const dial of this.dials.values()) dial.controller.abort();
     const waits: Array<Promise<unknown>> = [...this.dials.values()].map((d) => d.promise.catch(() => undefined));
-    for (const address of [...this.listenerAddresses, ...this.byAddress.keys()]) {
+    for (const address of this.listenerAddresses) {
       if (this.node.hasWorker(address)) waits.push(this.node.stopWorker(address).catch(() => undefined));
     }
-    for (const connection of this.byAddress.values()) waits.push(connection.shutdown());
+    waits.push(this.table.closeAll());
     await Promise.all(waits);
     this.listenerAddresses.clear();
-    this.stopTimer();
   }
 
   /** Router for WebSocket first hops: send on the open connection, or connect and queue. */
@@ -251,7 +247,7 @@ export class WsTransport implements Transport {
     // A message from outside gets here only when the node allows forwarding to this hop:
     // let the answers back into the connection it came from.
     if (message.origin !== undefined && message.origin.via !== 'local') this.host.sourceOf(message)?.allowRepliesFrom(url);
-    const connection = this.outgoing.get(url);
+    const connection = this.table.outgoingTo(url);
     if (connection) {
       connection.sendMessage(message);
       return;
@@ -287,7 +283,7 @@ export class WsTransport implements Transport {
       ({ ws, socket }) => {
         this.dials.delete(url);
         const connection = this.adopt(ws, socket, url, 'outgoing');
-        this.outgoing.set(url, connection);
+        this.table.setOutgoing(connection);
         for (const message of queue.splice(0)) connection.sendMessage(message);
         return connection;
       },
@@ -392,93 +388,16 @@ export class WsTransport implements Transport {
   /** Wraps an open WebSocket in a connection worker. */
   private adopt(ws: WebSocket, socket: Socket, remote: string, direction: 'incoming' | 'outgoing', share?: SourceShare): WsConnection {
     // Random, so a peer cannot name another peer's connection; and closed to messages
-    // from outside this node (see connectionAccess).
+    // from outside this node (see ConnectionTable.add).
     const workerAddress = this.node.freshAddress('ws-conn');
     const connection = new WsConnection(this.host, ws, socket, workerAddress, remote, direction, share ?? this.budget.outgoing(socket.remoteAddress ?? remote));
-    this.byAddress.set(workerAddress, connection);
-    // Registration cannot clash (fresh address) and the connection has no initialize step,
-    // so the worker is registered before this promise settles.
-    this.node.startWorker(workerAddress, connection, { incoming: this.connectionAccess(connection), outgoing: allowAll }).catch((error: unknown) => {
-      this.logger.warn({ connection: workerAddress, err: error }, 'cannot register ws connection');
-      connection.close();
-    });
-    this.startTimer();
-    this.logger.debug({ connection: workerAddress, remote, direction }, 'ws connection open');
+    this.table.add(connection);
     return connection;
   }
 
-  /**
-   * The incoming access control of a connection worker, as for TCP: messages that
-   * originate in this node; from outside only when the node allows forwarding to the
-   * connection's peer (allowForwardingTo), or a reply over a connection to which this one's
-   * traffic was so forwarded. Nothing else ever reaches a connection from outside.
-   */
-  private connectionAccess(connection: WsConnection): AccessControl {
-    const forwardable = connection.direction === 'outgoing' && this.node.mayForwardTo({ type: WS, value: connection.remote });
-    return {
-      isAuthorized: ({ message }) => {
-        const origin = message.origin;
-        if (origin === undefined || origin.via === 'local' || forwardable) return true;
-        const arrival = message.returnRoute[0];
-        const from = arrival !== undefined && arrival.type === LOCAL ? this.byAddress.get(arrival.value) : undefined;
-        return from !== undefined && connection.forwardedTo(from.remote);
-      },
-    };
-  }
-
   private onConnectionClosed(connection: WsConnection): void {
-    this.byAddress.delete(connection.workerAddress);
-    if (this.outgoing.get(connection.remote) === connection) this.outgoing.delete(connection.remote);
-    if (this.node.hasWorker(connection.workerAddress)) {
-      this.node.stopWorker(connection.workerAddress).catch(() => undefined);
-    }
-    if (this.byAddress.size === 0) this.stopTimer();
-    this.logger.debug({ connection: connection.workerAddress, remote: connection.remote }, 'ws connection closed');
-    const info = connection.info();
-    for (const listener of this.closedListeners) {
-      try {
-        listener(info);
-      } catch (error) {
-        this.logger.error({ err: error }, 'ws onClosed listener failed');
-      }
-    }
+    this.table.closed(connection);
   }
-
-  /** One shared timer for every connection: heartbeats out, silent peers closed. */
-  private startTimer(): void {
-    if (this.timer) return;
-    const period = Math.max(1, Math.min(this.heartbeatIntervalMs, Math.floor(this.heartbeatTimeoutMs / 2)));
-    this.timer = setInterval(this.tick, period);
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  private readonly tick = (): void => {
-    const now = Date.now();
-    for (const connection of this.byAddress.values()) {
-      if (connection.readActivity) {
-        connection.readActivity = false;
-        connection.lastReadAt = now;
-      } else if (now - connection.lastReadAt > this.heartbeatTimeoutMs) {
-        this.stats.heartbeatTimeouts++;
-        this.logger.info({ connection: connection.workerAddress, remote: connection.remote }, 'ws peer silent past the heartbeat timeout; closing');
-        connection.close();
-        continue;
-      }
-      if (connection.writeActivity) {
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      } else if (now - connection.lastWriteAt >= this.heartbeatIntervalMs) {
-        connection.sendHeartbeat();
-        connection.writeActivity = false;
-        connection.lastWriteAt = now;
-      }
-    }
-  };
 
   private assertRunning(): void {
     if (this.stopping || this.node.isStopped) throw new AbortedError('transport', 'ws transport is stopped');
