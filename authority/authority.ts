@@ -48,6 +48,11 @@ export interface AuthorityOptions {
     readonly name: string; readonly route: string; readonly wsRoute?: string; readonly udpRoute?: string; readonly authorityChangeHistory: Uint8Array;
     /** Routes of all the project's replicas (this one first), printed into tickets when there are several; read for each ticket. */
     readonly routes?: () => readonly string[] | Promise<readonly string[]>;
+    /**
+     * The live replicas' routes as last read (no database round trip): what members refresh
+     * their project records from (see {@link Authority.replicaRoutes}).
+     */
+    readonly knownRoutes?: () => readonly string[];
   };
   readonly signCredential: SignCredential;
   readonly signDigest: SignDigest;
@@ -232,6 +237,16 @@ export class Authority {
       ...(routes.length > 1 ? { projectRoutes: [route, ...routes.filter((r) => r !== route)].slice(0, 32) } : {}),
     });
     return { ticket, code, hash, expiresAt, usageCount };
+  }
+
+  /**
+   * Routes of the project's live replicas, this one's first (just this one's for a project
+   * without replicas): members save them in their project records and fail over to them.
+   * At most 32, as in tickets.
+   */
+  replicaRoutes(): string[] {
+    const { route, knownRoutes } = this.options.project;
+    return [route, ...(knownRoutes?.() ?? []).filter((r) => r !== route)].slice(0, 32);
   }
 
   /**

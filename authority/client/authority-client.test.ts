@@ -50,6 +50,20 @@ describe('AuthorityClient with the authority services', () => {
     expect(text).not.toContain(Buffer.from(code).toString('base64url'));
   }));
 
+  it('serves members the live replica routes (this replica first); identities that are not members get nothing', async () => {
+    let known = ['/ip4/127.0.0.1/tcp/4001', '/ip4/127.0.0.1/tcp/4000'];
+    await withProject(async (f) => {
+      const member = await f.newIdentity();
+      const client = await f.clientFor(member);
+      await client.enroll((await (await f.clientFor(f.admin)).createTicket()).ticket);
+      expect(await client.fetchReplicaRoutes()).toEqual(['/ip4/127.0.0.1/tcp/4000', '/ip4/127.0.0.1/tcp/4001']);
+      known = ['/ip4/127.0.0.1/tcp/4002'];
+      expect(await client.fetchReplicaRoutes()).toEqual(['/ip4/127.0.0.1/tcp/4000', '/ip4/127.0.0.1/tcp/4002']);
+      const stranger = await f.clientFor(await f.newIdentity());
+      expect(await stranger.fetchReplicaRoutes().catch((e: unknown) => e)).toMatchObject({ message: expect.stringMatching(/replicas.routes refused: not a member/) });
+    }, { projectKnownRoutes: () => known });
+  });
+
   it('refuses an expired ticket with a clear message', async () => {
     let now = Date.now();
     await withProject(async (f) => {

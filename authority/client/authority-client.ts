@@ -85,6 +85,8 @@ export interface CreatedTicketInfo {
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** Pages a listing follows at most (a bound against a misbehaving authority). */
 const MAX_PAGES = 100_000;
+/** Most replica routes a project serves (as in tickets). */
+const MAX_REPLICA_ROUTES = 32;
 
 /**
  * Calls the authority services of a project node over `routeToAuthority`, a route that runs
@@ -206,6 +208,19 @@ export class AuthorityClient {
   /** Withdraws the attestation of signing key `keyId` (admins only); returns the signer as it now is. */
   async withdrawSigner(keyId: string, options: CallOptions = {}): Promise<SignerView> {
     return signerFromWire(new Params(await this.call('signers', 'withdraw', { key: keyId }, options)).only('signer').nested('signer'));
+  }
+
+  /**
+   * The routes of the project's live replicas, the answering one first (members). Each is
+   * checked for shape here (1-32 routes of 1-1024 characters, no duplicates); the caller
+   * parses them before use. Throws InvalidInputError for a malformed answer.
+   */
+  async fetchReplicaRoutes(options: CallOptions = {}): Promise<string[]> {
+    const routes = new Params(await this.call('replicas', 'routes', {}, options)).only('routes').optionalStringList('routes') ?? [];
+    if (routes.length === 0 || routes.length > MAX_REPLICA_ROUTES || routes.some((r) => r.length === 0 || r.length > 1024) || new Set(routes).size !== routes.length) {
+      throw new InvalidInputError('authority', `the replica routes the project served are malformed (want 1-${MAX_REPLICA_ROUTES} distinct routes of 1-1024 characters)`);
+    }
+    return routes;
   }
 
   /** The authority's signed revocation list (members); verify it with `verifyRevocationList`. */

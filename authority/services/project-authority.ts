@@ -43,6 +43,8 @@ export interface ProjectAuthorityOptions {
   readonly projectUdpRoute?: string;
   /** Routes of all the project's replicas, for tickets (see AuthorityOptions.project.routes). */
   readonly projectRoutes?: () => readonly string[] | Promise<readonly string[]>;
+  /** The live replicas' routes as last read, served to members (see AuthorityOptions.project.knownRoutes). */
+  readonly projectKnownRoutes?: () => readonly string[];
   /** Made the first admin when the project has none (the project's creator). */
   readonly admin?: string;
   /** Credential lifetime in ms (default 1 h). */
@@ -135,6 +137,7 @@ async function buildAuthority(options: ProjectAuthorityOptions): Promise<Authori
       ...(options.projectWsRoute === undefined ? {} : { wsRoute: options.projectWsRoute }),
       ...(options.projectUdpRoute === undefined ? {} : { udpRoute: options.projectUdpRoute }),
       ...(options.projectRoutes === undefined ? {} : { routes: options.projectRoutes }),
+      ...(options.projectKnownRoutes === undefined ? {} : { knownRoutes: options.projectKnownRoutes }),
     },
     signCredential: credentialSigner(options),
     signDigest: checkpointSigner(identity, options.identityVault),

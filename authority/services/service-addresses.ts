@@ -1,8 +1,8 @@
 /** The authority's network services. */
-export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit' | 'revocations' | 'signers';
+export type AuthorityServiceName = 'enrollment' | 'credentials' | 'tickets' | 'members' | 'audit' | 'revocations' | 'signers' | 'replicas';
 
 /** Every authority service, in start order. */
-export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit', 'revocations', 'signers'];
+export const AUTHORITY_SERVICE_NAMES: readonly AuthorityServiceName[] = ['enrollment', 'credentials', 'tickets', 'members', 'audit', 'revocations', 'signers', 'replicas'];
 
 /** Worker addresses of the services on the project node (`/service/enrollment` ...). */
 export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServiceName, string>> = Object.freeze({
@@ -13,4 +13,5 @@ export const DEFAULT_AUTHORITY_SERVICE_ADDRESSES: Readonly<Record<AuthorityServi
   audit: 'audit',
   revocations: 'revocations',
   signers: 'signers',
+  replicas: 'replicas',
 });

@@ -11,6 +11,7 @@ import { AuthorityServiceWorker, type ServiceMethod, type ServiceStats } from '.
 import { revocationsMethods } from './revocations-service.js';
 import { ticketsMethods } from './tickets-service.js';
 import { signersMethods } from './signers-service.js';
+import { replicasMethods } from './replicas-service.js';
 
 
 /** Deadline of one `audit` service request (see DEFAULT_REQUEST_TIMEOUT_MS for the others). */
@@ -57,6 +58,7 @@ const METHODS: Readonly<Record<AuthorityServiceName, (a: Authority) => Record<st
   audit: auditMethods,
   revocations: revocationsMethods,
   signers: signersMethods,
+  replicas: replicasMethods,
 };
 
 /**

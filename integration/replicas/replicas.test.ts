@@ -189,4 +189,28 @@ describe('project node replicas on one Postgres', () => {
     expect(lines.filter((l) => l.kind === 'record').length).toBe(records.rows[0].n);
     expect(lines.filter((l) => l.type === 'ticket.redeemed').length).toBe(3);
   }, 60_000);
+
+  it('members learn a replica added after they enrolled (a lost one drops out) and fail over to it with no operator action', async () => {
+    const routeD = `/ip4/127.0.0.1/tcp/${await freePort()}`;
+    const showRoutes = async (actor: 'bank' | 'analysis'): Promise<string[]> => (await s.json<{ routes: string[] }>(actor, ['project', 'show'])).routes;
+    // Both members' tickets named A, B and C only.
+    for (const actor of ['bank', 'analysis'] as const) expect(await showRoutes(actor)).not.toContain(routeD);
+    await s.ok('admin', ['project', 'replica', 'add', '--database', dbUrl, '--listen', `127.0.0.1:${routeD.split('/').at(-1)}`, '--name', 'bank-d']);
+    const addedAt = Date.now();
+    for (const actor of ['bank', 'analysis'] as const) {
+      let last: string[] = [];
+      await waitFor(`${actor}'s project record to list replica D and no longer the lost A`, async () => {
+        last = await showRoutes(actor);
+        return last.includes(routeD) && !last.includes(routes.a) ? last : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 }).catch((error: unknown) => { throw new Error(`${(error as Error).message}; last routes: ${JSON.stringify(last)}`); });
+    }
+    const learnedMs = Date.now() - addedAt;
+    // Every replica the members knew from their tickets goes: only D, learned later, remains.
+    for (const node of ['bank-b', 'bank-c']) process.kill(Number(readFileSync(join(s.homes.admin, 'nodes', node, 'node.pid'), 'utf8').trim()), 'SIGKILL');
+    const killedAt = Date.now();
+    await waitFor('the relay held by D', async () => ((await holderOf('postgres')) === 'bank-d' ? true : undefined), { timeoutMs: 20_000, intervalMs: 100 });
+    const movedMs = Date.now() - killedAt;
+    expect(await waitFor('a query through the inlet via D', async () => selectThrough(inletPort, 3_000).catch(() => undefined), { timeoutMs: 30_000, intervalMs: 200 })).toEqual(ROWS);
+    console.log(`route refresh: members knew replica D ${learnedMs} ms after it was added; after B and C were killed the relay was at D after ${movedMs} ms, queries worked after ${Date.now() - killedAt} ms`);
+  }, 90_000);
 });

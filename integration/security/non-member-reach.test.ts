@@ -16,6 +16,7 @@ const CALLS: ReadonlyArray<readonly [string, string, Record<string, unknown>]> =
   ['audit', 'show', {}],
   ['audit', 'export', {}],
   ['revocations', 'list', {}],
+  ['replicas', 'routes', {}],
 ];
 
 /**

@@ -86,6 +86,8 @@ export class ChannelManager {
   private refusal: ResponderRefusal | undefined;
   /** Per project, the replica route that answered last (tried first next time). */
   private readonly preferred = new Map<string, string>();
+  private readonly projectChannelListeners = new Set<(project: string, route: string) => void>();
+  private readonly announced = new WeakSet<SecureChannel>();
 
   constructor(private readonly options: ChannelManagerOptions) {}
 
@@ -96,6 +98,15 @@ export class ChannelManager {
    */
   refuseResponders(refusal: ResponderRefusal): void {
     this.refusal = refusal;
+  }
+
+  /**
+   * Calls `listener` with the project's name and the route each time a new channel to a
+   * project node (a replica) opened; returns a function that unsubscribes.
+   */
+  onProjectChannel(listener: (project: string, route: string) => void): () => void {
+    this.projectChannelListeners.add(listener);
+    return () => { this.projectChannelListeners.delete(listener); };
   }
 
   /**
@@ -159,11 +170,22 @@ export class ChannelManager {
       const route = [...this.options.parseRoute(routeText), local(PROJECT_LISTENER_ADDRESS)];
       const key = `${formatRoute(route)} ${project.authorityIdentifier}`;
       this.forgetOther(purpose, key);
-      return await this.ensure(key, purpose, signal, (stop) => this.open(route, stop, {
+      const channel = await this.ensure(key, purpose, signal, (stop) => this.open(route, stop, {
         authorize: answeredByProjectAuthority(project),
         keepAliveMs: PROJECT_CHANNEL_KEEP_ALIVE_MS,
         handshakeTimeoutMs: PROJECT_HANDSHAKE_TIMEOUT_MS,
       }));
+      if (!this.announced.has(channel)) {
+        this.announced.add(channel);
+        for (const listener of [...this.projectChannelListeners]) {
+          try {
+            listener(project.name, routeText);
+          } catch (err) {
+            this.options.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'project channel listener failed');
+          }
+        }
+      }
+      return channel;
     } catch (cause) {
       if (cause instanceof AbortedError) throw cause;
       throw new IoError('node', `cannot reach project '${project.name}' at ${routeText}: ${(cause as Error).message}`, { cause });

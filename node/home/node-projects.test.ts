@@ -8,7 +8,7 @@ import { issueAs } from './credential-issuer.js';
 import { Home } from './home.js';
 import { createIdentityRecord, loadIdentity } from './identity-registry.js';
 import { setConfiguredTrust } from './node-security-config.js';
-import { forgetProject, nodeTrust, projectsOfNode, recordCredential, recordMembership, recordProject } from './node-projects.js';
+import { forgetProject, nodeTrust, projectsOfNode, recordCredential, recordMembership, recordProject, recordServedRoutes } from './node-projects.js';
 import { projectCredential, readProject, type ProjectRecord } from './project-registry.js';
 
 describe('node projects', () => {
@@ -28,6 +28,22 @@ describe('node projects', () => {
       authorityIdentifier: a.identifier, createdAt: new Date().toISOString(), ...extra,
     };
   }
+
+  it('served replica routes replace the known ones: a new replica is added, a removed one drops out, another address stays first', async () => {
+    const [a, b, c, d] = [4000, 4001, 4002, 4003].map((p) => `/ip4/127.0.0.1/tcp/${p}`) as [string, string, string, string];
+    recordProject(home, await project('bank', { route: a, routes: [a, b], node: 'n1' }));
+    expect(recordServedRoutes(home, 'bank', [b, a, c])).toMatchObject({ route: a, routes: [a, b, c] });
+    // A is gone: the answering replica takes its place as the first to try.
+    expect(recordServedRoutes(home, 'bank', [c, b])).toMatchObject({ route: c, routes: [c, b] });
+    const single = recordServedRoutes(home, 'bank', [c]);
+    expect(single.route).toBe(c);
+    expect(single.routes).toBeUndefined();
+    expect(readProject(home, 'bank').route).toBe(c);
+    // A member that reaches the project at another address (not a replica route) keeps it first.
+    recordProject(home, await project('other', { route: d, node: 'n2' }));
+    expect(recordServedRoutes(home, 'other', [a])).toMatchObject({ route: d, routes: [d, a] });
+    expect(recordServedRoutes(home, 'other', [])).toMatchObject({ route: d, routes: [d, a] });
+  });
 
   it('a node belongs to one project: a second one is refused, the same one again is fine', async () => {
     recordProject(home, await project('bank', { role: 'member', node: 'n1' }));

@@ -60,6 +60,36 @@ export function recordProjectRoutes(home: Home, project: string, routes: readonl
   });
 }
 
+/**
+ * Records the replica routes `project`'s authority served to this node (`served`, the
+ * answering replica first): they replace the record's `routes`, so a replica added since
+ * the ticket is tried on failover and a removed one is no longer. The record's `route`
+ * stays first to try unless it was a replica route the project no longer serves; then the
+ * answering replica's route takes its place. A `route` that was never a replica route
+ * (another address of the project) is kept. Writes only when something changed; returns
+ * the record as it is now.
+ */
+export function recordServedRoutes(home: Home, project: string, served: readonly string[]): ProjectRecord {
+  const current = readProject(home, project);
+  const next = servedRoutesRecord(current, served);
+  if (sameRoutes(current, next)) return current;
+  return updateProject(home, project, (record) => servedRoutesRecord(record, served));
+}
+
+function servedRoutesRecord(record: ProjectRecord, served: readonly string[]): ProjectRecord {
+  const unique = [...new Set(served)];
+  if (unique.length === 0) return record;
+  const { routes: old, ...rest } = record;
+  const wasReplica = old === undefined ? unique.length > 1 || unique[0] === record.route : old.includes(record.route);
+  const route = unique.includes(record.route) || !wasReplica ? record.route : unique[0]!;
+  const others = unique.filter((r) => r !== route);
+  return others.length === 0 ? { ...rest, route } : { ...rest, route, routes: [route, ...others] };
+}
+
+function sameRoutes(a: ProjectRecord, b: ProjectRecord): boolean {
+  return a.route === b.route && JSON.stringify(a.routes ?? []) === JSON.stringify(b.routes ?? []);
+}
+
 /** Forgets project `name` (`project delete`, or undoing a failed create or enroll). */
 export function forgetProject(home: Home, name: string): void {
   deleteProject(home, name);

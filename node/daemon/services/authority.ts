@@ -86,7 +86,7 @@ export const authorityService: DaemonService = {
       projectName: section.project, projectRoute: section.route, admin: section.admin,
       ...(section.wsRoute === undefined ? {} : { projectWsRoute: section.wsRoute }),
       ...(section.udpRoute === undefined ? {} : { projectUdpRoute: section.udpRoute }),
-      ...(replication === undefined ? {} : { projectRoutes: () => replication.currentRoutes() }),
+      ...(replication === undefined ? {} : { projectRoutes: () => replication.currentRoutes(), projectKnownRoutes: () => replication.routes() }),
       accessControl: serviceAccess,
       // This node's credential-signing key is registered in the signer list (replaced if withdrawn).
       replica: section.replica ?? ctx.name, logger: ctx.logger.child({ component: 'signer' }),

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../../core/errors.js';
 import { CredentialRefresher, isNotMember } from '../../../authority/client/credential-refresher.js';
 import { RevocationWatcher } from '../../../authority/client/revocation-watcher.js';
+import { ReplicaRouteWatcher } from '../../../authority/client/replica-route-watcher.js';
 import { Identity } from '../../../core/identity/identity.js';
 import { NodeRevocations } from '../node-revocations.js';
 import type { AuditExportPageCursor, EnrollResult } from '../../../authority/client/authority-client.js';
@@ -9,7 +10,7 @@ import { isoTime, withIsoTimes } from '../../api/iso-time.js';
 import type { MemberRecord } from '../../../authority/authority-store.js';
 import type { AuditExport, AuditRecords, MembershipView, MemberView, RefreshView, SignerInfo, SignerList } from '../../api/project-views.js';
 import type { SignerView } from '../../../authority/services/wire-records.js';
-import { recordMembership, recordMembershipState } from '../../home/node-projects.js';
+import { recordMembership, recordMembershipState, recordServedRoutes } from '../../home/node-projects.js';
 import { listProjects, projectCredential, readProject, type ProjectRecord } from '../../home/project-registry.js';
 import { PAGE_BUDGET_BYTES } from '../../../authority/services/page-budget.js';
 import { AUDIT_EXPORT_PAGE_BYTES, AUDIT_SHOW_PAGE_RECORDS } from '../../api/audit-pages.js';
@@ -17,6 +18,7 @@ import { auditEntryView } from '../../api/audit-view.js';
 import { fetchedFromStored, presented, ProjectSession } from '../project-session.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { projectFor } from './node-channels.js';
+import { checkServedRoutes } from './project-routes.js';
 
 /** A member as the node API reports it. */
 const memberView = (member: MemberRecord): MemberView => withIsoTimes(member, ['addedAt']);
@@ -38,6 +40,7 @@ export const projectMembershipService: DaemonService = {
   start(ctx) {
     const refreshers = new Map<string, CredentialRefresher>();
     const watchers = new Map<string, RevocationWatcher>();
+    const routeWatchers = new Map<string, ReplicaRouteWatcher>();
     const revocations = NodeRevocations.of(ctx);
     const log = ctx.logger.child({ component: 'project-membership' });
 
@@ -52,7 +55,9 @@ export const projectMembershipService: DaemonService = {
       refreshers.delete(name);
       const watcher = watchers.get(name);
       watchers.delete(name);
-      await Promise.all([running?.stop(), watcher?.stop()]);
+      const routes = routeWatchers.get(name);
+      routeWatchers.delete(name);
+      await Promise.all([running?.stop(), watcher?.stop(), routes?.stop()]);
     };
     const notMember = (name: string, error: unknown): void => {
       if (readProject(ctx.home, name).membership !== undefined) return;
@@ -64,9 +69,11 @@ export const projectMembershipService: DaemonService = {
     };
     const startRefresher = async (project: ProjectRecord, current?: FetchedCredential): Promise<void> => {
       await stopRefresher(project.name);
+      // Each call reads the record again: its replica routes change while the node runs.
+      const fresh = (): ProjectRecord => readProject(ctx.home, project.name);
       const refresher = new CredentialRefresher({
         current,
-        fetchCredential: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchCredential(signal ? { signal } : {}),
+        fetchCredential: async ({ signal }) => await (await session(fresh()).client(signal ? { signal } : {})).fetchCredential(signal ? { signal } : {}),
         onCredential: (credential) => acceptCredential(project.name, credential),
         onNotMember: (error) => notMember(project.name, error),
         logger: log.child({ project: project.name }),
@@ -75,7 +82,7 @@ export const projectMembershipService: DaemonService = {
       refresher.start();
       const authority = Identity.fromJSON(project.authority);
       const watcher = new RevocationWatcher({
-        fetchList: async ({ signal }) => await (await session(project).client(signal ? { signal } : {})).fetchRevocationList(signal ? { signal } : {}),
+        fetchList: async ({ signal }) => await (await session(fresh()).client(signal ? { signal } : {})).fetchRevocationList(signal ? { signal } : {}),
         onList: async (list) => { await revocations.applySigned(list, authority); },
         onNotMember: (error) => {
           // The authority says so: stop asking for credentials too (the refresher would only be refused, and audited).
@@ -88,7 +95,23 @@ export const projectMembershipService: DaemonService = {
       });
       watchers.set(project.name, watcher);
       watcher.start();
+      // The project's replicas as it serves them (over the channel pinned to its authority).
+      const routes = new ReplicaRouteWatcher({
+        fetchRoutes: async ({ signal }) => await (await session(fresh()).client(signal ? { signal } : {})).fetchReplicaRoutes(signal ? { signal } : {}),
+        onRoutes: (served) => {
+          const before = fresh();
+          const after = recordServedRoutes(ctx.home, project.name, checkServedRoutes(served));
+          if (before.route !== after.route || JSON.stringify(before.routes ?? []) !== JSON.stringify(after.routes ?? [])) {
+            log.info({ project: project.name, routes: after.routes ?? [after.route] }, 'project replica routes updated');
+          }
+        },
+        logger: log.child({ project: project.name, component: 'replica-routes' }),
+      });
+      routeWatchers.set(project.name, routes);
+      routes.start();
     };
+    // A new channel to a replica: ask it for the current replicas at once.
+    ctx.onStop(ctx.channels.onProjectChannel((name) => routeWatchers.get(name)?.refreshSoon()));
     ctx.onStop(async () => {
       await Promise.all([...refreshers.keys()].map(stopRefresher));
     });
