@@ -15,6 +15,10 @@ import { defaultHandshakeSource, SecureChannelListener } from '../core/channel/s
 import { local, tcp } from '../core/routing/address.js';
 import { encodeMessage } from '../core/routing/message-codec.js';
 import { trackChild } from './support/child-rpc.js';
+import { within } from './support/step-deadline.js';
+
+/** Bound of a step other than a measurement (start, stop, one warm-up handshake). */
+const STEP_MS = 30_000;
 
 /** Result of {@link benchHandshakeFlood}. */
 export interface HandshakeFloodBench {
@@ -96,18 +100,36 @@ function runFlood(target: string): void {
 async function startFlood(target: string): Promise<{ stop: () => Promise<number>; child: ChildProcess }> {
   const child = fork(fileURLToPath(import.meta.url), ['--flood', target], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   trackChild(child);
-  await new Promise<void>((resolve, reject) => {
+  child.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  await within('start the flood process', STEP_MS, new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`flood process exited (${code}) before it ran`)));
+    exited.then(() => reject(new Error(`flood process exited (${child.exitCode ?? child.signalCode}) before it ran`)), () => undefined);
+  })).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
   });
-  child.removeAllListeners('exit');
   return {
     child,
-    stop: () => new Promise<number>((resolve) => {
-      child.once('message', (m) => resolve((m as { sent: number }).sent));
-      child.once('exit', () => resolve(0));
+    // Settles whether the child answers, already exited, or hangs (killed after a bound).
+    stop: async () => {
+      if (gone() || !child.connected) {
+        child.kill('SIGKILL');
+        return 0;
+      }
+      const answer = new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { sent: number }).sent));
+        exited.then(() => resolve(0), () => undefined);
+      });
       child.send('stop');
-    }),
+      try {
+        return await within('stop the flood process', 5_000, answer);
+      } catch {
+        child.kill('SIGKILL');
+        return 0;
+      }
+    },
   };
 }
 
@@ -122,15 +144,18 @@ export async function benchHandshakeFlood(durationMs = 2000, lanes = 4): Promise
   let flood: Awaited<ReturnType<typeof startFlood>> | undefined;
   try {
     // The product's default limits; handshakes are bounded per remote IP address, as a node does.
-    const listener = await SecureChannelListener.start(b.node, b.options({
+    const listener = await within('start the listener', STEP_MS, SecureChannelListener.start(b.node, b.options({
       handshakeSource: (message) => b.transport.sourceOf(message) ?? defaultHandshakeSource(message),
       authorize: (peer) => peer.identifier === a.identity.identifier && peer.attributes.role === 'client',
-    }));
+    })));
     const route = [tcp(b.address), local('api')];
     const options = a.options({ authorize: (peer) => peer.attributes.role === 'server' });
-    await (await createSecureChannel(a.node, route, options)).close();
+    await within('the first handshake', STEP_MS, createSecureChannel(a.node, route, options).then((c) => c.close()));
 
-    const measure = async (): Promise<{ handshakes: number; failed: number; seconds: number }> => {
+    // Each handshake settles within its own deadline (handshakeTimeoutMs); the bound on the
+    // whole measurement is a second line of defence that names the stalled step.
+    const measure = (what: string) => within(what, durationMs + STEP_MS, measureOnce());
+    const measureOnce = async (): Promise<{ handshakes: number; failed: number; seconds: number }> => {
       let handshakes = 0;
       let failed = 0;
       const start = performance.now();
@@ -149,13 +174,13 @@ export async function benchHandshakeFlood(durationMs = 2000, lanes = 4): Promise
       await Promise.all(Array.from({ length: lanes }, loop));
       return { handshakes, failed, seconds: (performance.now() - start) / 1000 };
     };
-    await measure();
-    const quiet = await measure();
+    await measure('warm-up handshakes');
+    const quiet = await measure('quiet handshakes');
     const before = { ...listener.stats };
     flood = await startFlood(b.address);
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();
-    const flooded = await measure();
+    const flooded = await measure('handshakes during the flood');
     const sent = await flood.stop();
     const floodSeconds = (performance.now() - t0) / 1000 + 0.3;
     flood = undefined;
@@ -175,8 +200,7 @@ export async function benchHandshakeFlood(durationMs = 2000, lanes = 4): Promise
     };
   } finally {
     await flood?.stop();
-    await a.node.stop();
-    await b.node.stop();
+    await within('stop the nodes', STEP_MS, Promise.all([a.node.stop(), b.node.stop()]));
   }
 }
 

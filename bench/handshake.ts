@@ -8,6 +8,10 @@ import { testActor, testAuthority } from '../core/channel/testing/channel-fixtur
 import { createSecureChannel } from '../core/channel/create-secure-channel.js';
 import { SecureChannelListener } from '../core/channel/secure-channel-listener.js';
 import { local, tcp } from '../core/routing/address.js';
+import { within } from './support/step-deadline.js';
+
+/** Bound of a step other than a measurement. */
+const STEP_MS = 30_000;
 
 /** Result of {@link benchSecureChannels}. */
 export interface SecureChannelBench {
@@ -33,18 +37,19 @@ export async function benchSecureChannels(durationMs = 1500, concurrency = 8, ma
   const a = await testActor('bench-a', authority, { role: 'client' }, [authority]);
   const b = await testActor('bench-b', authority, { role: 'server' }, [authority]);
   try {
-    await SecureChannelListener.start(b.node, b.options({
+    await within('start the listener', STEP_MS, SecureChannelListener.start(b.node, b.options({
       maxPendingHandshakes: 256,
       // Every initiator here is one node (one source): lift the per-source bound so 100
       // initiators at once measure throughput, not that bound.
       maxPendingHandshakesPerSource: 256,
       authorize: (peer) => peer.identifier === a.identity.identifier && peer.attributes.role === 'client',
-    }));
+    })));
     const route = [tcp(b.address), local('api')];
     const options = a.options({ authorize: (peer) => peer.attributes.role === 'server' });
-    await (await createSecureChannel(a.node, route, options)).close();
+    await within('the first handshake', STEP_MS, createSecureChannel(a.node, route, options).then((c) => c.close()));
 
-    const measure = async (lanes: number): Promise<{ handshakes: number; seconds: number }> => {
+    const measure = (lanes: number) => within(`handshakes, ${lanes} in flight`, durationMs + STEP_MS, measureOnce(lanes));
+    const measureOnce = async (lanes: number): Promise<{ handshakes: number; seconds: number }> => {
       let handshakes = 0;
       const start = performance.now();
       const deadline = start + durationMs;
@@ -61,19 +66,23 @@ export async function benchSecureChannels(durationMs = 1500, concurrency = 8, ma
     const { handshakes, seconds: handshakeSeconds } = await measure(concurrency);
     const burst = await measure(100).catch(() => undefined);
 
-    const channel = await createSecureChannel(a.node, route, options);
+    const channel = await within('open the round-trip channel', STEP_MS, createSecureChannel(a.node, route, options));
     const echo = [local(channel.address), local('echo')];
     const payload = new Uint8Array(64);
-    for (let i = 0; i < 200; i++) await a.node.request(echo, payload);
+    const request = { timeoutMs: 10_000 };
     let roundTrips = 0;
-    const rtStart = performance.now();
-    const rtDeadline = rtStart + durationMs;
-    while (performance.now() < rtDeadline && roundTrips < maxRoundTrips) {
-      for (let i = 0; i < 50; i++) await a.node.request(echo, payload);
-      roundTrips += 50;
-    }
-    const rtSeconds = (performance.now() - rtStart) / 1000;
-    await channel.close();
+    let rtSeconds = 0;
+    await within('round trips', durationMs + STEP_MS, (async () => {
+      for (let i = 0; i < 200; i++) await a.node.request(echo, payload, request);
+      const rtStart = performance.now();
+      const rtDeadline = rtStart + durationMs;
+      while (performance.now() < rtDeadline && roundTrips < maxRoundTrips) {
+        for (let i = 0; i < 50; i++) await a.node.request(echo, payload, request);
+        roundTrips += 50;
+      }
+      rtSeconds = (performance.now() - rtStart) / 1000;
+    })());
+    await within('close the round-trip channel', STEP_MS, channel.close());
     return {
       name: 'secure_channel',
       handshakesPerSecond: Math.round(handshakes / handshakeSeconds),
@@ -85,8 +94,7 @@ export async function benchSecureChannels(durationMs = 1500, concurrency = 8, ma
       transport: 'tcp-127.0.0.1',
     };
   } finally {
-    await a.node.stop();
-    await b.node.stop();
+    await within('stop the nodes', STEP_MS, Promise.all([a.node.stop(), b.node.stop()]));
   }
 }
 

@@ -24,6 +24,7 @@ import { BenchChild, killAllChildren } from './support/child-rpc.js';
 import { createBenchAuthority } from './support/bench-identity.js';
 import { benchSecureChannels } from './handshake.js';
 import { benchHandshakeFlood } from './handshake-flood.js';
+import { benchHandshakeProcesses } from './handshake-processes.js';
 import { benchPgbench } from './pgbench.js';
 import { benchKafka } from './kafka.js';
 import { benchReplicas } from './replicas.js';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   results.policy = await attempt('policy', 'policy decisions (in process)', () => benchPolicyDecisions());
   results.credentials = await attempt('credentials', 'credential issuance with the audit log (in process)', () => benchCredentialIssuance());
   results.handshakes = await attempt('handshakes', 'mutual-auth handshakes (two nodes in process, over TCP)', () => benchSecureChannels());
+  results.handshakeProcesses = await attempt('handshakes', 'mutual-auth handshakes, initiator and responder in two processes', () => benchHandshakeProcesses());
   results.handshakeFlood = await attempt('handshakes', 'handshakes during a message 1 flood from another process and source address', () => benchHandshakeFlood());
 
   const needProcesses = sections.has('throughput') || sections.has('idle');

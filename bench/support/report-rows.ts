@@ -11,6 +11,7 @@ import type { PortalPath } from '../portal-topology.js';
 import type { PathFigures } from './measure-path.js';
 import type { SecureChannelBench } from '../handshake.js';
 import type { HandshakeFloodBench } from '../handshake-flood.js';
+import type { HandshakeProcessesBench } from '../handshake-processes.js';
 import type { PgbenchBench } from '../pgbench.js';
 import type { ReplicasBench } from '../replicas.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
@@ -25,6 +26,7 @@ export interface BenchResults {
   credentials?: IssuanceBench;
   handshakes?: SecureChannelBench;
   handshakeFlood?: HandshakeFloodBench;
+  handshakeProcesses?: HandshakeProcessesBench;
   throughput?: ThroughputBench;
   idle?: IdleBench;
   pgbench?: PgbenchBench;
@@ -111,6 +113,14 @@ function otherRows(r: BenchResults): ReportRow[] {
     : missing('mutual-auth handshakes with credentials and policy', hsTarget, r.errors.handshakes));
   if (r.handshakes?.concurrent100) {
     rows.push({ figure: '  the same, 100 initiators at once', value: `${count(r.handshakes.concurrent100.handshakesPerSecond)}/s`, target: '', verdict: '-' });
+  }
+  const p = r.handshakeProcesses;
+  if (p) {
+    const cpu = (row: HandshakeProcessesBench['sequential']): string => `CPU ${count(row.initiatorCpuUs)} us initiator, ${count(row.responderCpuUs)} us responder per handshake`;
+    rows.push({ figure: '  the same, initiator and responder in two processes', value: `${count(p.sequential.handshakesPerSecond)}/s (${cpu(p.sequential)})`, target: '', verdict: '-' });
+    rows.push({ figure: '  two processes, 100 initiators at once', value: `${count(p.concurrent100.handshakesPerSecond)}/s (${cpu(p.concurrent100)})`, target: hsTarget, verdict: verdict(p.concurrent100.handshakesPerSecond >= TARGETS.handshakesPerSecond) });
+  } else {
+    rows.push(missing('  handshakes, two processes', hsTarget, r.errors.handshakes));
   }
   const f = r.handshakeFlood;
   rows.push(f

@@ -24,7 +24,7 @@ export const TARGETS = {
   bulkRelayRatio: 0.30,
   roundTripsChannelRatio: 0.45,
   roundTripsRelayRatio: 0.30,
-  handshakesPerSecond: 1000,
+  handshakesPerSecond: 2000,
   policyNsPerDecision: 2000,
   credentialsPerSecond: 1000,
   idleConnections: 10_000,

@@ -28,21 +28,20 @@ import {
 export async function createSecureChannel(node: Node, route: Route, options: SecureChannelOptions): Promise<SecureChannel> {
   const timeoutMs = checkTimeout(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
   if (options.signal?.aborted) throw new AbortedError('channel', 'secure channel creation aborted');
-  const key = await resolveSecureChannelKey(options.secureChannelKey);
   const logger = node.logger.child({ component: 'secure-channel', role: 'initiator' });
   const { address, decryptorAddress } = channelAddresses(node);
-  const decryptor = new ChannelWorker(() => undefined);
-  await node.startWorker(decryptorAddress, decryptor, { incoming: allowAll });
-  const handshake = new InitiatorHandshake(node, route, options, key, handshakeContext(node, options, logger), address, decryptorAddress, decryptor);
+  const handshake = new InitiatorHandshake(node, route, options, handshakeContext(node, options, logger), address, decryptorAddress);
   return handshake.run(timeoutMs);
 }
 
 class InitiatorHandshake {
-  private stage: HandshakeStage = 'message-2';
+  private stage: HandshakeStage = 'local-key';
   private step: XxInitiatorAwaitMessage2 | null = null;
   private channel: SecureChannel | null = null;
   private timer: NodeJS.Timeout | null = null;
   private settled = false;
+  private key: SecureChannelKey | null = null;
+  private readonly decryptor = new ChannelWorker(() => undefined);
   private resolve: (channel: SecureChannel) => void = () => undefined;
   private reject: (error: Error) => void = () => undefined;
 
@@ -50,29 +49,45 @@ class InitiatorHandshake {
     private readonly node: Node,
     private readonly route: Route,
     private readonly options: SecureChannelOptions,
-    private readonly key: SecureChannelKey,
     private readonly context: HandshakeContext,
     private readonly address: string,
     private readonly decryptorAddress: string,
-    private readonly decryptor: ChannelWorker,
   ) {}
 
+  /**
+   * Settles within `timeoutMs` whatever happens: the deadline is armed before anything is
+   * awaited (a key source or vault that never answers fails the handshake at `local-key`).
+   */
   run(timeoutMs: number): Promise<SecureChannel> {
     return new Promise<SecureChannel>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
       this.timer = setTimeout(() => this.fail(new HandshakeError('timeout', `no answer within ${timeoutMs} ms (waiting for ${this.stage})`)), timeoutMs);
       this.options.signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.decryptor.onShutdown = () => this.fail(new HandshakeError('aborted', 'the node stopped the handshake'));
-      try {
-        const { send, next } = XxInitiator.start({ staticKey: localStaticKey(this.key) }).writeMessage1();
-        this.step = next;
-        this.decryptor.handler = (ctx, message) => this.onMessage2(ctx, message);
-        this.decryptor.context!.send(this.route, handshakeMessage(HANDSHAKE_MESSAGE_1, send));
-      } catch (error) {
-        this.fail(new HandshakeError('message-1', (error as Error).message, { cause: error }));
-      }
+      this.begin().catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
     });
+  }
+
+  /** Resolves the local key, starts the decryptor and sends message 1. */
+  private async begin(): Promise<void> {
+    const key = await resolveSecureChannelKey(this.options.secureChannelKey);
+    if (this.settled) return;
+    this.key = key;
+    await this.node.startWorker(this.decryptorAddress, this.decryptor, { incoming: allowAll });
+    if (this.settled) {
+      if (this.node.hasWorker(this.decryptorAddress)) await this.node.stopWorker(this.decryptorAddress);
+      return;
+    }
+    this.stage = 'message-2';
+    this.decryptor.onShutdown = () => this.fail(new HandshakeError('aborted', 'the node stopped the handshake'));
+    try {
+      const { send, next } = XxInitiator.start({ staticKey: localStaticKey(key) }).writeMessage1();
+      this.step = next;
+      this.decryptor.handler = (ctx, message) => this.onMessage2(ctx, message);
+      this.decryptor.context!.send(this.route, handshakeMessage(HANDSHAKE_MESSAGE_1, send));
+    } catch (error) {
+      this.fail(new HandshakeError('message-1', (error as Error).message, { cause: error }));
+    }
   }
 
   private readonly onAbort = (): void => this.fail(new AbortedError('channel', 'secure channel creation aborted'));
@@ -132,7 +147,7 @@ class InitiatorHandshake {
     let transport: TransportState;
     let send: Uint8Array;
     try {
-      const written = next.writeMessage3(ownPayload(options, this.key));
+      const written = next.writeMessage3(ownPayload(options, this.key!));
       send = written.send;
       transport = new TransportState(written.next, options.transportOptions);
     } catch (error) {
@@ -181,7 +196,7 @@ class InitiatorHandshake {
     this.cleanup();
     this.step?.abort();
     this.step = null;
-    const stage = error instanceof HandshakeError ? error.stage : 'aborted';
+    const stage = error instanceof HandshakeError ? error.stage : error instanceof AbortedError ? 'aborted' : this.stage;
     this.context.logger.warn({ stage, reason: error.message, route: formatRoute(this.route) }, 'secure channel handshake failed');
     if (this.channel) this.channel.teardown(`handshake failed at ${stage}`).catch(() => undefined);
     else if (this.node.hasWorker(this.decryptorAddress)) this.node.stopWorker(this.decryptorAddress).catch(() => undefined);

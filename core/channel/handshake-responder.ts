@@ -32,6 +32,8 @@ export class ResponderHandshake {
   private decryptor: ChannelWorker | null = null;
   private timer: NodeJS.Timeout | null = null;
   private finished = false;
+  /** Ends the wait for a key source, once the handshake ended. */
+  private ended: (() => void) | null = null;
   private readonly address: string;
   private readonly decryptorAddress: string;
 
@@ -51,8 +53,14 @@ export class ResponderHandshake {
   async run(): Promise<void> {
     this.timer = setTimeout(() => this.end('timeout', new HandshakeError('timeout', `no message 3 within ${this.timeoutMs} ms`)), this.timeoutMs);
     try {
-      const key = await resolveSecureChannelKey(this.options.secureChannelKey);
-      if (this.finished) return;
+      const source = this.options.secureChannelKey;
+      // A key source that never answers must not hold the listener (it awaits run()): the
+      // wait ends with the handshake's deadline.
+      const key = typeof source === 'function'
+        ? await Promise.race([resolveSecureChannelKey(source), new Promise<null>((resolve) => { this.ended = () => resolve(null); })])
+        : await resolveSecureChannelKey(source);
+      this.ended = null;
+      if (this.finished || key === null) return;
       const read = XxResponder.start({ staticKey: localStaticKey(key) }).readMessage1(this.message1.payload.subarray(1));
       const written = read.next.writeMessage2(ownPayload(this.options, key));
       this.step = written.next;
@@ -132,6 +140,8 @@ export class ResponderHandshake {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer();
+    this.ended?.();
+    this.ended = null;
     this.step?.abort();
     this.step = null;
     this.context.logger.warn({ stage: error.stage, reason: error.message }, 'secure channel handshake refused');
