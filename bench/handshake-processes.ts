@@ -3,11 +3,13 @@
 // whose handshakes are decided by a CEL policy on the initiator's credential attributes,
 // after a revocation check) and an initiator process (a node that opens a channel to it over
 // one TCP connection, then closes it, over and over). Both identities hold a credential from
-// an authority created in the parent. Measured one at a time and with 100 initiators at once;
+// an authority created in the parent; both log as a node daemon does (pino at info into a
+// rotating log file). Measured one at a time and with 100 initiators at once;
 // reports handshakes per second and the CPU time each side spent per handshake (all threads,
 // from /proc). BENCH_CPU_PROF=DIR writes a V8 CPU profile of each side to DIR/handshake-*.
 // Prints one JSON line; exports the measurement.
 import { fork, type ChildProcess } from 'node:child_process';
+import pino from 'pino';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,8 @@ import { TcpTransport } from '../core/transport/tcp-transport.js';
 import { decide } from '../policy/decide.js';
 import { FilePolicyStore } from '../policy/policy-store-file.js';
 import { trustScope } from '../policy/trust-scope.js';
+import { RotatingLogFile } from '../node/daemon/rotating-log-file.js';
+import { DEFAULT_LOG_LIMITS } from '../node/home/log-limits.js';
 import { serveRpc, trackChild } from './support/child-rpc.js';
 import { createBenchAuthority, createBenchMember, type BenchMember } from './support/bench-identity.js';
 import { cpuSeconds } from './support/cpu-usage.js';
@@ -62,6 +66,7 @@ class Side {
   node: Node | null = null;
   transport: TcpTransport | null = null;
   private member: BenchMember | null = null;
+  dir: string | null = null;
 
   async identity(): Promise<IdentityJSON> {
     this.member ??= await createBenchMember();
@@ -77,29 +82,31 @@ class Side {
     };
   }
 
+  /** Starts the node, logging as a node daemon does (pino, level info, a rotating log file). */
   async start(name: string, listen: boolean): Promise<string | undefined> {
-    this.node = new Node({ name });
+    this.dir = await mkdtemp(join(tmpdir(), 'symbolon-bench-handshake-'));
+    const logger = pino({ level: process.env.SYMBOLON_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, new RotatingLogFile(join(this.dir, 'node.log'), DEFAULT_LOG_LIMITS));
+    this.node = new Node({ name, logger });
     this.transport = new TcpTransport(this.node);
     return listen ? (await this.transport.listen('127.0.0.1:0')).address : undefined;
   }
 
   async stop(): Promise<void> {
     await this.node?.stop();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
 
 /** The responder process: a node whose listener admits clients by policy. */
 function serveResponder(): void {
   const side = new Side();
-  let dir: string | undefined;
   serveRpc({
     ready: () => ({ pid: process.pid }),
     identity: () => side.identity(),
     listen: async (args: { authority: IdentityJSON; credential: PresentedCredential }) => {
       const address = await side.start('bench-responder', true);
       const node = side.node!;
-      dir = await mkdtemp(join(tmpdir(), 'symbolon-bench-handshake-'));
-      const policies = await FilePolicyStore.open(join(dir, 'policies.json'));
+      const policies = await FilePolicyStore.open(join(side.dir!, 'policies.json'));
       await policies.create({ kind: 'resource-type', type: 'secure-channel-listener' }, LISTENER_POLICY);
       const authority = Identity.fromJSON(args.authority).identifier;
       const trust = trustScope([{ name: 'bench', authority, own: true }]);
@@ -118,10 +125,7 @@ function serveResponder(): void {
       });
       return { address };
     },
-  }, async () => {
-    await side.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  }, () => side.stop());
 }
 
 /** The initiator process: opens and closes channels to `target` with `lanes` in flight. */
