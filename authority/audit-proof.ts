@@ -1,11 +1,12 @@
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, SymbolonError } from '../core/errors.js';
 import type { PublicKey, SigningKeyType } from '../core/vault/keys.js';
 import { verifySignature } from '../core/vault/verify.js';
 import { checkpointLine, type AuditExportCheckpointLine, type AuditExportRecordLine } from './audit-export.js';
 import { auditLeafHash, auditRecordHash, checkpointDigest, hashedPart, type AuditRecord, type StoredCheckpoint } from './audit-record.js';
-import { auditLeaves, checkpointWithRoot } from './audit-tree.js';
+import { cachedRangeRoots } from './audit-subtrees.js';
+import { checkpointWithRoot } from './audit-tree.js';
 import type { AuthorityStore, StoreCallOptions } from './authority-store.js';
-import { consistencyRanges, inclusionRanges, rangeRoots, verifyConsistency, verifyInclusion } from './merkle-tree.js';
+import { consistencyRanges, inclusionRanges, verifyConsistency, verifyInclusion, type LeafRange } from './merkle-tree.js';
 
 /** `kind` of a proof file. */
 export const AUDIT_PROOF_KIND = 'symbolon-audit-proof';
@@ -44,16 +45,53 @@ export interface AuditConsistencyProof {
 export type AuditProof = AuditInclusionProof | AuditConsistencyProof;
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 const lineObject = (c: StoredCheckpoint): AuditExportCheckpointLine => JSON.parse(checkpointLine(c)) as AuditExportCheckpointLine;
 
-/** Builds the inclusion proof of record `seq` against `checkpoint` (which has a tree head), reading the log once. */
-export async function buildInclusionProof(store: AuthorityStore, seq: number, checkpoint: StoredCheckpoint, options?: StoreCallOptions): Promise<AuditInclusionProof> {
+/** The signed tree head and the records hashed from scratch disagree: a record or a checkpoint in the store was changed. */
+export class AuditTreeMismatchError extends SymbolonError {
+  override readonly name = 'AuditTreeMismatchError';
+  constructor(treeSize: number) {
+    super('authority', 'invalid', `the stored audit records 1 to ${treeSize} do not lead to the tree head the authority signed for them (a record or checkpoint in the database was changed); no proof is given`);
+  }
+}
+
+/** Options of the proof builders. */
+export interface AuditProofOptions extends StoreCallOptions {
+  /** Told when a cached subtree head turned out wrong (the proof is then built from the records and the cache rewritten). */
+  readonly onCacheMismatch?: (treeSize: number) => void;
+}
+
+/**
+ * The proof path of `ranges` in the tree of `treeSize` records: from the cached subtree heads
+ * (O(log n) reads), checked with `verifies` against the signed tree head. If it does not
+ * verify, a cached head was wrong: the path is built again from the records, rewriting the
+ * cache; if that does not verify either, the records themselves differ from what was signed.
+ */
+async function provenPath(store: AuthorityStore, ranges: readonly LeafRange[], treeSize: number, verifies: (path: Uint8Array[]) => boolean, options?: AuditProofOptions): Promise<Uint8Array[]> {
+  const fast = await cachedRangeRoots(store, ranges, options);
+  if (verifies(fast.roots)) return fast.roots;
+  options?.onCacheMismatch?.(treeSize);
+  const fresh = await cachedRangeRoots(store, ranges, { ...options, refresh: true });
+  if (verifies(fresh.roots)) return fresh.roots;
+  throw new AuditTreeMismatchError(treeSize);
+}
+
+/**
+ * Builds the inclusion proof of record `seq` against `checkpoint` (which has a tree head),
+ * from the cached subtree heads (O(log n) reads; see audit-subtrees.ts). The proof is
+ * checked against the signed tree head before it is returned.
+ */
+export async function buildInclusionProof(store: AuthorityStore, seq: number, checkpoint: StoredCheckpoint, options?: AuditProofOptions): Promise<AuditInclusionProof> {
   if (!Number.isSafeInteger(seq) || seq < 1 || seq > checkpoint.seq) {
     throw new InvalidInputError('authority', `record ${seq} is not covered by the checkpoint at record ${checkpoint.seq}`);
   }
   const record = (await store.readAudit({ afterSeq: seq - 1, limit: 1 }, options))[0];
   if (record === undefined || record.seq !== seq) throw new NotFoundError('authority', `audit record ${seq} is missing`);
-  const path = await rangeRoots(inclusionRanges(seq - 1, checkpoint.seq), auditLeaves(store, 0, checkpoint.seq, options));
+  if (checkpoint.root === undefined) throw new InvalidInputError('authority', `the checkpoint at record ${checkpoint.seq} predates Merkle tree heads (version ${checkpoint.version}); prove against a later checkpoint`);
+  const root = fromHex(checkpoint.root);
+  const leaf = auditLeafHash(record.hash);
+  const path = await provenPath(store, inclusionRanges(seq - 1, checkpoint.seq), checkpoint.seq, (p) => verifyInclusion(seq - 1, checkpoint.seq, leaf, p, root), options);
   return {
     kind: AUDIT_PROOF_KIND, version: AUDIT_PROOF_VERSION, type: 'inclusion', authority: checkpoint.authority,
     record: { kind: 'record', ...hashedPart(record), hash: record.hash }, leafIndex: seq - 1, treeSize: checkpoint.seq,
@@ -61,15 +99,20 @@ export async function buildInclusionProof(store: AuthorityStore, seq: number, ch
   };
 }
 
-/** Builds the consistency proof between the checkpoints at `firstSeq` and `secondSeq` (both with tree heads). */
-export async function buildConsistencyProof(store: AuthorityStore, firstSeq: number, secondSeq: number, options?: StoreCallOptions): Promise<AuditConsistencyProof> {
+/**
+ * Builds the consistency proof between the checkpoints at `firstSeq` and `secondSeq` (both
+ * with tree heads), as {@link buildInclusionProof} does: from the cache, checked against
+ * both signed tree heads.
+ */
+export async function buildConsistencyProof(store: AuthorityStore, firstSeq: number, secondSeq: number, options?: AuditProofOptions): Promise<AuditConsistencyProof> {
   if (!Number.isSafeInteger(firstSeq) || !Number.isSafeInteger(secondSeq) || firstSeq < 1 || firstSeq > secondSeq) {
     throw new InvalidInputError('authority', `a consistency proof needs two checkpoints with 1 <= OLD <= NEW (got ${firstSeq} and ${secondSeq})`);
   }
   const checkpoints = await store.checkpoints(secondSeq, options);
   const first = checkpointWithRoot(checkpoints, firstSeq);
   const second = checkpointWithRoot(checkpoints, secondSeq);
-  const path = await rangeRoots(consistencyRanges(firstSeq, secondSeq), auditLeaves(store, 0, secondSeq, options));
+  const [firstRoot, secondRoot] = [fromHex(first.root ?? ''), fromHex(second.root ?? '')];
+  const path = await provenPath(store, consistencyRanges(firstSeq, secondSeq), secondSeq, (p) => verifyConsistency(firstSeq, secondSeq, firstRoot, secondRoot, p), options);
   return {
     kind: AUDIT_PROOF_KIND, version: AUDIT_PROOF_VERSION, type: 'consistency', authority: first.authority,
     first: lineObject(first), second: lineObject(second), path: path.map(toHex),
@@ -86,7 +129,6 @@ type Json = Record<string, unknown>;
 const HEX64 = /^[0-9a-f]{64}$/;
 const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
 /** Checks a checkpoint object: shape, version 2 with a tree head, authority, signature. Returns a problem or undefined. */
 function checkpointProblem(c: unknown, what: string, authority: string, keys: readonly PublicKey[]): string | undefined {

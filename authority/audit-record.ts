@@ -91,6 +91,19 @@ export interface StoredCheckpoint extends SignedCheckpoint {
   readonly frontier?: readonly string[];
 }
 
+/**
+ * The head of a perfect Merkle subtree of the log, as the store caches it: the tree over
+ * the 2^`level` leaves from leaf `index * 2^level` (records `index * 2^level + 1` to
+ * `(index + 1) * 2^level`). Not signed: derived from the records, and checked against a
+ * signed tree head wherever it is used (see audit-subtrees.ts).
+ */
+export interface AuditSubtree {
+  readonly level: number;
+  readonly index: number;
+  /** Lowercase hex. */
+  readonly hash: string;
+}
+
 /** The position and hash of the newest record (seq 0 and {@link GENESIS_HASH} when empty). */
 export interface AuditHead {
   readonly seq: number;

@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { auditLeafHash, type StoredCheckpoint } from './audit-record.js';
 import type { AuthorityStore, StoreCallOptions } from './authority-store.js';
+import { SubtreeRecorder } from './audit-subtrees.js';
 import { MerkleFrontier } from './merkle-tree.js';
 
 /** Records read from the store per page while hashing the tree. */
@@ -42,6 +43,8 @@ function storedFrontier(c: StoredCheckpoint): MerkleFrontier | undefined {
  * The Merkle tree of records 1 to `seq`: continued from the newest stored checkpoint edge
  * at or below `seq` (so a new checkpoint hashes only the records since the last one), or
  * from the first record when there is none (a log whose checkpoints predate tree heads).
+ * The heads of the perfect subtrees of 256 records and up that the records hashed here
+ * complete are stored (the cache proofs read, see audit-subtrees.ts).
  */
 export async function auditTreeAt(store: AuthorityStore, seq: number, checkpoints: readonly StoredCheckpoint[], options?: StoreCallOptions): Promise<MerkleFrontier> {
   let frontier: MerkleFrontier | undefined;
@@ -50,7 +53,13 @@ export async function auditTreeAt(store: AuthorityStore, seq: number, checkpoint
     if (c.seq <= seq) frontier = storedFrontier(c);
   }
   frontier ??= new MerkleFrontier();
-  for await (const leaf of auditLeaves(store, frontier.size, seq, options)) frontier.append(leaf);
+  // The perfect subtrees completed on the way are cached for proofs (audit-subtrees.ts).
+  const recorder = new SubtreeRecorder(store, 0, options);
+  for await (const leaf of auditLeaves(store, frontier.size, seq, options)) {
+    frontier.append(leaf, recorder.onSubtree);
+    await recorder.maybeFlush();
+  }
+  await recorder.flush();
   return frontier;
 }
 

@@ -41,6 +41,18 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
       } finally { await f.cleanup(); }
     });
 
+    it('keeps cached Merkle subtree heads: saved, replaced at the same position, read by position', async () => {
+      const f = await open();
+      try {
+        const big = 2 ** 40 + 3;
+        await f.store.saveAuditSubtrees([{ level: 8, index: 0, hash: 'aa'.repeat(32) }, { level: 8, index: big, hash: 'bb'.repeat(32) }, { level: 9, index: 0, hash: 'cc'.repeat(32) }]);
+        await f.store.saveAuditSubtrees([{ level: 8, index: 0, hash: 'dd'.repeat(32) }]);
+        const got = await f.store.auditSubtrees([{ level: 8, index: 0 }, { level: 8, index: big }, { level: 10, index: 0 }, ...Array.from({ length: 150 }, (_, i) => ({ level: 20, index: i }))]);
+        expect(got.sort((a, b) => a.index - b.index)).toEqual([{ level: 8, index: 0, hash: 'dd'.repeat(32) }, { level: 8, index: big, hash: 'bb'.repeat(32) }]);
+        expect(await f.store.auditSubtrees([])).toEqual([]);
+      } finally { await f.cleanup(); }
+    });
+
     it('registers signing keys, renews their attestation, withdraws them once, all audited', async () => {
       const f = await open();
       try {

@@ -1,5 +1,5 @@
 import type { Attributes } from './attributes.js';
-import type { AuditEntry, AuditHead, AuditRecordType, AuditValue, StoredCheckpoint } from './audit-record.js';
+import type { AuditEntry, AuditHead, AuditRecordType, AuditSubtree, AuditValue, StoredCheckpoint } from './audit-record.js';
 import type { GrantScope } from './grant-scope.js';
 
 /** What a member may do: admins manage members and create any ticket; enrollers create member tickets. */
@@ -208,6 +208,10 @@ export interface AuthorityStore {
   checkpoints(upToSeq?: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]>;
   /** Checkpoints with `afterSeq < seq <= upToSeq`, in `seq` order (one export page's worth). */
   checkpointsBetween(afterSeq: number, upToSeq: number, options?: StoreCallOptions): Promise<StoredCheckpoint[]>;
+  /** Stores Merkle subtree heads of the log; one already stored at the same position is replaced. */
+  saveAuditSubtrees(subtrees: readonly AuditSubtree[], options?: StoreCallOptions): Promise<void>;
+  /** The stored subtree heads among `positions` (any order; those not stored are left out). */
+  auditSubtrees(positions: readonly { readonly level: number; readonly index: number }[], options?: StoreCallOptions): Promise<AuditSubtree[]>;
   /** Closes connections. */
   close(): Promise<void>;
 }

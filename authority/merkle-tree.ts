@@ -78,10 +78,19 @@ export class MerkleFrontier {
     return this.stack;
   }
 
-  /** Appends one leaf hash. */
-  append(leaf: Uint8Array): void {
+  /**
+   * Appends one leaf hash. `onSubtree`, when given, is told every perfect subtree the leaf
+   * completes above the leaf itself: its `level` (2^level leaves), its `index` (it covers
+   * leaves `index * 2^level` to `(index + 1) * 2^level - 1`) and its head.
+   */
+  append(leaf: Uint8Array, onSubtree?: (level: number, index: number, hash: Uint8Array) => void): void {
     let h = leaf;
-    for (let s = this.count; isOdd(s); s = half(s)) h = nodeHash(this.stack.pop() as Uint8Array, h);
+    let level = 0;
+    for (let s = this.count; isOdd(s); s = half(s)) {
+      h = nodeHash(this.stack.pop() as Uint8Array, h);
+      level++;
+      onSubtree?.(level, (this.count + 1) / 2 ** level - 1, h);
+    }
     this.stack.push(h);
     this.count++;
   }

@@ -48,6 +48,13 @@ export const SCHEMA_MIGRATIONS: readonly SchemaMigration[] = [
          attested_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, withdrawn_at BIGINT, withdrawn_by TEXT)`,
     ],
   },
+  {
+    version: 6,
+    description: 'cached heads of the perfect Merkle subtrees of the audit log (256 records and up), so a proof reads O(log n) rows',
+    statements: [
+      `CREATE TABLE audit_subtrees (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))`,
+    ],
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -3,7 +3,7 @@ import { UnsupportedError } from '../core/errors.js';
 import type { Attributes } from './attributes.js';
 import {
   AUDIT_FORMAT_VERSION, auditRecordHash, GENESIS_HASH,
-  type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditValue, type SignedCheckpoint, type StoredCheckpoint,
+  type AuditEntry, type AuditHead, type AuditRecord, type AuditRecordType, type AuditSubtree, type AuditValue, type SignedCheckpoint, type StoredCheckpoint,
 } from './audit-record.js';
 import type {
   AuditQuery, AuthorityStore, AuthorityTransaction, CredentialIssuance, MemberRecord, Redemption, RevocationKind, RevocationRecord,
@@ -321,6 +321,32 @@ export class SqlAuthorityStore implements AuthorityStore {
       ...(r.root == null ? {} : { root: String(r.root) }),
       ...(r.frontier == null ? {} : { frontier: JSON.parse(String(r.frontier)) as string[] }),
     }));
+  }
+
+  async saveAuditSubtrees(subtrees: readonly AuditSubtree[], options?: StoreCallOptions): Promise<void> {
+    if (subtrees.length === 0) return;
+    await this.driver.transaction(async (s) => {
+      for (const t of subtrees) {
+        await s.run(`INSERT INTO audit_subtrees (level, idx, hash) VALUES ($1, $2, $3) ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash`, [t.level, t.index, t.hash]);
+      }
+    }, options?.signal);
+  }
+
+  async auditSubtrees(positions: readonly { readonly level: number; readonly index: number }[], options?: StoreCallOptions): Promise<AuditSubtree[]> {
+    options?.signal?.throwIfAborted();
+    const out: AuditSubtree[] = [];
+    // At most 100 positions (200 parameters) a query; a proof asks for about 2 log2(n).
+    for (let i = 0; i < positions.length; i += 100) {
+      const chunk = positions.slice(i, i + 100);
+      const params: number[] = [];
+      const where = chunk.map((p) => {
+        params.push(p.level, p.index);
+        return `(level = $${params.length - 1} AND idx = $${params.length})`;
+      }).join(' OR ');
+      const rows = await this.driver.query(`SELECT level, idx, hash FROM audit_subtrees WHERE ${where}`, params);
+      for (const r of rows) out.push({ level: num(r.level), index: num(r.idx), hash: String(r.hash) });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
