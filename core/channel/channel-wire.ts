@@ -35,6 +35,22 @@ export const CHANNEL_PONG = 5;
  * its current lane; its next frames travel on `lane` (docs/protocols.md, "Direct paths").
  */
 export const CHANNEL_SWITCH = 6;
+/**
+ * Plaintext type: `0x07 features:u8`: what the sender can receive (docs/protocols.md,
+ * "Pass-through frames"). Each side sends it once, right after the channel opened; a peer
+ * that does not know the type drops it (and so never learns of, nor gets, the features).
+ */
+export const CHANNEL_FEATURES = 7;
+/** Feature bit of CHANNEL_FEATURES: the sender accepts pass-through frames. */
+export const FEATURE_PASS_THROUGH = 0x01;
+
+/**
+ * Plaintext type of the sealed header of a pass-through frame: `0x08 || routing message`
+ * (inner onward route, inner return route, an empty payload); the message's payload is the
+ * inner frame that follows the header.
+ */
+export const CHANNEL_PASSED = 8;
+
 /** Lane bytes of CHANNEL_SWITCH. */
 export const LANE_RELAY = 0;
 export const LANE_DIRECT = 1;

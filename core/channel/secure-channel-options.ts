@@ -84,6 +84,13 @@ export interface SecureChannelOptions {
    * plus replies from elsewhere to return addresses the peer used (see docs/protocols.md).
    */
   readonly encryptorIncoming?: AccessControl;
+  /**
+   * Whether this side offers pass-through frames (default true): when both sides offer
+   * them, a frame of a nested channel is carried with only its routing header sealed
+   * (docs/protocols.md, "Pass-through frames"). False behaves as a peer of before them:
+   * it neither offers nor accepts them.
+   */
+  readonly passThrough?: boolean;
   readonly signal?: AbortSignal;
 }
 

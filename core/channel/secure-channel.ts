@@ -8,9 +8,11 @@ import { local, type Address } from '../routing/address.js';
 import type { Message, MessageOrigin, PeerInfo, Route } from '../routing/message.js';
 import { decodeMessage, encodeMessage, encodeMessageHeader } from '../routing/message-codec.js';
 import {
-  CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY, CHANNEL_SWITCH, LANE_DIRECT, LANE_RELAY,
-  controlPlaintext,
+  CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_FEATURES, CHANNEL_PASSED, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY,
+  CHANNEL_SWITCH, FEATURE_PASS_THROUGH, LANE_DIRECT, LANE_RELAY, controlPlaintext,
 } from './channel-wire.js';
+import { isNestedFrame, markNestedFrame } from './nested-frames.js';
+import { isPassThroughFrame } from './noise/pass-through-frame.js';
 import { PathLanes } from './path-lanes.js';
 import type { ChannelLane } from './path-lanes.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -40,6 +42,9 @@ export interface SecureChannelStats {
   /** Times this side moved its sending onto the direct lane, and back to the relay lane. */
   switchesToDirect: number;
   switchesToRelay: number;
+  /** Pass-through frames received (authentic) and sent: nested frames carried with only their header sealed. */
+  passThroughIn: number;
+  passThroughOut: number;
 }
 
 /** Everything a channel is built from (by the initiator or a responder). */
@@ -80,6 +85,7 @@ export class SecureChannel {
   readonly createdAt = Date.now();
   readonly stats: SecureChannelStats = {
     framesIn: 0, framesOut: 0, forged: 0, replayed: 0, malformed: 0, credentialUpdates: 0, switchesToDirect: 0, switchesToRelay: 0,
+    passThroughIn: 0, passThroughOut: 0,
   };
   /** Where the peer may send frames of the direct lane, once {@link openDirectLane} ran. */
   readonly directDecryptorAddress: string;
@@ -105,6 +111,10 @@ export class SecureChannel {
   private lastNonce = -1;
   /** After the direct lane died: the nonce the next delivered frame must have, else frames were lost. */
   private gapCheck: number | null = null;
+  /** This side offers (and so accepts) pass-through frames. */
+  private readonly acceptsPassThrough: boolean;
+  /** The peer said it accepts pass-through frames: nested frames go out with only their header sealed. */
+  private peerAcceptsPassThrough = false;
 
   /** @internal built by the handshake drivers. */
   constructor(init: SecureChannelInit) {
@@ -119,6 +129,7 @@ export class SecureChannel {
     this.transport = init.transport;
     this.selfHop = local(init.address);
     this.decryptorHop = local(init.decryptorAddress);
+    this.acceptsPassThrough = init.options.passThrough ?? true;
     this.encryptor = new ChannelWorker((ctx, message) => this.encryptMessage(ctx, message));
     this.liveness = new ChannelLiveness(this, init.options, init.registry);
   }
@@ -141,6 +152,11 @@ export class SecureChannel {
   /** The lane this side sends on now: `relay` (the channel's route) or `direct`. */
   get path(): ChannelLane {
     return this.sendLane;
+  }
+
+  /** True once both sides offered pass-through frames: this side sends nested frames with only their header sealed. */
+  get passThrough(): boolean {
+    return this.peerAcceptsPassThrough;
   }
 
   /** The lane this side delivers frames from now. */
@@ -225,10 +241,11 @@ export class SecureChannel {
     });
   }
 
-  /** @internal marks the channel open: registry, liveness. */
+  /** @internal marks the channel open: registry, liveness; tells the peer which frames this side accepts. */
   opened(): void {
     this.init.registry.add(this);
     this.liveness.start();
+    if (this.acceptsPassThrough) this.sendPlaintext(Uint8Array.of(CHANNEL_FEATURES, FEATURE_PASS_THROUGH));
   }
 
   /** @internal the responder's confirmation that the initiator was authorized. */
@@ -319,6 +336,7 @@ export class SecureChannel {
       this.init.node.reportDropped(message, `nothing to route after channel ${this.address}`);
       return;
     }
+    if (this.peerAcceptsPassThrough && isNestedFrame(message.payload)) return this.passThroughMessage(message);
     // Plaintext = type byte || message header || payload. A large payload is encrypted
     // after the header instead of being copied behind it first; a small one is joined
     // (one cipher call is cheaper than a copy of a few bytes).
@@ -337,15 +355,47 @@ export class SecureChannel {
     }
   }
 
+  /**
+   * Encryptor, pass-through: `message.payload` is a nested channel's frame. Only the type
+   * byte and the routes are sealed, bound to the frame's length, nonce and tag; the frame
+   * itself travels as it is (its own channel authenticates it end to end).
+   */
+  private passThroughMessage(message: Message): void {
+    const transport = this.transport;
+    const ctx = this.encryptor.context ?? this.init.decryptor.context;
+    if (transport === null || ctx === null) {
+      this.init.node.reportDropped(message, `channel ${this.address} is closed`);
+      return;
+    }
+    let frame: Buffer;
+    try {
+      const head = encodeMessage({ onwardRoute: message.onwardRoute, returnRoute: message.returnRoute, payload: EMPTY }, { headroom: 1, dropFirstHop: true });
+      head[0] = CHANNEL_PASSED;
+      frame = transport.encryptPassThrough(head, message.payload);
+    } catch (error) {
+      this.init.node.reportDropped(message, `cannot encode for channel: ${(error as Error).message}`);
+      return;
+    }
+    this.stats.framesOut++;
+    this.stats.passThroughOut++;
+    this.emit(ctx, frame);
+  }
+
   private sendPlaintext(plaintext: Uint8Array, tail?: Uint8Array): boolean {
     const transport = this.transport;
     const ctx = this.encryptor.context ?? this.init.decryptor.context;
     if (transport === null || ctx === null) return false;
     const frame = transport.encrypt(plaintext, tail);
     this.stats.framesOut++;
+    markNestedFrame(frame);
+    this.emit(ctx, frame);
+    return true;
+  }
+
+  /** Sends one frame along the current lane. */
+  private emit(ctx: WorkerContext, frame: Buffer): void {
     ctx.send(this.sendRoute, frame, [this.decryptorHop]);
     if (this.sendLane === 'direct') this.lanes.sentDirect(frame);
-    return true;
   }
 
   /** A frame arrived on `lane`: decrypted now when that lane is the active one, else held until it is. */
@@ -379,9 +429,13 @@ export class SecureChannel {
   private decryptFrame(ctx: WorkerContext, message: Message): void {
     const transport = this.transport;
     if (transport === null) return;
+    const frame = message.payload;
     let plaintext: Uint8Array;
+    let inner: Uint8Array | null = null;
     try {
-      plaintext = transport.decrypt(message.payload);
+      if (!isPassThroughFrame(frame)) plaintext = transport.decrypt(frame);
+      else if (!this.acceptsPassThrough) throw new Error('pass-through frame not offered');
+      else ({ header: plaintext, inner } = transport.decryptPassThrough(frame));
     } catch (error) {
       if (error instanceof NoiseReplayError) this.stats.replayed++;
       else if (this.routeClosed(message)) return;
@@ -391,8 +445,7 @@ export class SecureChannel {
     }
     this.stats.framesIn++;
     this.lastReceivedAt = Date.now();
-    const frame = message.payload;
-    let nonce = 0;
+    let nonce = frame[1]! & 0x1f;
     for (let i = 2; i < 8; i++) nonce = nonce * 256 + frame[i]!;
     if (this.gapCheck !== null) {
       // The first frame after the direct lane died must continue where it stopped: the
@@ -411,13 +464,22 @@ export class SecureChannel {
       this.readyWaiter = null;
       ready();
     }
+    if (inner !== null) {
+      this.stats.passThroughIn++;
+      if (plaintext[0] === CHANNEL_PASSED) return this.deliver(ctx, plaintext, inner);
+      this.stats.malformed++;
+      return;
+    }
     switch (plaintext[0]) {
-      case CHANNEL_PAYLOAD: return this.deliver(ctx, plaintext);
+      case CHANNEL_PAYLOAD: return this.deliver(ctx, plaintext, null);
       case CHANNEL_READY: return;
       case CHANNEL_PING: this.sendPlaintext(controlPlaintext(CHANNEL_PONG)); return;
       case CHANNEL_PONG: return;
       case CHANNEL_CREDENTIAL: return this.updateCredentials(plaintext);
       case CHANNEL_CLOSE: void this.teardown('closed by peer'); return;
+      case CHANNEL_FEATURES:
+        if (plaintext.length >= 2 && (plaintext[1]! & FEATURE_PASS_THROUGH) !== 0) this.peerAcceptsPassThrough = true;
+        return;
       case CHANNEL_SWITCH: {
         const lane: ChannelLane = plaintext[1] === LANE_DIRECT ? 'direct' : 'relay';
         if (lane !== this.lanes.active) this.flip(lane);
@@ -441,7 +503,12 @@ export class SecureChannel {
     return true;
   }
 
-  private deliver(ctx: WorkerContext, plaintext: Uint8Array): void {
+  /**
+   * Routes the message of a payload plaintext on; for a pass-through frame (`nestedFrame`
+   * set) the decoded header carries an empty payload and the message's payload is the
+   * nested frame, marked so that a channel onward may pass it through again.
+   */
+  private deliver(ctx: WorkerContext, plaintext: Uint8Array, nestedFrame: Uint8Array | null): void {
     let inner: Message;
     try {
       inner = decodeMessage(plaintext.subarray(1));
@@ -450,16 +517,21 @@ export class SecureChannel {
       this.init.node.reportMalformed(this.decryptorAddress, error);
       return;
     }
-    if (inner.onwardRoute.length === 0) {
+    if (inner.onwardRoute.length === 0 || (nestedFrame !== null && inner.payload.length !== 0)) {
       this.stats.malformed++;
       return;
+    }
+    let payload = inner.payload;
+    if (nestedFrame !== null) {
+      markNestedFrame(nestedFrame);
+      payload = nestedFrame;
     }
     const back = inner.returnRoute[0];
     if (back !== undefined) this.replyHops.record(back);
     ctx.forward({
       onwardRoute: inner.onwardRoute,
       returnRoute: [this.selfHop, ...inner.returnRoute],
-      payload: inner.payload,
+      payload,
       origin: this.currentOrigin(),
     });
   }
@@ -496,5 +568,6 @@ export class SecureChannel {
 }
 
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+const EMPTY = new Uint8Array(0);
 /** Payloads from this size on are encrypted after their header rather than copied behind it. */
 const SEPARATE_PAYLOAD_BYTES = 2048;

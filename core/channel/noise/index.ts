@@ -12,6 +12,7 @@ export { runNoiseVectors, type NoiseVectorReport } from './noise-vectors.js';
 export {
   cipherOfProtocol, NOISE_XX_AESGCM, NOISE_XX_CHACHAPOLY, SECURE_CHANNEL_PROLOGUE, SUPPORTED_PROTOCOLS,
 } from './protocol-name.js';
+export { isPassThroughFrame, PASS_THROUGH_MARK } from './pass-through-frame.js';
 export { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay-window.js';
 export { SymmetricState } from './symmetric-state.js';
 export { DEFAULT_REKEY_INTERVAL, FRAME_NONCE_LENGTH, type TransportOptions } from './transport-options.js';

@@ -1,5 +1,5 @@
 import type { HandshakeResult } from './handshake-state.js';
-import { FrameDecryptor } from './frame-decryptor.js';
+import { FrameDecryptor, type OpenedPassThrough } from './frame-decryptor.js';
 import { FrameEncryptor } from './frame-encryptor.js';
 import { resolveTransportOptions, type TransportOptions } from './transport-options.js';
 
@@ -41,6 +41,19 @@ export class TransportState {
    */
   decrypt(frame: Uint8Array): Buffer {
     return this.decryptor.decrypt(frame);
+  }
+
+  /**
+   * Builds a pass-through frame: `header` sealed, bound to `inner` (a nested channel's
+   * transport frame), which follows unencrypted (docs/protocols.md, "Pass-through frames").
+   */
+  encryptPassThrough(header: Uint8Array, inner: Uint8Array): Buffer {
+    return this.encryptor.encryptPassThrough(header, inner);
+  }
+
+  /** Opens a pass-through frame: its header decrypted and its inner frame as a view; throws like `decrypt`. */
+  decryptPassThrough(frame: Uint8Array): OpenedPassThrough {
+    return this.decryptor.decryptPassThrough(frame);
   }
 
   /** Whether `close()` was called. */
