@@ -478,7 +478,8 @@ export class SecureChannel {
       case CHANNEL_CREDENTIAL: return this.updateCredentials(plaintext);
       case CHANNEL_CLOSE: void this.teardown('closed by peer'); return;
       case CHANNEL_FEATURES:
-        if (plaintext.length >= 2 && (plaintext[1]! & FEATURE_PASS_THROUGH) !== 0) this.peerAcceptsPassThrough = true;
+        // Only between two sides that both offered them (an older peer never sends them either).
+        if (this.acceptsPassThrough && plaintext.length >= 2 && (plaintext[1]! & FEATURE_PASS_THROUGH) !== 0) this.peerAcceptsPassThrough = true;
         return;
       case CHANNEL_SWITCH: {
         const lane: ChannelLane = plaintext[1] === LANE_DIRECT ? 'direct' : 'relay';
