@@ -12,7 +12,7 @@ import {
   CHANNEL_SWITCH, FEATURE_PASS_THROUGH, LANE_DIRECT, LANE_RELAY, controlPlaintext,
 } from './channel-wire.js';
 import { isNestedFrame, markNestedFrame } from './nested-frames.js';
-import { isPassThroughFrame } from './noise/pass-through-frame.js';
+import { isPassThroughFrame, MIN_INNER_FRAME } from './noise/pass-through-frame.js';
 import { PathLanes } from './path-lanes.js';
 import type { ChannelLane } from './path-lanes.js';
 import { ChannelWorker } from './channel-worker.js';
@@ -336,7 +336,7 @@ export class SecureChannel {
       this.init.node.reportDropped(message, `nothing to route after channel ${this.address}`);
       return;
     }
-    if (this.peerAcceptsPassThrough && isNestedFrame(message.payload)) return this.passThroughMessage(message);
+    if (this.peerAcceptsPassThrough && message.payload.length >= MIN_INNER_FRAME && isNestedFrame(message.payload)) return this.passThroughMessage(message);
     // Plaintext = type byte || message header || payload. A large payload is encrypted
     // after the header instead of being copied behind it first; a small one is joined
     // (one cipher call is cheaper than a copy of a few bytes).

@@ -13,6 +13,12 @@ export interface SecureChannelView {
   readonly attributes: Readonly<Record<string, string>>;
   /** What the node keeps the channel for (`project NAME`, `relay NAME of project P`, `route R`); absent for others. */
   readonly purpose?: string;
+  /**
+   * Pass-through frames (docs/protocols.md): whether this side sends frames of nested
+   * channels with only their routing header sealed (both sides offered it), and how many
+   * such frames the channel received and sent.
+   */
+  readonly passThrough: { readonly enabled: boolean; readonly framesIn: number; readonly framesOut: number };
 }
 
 /** What `secure-channel.list` returns: the node's listener and its open channels. */

@@ -107,7 +107,12 @@ export const secureChannelsService: DaemonService = {
       createdAt: new Date(info.createdAt).toISOString(),
       attributes: credentials.attributes.peerAttributes(info.peer).attributes,
       ...purposeOf(info.address),
+      passThrough: passThroughOf(info.address),
     });
+    const passThroughOf = (address: string): SecureChannelView['passThrough'] => {
+      const channel = registry.get(address);
+      return { enabled: channel?.passThrough ?? false, framesIn: channel?.stats.passThroughIn ?? 0, framesOut: channel?.stats.passThroughOut ?? 0 };
+    };
     const purposeOf = (address: string): { purpose?: string } => {
       const purpose = ctx.channels.purposeOf(address);
       return purpose === undefined ? {} : { purpose };
