@@ -38,7 +38,7 @@ describe('failures that explain themselves', () => {
   it('refuses an unknown resource type with the list of known ones', async () => {
     const r = await s.run('bank', ['policy', 'create', '--resource-type', 'tcp_outlet', '--expression', 'true']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("Error: unknown resource type 'tcp_outlet': use one of secure-channel-listener, tcp-inlet, tcp-outlet, relay, authority, worker, kafka-inlet, kafka-outlet, kafka-consume, policy (a named worker is --resource NAME, or --resource-type worker)\n");
+    expect(r.stderr).toBe("Error: unknown resource type 'tcp_outlet': use one of secure-channel-listener, tcp-inlet, tcp-outlet, relay, authority, worker, kafka-inlet, kafka-outlet, kafka-consume, kafka-produce, policy (a named worker is --resource NAME, or --resource-type worker)\n");
     const listed = await s.json<{ policies: unknown[] }>('bank', ['policy', 'list']);
     expect(listed.policies).toEqual([]);
     const t = await s.run('bank', ['policy', 'test', '--expression', 'true', '--resource-type', 'outlet']);

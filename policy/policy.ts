@@ -6,7 +6,7 @@ import type { PolicyExpression } from './policy-expression.js';
  * The resource types a policy may name with `--resource-type`: every type an enforcement
  * point decides for. Any other type is refused when a policy is created (it would never apply).
  */
-export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker', 'kafka-inlet', 'kafka-outlet', 'kafka-consume', 'policy'] as const;
+export const RESOURCE_TYPES = ['secure-channel-listener', 'tcp-inlet', 'tcp-outlet', 'relay', 'authority', 'worker', 'kafka-inlet', 'kafka-outlet', 'kafka-consume', 'kafka-produce', 'policy'] as const;
 
 /** One of {@link RESOURCE_TYPES}. */
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

@@ -3,7 +3,10 @@ import type { Logger } from '../logger.js';
 import type { Node } from '../node/node.js';
 import { TcpOutlet, type TcpOutletStatus } from '../portal/tcp-outlet.js';
 import { formatHostPort, parseHostPort } from '../transport/host-port.js';
+import type { PeerInfo } from '../routing/message.js';
 import { fetchBrokers } from './broker-directory.js';
+import type { ProduceGuardCounters } from './produce-guard-connection.js';
+import { ProduceGuard } from './produce-guard.js';
 
 /** Options of {@link KafkaOutlet}. */
 export interface KafkaOutletOptions {
@@ -15,6 +18,12 @@ export interface KafkaOutletOptions {
   readonly incoming: AccessControl;
   /** How often to ask the bootstrap server for its brokers, in ms (default 30 000). */
   readonly refreshMs?: number;
+  /**
+   * Whether `peer` may produce to `topic` (the `kafka-produce` decision; `peer` undefined for a
+   * session not opened through a secure channel). When given, every session (bootstrap and
+   * brokers) goes through a {@link ProduceGuard}; when absent, sessions are plain TCP.
+   */
+  readonly authorizeProduce?: (peer: PeerInfo | undefined, topic: string) => boolean;
   readonly logger?: Logger;
 }
 
@@ -30,6 +39,8 @@ export interface KafkaOutletStatus {
   readonly lastErrorAt?: number;
   /** When the broker list was last read (ms since the epoch). */
   readonly refreshedAt?: number;
+  /** Produce checks: partitions and whole requests refused by `kafka-produce`, connections closed as malformed. */
+  readonly produce?: Readonly<ProduceGuardCounters>;
 }
 
 /** The worker address of broker `id` of the outlet at `address`. */
@@ -54,16 +65,33 @@ export class KafkaOutlet {
   private lastError: string | undefined;
   private lastErrorAt: number | undefined;
   private refreshedAt: number | undefined;
+  private readonly guard: ProduceGuard | undefined;
 
   constructor(private readonly node: Node, private readonly options: KafkaOutletOptions) {
     parseHostPort(options.bootstrap, { what: 'kafka bootstrap server', origin: 'portal' });
     this.logger = (options.logger ?? node.logger).child({ kafkaOutlet: options.address });
+    const authorize = options.authorizeProduce;
+    if (authorize !== undefined) {
+      this.guard = new ProduceGuard({
+        authorize, logger: this.logger,
+        problem: (why) => {
+          this.lastError = why;
+          this.lastErrorAt = Date.now();
+        },
+      });
+    }
   }
 
   /** Starts the bootstrap outlet and reads the broker list once (a failure is kept as lastError and retried). */
   async start(): Promise<void> {
-    const outlet = new TcpOutlet(this.node, { target: this.options.bootstrap, address: this.options.address, incoming: this.options.incoming, logger: this.logger });
-    await outlet.start();
+    await this.guard?.start();
+    const outlet = new TcpOutlet(this.node, { target: this.options.bootstrap, address: this.options.address, incoming: this.options.incoming, logger: this.logger, ...this.connectOption() });
+    try {
+      await outlet.start();
+    } catch (error) {
+      await this.guard?.stop();
+      throw error;
+    }
     this.bootstrapOutlet = outlet;
     this.running = true;
     await this.refresh();
@@ -78,6 +106,12 @@ export class KafkaOutlet {
     await this.refreshing;
     await Promise.all([this.bootstrapOutlet, ...this.brokers.values()].map((o) => o?.stop()));
     this.brokers.clear();
+    await this.guard?.stop();
+  }
+
+  /** The sessions' connect hook: through the produce check when there is one. */
+  private connectOption(): { connect?: ProduceGuard['connect'] } {
+    return this.guard !== undefined ? { connect: this.guard.connect } : {};
   }
 
   /** Reads the broker list now and adds, moves or removes broker outlets to match it. */
@@ -108,6 +142,7 @@ export class KafkaOutlet {
       if (this.brokers.has(id)) continue;
       const outlet = new TcpOutlet(this.node, {
         target: formatHostPort(endpoint.host, endpoint.port), address: brokerOutletAddress(this.options.address, id), incoming: this.options.incoming, logger: this.logger,
+        ...this.connectOption(),
       });
       try {
         await outlet.start();
@@ -131,6 +166,7 @@ export class KafkaOutlet {
       sessions: all.reduce((n, s) => n + s.sessions, 0),
       ...(this.lastError !== undefined ? { lastError: this.lastError, lastErrorAt: this.lastErrorAt! } : {}),
       ...(this.refreshedAt !== undefined ? { refreshedAt: this.refreshedAt } : {}),
+      ...(this.guard !== undefined ? { produce: { ...this.guard.counters } } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { ApiKey, KafkaErrorCode, isFlexible } from './kafka-api.js';
 import { KafkaReader } from './kafka-reader.js';
 import { KafkaWriter } from './kafka-writer.js';
+import { produceErrorResponse } from './produce-response.js';
 import { FIELDS_HEADER, KEY_HEADER, sealFields, sealValue, type DataKey } from './record-cipher.js';
 import { COMPRESSION_NAMES, batchCompression, batchSpans, decodeRecords, encodeBatch, isControlBatch } from './record-batch.js';
 import { splice, type Replacement } from './splice.js';
@@ -94,28 +95,11 @@ export function sealProduceRequest(payload: Buffer, bodyStart: number, version: 
 /** A Produce response (same version) answering `errorCode` for every partition of the request. */
 function refuse(payload: Buffer, version: number, correlationId: number, acks: number, partitions: readonly PartitionRecords[], errorCode: number, reason: string): SealedProduce {
   void payload;
-  const compact = isFlexible(ApiKey.produce, version);
   const byTopic = new Map<string, number[]>();
   for (const p of partitions) {
     let list = byTopic.get(p.topic);
     if (!list) byTopic.set(p.topic, list = []);
     list.push(p.index);
   }
-  const w = new KafkaWriter(64 + partitions.length * 40);
-  w.int32(correlationId);
-  if (compact) w.uvarint(0);
-  w.arrayLength(byTopic.size, compact);
-  for (const [topic, indexes] of byTopic) {
-    w.string(topic, compact).arrayLength(indexes.length, compact);
-    for (const index of indexes) {
-      w.int32(index).int16(errorCode).int64(-1n).int64(-1n);
-      if (version >= 5) w.int64(-1n);
-      if (version >= 8) w.arrayLength(0, compact).string(reason, compact);
-      if (compact) w.uvarint(0);
-    }
-    if (compact) w.uvarint(0);
-  }
-  w.int32(0);
-  if (compact) w.uvarint(0);
-  return { kind: 'refuse', response: Buffer.from(w.finish()), acks, reason };
+  return { kind: 'refuse', response: produceErrorResponse(correlationId, version, byTopic, errorCode, reason), acks, reason };
 }

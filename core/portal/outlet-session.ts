@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.js';
-import type { Message, Route } from '../routing/message.js';
+import type { Message, MessageOrigin, Route } from '../routing/message.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
 import { DisconnectReason, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
 import type { DisconnectReasonCode } from './portal-message.js';
@@ -31,6 +31,8 @@ export interface OutletSessionHost {
   aborted(why: string): void;
   /** Called once when the session has ended; the outlet stops the worker. */
   ended(session: OutletSession): void;
+  /** Opens the connection to the target for a ping of this origin (default: `net.connect`). */
+  readonly connect?: (target: HostPort, origin: MessageOrigin | undefined) => Socket;
 }
 
 /**
@@ -54,6 +56,8 @@ export class OutletSession implements Worker {
     private readonly peerRoute: Route,
     /** Bytes the inlet allows us to send before it grants credit. */
     private readonly peerWindow: number,
+    /** The origin of the ping that opened the session. */
+    private readonly origin?: MessageOrigin,
   ) {}
 
   /** {@inheritDoc Worker.initialize} */
@@ -64,7 +68,7 @@ export class OutletSession implements Worker {
   /** Connects to the target; answers pong or disconnect. Call once, after the worker started. */
   open(): void {
     const { host, port } = this.host.target;
-    const socket = connect({ host, port, allowHalfOpen: true });
+    const socket = this.host.connect !== undefined ? this.host.connect(this.host.target, this.origin) : connect({ host, port, allowHalfOpen: true });
     this.socket = socket;
     socket.pause();
     socket.setNoDelay(true);

@@ -3,7 +3,8 @@ import type { AccessControl } from '../node/access-control.js';
 import type { Node } from '../node/node.js';
 import type { Worker, WorkerContext } from '../node/worker.js';
 import type { Logger } from '../logger.js';
-import type { Message } from '../routing/message.js';
+import type { Message, MessageOrigin } from '../routing/message.js';
+import type { Socket } from 'node:net';
 import { AbortedError } from '../errors.js';
 import { SecureChannelRegistry } from '../channel/secure-channel-registry.js';
 import { DEFAULT_CREDIT_WINDOW, DisconnectReason, MAX_CREDIT_WINDOW, PING, PORTAL_PROTOCOL_VERSION, decodePortalMessage, encodePortalMessage } from './portal-message.js';
@@ -48,6 +49,12 @@ export interface TcpOutletOptions {
   readonly idleTimeoutMs?: number;
   /** See TcpInletOptions.livenessTimeoutMs (default 15 000 ms). */
   readonly livenessTimeoutMs?: number;
+  /**
+   * Opens a session's connection to the target, given the origin of the ping that opened it
+   * (for `channel`, the authenticated peer; absent for this node's own). Default:
+   * `net.connect`. A Kafka outlet uses it to check each Produce request against its peer.
+   */
+  readonly connect?: (target: HostPort, origin: MessageOrigin | undefined) => Socket;
   readonly logger?: Logger;
 }
 
@@ -141,6 +148,7 @@ export class TcpOutlet {
       opened: () => this.lastError.succeed(),
       aborted: (why) => this.lastError.fail(`session aborted: ${why}`),
       ended: (session) => this.sessionEnded(session),
+      ...(options.connect !== undefined ? { connect: options.connect } : {}),
     };
     this.maxSessionsPerPeer = positive(options.maxSessionsPerPeer ?? DEFAULT_MAX_SESSIONS_PER_PEER, 'maxSessionsPerPeer', Number.MAX_SAFE_INTEGER);
     this.ticker = new SessionTicker(this.host.timeouts, () => this.sessions.values());
@@ -221,7 +229,7 @@ export class TcpOutlet {
       return refuse(DisconnectReason.atCapacity);
     }
     const address = this.node.freshAddress(`${this.address}_session`);
-    const session = new OutletSession(this.host, address, message.returnRoute, ping.window);
+    const session = new OutletSession(this.host, address, message.returnRoute, ping.window, message.origin);
     this.sessions.set(address, session);
     this.perPeer.set(peer, held + 1);
     this.sessionPeer.set(session, peer);

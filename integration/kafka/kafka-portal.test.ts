@@ -10,6 +10,8 @@ import { freePort, Scenario } from '../support/scenario.js';
 const TOPIC = 'payments.orders';
 const RECORDS = 10_000;
 const MARKER = 'secret-payment-';
+/** Bank's produce policy: only its own components write payments topics. */
+const PRODUCE_POLICY = 'resource.topic.startsWith("payments.") ? subject.component == "db" : true';
 
 /** Every file of the topic's partition folders on the broker's disk, concatenated. */
 function topicSegments(broker: TestKafka, topic: string): Buffer {
@@ -68,7 +70,7 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     broker = await startTestKafka({ partitions: 2 });
     const admin = client(broker.bootstrap, 'setup').admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }, { topic: 'cards.orders', numPartitions: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }, { topic: 'shared.events', numPartitions: 2 }, { topic: 'cards.orders', numPartitions: 1 }, { topic: 'marketing.events', numPartitions: 1 }], waitForLeaders: true });
     // Creates and loads the group coordinator's topic once, before any consumer group joins ("loading", "not the coordinator" meanwhile).
     for (let attempt = 0; ; attempt++) {
       try {
@@ -96,7 +98,8 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     // Bank Corp: the broker, its Kafka outlet, the relay, and the producer's inlet.
     await s.ok('bank', ['node', 'create', 'bank', '--tcp-listener-address', `127.0.0.1:${bankPort}`]);
     await s.ok('bank', ['project', 'enroll', bankTicket]);
-    await s.ok('bank', ['kafka-outlet', 'create', '--bootstrap-server', broker.bootstrap, '--allow', 'subject.component in ["analysis", "db"]']);
+    await s.ok('bank', ['kafka-outlet', 'create', '--bootstrap-server', broker.bootstrap, '--allow', 'subject.component in ["analysis", "db"]',
+      '--produce-allow', PRODUCE_POLICY]);
     await s.ok('bank', ['relay', 'create', 'kafka']);
     await s.ok('bank', ['policy', 'create', '--resource-type', 'kafka-consume', '--expression', 'resource.topic.startsWith("payments.") ? subject.team == "analytics" : true']);
     await s.ok('bank', ['kafka-inlet', 'create', '--from', producerInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--allow', 'subject.component == "db"']);
@@ -166,6 +169,37 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     expect(values.filter((v) => v.includes(MARKER))).toEqual([]);
     const denials = await s.json<{ denials: { resource: { type: string; name: string }; reason: string }[] }>('bank', ['policy', 'denials']);
     expect(denials.denials.some((d) => d.resource.type === 'kafka-consume' && d.resource.name === TOPIC && /team/.test(d.reason))).toBe(true);
+  }, 60_000);
+
+  it('a member whose credential does not satisfy the kafka-produce policy cannot write to the topic through its inlet: authorization error, nothing lands, its other topics still work on the same connection', async () => {
+    const direct = client(broker!.bootstrap, 'offsets').admin();
+    await direct.connect();
+    const total = async (topic: string): Promise<number> => (await direct.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    const paymentsBefore = await total(TOPIC);
+    const marketingBefore = await total('marketing.events');
+    const producer = client(rogueInlet, 'rogue-producer').producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    await expect(producer.send({ topic: TOPIC, messages: [{ key: 'account-1', value: 'forged payment 1' }] })).rejects.toThrow(/not authorized/i);
+    // The same producer, the same broker connection: a topic the policy allows still works.
+    await producer.send({ topic: 'marketing.events', messages: [{ value: 'rogue event 1' }] });
+    // One request for both topics: the allowed topic is written, the refused one answers the authorization error.
+    await expect(producer.sendBatch({ topicMessages: [
+      { topic: TOPIC, messages: [{ key: 'account-2', value: 'forged payment 2' }] },
+      { topic: 'marketing.events', messages: [{ value: 'rogue event 2' }] },
+    ] })).rejects.toThrow(/not authorized/i);
+    await producer.send({ topic: 'marketing.events', messages: [{ value: 'rogue event 3' }] });
+    await producer.disconnect();
+    expect(await total(TOPIC)).toBe(paymentsBefore);
+    expect(await total('marketing.events')).toBe(marketingBefore + 3);
+    await direct.disconnect();
+    const denials = await s.json<{ denials: { resource: { type: string; name: string }; action: string; reason: string }[] }>('bank', ['policy', 'denials']);
+    expect(denials.denials.some((d) => d.resource.type === 'kafka-produce' && d.resource.name === TOPIC && d.action === 'produce')).toBe(true);
+    expect(denials.denials.some((d) => d.resource.type === 'kafka-produce' && d.resource.name === 'marketing.events')).toBe(false);
+    const outlet = await s.json<{ produceAllow?: string; status: { produce?: { refusedPartitions: number; refusedRequests: number }; lastError?: string } }>('bank', ['kafka-outlet', 'show']);
+    expect(outlet.produceAllow).toBe(PRODUCE_POLICY);
+    expect(outlet.status.produce?.refusedPartitions).toBeGreaterThanOrEqual(2);
+    expect(outlet.status.produce?.refusedRequests).toBeGreaterThanOrEqual(1);
+    expect(outlet.status.lastError).toMatch(/kafka-produce policy for topic payments\.orders/);
   }, 60_000);
 
   it('records produced directly to the broker pass the consumer inlet unchanged, without a symbolon-key header', async () => {

@@ -10,6 +10,8 @@ export interface KafkaOutletRecord {
   readonly bootstrap: string;
   /** The `--allow` expression stored as the outlet's resource policy, if one was given. */
   readonly allow?: string;
+  /** The `--produce-allow` expression stored as the node's `kafka-produce` policy, if one was given. */
+  readonly produceAllow?: string;
   readonly createdAt: string;
 }
 

@@ -74,7 +74,7 @@ export const NODE_API = {
   'tcp-inlet.show': method(schema({ name: NAME }), returns<TcpInletView>()),
   'tcp-inlet.delete': method(schema({ name: NAME }), returns<{ readonly deleted: string }>()),
 
-  'kafka-outlet.create': method(schema({ bootstrap: NAME, address: optional(NAME), allow: optional(EXPRESSION) }), returns<KafkaOutletView>()),
+  'kafka-outlet.create': method(schema({ bootstrap: NAME, address: optional(NAME), allow: optional(EXPRESSION), produceAllow: optional(EXPRESSION) }), returns<KafkaOutletView>()),
   'kafka-outlet.list': method(NO_PARAMS, returns<KafkaOutletList>()),
   'kafka-outlet.show': method(schema({ address: optional(NAME) }), returns<KafkaOutletView>()),
   'kafka-outlet.delete': method(schema({ address: optional(NAME) }), returns<{ readonly deleted: string }>()),

@@ -19,6 +19,8 @@ export default class KafkaOutletShow extends BaseCommand {
       ['brokers', o.status && o.status.brokers.length > 0 ? o.status.brokers.map((b) => `${b.id} at ${b.target} (${b.sessions} sessions)`).join(', ') : '(none)'],
       ['broker list read', o.status?.refreshedAt ?? '-'],
       ['sessions', String(o.status?.sessions ?? 0)],
+      ['produce allow', o.produceAllow ?? '(node policy for kafka-produce)'],
+      ['produce refused', o.status?.produce ? `${o.status.produce.refusedPartitions} partitions (${o.status.produce.refusedRequests} whole requests), ${o.status.produce.malformed} connections closed as malformed` : '-'],
       ['last error', o.status?.lastError === undefined ? '-' : `${o.status.lastError} (at ${o.status.lastErrorAt})`],
       ['created', o.createdAt],
     ]));

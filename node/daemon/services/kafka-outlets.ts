@@ -9,6 +9,8 @@ import type { DaemonContext, DaemonService } from '../service.js';
 
 /** The node configuration section of Kafka outlets. */
 export const KAFKA_OUTLETS_SECTION = 'kafka-outlets';
+/** Where `--produce-allow` is stored: the node's policy for every topic (resource type `kafka-produce`). */
+const PRODUCE_SCOPE = { kind: 'resource-type', type: 'kafka-produce' } as const;
 /** Default worker address of a Kafka outlet. */
 export const DEFAULT_KAFKA_OUTLET_ADDRESS = 'kafka';
 
@@ -26,10 +28,13 @@ function readRecords(ctx: DaemonContext): KafkaOutletRecord[] {
 }
 
 /**
- * Kafka outlets of a node (`kafka-outlet.create { bootstrap, address?, allow? }`, `.list`,
- * `.show`, `.delete`). Every worker of an outlet (bootstrap and brokers) is guarded by the
- * node policy for resource `{ type: 'kafka-outlet', name: ADDRESS }`, action `connect`;
- * revoked identities are refused whatever it says. Persisted and restored at start.
+ * Kafka outlets of a node (`kafka-outlet.create { bootstrap, address?, allow?, produceAllow? }`,
+ * `.list`, `.show`, `.delete`). Every worker of an outlet (bootstrap and brokers) is guarded by
+ * the node policy for resource `{ type: 'kafka-outlet', name: ADDRESS }`, action `connect`;
+ * revoked identities are refused whatever it says. Every Produce request is checked topic by
+ * topic against resource `{ type: 'kafka-produce', name: TOPIC, topic }`, action `produce`,
+ * for the session's peer (`produceAllow` stores the node's `kafka-produce` type policy).
+ * Persisted and restored at start.
  */
 export const kafkaOutletsService: DaemonService = {
   name: KAFKA_OUTLETS_SECTION,
@@ -43,6 +48,10 @@ export const kafkaOutletsService: DaemonService = {
       const outlet = new KafkaOutlet(ctx.node, {
         bootstrap: record.bootstrap, address: record.address, logger: ctx.logger,
         incoming: refusingRevoked(ctx.policy.accessControl(resource, 'connect'), revokedPeerCheck(ctx, resource, 'connect')),
+        authorizeProduce: (peer, topic) => {
+          const produce = { type: 'kafka-produce', name: topic, topic };
+          return !revokedPeerCheck(ctx, produce, 'produce')(peer) && ctx.policy.authorize(produce, 'produce', peer);
+        },
       });
       await outlet.start();
       outlets.set(record.address, { record, outlet });
@@ -65,11 +74,14 @@ export const kafkaOutletsService: DaemonService = {
 
     ctx.api.register('kafka-outlet.create', async (params, { signal }): Promise<KafkaOutletView> => {
       const address = checkAddress(params.address ?? DEFAULT_KAFKA_OUTLET_ADDRESS);
-      const { bootstrap, allow } = params;
+      const { bootstrap, allow, produceAllow } = params;
       parseHostPort(bootstrap, { what: 'kafka bootstrap server', origin: 'portal' });
       if (outlets.has(address) || ctx.node.hasWorker(address)) throw new AlreadyExistsError('portal', `address '${address}' is already in use on node '${ctx.name}'`);
       if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: address }, allow, { signal });
-      const record: KafkaOutletRecord = { address, bootstrap, ...(allow !== undefined ? { allow } : {}), createdAt: new Date().toISOString() };
+      if (produceAllow !== undefined) await ctx.policy.policies.create(PRODUCE_SCOPE, produceAllow, { signal });
+      const record: KafkaOutletRecord = {
+        address, bootstrap, ...(allow !== undefined ? { allow } : {}), ...(produceAllow !== undefined ? { produceAllow } : {}), createdAt: new Date().toISOString(),
+      };
       await launch(record);
       persist();
       ctx.logger.info({ outlet: address, bootstrap }, 'kafka outlet created');
@@ -86,6 +98,11 @@ export const kafkaOutletsService: DaemonService = {
       await entry.outlet.stop();
       if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'kafka-outlet', name: address })?.expression === entry.record.allow) {
         await ctx.policy.policies.delete({ kind: 'resource', name: address }, { signal }).catch(() => undefined);
+      }
+      const produceAllow = entry.record.produceAllow;
+      if (produceAllow !== undefined && ![...outlets.values()].some((o) => o.record.produceAllow === produceAllow)
+        && ctx.policy.policies.policyFor({ type: 'kafka-produce', name: '' })?.expression === produceAllow) {
+        await ctx.policy.policies.delete(PRODUCE_SCOPE, { signal }).catch(() => undefined);
       }
       ctx.logger.info({ outlet: address }, 'kafka outlet deleted');
       return { deleted: address };
