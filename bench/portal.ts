@@ -10,6 +10,7 @@ import { startPortalTopology } from './portal-topology.js';
 import type { PortalPath } from './portal-topology.js';
 import { startRawTcpPaths } from './raw-tcp.js';
 import { startComparisonPaths } from './comparisons.js';
+import type { ComparisonPaths } from './comparisons.js';
 import { COMPARISON_LABELS } from './support/tunnel-config.js';
 import { measurePaths } from './support/measure-path.js';
 import type { PathFigures, PathOptions } from './support/measure-path.js';
@@ -42,15 +43,36 @@ export interface ThroughputBenchOptions extends PathOptions {
   readonly signal?: AbortSignal;
 }
 
+const PORTAL_PATHS: readonly PortalPath[] = ['plain', 'channel', 'channel-ws', 'channel-udp', 'relay', 'direct'];
+
+/**
+ * The rows `BENCH_PATHS` (comma-separated: `raw`, `raw-forwarded`, `ssh`, `stunnel` and the
+ * portal paths) selects for a focused study; every row when unset. The raw TCP baseline is
+ * always measured.
+ */
+export function selectedPaths(value: string | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const chosen = new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+  chosen.add('raw');
+  return chosen;
+}
+
 /** Builds the raw and portal paths, measures them interleaved, and stops their processes. */
 export async function benchThroughput(options: ThroughputBenchOptions): Promise<ThroughputBench> {
+  const only = selectedPaths(process.env.BENCH_PATHS);
+  const wanted = (name: string): boolean => only === undefined || only.has(name);
   const raw = await startRawTcpPaths(options.sink, { signal: options.signal });
-  const others = await startComparisonPaths(options.sink).catch(async (error: unknown) => {
+  const others = await (wanted('ssh') || wanted('stunnel')
+    ? startComparisonPaths(options.sink)
+    : Promise.resolve<ComparisonPaths>({ paths: {}, processes: {}, skipped: {}, stop: async () => {} })
+  ).catch(async (error: unknown) => {
     await raw.stop();
     throw error;
   });
   try {
-    const topology = await startPortalTopology({ sink: options.sink, authority: options.authority, signal: options.signal });
+    const topology = await startPortalTopology({
+      sink: options.sink, authority: options.authority, signal: options.signal, paths: PORTAL_PATHS.filter(wanted),
+    });
     try {
       const client = { label: 'client', pid: options.client.pid };
       const sink = { label: 'sink', pid: options.sinkPid };
@@ -68,11 +90,13 @@ export async function benchThroughput(options: ThroughputBenchOptions): Promise<
         relay: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
         direct: [client, inlet, { label: 'project', pid: topology.projectNode?.pid }, outlet, sink],
       };
-      const { figures, failed } = await measurePaths(options.client, { ...raw.paths, ...others.paths, ...topology.inlets }, { ...options, processes });
+      const all: Record<string, string> = { ...raw.paths, ...others.paths, ...topology.inlets };
+      const measured = Object.fromEntries(Object.entries(all).filter(([name]) => wanted(name)));
+      const { figures, failed } = await measurePaths(options.client, measured, { ...options, processes });
       const comparisons: Array<{ label: string; figures: PathFigures }> = [];
       const skipped: Record<string, string> = { ...others.skipped };
       for (const name of ['ssh', 'stunnel'] as const) {
-        if (others.paths[name] === undefined) continue;
+        if (others.paths[name] === undefined || !wanted(name)) continue;
         const f = figures[name];
         if (f) comparisons.push({ label: COMPARISON_LABELS[name], figures: f });
         else skipped[COMPARISON_LABELS[name]] = failed[name] ?? 'measurement failed';

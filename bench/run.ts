@@ -9,7 +9,7 @@
  * BENCH_IDLE_CONNECTIONS (2000, up to 10000), BENCH_PGBENCH_SECONDS (5), BENCH_KAFKA_RECORDS (20000), BENCH_SESSIONS (16 concurrent
  * sessions of the aggregate bulk figure; 0 skips it); for studies, BENCH_CPU_PROF=DIR (V8 profile
  * of every child process), BENCH_PORTAL_WINDOW=BYTES (portal credit window) and BENCH_NODE_GC=MODE
- * (GC of the node processes: auto, single-threaded, parallel).
+ * (GC of the node processes: auto, single-threaded, parallel), BENCH_PATHS=raw,channel,relay,... (only those rows).
  * Every node, client and server runs in its own process; all of them exit with the run, as
  * do the sshd, ssh and stunnel processes of the comparison rows (see comparisons.ts).
  */
