@@ -10,6 +10,7 @@ import type { PipeOutcome, PipeTimeouts } from './portal-pipe.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { PeerLock } from './peer-lock.js';
 import type { PathBudget } from './path-budget.js';
+import type { WindowPool } from './window-pool.js';
 import { resetSocket } from './session-support.js';
 import { describeOutletRefusal } from './outlet-refusal.js';
 
@@ -24,6 +25,8 @@ export interface InletSessionHost {
   /** The send budget of the path `route` leaves through; given back with {@link budgetDone}. */
   budgetFor(route: Route): PathBudget;
   budgetDone(budget: PathBudget): void;
+  /** The node's pool for grown receive windows (none: windows stay as announced). */
+  readonly windowPool?: WindowPool;
   /** Reports how opening went: `true` on an accepted pong, an error text otherwise. */
   opened(outcome: true | string): void;
   /**
@@ -177,6 +180,7 @@ export class InletSession implements Worker {
       counters: this.host.counters,
       logger: this.host.logger,
       budget: this.budget,
+      ...(this.host.windowPool === undefined ? {} : { windowPool: this.host.windowPool }),
       timeouts: this.host.timeouts,
       onClose: (outcome) => this.pipeClosed(outcome),
     });

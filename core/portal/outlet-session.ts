@@ -10,6 +10,7 @@ import type { PipeOutcome, PipeTimeouts } from './portal-pipe.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { HostPort } from '../transport/host-port.js';
 import type { PathBudget } from './path-budget.js';
+import type { WindowPool } from './window-pool.js';
 import { resetSocket } from './session-support.js';
 
 /** What an outlet session needs from its outlet. */
@@ -23,6 +24,8 @@ export interface OutletSessionHost {
   /** The send budget of the path `route` leaves through; given back with {@link budgetDone}. */
   budgetFor(route: Route): PathBudget;
   budgetDone(budget: PathBudget): void;
+  /** The node's pool for grown receive windows (none: windows stay as announced). */
+  readonly windowPool?: WindowPool;
   /** The session could not connect to the target (`why`: local detail); the inlet was told `connectFailed`. */
   connectFailed(why: string): void;
   /** The session connected to the target and answered pong. */
@@ -105,6 +108,7 @@ export class OutletSession implements Worker {
         counters: this.host.counters,
         logger: this.host.logger,
         budget: this.budget,
+      ...(this.host.windowPool === undefined ? {} : { windowPool: this.host.windowPool }),
         timeouts: this.host.timeouts,
         onClose: (outcome) => this.pipeClosed(outcome),
       });

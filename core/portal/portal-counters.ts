@@ -21,12 +21,16 @@ export interface PortalCounters {
   livenessTimeouts: number;
   /** Sessions aborted after moving no data for the idle timeout. */
   idleTimeouts: number;
+  /** Receive windows doubled because the local reader kept up (see docs/portals.md, "Flow control"). */
+  windowGrowths: number;
+  /** Grown receive windows taken back to the announced one because the local reader stalled. */
+  windowShrinks: number;
 }
 
 /** Fresh zeroed counters. */
 export function newPortalCounters(): PortalCounters {
   return {
     sessionsOpened: 0, sessionsFailed: 0, bytesIn: 0, bytesOut: 0, malformed: 0, unexpected: 0,
-    sessionsAborted: 0, livenessTimeouts: 0, idleTimeouts: 0,
+    sessionsAborted: 0, livenessTimeouts: 0, idleTimeouts: 0, windowGrowths: 0, windowShrinks: 0,
   };
 }

@@ -7,6 +7,8 @@ import type { DisconnectReasonCode, PortalMessage } from './portal-message.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { BudgetWaiter, PathBudget } from './path-budget.js';
 import { resetSocket } from './session-support.js';
+import { MAX_GROWN_WINDOW } from './window-pool.js';
+import type { WindowPool } from './window-pool.js';
 
 /** How a pipe ended: `reason` is absent after a clean close (both directions ended). */
 export interface PipeOutcome {
@@ -45,6 +47,13 @@ export interface PortalPipeOptions {
   readonly sendWindow: number;
   /** Bytes we allow the peer to send before we grant credit (our announced window). */
   readonly receiveWindow: number;
+  /**
+   * Where a receive window that grows beyond `receiveWindow` takes its extra from (the
+   * node's pool); without one the window stays as announced.
+   */
+  readonly windowPool?: WindowPool;
+  /** Largest receive window to grow to (default MAX_GROWN_WINDOW). */
+  readonly maxReceiveWindow?: number;
   readonly counters: PortalCounters;
   readonly logger: Logger;
   /** The send budget of the path to the peer (shared with the node's other sessions on it). */
@@ -83,7 +92,17 @@ export class PortalPipe implements BudgetWaiter {
   private ackScheduled = false;
   private sendSequence = 0;
   private receiveSequence = 0;
-  private readonly grantThreshold: number;
+  private grantThreshold: number;
+  /** The receive window now: the announced one, grown while our socket's reader keeps up. */
+  private receiveWindow: number;
+  private readonly baseWindow: number;
+  private readonly maxWindow: number;
+  /** Taken from the window pool: (receiveWindow - baseWindow) + shrinkDebt. */
+  private poolHeld = 0;
+  /** Credit still to withhold after a shrink (the peer may hold it until then). */
+  private shrinkDebt = 0;
+  /** Bytes written out promptly (the socket buffering nothing) since the window last changed. */
+  private promptBytes = 0;
   private readEnded = false;
   private sentEnd = false;
   private peerEnded = false;
@@ -116,6 +135,8 @@ export class PortalPipe implements BudgetWaiter {
     this.socket = options.socket;
     this.sendCredit = options.sendWindow;
     this.receiveAllowance = options.receiveWindow;
+    this.receiveWindow = this.baseWindow = options.receiveWindow;
+    this.maxWindow = options.windowPool === undefined ? options.receiveWindow : Math.max(options.receiveWindow, options.maxReceiveWindow ?? MAX_GROWN_WINDOW);
     // A quarter of the window: the sender never runs dry while a grant is on its way, and
     // a large window means fewer credit messages.
     this.grantThreshold = Math.max(1, Math.floor(options.receiveWindow / 4));
@@ -137,6 +158,11 @@ export class PortalPipe implements BudgetWaiter {
   /** Bytes this pipe holds in memory: unsent socket reads plus unwritten socket data. */
   get bufferedBytes(): number {
     return this.pendingBytes + this.socket.writableLength;
+  }
+
+  /** Our receive window now (grows while the socket's reader keeps up; see docs/portals.md). */
+  get currentReceiveWindow(): number {
+    return this.receiveWindow;
   }
 
   /** True once the pipe has closed. */
@@ -289,6 +315,40 @@ export class PortalPipe implements BudgetWaiter {
     }
     this.writeLengths.push(data.length);
     this.socket.write(data, this.onWritten);
+    // The reader stalls: more than half the announced window waits in our memory (the
+    // kernel's buffers are full). Back to the announced window.
+    if (this.receiveWindow > this.baseWindow && this.socket.writableLength > this.baseWindow / 2) this.shrinkWindow();
+  }
+
+  /**
+   * Adaptive window, growth: a whole window was written out while the socket buffered
+   * nothing, so the reader keeps up. Doubles the window (up to maxWindow, within the
+   * node's pool); the extra goes to the peer as credit with the next grant.
+   */
+  private growWindow(): void {
+    this.promptBytes = 0;
+    const pool = this.options.windowPool;
+    if (pool === undefined || this.shrinkDebt > 0) return;
+    const extra = pool.take(Math.min(this.receiveWindow, this.maxWindow - this.receiveWindow));
+    if (extra === 0) return;
+    this.poolHeld += extra;
+    this.receiveWindow += extra;
+    this.toGrant += extra;
+    this.grantThreshold = Math.max(1, Math.floor(this.receiveWindow / 4));
+    this.options.counters.windowGrowths++;
+  }
+
+  /**
+   * Adaptive window, shrink: back to the announced window. Credit already granted cannot be
+   * taken back, so the difference is withheld from the next grants (shrinkDebt) and given
+   * back to the pool as it is.
+   */
+  private shrinkWindow(): void {
+    this.shrinkDebt += this.receiveWindow - this.baseWindow;
+    this.receiveWindow = this.baseWindow;
+    this.grantThreshold = Math.max(1, Math.floor(this.baseWindow / 4));
+    this.promptBytes = 0;
+    this.options.counters.windowShrinks++;
   }
 
   /** Sends pending ack and credit as one `grant`. */
@@ -316,7 +376,18 @@ export class PortalPipe implements BudgetWaiter {
       this.writeHead = 0;
     }
     if (error || this.closed) return;
-    this.toGrant += length;
+    let credit = length;
+    if (this.shrinkDebt > 0) {
+      const withheld = Math.min(this.shrinkDebt, credit);
+      this.shrinkDebt -= withheld;
+      this.poolHeld -= withheld;
+      this.options.windowPool?.give(withheld);
+      credit -= withheld;
+    } else if (this.receiveWindow < this.maxWindow && this.socket.writableLength === 0) {
+      this.promptBytes += length;
+      if (this.promptBytes >= this.receiveWindow) this.growWindow();
+    }
+    this.toGrant += credit;
     if (this.toGrant >= this.grantThreshold || this.toAck > 0) this.sendGrant();
   };
 
@@ -435,6 +506,10 @@ export class PortalPipe implements BudgetWaiter {
     this.closed = true;
     this.pending.length = 0;
     this.pendingBytes = 0;
+    if (this.poolHeld > 0) {
+      this.options.windowPool?.give(this.poolHeld);
+      this.poolHeld = 0;
+    }
     if (this.unacked > 0) {
       this.budget?.release(this.unacked);
       this.unacked = 0;

@@ -17,6 +17,7 @@ import { PeerLock } from './peer-lock.js';
 import { formatHostPort, parseHostPort } from '../transport/host-port.js';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
 import { acquirePathBudget, releasePathBudget } from './path-budget.js';
+import { windowPoolOf } from './window-pool.js';
 import { SessionTicker } from './session-ticker.js';
 import { LastError } from '../last-error.js';
 import type { LastErrorState } from '../last-error.js';
@@ -120,6 +121,7 @@ export class TcpInlet {
       },
       budgetFor: (route) => acquirePathBudget(node, route),
       budgetDone: (budget) => releasePathBudget(node, budget),
+      windowPool: windowPoolOf(node),
       opened: (outcome) => this.setConnected(outcome),
       aborted: (why, pathFailed) => {
         if (pathFailed) this.setConnected(`session aborted: ${why}`);

@@ -16,6 +16,7 @@ import { PeerLock, withPeerLock } from './peer-lock.js';
 import { parseHostPort } from '../transport/host-port.js';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, nonNegative, positive, stopQuietly } from './session-support.js';
 import { acquirePathBudget, releasePathBudget } from './path-budget.js';
+import { windowPoolOf } from './window-pool.js';
 import { SessionTicker } from './session-ticker.js';
 import { addressToString } from '../routing/address.js';
 import type { HostPort } from '../transport/host-port.js';
@@ -141,6 +142,7 @@ export class TcpOutlet {
       },
       budgetFor: (route) => acquirePathBudget(node, route),
       budgetDone: (budget) => releasePathBudget(node, budget),
+      windowPool: windowPoolOf(node),
       connectFailed: (why) => {
         this.refusals.unreachable++;
         this.lastError.fail(why);
