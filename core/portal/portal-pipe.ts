@@ -7,7 +7,7 @@ import type { DisconnectReasonCode, PortalMessage } from './portal-message.js';
 import type { PortalCounters } from './portal-counters.js';
 import type { BudgetWaiter, PathBudget } from './path-budget.js';
 import { resetSocket } from './session-support.js';
-import { MAX_GROWN_WINDOW } from './window-pool.js';
+import { GROW_AFTER_BYTES, MAX_GROWN_WINDOW } from './window-pool.js';
 import type { WindowPool } from './window-pool.js';
 
 /** How a pipe ended: `reason` is absent after a clean close (both directions ended). */
@@ -321,7 +321,7 @@ export class PortalPipe implements BudgetWaiter {
   }
 
   /**
-   * Adaptive window, growth: a whole window was written out while the socket buffered
+   * Adaptive window, growth: GROW_AFTER_BYTES were written out while the socket buffered
    * nothing, so the reader keeps up. Doubles the window (up to maxWindow, within the
    * node's pool); the extra goes to the peer as credit with the next grant.
    */
@@ -385,7 +385,7 @@ export class PortalPipe implements BudgetWaiter {
       credit -= withheld;
     } else if (this.receiveWindow < this.maxWindow && this.socket.writableLength === 0) {
       this.promptBytes += length;
-      if (this.promptBytes >= this.receiveWindow) this.growWindow();
+      if (this.promptBytes >= GROW_AFTER_BYTES) this.growWindow();
     }
     this.toGrant += credit;
     if (this.toGrant >= this.grantThreshold || this.toAck > 0) this.sendGrant();

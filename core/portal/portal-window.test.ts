@@ -53,7 +53,7 @@ function readsThenStalls(bytes: number, state: { read: number; stalled: boolean;
 describe('adaptive credit window', () => {
   it('grows while the reader keeps up; a reader that then stalls makes the node hold at most the grown window, and the pool is given back', async () => {
     const state: { read: number; stalled: boolean; socket?: Socket } = { read: 0, stalled: false };
-    const { b, inlet, outlet, address } = await pair(readsThenStalls(24 * MiB, state));
+    const { b, inlet, outlet, address } = await pair(readsThenStalls(40 * MiB, state));
     const client = await openClient(address);
     client.on('error', () => {});
     const block = Buffer.alloc(64 * 1024, 5);
@@ -70,7 +70,7 @@ describe('adaptive credit window', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(state.stalled).toBe(true);
-    // 512 KiB -> 1 MiB -> 2 MiB while the server read.
+    // 512 KiB -> 1 MiB -> 2 MiB while the server read (GROW_AFTER_BYTES each).
     expect(outlet.status().windowGrowths).toBeGreaterThanOrEqual(2);
     expect(maxPool).toBe(MAX_GROWN_WINDOW - DEFAULT_CREDIT_WINDOW);
     // The stall took the window back to the announced one ...

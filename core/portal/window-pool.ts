@@ -4,6 +4,14 @@ import type { Node } from '../node/node.js';
 export const MAX_GROWN_WINDOW = 2 * 1024 * 1024;
 
 /**
+ * Bytes a session must write out promptly (its socket buffering nothing) before its window
+ * doubles: 8 MiB, more than the kernel's buffers take from a reader that never reads (about
+ * 4 MiB of send buffer here, the receive buffer staying small), so a window grows only for
+ * a reader that really reads. A reader that keeps up and then stalls is bounded by the pool.
+ */
+export const GROW_AFTER_BYTES = 8 * 1024 * 1024;
+
+/**
  * Receive window beyond their announced one that the portal sessions of one node may have
  * granted at once: 12 MiB, eight sessions grown from 512 KiB to 2 MiB. It bounds what
  * readers that kept up and then stalled can make the node hold on top of one announced
