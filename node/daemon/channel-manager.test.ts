@@ -87,6 +87,26 @@ describe('ChannelManager (two in-process nodes)', () => {
     expect(channels.list()).toEqual([]);
   });
 
+  it('fails at once when the connection closes during the handshake (the peer died), not at the handshake deadline', async () => {
+    const { channels, parseRoute } = contexts.get('n1')!;
+    // A peer that takes the connection and the first handshake message, then goes away.
+    const server = createServer((socket) => {
+      let bytes = 0;
+      socket.on('data', (chunk) => { bytes += chunk.length; if (bytes > 1) socket.destroy(); });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const failed = channels.toListener(parseRoute(`/ip4/127.0.0.1/tcp/${port}/service/api`));
+      await expect(failed).rejects.toBeInstanceOf(IoError);
+      await expect(failed).rejects.toThrow(/closed during the handshake/);
+      expect(channels.list()).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('refuses new channels once closed', async () => {
     const { channels, parseRoute } = contexts.get('n1')!;
     const open = await channels.toListener(parseRoute('/node/n2/service/api'));

@@ -341,12 +341,24 @@ export class ChannelManager {
       return inner === undefined ? true : inner(peer, context);
     };
     const opening = (async () => {
-      await connectFirstHop(this.options.transports, route, { signal: stop });
+      const connection = await connectFirstHop(this.options.transports, route, { signal: stop });
+      // The peer died (or closed the connection) during the handshake: fail now, not after
+      // the handshake deadline, so the caller moves on (to another replica) at once.
+      const lost = connection === undefined ? undefined : this.options.transports.closedSignal(connection.workerAddress);
+      const handshake = new AbortController();
+      const abort = (): void => handshake.abort();
+      stop.addEventListener('abort', abort, { once: true });
+      lost?.addEventListener('abort', abort, { once: true });
+      if (stop.aborted || lost?.aborted) handshake.abort();
       try {
-        return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, ...(authorize ? { authorize } : {}), signal: stop }));
+        return await createSecureChannel(this.options.node, route, nodeChannelOptions(this.options, { ...extra, ...(authorize ? { authorize } : {}), signal: handshake.signal }));
       } catch (cause) {
+        if (lost?.aborted && !stop.aborted) throw new IoError('channel', `the connection to ${formatRoute(route.slice(0, 1))} closed during the handshake`, { cause });
         if (refused === undefined) throw cause;
         throw new UnauthorizedError('channel', `refused to open a channel to ${formatRoute(route)}: ${refused}`, { cause });
+      } finally {
+        stop.removeEventListener('abort', abort);
+        lost?.removeEventListener('abort', abort);
       }
     })();
     return await this.track(opening);
