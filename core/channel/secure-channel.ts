@@ -11,7 +11,7 @@ import {
   CHANNEL_CLOSE, CHANNEL_CREDENTIAL, CHANNEL_FEATURES, CHANNEL_PASSED, CHANNEL_PAYLOAD, CHANNEL_PING, CHANNEL_PONG, CHANNEL_READY,
   CHANNEL_SWITCH, FEATURE_PASS_THROUGH, LANE_DIRECT, LANE_RELAY, controlPlaintext,
 } from './channel-wire.js';
-import { isNestedFrame, markNestedFrame } from './nested-frames.js';
+import { isNestedFrame, markNestedFrame, takeHeadroom } from './nested-frames.js';
 import { isPassThroughFrame, MIN_INNER_FRAME } from './noise/pass-through-frame.js';
 import { PathLanes } from './path-lanes.js';
 import type { ChannelLane } from './path-lanes.js';
@@ -371,7 +371,7 @@ export class SecureChannel {
     try {
       const head = encodeMessage({ onwardRoute: message.onwardRoute, returnRoute: message.returnRoute, payload: EMPTY }, { headroom: 1, dropFirstHop: true });
       head[0] = CHANNEL_PASSED;
-      frame = transport.encryptPassThrough(head, message.payload);
+      frame = transport.encryptPassThrough(head, message.payload, takeHeadroom(message.payload));
     } catch (error) {
       this.init.node.reportDropped(message, `cannot encode for channel: ${(error as Error).message}`);
       return;
@@ -385,9 +385,11 @@ export class SecureChannel {
     const transport = this.transport;
     const ctx = this.encryptor.context ?? this.init.decryptor.context;
     if (transport === null || ctx === null) return false;
-    const frame = transport.encrypt(plaintext, tail);
+    // A large frame gets headroom: a channel that passes it through writes its header there.
+    const headroom = tail !== undefined ? PASS_THROUGH_HEADROOM : 0;
+    const frame = transport.encrypt(plaintext, tail, headroom);
     this.stats.framesOut++;
-    markNestedFrame(frame);
+    markNestedFrame(frame, headroom);
     this.emit(ctx, frame);
     return true;
   }
@@ -572,3 +574,9 @@ const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 const EMPTY = new Uint8Array(0);
 /** Payloads from this size on are encrypted after their header rather than copied behind it. */
 const SEPARATE_PAYLOAD_BYTES = 2048;
+/**
+ * Spare bytes allocated in front of a large frame, for the sealed part of a pass-through
+ * frame around it (10 + header + 16 bytes; a header with a few hops of channel and relay
+ * addresses is 60-120 bytes). A header that does not fit makes the channel copy the frame.
+ */
+const PASS_THROUGH_HEADROOM = 192;

@@ -37,11 +37,14 @@ export class FrameEncryptor {
   /**
    * Encrypts one frame whose plaintext is `plaintext || tail` (tail optional, so a header
    * and a body need not be joined first); rotates the key when the nonce enters a new epoch.
+   * With `headroom`, the frame is allocated with that many spare bytes in front of it (a
+   * channel it is passed through writes its header there instead of copying the frame).
    */
-  encrypt(plaintext: Uint8Array, tail?: Uint8Array): Buffer {
+  encrypt(plaintext: Uint8Array, tail?: Uint8Array, headroom = 0): Buffer {
     const n = this.n;
     const key = this.keyFor(n);
-    const frame = Buffer.allocUnsafe(FRAME_NONCE_LENGTH + plaintext.length + (tail?.length ?? 0) + TAGLEN);
+    const length = FRAME_NONCE_LENGTH + plaintext.length + (tail?.length ?? 0) + TAGLEN;
+    const frame = headroom === 0 ? Buffer.allocUnsafe(length) : Buffer.allocUnsafe(headroom + length).subarray(headroom);
     frame.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 0);
     frame.writeUInt32BE(n >>> 0, 4);
     this.cipher.writeNonce(this.iv, n);
@@ -55,14 +58,19 @@ export class FrameEncryptor {
    * the next nonce with the length, nonce and tag of `inner` (a nested channel's transport
    * frame) as associated data; `inner` follows unencrypted. Throws InvalidInputError for a
    * header over 65535 bytes or an inner frame shorter than 24 bytes.
+   *
+   * `innerHeadroom` is how many bytes in front of `inner` in its ArrayBuffer belong to
+   * nobody else and may be overwritten: when the sealed part fits there, the frame is
+   * written around `inner` in place (no copy of it); else it is copied behind the header.
    */
-  encryptPassThrough(header: Uint8Array, inner: Uint8Array): Buffer {
+  encryptPassThrough(header: Uint8Array, inner: Uint8Array, innerHeadroom = 0): Buffer {
     if (header.length > MAX_PASS_THROUGH_HEADER) throw new InvalidInputError('channel', `pass-through header of ${header.length} bytes is over ${MAX_PASS_THROUGH_HEADER}`);
     if (inner.length < MIN_INNER_FRAME) throw new InvalidInputError('channel', `inner frame of ${inner.length} bytes is shorter than ${MIN_INNER_FRAME}`);
     const n = this.n;
     const key = this.keyFor(n);
     const sealed = PASS_THROUGH_PREFIX + header.length + TAGLEN;
-    const frame = Buffer.allocUnsafe(sealed + inner.length);
+    const inPlace = sealed <= innerHeadroom && inner.byteOffset >= sealed;
+    const frame = inPlace ? Buffer.from(inner.buffer, inner.byteOffset - sealed, sealed + inner.length) : Buffer.allocUnsafe(sealed + inner.length);
     frame.writeUInt32BE(Math.floor(n / 0x1_0000_0000), 0);
     frame.writeUInt32BE(n >>> 0, 4);
     frame[0]! |= PASS_THROUGH_MARK;
@@ -70,7 +78,7 @@ export class FrameEncryptor {
     writePassThroughAd(this.ad, header.length, inner);
     this.cipher.writeNonce(this.iv, n);
     aeadEncryptInto(this.cipher, key, this.iv, this.ad, header, frame, PASS_THROUGH_PREFIX);
-    frame.set(inner, sealed);
+    if (!inPlace) frame.set(inner, sealed);
     this.n = n + 1;
     return frame;
   }

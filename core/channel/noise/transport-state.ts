@@ -29,10 +29,10 @@ export class TransportState {
 
   /**
    * Encrypts `plaintext || tail` (tail optional) into one frame: 8-byte nonce ||
-   * ciphertext || 16-byte tag.
+   * ciphertext || 16-byte tag; `headroom` spare bytes are allocated in front of it.
    */
-  encrypt(plaintext: Uint8Array, tail?: Uint8Array): Buffer {
-    return this.encryptor.encrypt(plaintext, tail);
+  encrypt(plaintext: Uint8Array, tail?: Uint8Array, headroom = 0): Buffer {
+    return this.encryptor.encrypt(plaintext, tail, headroom);
   }
 
   /**
@@ -47,8 +47,8 @@ export class TransportState {
    * Builds a pass-through frame: `header` sealed, bound to `inner` (a nested channel's
    * transport frame), which follows unencrypted (docs/protocols.md, "Pass-through frames").
    */
-  encryptPassThrough(header: Uint8Array, inner: Uint8Array): Buffer {
-    return this.encryptor.encryptPassThrough(header, inner);
+  encryptPassThrough(header: Uint8Array, inner: Uint8Array, innerHeadroom = 0): Buffer {
+    return this.encryptor.encryptPassThrough(header, inner, innerHeadroom);
   }
 
   /** Opens a pass-through frame: its header decrypted and its inner frame as a view; throws like `decrypt`. */
