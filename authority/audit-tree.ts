@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { auditLeafHash, type StoredCheckpoint } from './audit-record.js';
 import type { AuthorityStore, StoreCallOptions } from './authority-store.js';
@@ -12,12 +13,16 @@ const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 
 /**
  * The Merkle leaves of records `afterSeq + 1` to `upToSeq`, in order, read page by page
- * (memory stays flat whatever the log's size). Throws when a record is missing.
+ * (memory stays flat whatever the log's size). Between pages it lets the event loop run
+ * (the SQLite driver answers synchronously): hashing a large log takes seconds, and the
+ * node keeps serving its other connections and channel keep-alives meanwhile. Throws when
+ * a record is missing.
  */
 export async function* auditLeaves(store: AuthorityStore, afterSeq: number, upToSeq: number, options?: StoreCallOptions): AsyncGenerator<Uint8Array> {
   let after = afterSeq;
   while (after < upToSeq) {
-    const page = await store.readAudit({ afterSeq: after, limit: Math.min(PAGE, upToSeq - after) }, options);
+    if (after > afterSeq) await nextTurn();
+    const page = await store.readAuditHashes(after, Math.min(PAGE, upToSeq - after), options);
     if (page.length === 0) break;
     for (const entry of page) {
       if (entry.seq !== after + 1) throw new NotFoundError('authority', `audit record ${after + 1} is missing`);

@@ -41,7 +41,7 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
       } finally { await f.cleanup(); }
     });
 
-    it('keeps cached Merkle subtree heads: saved, replaced at the same position, read by position', async () => {
+    it('keeps cached Merkle subtree heads (saved, replaced at the same position, read by position) and reads record hashes in pages', async () => {
       const f = await open();
       try {
         const big = 2 ** 40 + 3;
@@ -50,6 +50,11 @@ export function describeAuthorityStore(name: string, open: () => Promise<StoreFi
         const got = await f.store.auditSubtrees([{ level: 8, index: 0 }, { level: 8, index: big }, { level: 10, index: 0 }, ...Array.from({ length: 150 }, (_, i) => ({ level: 20, index: i }))]);
         expect(got.sort((a, b) => a.index - b.index)).toEqual([{ level: 8, index: 0, hash: 'dd'.repeat(32) }, { level: 8, index: big, hash: 'bb'.repeat(32) }]);
         expect(await f.store.auditSubtrees([])).toEqual([]);
+        // Hashing the tree reads only each record's seq and hash.
+        await f.store.withTransaction(async (tx) => { await tx.createTicket(ticket()); await tx.createTicket(ticket()); await tx.createTicket(ticket()); });
+        const records = await f.store.readAudit();
+        expect(await f.store.readAuditHashes(0, 10)).toEqual(records.map((r) => ({ seq: r.seq, hash: r.hash })));
+        expect(await f.store.readAuditHashes(1, 1)).toEqual([{ seq: 2, hash: records[1]!.hash }]);
       } finally { await f.cleanup(); }
     });
 

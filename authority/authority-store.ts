@@ -202,6 +202,11 @@ export interface AuthorityStore {
   auditHead(options?: StoreCallOptions): Promise<AuditHead>;
   /** Audit records in `seq` order. */
   readAudit(query?: AuditQuery, options?: StoreCallOptions): Promise<AuditEntry[]>;
+  /**
+   * The `seq` and `hash` of at most `limit` records after `afterSeq`, in `seq` order: what
+   * hashing the Merkle tree needs, without the rest of each record.
+   */
+  readAuditHashes(afterSeq: number, limit: number, options?: StoreCallOptions): Promise<AuditHead[]>;
   /** Stores a signed checkpoint (a second one for the same `seq` is ignored, unless it adds the tree head a version 1 checkpoint lacks). */
   saveCheckpoint(checkpoint: StoredCheckpoint, options?: StoreCallOptions): Promise<void>;
   /** Checkpoints in `seq` order, optionally only those at or below `upToSeq`. */

@@ -294,6 +294,12 @@ export class SqlAuthorityStore implements AuthorityStore {
     return rows.map(toEntry);
   }
 
+  async readAuditHashes(afterSeq: number, limit: number, options?: StoreCallOptions): Promise<AuditHead[]> {
+    options?.signal?.throwIfAborted();
+    const rows = await this.driver.query(`SELECT seq, hash FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, Math.max(1, Math.min(limit, 100_000))]);
+    return rows.map((r) => ({ seq: num(r.seq), hash: String(r.hash) }));
+  }
+
   async saveCheckpoint(c: StoredCheckpoint, options?: StoreCallOptions): Promise<void> {
     await this.driver.transaction(async (s) => {
       // A checkpoint without a tree head (version 1) at the same seq gives way to one with it.

@@ -15,8 +15,14 @@ import { peakRss, runCliMeasured } from './support/process-memory.js';
  * the first export page also builds the Merkle tree over every inserted record).
  */
 const RECORDS = Number(process.env.SYMBOLON_TEST_AUDIT_RECORDS ?? 250_000);
-/** Peak RSS any process may reach (the export alone is ~330 MB of JSONL). */
-const MEMORY_BOUND = 300 * 1024 * 1024;
+/**
+ * Peak RSS the nodes and the exporting CLI may reach (the export alone is ~80 MB of JSONL).
+ * Measured at 250,000 records on a loaded 2-core machine: nodes 134-151 MB (87 MB idle),
+ * export CLI 128-150 MB.
+ */
+const MEMORY_BOUND = 200 * 1024 * 1024;
+/** The same for `audit verify`, which checks the file line by line (measured 154-189 MB). */
+const VERIFY_MEMORY_BOUND = 240 * 1024 * 1024;
 
 /** Appends `count` chained `access.refused` records to the authority database at `path`, in one transaction. */
 function appendRecords(path: string, count: number): void {
@@ -72,7 +78,7 @@ describe('audit export and show page through any size of log in bounded memory',
     await cleanupHome(admin);
   });
 
-  it(`exports ${RECORDS} records that verify, with the node and the CLI under ${MEMORY_BOUND / 2 ** 20} MB`, async () => {
+  it(`exports ${RECORDS} records that verify, with the nodes and the exporting CLI under ${MEMORY_BOUND / 2 ** 20} MB`, async () => {
     const file = join(admin, 'audit.jsonl');
     const exported = await runCliMeasured(admin, ['audit', 'export', '--output', file], join(admin, 'export.out'), { timeoutMs: 600_000, watch: nodePids, onSample: sampleNode });
     expect(exported.stderr).not.toMatch(/Error/);
@@ -94,7 +100,7 @@ describe('audit export and show page through any size of log in bounded memory',
       JSON.stringify({ exportCli: peaks.exportCli >> 20, verifyCli: peaks.verifyCli >> 20, nodes: peaks.nodes.map((p) => p >> 20) }));
     expect(peaks.exportCli).toBeGreaterThan(0);
     expect(peaks.exportCli).toBeLessThan(MEMORY_BOUND);
-    expect(peaks.verifyCli).toBeLessThan(MEMORY_BOUND);
+    expect(peaks.verifyCli).toBeLessThan(VERIFY_MEMORY_BOUND);
     for (const peak of peaks.nodes) expect(peak).toBeLessThan(MEMORY_BOUND);
   }, 1_300_000);
 
