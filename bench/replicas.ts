@@ -3,6 +3,7 @@
 // database (the replicas' shared state: membership checks, the one audit chain whose
 // head row serializes appends), and relay directory lookups per second (one SELECT each,
 // and from the cache). Prints one JSON line; exports the measurement.
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { digestOf, encodeDeterministic } from '../core/cbor.js';
 import type { Logger } from '../core/logger.js';
@@ -36,7 +37,8 @@ function authorityOn(store: SqlAuthorityStore, key: SoftwareSigningKey): Authori
     store, identifier: 'Iauthority',
     project: { name: 'bench', route: '/ip4/127.0.0.1/tcp/4000', authorityChangeHistory: new Uint8Array([1]) },
     signCredential: async (subject, attributes, ttlMs) => {
-      const body = { subject, attributes, createdAt: Date.now(), expiresAt: Date.now() + ttlMs };
+      // A nonce: two issuances to one member in the same millisecond are two credentials (their hashes are keys).
+      const body = { subject, attributes, createdAt: Date.now(), expiresAt: Date.now() + ttlMs, nonce: randomBytes(8) };
       return { credential: encodeDeterministic({ body, signature: key.signDigest(digestOf(body)).bytes }), attestation: new Uint8Array(0), expiresAt: body.expiresAt };
     },
     signDigest: async (digest) => key.signDigest(digest),

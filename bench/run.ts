@@ -28,6 +28,7 @@ import { benchHandshakeProcesses } from './handshake-processes.js';
 import { benchPgbench } from './pgbench.js';
 import { benchKafka } from './kafka.js';
 import { benchReplicas } from './replicas.js';
+import { benchReplicaHandshakes } from './replica-handshakes.js';
 import { benchAudit } from './audit.js';
 import { buildRows } from './support/report-rows.js';
 import type { BenchResults } from './support/report-rows.js';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
 
   results.kafka = await attempt('kafka', 'Kafka records produced and consumed, direct and through the Kafka inlets, interleaved', () =>
     benchKafka({ records: config.kafkaRecords, runs: config.runs }));
+  results.replicaProcesses = await attempt('replicas', 'handshakes and credentials with 1 and 3 project node replica processes on one Postgres', () => benchReplicaHandshakes());
   results.replicas = await attempt('replicas', 'credentials through 1 and 3 replicas on one Postgres, relay directory lookups (in process)', () => benchReplicas());
 
   results.audit = await attempt('audit', `audit records/s with Merkle checkpoints, proofs on a log of ${config.auditRecords} records (in process)`, () =>

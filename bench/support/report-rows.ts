@@ -14,6 +14,7 @@ import type { HandshakeFloodBench } from '../handshake-flood.js';
 import type { HandshakeProcessesBench } from '../handshake-processes.js';
 import type { PgbenchBench } from '../pgbench.js';
 import type { ReplicasBench } from '../replicas.js';
+import type { ReplicaHandshakesBench } from '../replica-handshakes.js';
 import { PGBENCH_TARGET_RATIO } from '../pgbench.js';
 import type { KafkaBench } from '../kafka.js';
 import type { AuditBench } from '../audit.js';
@@ -32,6 +33,8 @@ export interface BenchResults {
   pgbench?: PgbenchBench;
   kafka?: KafkaBench;
   replicas?: ReplicasBench;
+  /** Handshakes and credentials with 1 and 3 replica processes. */
+  replicaProcesses?: ReplicaHandshakesBench;
   audit?: AuditBench;
   /** Why a section failed, by section. */
   errors: Record<string, string>;
@@ -155,11 +158,23 @@ function otherRows(r: BenchResults): ReportRow[] {
 
 /** Credentials through one and three replicas on one Postgres (a ratio), relay directory lookups. */
 export function replicaRows(r: BenchResults): ReportRow[] {
+  const rows: ReportRow[] = [];
+  const h = r.replicaProcesses;
+  if (!h) rows.push(missing('handshakes, 1 and 3 replica processes on one Postgres', '', r.errors.replicas));
+  else {
+    rows.push(
+      { figure: `handshakes, 1 replica process (baseline; ${h.members} members)`, value: `${count(h.handshakes.oneReplica)}/s`, ratio: 1, target: '', verdict: '-' },
+      { figure: '  3 replica processes, members round-robin', value: `${count(h.handshakes.threeReplicas)}/s`, ratio: h.handshakes.ratio, target: '', verdict: '-' },
+      { figure: 'credentials issued, 1 replica process (baseline)', value: `${count(h.credentials.oneReplica)}/s`, ratio: 1, target: '', verdict: '-' },
+      { figure: '  3 replica processes', value: `${count(h.credentials.threeReplicas)}/s`, ratio: h.credentials.ratio, target: '', verdict: '-' },
+    );
+  }
   const p = r.replicas;
-  if (!p) return [missing('credentials issued, 1 and 3 replicas on one Postgres', '', r.errors.replicas)];
+  if (!p) return [...rows, missing('credentials issued, 1 and 3 replicas on one Postgres', '', r.errors.replicas)];
   return [
-    { figure: 'credentials issued, 1 replica on Postgres (baseline)', value: `${count(p.oneReplica)}/s`, ratio: 1, target: '', verdict: '-' },
-    { figure: 'credentials issued, 3 replicas on one Postgres', value: `${count(p.threeReplicas)}/s`, ratio: p.ratio, target: '', verdict: '-' },
+    ...rows,
+    { figure: 'credentials issued, 1 store on Postgres (baseline, in process)', value: `${count(p.oneReplica)}/s`, ratio: 1, target: '', verdict: '-' },
+    { figure: '  3 stores on one Postgres, in one process', value: `${count(p.threeReplicas)}/s`, ratio: p.ratio, target: '', verdict: '-' },
     { figure: 'relay directory lookups (one SELECT each)', value: `${count(p.lookupsPerSecond)}/s`, target: '', verdict: '-' },
     { figure: 'relay directory lookups, cached', value: `${count(p.cachedLookupsPerSecond)}/s`, target: '', verdict: '-' },
   ];
@@ -210,5 +225,5 @@ function kafkaRows(r: BenchResults): ReportRow[] {
 /** All rows of the report, throughput and round trips first. */
 export function buildRows(results: BenchResults): ReportRow[] {
   return [...pathRows(results, 'bulk'), ...pathRows(results, 'parallel'), ...pathRows(results, 'roundTrips'), ...otherRows(results), ...pgbenchRows(results), ...kafkaRows(results),
-    ...(results.replicas !== undefined || results.errors.replicas !== undefined ? replicaRows(results) : []), ...auditRows(results)];
+    ...(results.replicas !== undefined || results.replicaProcesses !== undefined || results.errors.replicas !== undefined ? replicaRows(results) : []), ...auditRows(results)];
 }
