@@ -292,4 +292,41 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     expect(shown.status.malformed).toBeGreaterThanOrEqual(3);
     expect(shown.status.lastError).toBeDefined();
   }, 60_000);
+
+  it('Kafka outlets and inlets are restored after node stop / node start: records flow end to end again and the produce policy still holds', async () => {
+    const admin = client(broker!.bootstrap, 'restart-setup').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'payments.restart', numPartitions: 1 }], waitForLeaders: true });
+    const total = async (topic: string): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    // Bank's node (the outlet, the producer's inlets) and the marketing node (an inlet through the relay).
+    // (The analytics node shares its home's project record with the marketing node, enrolled last, so it stays up.)
+    await s.ok('bank', ['node', 'stop', 'bank']);
+    await s.ok('analysis', ['node', 'stop', 'rogue']);
+    await s.ok('bank', ['node', 'start', 'bank']);
+    await s.ok('analysis', ['node', 'start', 'rogue']);
+    const outlets = await s.json<{ outlets: { address: string; produceAllow?: string; status: { running: boolean } }[] }>('bank', ['kafka-outlet', 'list']);
+    expect(outlets.outlets.map((o) => [o.address, o.produceAllow, o.status.running])).toEqual([['kafka', PRODUCE_POLICY, true]]);
+    const bankInlets = await s.json<{ inlets: { name: string; encryptedFields?: string[]; status?: { running: boolean } }[] }>('bank', ['kafka-inlet', 'list']);
+    expect(bankInlets.inlets.map((i) => [i.name, i.status?.running, i.encryptedFields]).sort()).toEqual([[fieldsInlet, true, ['card', 'holder']], [producerInlet, true, undefined]].sort());
+    const rogueInlets = await s.json<{ inlets: { name: string; status?: { running: boolean } }[] }>('analysis', ['kafka-inlet', 'list', '--at', 'rogue']);
+    expect(rogueInlets.inlets.map((i) => [i.name, i.status?.running])).toEqual([[rogueInlet, true]]);
+
+    const producer = client(producerInlet, 'after-restart').producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    await producer.send({ topic: 'payments.restart', messages: Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: `${MARKER}restart-${i}` })) });
+    await producer.disconnect();
+    const seen = await consumeAll(consumerInlet, 'after-restart', 'payments.restart', 20);
+    expect(seen.map((r) => r.value)).toEqual(Array.from({ length: 20 }, (_, i) => `${MARKER}restart-${i}`));
+    expect(topicSegments(broker!, 'payments.restart').includes(MARKER)).toBe(false);
+
+    const rogue = client(rogueInlet, 'rogue-after-restart').producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 300 } });
+    await rogue.connect();
+    const marketingBefore = await total('marketing.events');
+    await rogue.send({ topic: 'marketing.events', messages: [{ value: 'rogue event after restart' }] });
+    await expect(rogue.send({ topic: 'payments.restart', messages: [{ value: 'forged after restart' }] })).rejects.toThrow(/not authorized/i);
+    await rogue.disconnect();
+    expect(await total('marketing.events')).toBe(marketingBefore + 1);
+    expect(await total('payments.restart')).toBe(20);
+    await admin.disconnect();
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { KafkaInlet, type KafkaTarget } from '../../../core/kafka/kafka-inlet.js';
 import { brokerOutletAddress } from '../../../core/kafka/kafka-outlet.js';
 import { KEY_SERVICE_ADDRESS, KeyClient } from '../../../core/kafka/key-exchange.js';
@@ -9,7 +9,7 @@ import { local, LOCAL } from '../../../core/routing/address.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
 import { withIsoTimes } from '../../api/iso-time.js';
 import type { KafkaInletRecord, KafkaInletView } from '../../api/kafka-view.js';
-import { findInletName } from '../inlet-name.js';
+import { InletTable, type InletEntry } from '../inlet-table.js';
 import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
 import { startKafkaKeys } from './kafka-keys.js';
@@ -19,7 +19,7 @@ import { projectFor } from './node-channels.js';
 /** The node configuration section of Kafka inlets. */
 export const KAFKA_INLETS_SECTION = 'kafka-inlets';
 
-interface Entry { record: KafkaInletRecord; inlet?: KafkaInlet; error?: string }
+type Entry = InletEntry<KafkaInletRecord, KafkaInlet>;
 
 function readRecords(ctx: DaemonContext): KafkaInletRecord[] {
   const section = ctx.config.section(KAFKA_INLETS_SECTION) as { inlets?: unknown } | undefined;
@@ -53,10 +53,6 @@ export const kafkaInletsService: DaemonService = {
   name: KAFKA_INLETS_SECTION,
   async start(ctx) {
     const ring: DataKeyRing = await startKafkaKeys(ctx);
-    const inlets = new Map<string, Entry>();
-    const persist = (): void => {
-      ctx.config.setSection(KAFKA_INLETS_SECTION, { inlets: [...inlets.values()].map((e) => e.record) });
-    };
     const launch = async (entry: Entry): Promise<KafkaInlet> => {
       const policyName = (): string => entry.record.listen;
       const keys = new KeyClient(ctx.node, {
@@ -76,24 +72,13 @@ export const kafkaInletsService: DaemonService = {
       await inlet.start();
       return inlet;
     };
+    const table = new InletTable<KafkaInletRecord, KafkaInlet>(ctx, { what: 'kafka inlet', section: KAFKA_INLETS_SECTION, resourceType: 'kafka-inlet', launch });
+    const inlets = table.entries;
     const view = (name: string): KafkaInletView => {
-      const entry = inlets.get(name);
-      if (!entry) throw new NotFoundError('portal', `no kafka inlet '${name}' on node '${ctx.name}'`);
+      const entry = table.get(name);
       return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
     };
-    for (const record of readRecords(ctx)) {
-      const entry: Entry = { record };
-      inlets.set(record.listen, entry);
-      try {
-        entry.inlet = await launch(entry);
-      } catch (err) {
-        entry.error = err instanceof Error ? err.message : String(err);
-        ctx.logger.error({ inlet: record.listen, err: entry.error }, 'cannot restore kafka inlet');
-      }
-    }
-    ctx.onStop(async () => {
-      await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
-    });
+    await table.restore(readRecords(ctx), (record) => ({ record }));
 
     ctx.api.register('kafka-inlet.create', async (params, { signal }): Promise<KafkaInletView> => {
       const { from, via, to, allow } = params;
@@ -105,7 +90,7 @@ export const kafkaInletsService: DaemonService = {
         const last = route[route.length - 1];
         if (last?.type !== LOCAL || last.value !== 'api') throw new InvalidInputError('cli', 'kafka-inlet --to must be a route to the outlet node\'s secure channel listener, ending at /service/api');
       }
-      if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      table.assertFree(from);
       const fields = params.encryptedFields;
       if (fields !== undefined) {
         if (params.encrypt === false) throw new InvalidInputError('cli', '--encrypted-field needs encryption (drop --no-encrypt)');
@@ -126,38 +111,14 @@ export const kafkaInletsService: DaemonService = {
           ...(params.maxFrameBytes !== undefined ? { maxFrameBytes: params.maxFrameBytes } : {}), createdAt: new Date().toISOString(),
         },
       };
-      const inlet = await launch(entry);
-      const listen = inlet.status().listen;
-      if (inlets.has(listen)) {
-        await inlet.stop();
-        throw new AlreadyExistsError('portal', `an inlet already listens on ${listen}`);
-      }
-      entry.record = { ...entry.record, listen, ...(allow !== undefined ? { allow } : {}) };
-      entry.inlet = inlet;
-      try {
-        if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: listen }, allow, { signal });
-      } catch (err) {
-        await inlet.stop();
-        throw err;
-      }
-      inlets.set(listen, entry);
-      persist();
+      const listen = await table.create(entry, allow, signal);
       ctx.logger.info({ inlet: listen, via, to }, 'kafka inlet created');
       return view(listen);
     });
     ctx.api.register('kafka-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
-    const known = async (given: string): Promise<string> => await findInletName(inlets.keys(), given) ?? given;
-    ctx.api.register('kafka-inlet.show', async ({ name }) => view(await known(name)));
+    ctx.api.register('kafka-inlet.show', async ({ name }) => view(await table.known(name)));
     ctx.api.register('kafka-inlet.delete', async (params, { signal }) => {
-      const name = await known(params.name);
-      const entry = inlets.get(name);
-      if (!entry) throw new NotFoundError('portal', `no kafka inlet '${name}' on node '${ctx.name}'`);
-      inlets.delete(name);
-      persist();
-      await entry.inlet?.stop();
-      if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'kafka-inlet', name })?.expression === entry.record.allow) {
-        await ctx.policy.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
-      }
+      const name = await table.delete(params.name, signal);
       ctx.logger.info({ inlet: name }, 'kafka inlet deleted');
       return { deleted: name };
     });

@@ -1,4 +1,4 @@
-import { AbortedError, AlreadyExistsError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import { AbortedError, InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { SecureChannelRegistry } from '../../../core/channel/secure-channel-registry.js';
 import { parseHostPort } from '../../../core/transport/host-port.js';
 import { newPortalCounters } from '../../../core/portal/portal-counters.js';
@@ -9,7 +9,7 @@ import type { Route } from '../../../core/routing/message.js';
 import type { TcpInletRecord, TcpInletView } from '../../api/tcp-inlet-view.js';
 import { withIsoTimes } from '../../api/iso-time.js';
 import { connectFirstHop } from '../connect-first-hop.js';
-import { findInletName } from '../inlet-name.js';
+import { InletTable } from '../inlet-table.js';
 import { savedInlets, TCP_INLETS_SECTION } from '../../home/saved-config.js';
 import { revokedPeerCheck } from '../revoked-peers.js';
 import type { DaemonContext, DaemonService } from '../service.js';
@@ -78,10 +78,6 @@ function inletPath(ctx: DaemonContext, channel: string): InletPathView {
 export const tcpInletsService: DaemonService = {
   name: TCP_INLETS_SECTION,
   async start(ctx) {
-    const inlets = new Map<string, Entry>();
-    const persist = (): void => {
-      ctx.config.setSection(TCP_INLETS_SECTION, { inlets: [...inlets.values()].map((e) => e.record) });
-    };
     /** Starts an inlet for `entry`; its policy name and route follow `entry.record` (updated once the port is known). */
     const launch = async (entry: Entry): Promise<TcpInlet> => {
       const inlet = new TcpInlet(ctx.node, {
@@ -94,28 +90,16 @@ export const tcpInletsService: DaemonService = {
       await inlet.start();
       return inlet;
     };
+    const table = new InletTable<TcpInletRecord, TcpInlet, Entry>(ctx, { what: 'tcp inlet', section: TCP_INLETS_SECTION, resourceType: 'tcp-inlet', launch });
+    const inlets = table.entries;
     const view = (name: string): TcpInletView => {
-      const entry = inlets.get(name);
-      if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
+      const entry = table.get(name);
       return {
         name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['since', 'lastErrorAt', 'recoveredAt']) } : {}), ...(entry.error ? { error: entry.error } : {}),
         ...(entry.record.via !== undefined && entry.channel !== undefined ? { path: inletPath(ctx, entry.channel) } : {}),
       };
     };
-    for (const record of readRecords(ctx)) {
-      const entry: Entry = { record };
-      inlets.set(record.listen, entry);
-      try {
-        entry.inlet = await launch(entry);
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        entry.error = error;
-        ctx.logger.error({ inlet: record.listen, err: error }, 'cannot restore tcp inlet');
-      }
-    }
-    ctx.onStop(async () => {
-      await Promise.all([...inlets.values()].map((e) => e.inlet?.stop()));
-    });
+    await table.restore(readRecords(ctx), (record) => ({ record }));
     // An inlet that could not start shows as not running (and the node as not ready).
     ctx.metrics.provide('inlets', () => [...inlets.values()].map((e) => e.inlet?.status()
       ?? { ...newPortalCounters(), listen: e.record.listen, running: false, connected: false, since: 0, sessions: 0 }));
@@ -127,7 +111,7 @@ export const tcpInletsService: DaemonService = {
       parseHostPort(from, { what: 'inlet address', allowZero: true, origin: 'portal' });
       if (via !== undefined) assertRelayName(via);
       if (to !== undefined && ctx.parseRoute(to).length === 0) throw new InvalidInputError('cli', 'to must be a route');
-      if (inlets.has(from)) throw new AlreadyExistsError('portal', `an inlet already listens on ${from}`);
+      table.assertFree(from);
       if (via !== undefined) {
         try {
           projectFor(ctx);
@@ -138,41 +122,16 @@ export const tcpInletsService: DaemonService = {
       const entry: Entry = {
         record: { listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), ...(direct === true ? { direct: true } : {}), createdAt: new Date().toISOString() },
       };
-      const inlet = await launch(entry);
-      const listen = inlet.status().listen;
-      if (inlets.has(listen)) {
-        await inlet.stop();
-        throw new AlreadyExistsError('portal', `an inlet already listens on ${listen}`);
-      }
-      entry.record = { ...entry.record, listen, ...(allow !== undefined ? { allow } : {}) };
-      entry.inlet = inlet;
-      try {
-        if (allow !== undefined) await ctx.policy.policies.create({ kind: 'resource', name: listen }, allow, { signal });
-      } catch (err) {
-        await inlet.stop();
-        throw err;
-      }
-      inlets.set(listen, entry);
-      persist();
+      const listen = await table.create(entry, allow, signal);
       ctx.logger.info({ inlet: listen, via, to }, 'tcp inlet created');
       const warnings = via === undefined ? [] : await checkRelay(ctx, via, signal);
       for (const warning of warnings) ctx.logger.warn({ inlet: listen, via }, warning);
       return { ...view(listen), ...(warnings.length > 0 ? { warnings } : {}) };
     });
     ctx.api.register('tcp-inlet.list', () => ({ inlets: [...inlets.keys()].map(view) }));
-    /** The inlet a name given by the user means (`localhost:15440` is `127.0.0.1:15440`). */
-    const known = async (given: string): Promise<string> => await findInletName(inlets.keys(), given) ?? given;
-    ctx.api.register('tcp-inlet.show', async ({ name }) => view(await known(name)));
+    ctx.api.register('tcp-inlet.show', async ({ name }) => view(await table.known(name)));
     ctx.api.register('tcp-inlet.delete', async (params, { signal }) => {
-      const name = await known(params.name);
-      const entry = inlets.get(name);
-      if (!entry) throw new NotFoundError('portal', `no tcp inlet '${name}' on node '${ctx.name}'`);
-      inlets.delete(name);
-      persist();
-      await entry.inlet?.stop();
-      if (entry.record.allow !== undefined && ctx.policy.policies.policyFor({ type: 'tcp-inlet', name })?.expression === entry.record.allow) {
-        await ctx.policy.policies.delete({ kind: 'resource', name }, { signal }).catch(() => undefined);
-      }
+      const name = await table.delete(params.name, signal);
       ctx.logger.info({ inlet: name }, 'tcp inlet deleted');
       return { deleted: name };
     });
