@@ -40,9 +40,22 @@ export class SoftwareX25519Key {
     this.publicKey = new Uint8Array(spki.subarray(SPKI_PREFIX.length));
   }
 
-  /** Generates a fresh key. */
+  /**
+   * Generates a fresh key. The secret comes out of the generation encoded and is imported
+   * anew: exporting from the generated KeyObject later (public key, `exportSecret`) can
+   * deadlock the process on Node 20 (the export holds the key's mutex while it allocates,
+   * and a garbage collection then may run the finished generation job's destructor, which
+   * takes the same mutex).
+   */
   static generate(): SoftwareX25519Key {
-    return new SoftwareX25519Key(generateKeyPairSync('x25519').privateKey);
+    const { privateKey } = generateKeyPairSync('x25519', {
+      publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    });
+    try {
+      return SoftwareX25519Key.fromSecret(privateKey.subarray(PKCS8_PREFIX.length));
+    } finally {
+      privateKey.fill(0);
+    }
   }
 
   /** Rebuilds a key from the 32-byte secret that {@link exportSecret} returned. */

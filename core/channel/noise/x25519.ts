@@ -1,5 +1,5 @@
 import {
-  createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject,
+  createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject,
 } from 'node:crypto';
 import { assertBytes, InvalidInputError } from '../../errors.js';
 import { x25519PublicKeyObject } from '../../vault/software-x25519-key.js';
@@ -27,6 +27,11 @@ export interface LocalStaticKey {
 function importPublicKey(publicKey: Uint8Array): KeyObject {
   return x25519PublicKeyObject(publicKey, 'channel');
 }
+
+/** `generateKeyPairSync` with a JWK public key (node:crypto supports it; its typings lack this overload). */
+const generateWithJwk = generateKeyPairSync as unknown as (
+  type: 'x25519', options: { publicKeyEncoding: { format: 'jwk' } },
+) => { privateKey: KeyObject; publicKey: JsonWebKey };
 
 /** The raw 32-byte public key of a KeyObject. */
 function rawPublicKey(key: KeyObject): Uint8Array {
@@ -72,10 +77,19 @@ export class X25519KeyPair implements LocalStaticKey {
     this.privateKey = privateKey;
   }
 
-  /** A fresh random key pair (Noise `GENERATE_KEYPAIR()`). */
+  /**
+   * A fresh random key pair (Noise `GENERATE_KEYPAIR()`). The public key comes out of the
+   * generation already encoded: exporting it afterwards from the generated KeyObject can
+   * deadlock the process on Node 20 (the export holds the key's mutex while it allocates; a
+   * garbage collection then may destroy the finished generation job, whose destructor takes
+   * the same mutex: the main thread waits on itself forever, as a stress test reproduced
+   * after some 20,000 keys).
+   */
   static generate(): X25519KeyPair {
-    const { privateKey, publicKey } = generateKeyPairSync('x25519');
-    return new X25519KeyPair(privateKey, rawPublicKey(publicKey));
+    const { privateKey, publicKey } = generateWithJwk('x25519', { publicKeyEncoding: { format: 'jwk' } });
+    const x = publicKey.x;
+    if (typeof x !== 'string') throw new InvalidInputError('channel', 'X25519 key generation gave no public key');
+    return new X25519KeyPair(privateKey, new Uint8Array(Buffer.from(x, 'base64url')));
   }
 
   /** Imports a raw 32-byte private key; the temporary DER copy is zeroed. */
