@@ -6,7 +6,8 @@
 // an authority created in the parent; both log as a node daemon does (pino at info into a
 // rotating log file). Measured one at a time and with 100 initiators at once;
 // reports handshakes per second and the CPU time each side spent per handshake (all threads,
-// from /proc). BENCH_CPU_PROF=DIR writes a V8 CPU profile of each side to DIR/handshake-*.
+// from /proc). BENCH_CPU_PROF=DIR writes a V8 CPU profile of each side to DIR/handshake-*;
+// run alone, BENCH_HANDSHAKE_SECONDS sets the length of each measurement (default 3).
 // Prints one JSON line; exports the measurement.
 import { fork, type ChildProcess } from 'node:child_process';
 import pino from 'pino';
@@ -262,10 +263,16 @@ export async function benchHandshakeProcesses(durationMs = 3000, maxHandshakes =
   }
 }
 
+/** Seconds per measurement from BENCH_HANDSHAKE_SECONDS (1..60), default 3. */
+function secondsFromEnv(): number {
+  const n = Number(process.env.BENCH_HANDSHAKE_SECONDS ?? '3');
+  return Number.isInteger(n) && n >= 1 && n <= 60 ? n : 3;
+}
+
 if (process.argv[2] === '--responder') {
   serveResponder();
 } else if (process.argv[2] === '--initiator') {
   serveInitiator();
 } else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await benchHandshakeProcesses()));
+  console.log(JSON.stringify(await benchHandshakeProcesses(secondsFromEnv() * 1000)));
 }

@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors.js';
 import { allowAll } from '../node/access-control.js';
+import type { Logger } from '../logger.js';
 import type { Node } from '../node/node.js';
 import type { WorkerContext } from '../node/worker.js';
 import type { Message, Route } from '../routing/message.js';
@@ -28,10 +29,22 @@ import {
 export async function createSecureChannel(node: Node, route: Route, options: SecureChannelOptions): Promise<SecureChannel> {
   const timeoutMs = checkTimeout(options.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS, 'handshakeTimeoutMs');
   if (options.signal?.aborted) throw new AbortedError('channel', 'secure channel creation aborted');
-  const logger = node.logger.child({ component: 'secure-channel', role: 'initiator' });
+  const logger = initiatorLogger(node);
   const { address, decryptorAddress } = channelAddresses(node);
   const handshake = new InitiatorHandshake(node, route, options, handshakeContext(node, options, logger), address, decryptorAddress);
   return handshake.run(timeoutMs);
+}
+
+/** The initiator's logger of each node, made once (a child logger per handshake cost a few microseconds and objects). */
+const initiatorLoggers = new WeakMap<Node, Logger>();
+
+function initiatorLogger(node: Node): Logger {
+  let logger = initiatorLoggers.get(node);
+  if (logger === undefined) {
+    logger = node.logger.child({ component: 'secure-channel', role: 'initiator' });
+    initiatorLoggers.set(node, logger);
+  }
+  return logger;
 }
 
 class InitiatorHandshake {

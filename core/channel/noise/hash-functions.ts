@@ -1,13 +1,14 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash as sha256Once } from 'node:crypto';
 
 /** Noise `HASHLEN` for SHA-256. */
 export const HASHLEN = 32;
 
-/** Noise `HASH(data)`: SHA-256 of the concatenation of `parts`. */
+/**
+ * Noise `HASH(data)`: SHA-256 of the concatenation of `parts`. One-shot (`crypto.hash`):
+ * about half the cost of a Hash object for the short inputs of a handshake.
+ */
 export function hash(...parts: Uint8Array[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
+  return sha256Once('sha256', parts.length === 1 ? parts[0]! : Buffer.concat(parts), 'buffer');
 }
 
 /** Noise `HMAC-HASH(key, data)` (RFC 2104 over SHA-256). */
