@@ -93,26 +93,28 @@ describe('the project node passes end-to-end frames through, and still checks ev
 
   it('a member\'s pass-through messages meet the relay rule and relay ownership like any other', async () => {
     const via = (address: string): ReturnType<typeof local>[] => [local(memberChannel.address), local(address)];
-    const before = (await list('admin')).channels.find((c) => c.peer === memberId)!.passThrough.framesIn;
+    const [onProject, bank] = await Promise.all([list('admin'), s.json<{ identifier: string }>('bank', ['identity', 'show'])]);
+    const before = onProject.channels.find((c) => c.peer === memberId)!.passThrough.framesIn;
+    const bankId = bank.identifier;
 
     // Take over or remove Bank's relay: refused (the member holds no relay attribute).
     const create = await member.ask(via('relay'), passThrough(encodeRelayMessage({ type: 'create', name: RELAY })), 5_000);
     const remove = await member.ask(via('relay'), passThrough(encodeRelayMessage({ type: 'delete', name: RELAY })), 5_000);
     expect(create && decodeRelayMessage(create.payload)).toEqual({ type: 'refused' });
     expect(remove && decodeRelayMessage(remove.payload)).toEqual({ type: 'refused' });
-    const relays = JSON.stringify(await s.json<unknown>('bank', ['relay', 'list']));
-    expect(relays).toContain(RELAY);
 
     // Bank's management route is for admins only: nothing gets through, and the project node logs the refusal.
-    const bankId = (await s.json<{ identifier: string }>('bank', ['identity', 'show'])).identifier;
     const managed = await member.ask([local(memberChannel.address), local(`forward_to_member.${bankId}`), local('echo')], passThrough(randomBytes(64)), 2_000);
     expect(managed).toBeUndefined();
-    const denials = JSON.stringify(await s.json<unknown>('admin', ['policy', 'denials', '--at', setup.projectNode]));
-    expect(denials).toContain(`member.${bankId}`);
-    expect(denials).toContain(memberId);
+    const [relays, denials, afterList] = await Promise.all([
+      s.json<unknown>('bank', ['relay', 'list']), s.json<unknown>('admin', ['policy', 'denials', '--at', setup.projectNode]), list('admin'),
+    ]);
+    expect(JSON.stringify(relays)).toContain(RELAY);
+    expect(JSON.stringify(denials)).toContain(`member.${bankId}`);
+    expect(JSON.stringify(denials)).toContain(memberId);
 
     // The project node received them as pass-through frames (they were not refused for their framing).
-    const after = (await list('admin')).channels.find((c) => c.peer === memberId)!.passThrough.framesIn;
+    const after = afterList.channels.find((c) => c.peer === memberId)!.passThrough.framesIn;
     expect(after - before).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
