@@ -118,19 +118,21 @@ describe('pass-through frames', () => {
     const { hop, relay, from, to } = setup();
     const header = Buffer.from('routing header');
     const sealed = PASS_THROUGH_PREFIX + header.length + 16;
-    const roomy = from.encrypt(Buffer.alloc(3000, 5), undefined, 64);
+    // Frames above 4 KiB: Buffer.allocUnsafe gives each its own ArrayBuffer (no shared pool).
+    const size = 10_000;
+    const roomy = from.encrypt(Buffer.alloc(size, 5), undefined, 64);
     const before = Buffer.from(roomy);
     const inPlace = hop.encryptPassThrough(header, roomy, 64);
     expect(inPlace.buffer).toBe(roomy.buffer);
     expect(inPlace.byteOffset).toBe(roomy.byteOffset - sealed);
     expect(Buffer.from(roomy)).toEqual(before);
-    const tight = from.encrypt(Buffer.alloc(3000, 6), undefined, sealed - 1);
+    const tight = from.encrypt(Buffer.alloc(size, 6), undefined, sealed - 1);
     const copied = hop.encryptPassThrough(header, tight, sealed - 1);
     expect(copied.buffer).not.toBe(tight.buffer);
     for (const [frame, fill] of [[inPlace, 5], [copied, 6]] as const) {
       const opened = relay.decryptPassThrough(frame);
       expect(hex(opened.header)).toBe(hex(header));
-      expect(Buffer.from(to.decrypt(opened.inner))).toEqual(Buffer.alloc(3000, fill));
+      expect(Buffer.from(to.decrypt(opened.inner))).toEqual(Buffer.alloc(size, fill));
     }
   });
 
