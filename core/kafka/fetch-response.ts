@@ -1,7 +1,8 @@
 import { ApiKey, KafkaErrorCode, isFlexible } from './kafka-api.js';
 import { KafkaReader } from './kafka-reader.js';
 import { KafkaWriter } from './kafka-writer.js';
-import { FIELDS_HEADER, KEY_HEADER, openFields, openValue, type DataKey } from './record-cipher.js';
+import { isDataKey, keyFailureText, type KeyAnswer } from './key-answer.js';
+import { FIELDS_HEADER, KEY_HEADER, openFields, openValue } from './record-cipher.js';
 import { batchCompression, batchSpans, decodeRecords, encodeBatch, isControlBatch, type KafkaRecord } from './record-batch.js';
 import { splice, type Replacement } from './splice.js';
 
@@ -26,13 +27,15 @@ export interface FetchResponse {
   readonly keyIds: ReadonlyMap<string, string>;
   /**
    * The response with every sealed value opened (its `symbolon-key` header kept, so the
-   * consumer can tell a record that was encrypted end to end). A partition whose key is
-   * refused (`undefined` from `keys`) answers TOPIC_AUTHORIZATION_FAILED with no records; a
-   * value that does not verify answers CORRUPT_MESSAGE with no records. A partial batch at
+   * consumer can tell a record that was encrypted end to end). A partition whose key the
+   * producer's node refused (or `undefined` from `keys`) answers TOPIC_AUTHORIZATION_FAILED
+   * with no records; one whose key could not be asked for (producer's node unreachable)
+   * answers NETWORK_EXCEPTION (retriable) with no records; a value that does not verify
+   * answers CORRUPT_MESSAGE with no records. A partial batch at
    * the end of a rewritten partition is dropped (the client fetches it again). Partitions
    * without encrypted records pass byte for byte.
    */
-  open(keys: ReadonlyMap<string, DataKey | undefined>, problems?: (topic: string, why: string) => void): Buffer;
+  open(keys: ReadonlyMap<string, KeyAnswer | undefined>, problems?: (topic: string, why: string) => void): Buffer;
 }
 
 /**
@@ -124,9 +127,9 @@ export function parseFetchResponse(payload: Buffer, bodyStart: number, version: 
               break;
             }
             const key = keys.get(id);
-            if (key === undefined) {
-              error = KafkaErrorCode.topicAuthorizationFailed;
-              problems?.(part.topic, `no data key ${id} for this consumer`);
+            if (!isDataKey(key)) {
+              error = key?.kind === 'unreachable' ? KafkaErrorCode.networkException : KafkaErrorCode.topicAuthorizationFailed;
+              problems?.(part.topic, keyFailureText(id, key));
               break;
             }
             try {

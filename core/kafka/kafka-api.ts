@@ -53,6 +53,8 @@ export function responseHeaderTagged(apiKey: number, version: number): boolean {
 /** Kafka error codes the inlet answers with. */
 export const KafkaErrorCode = {
   corruptMessage: 2,
+  /** Retriable: the inlet could not reach the producer's node for a data key. */
+  networkException: 13,
   topicAuthorizationFailed: 29,
   unsupportedCompressionType: 76,
   invalidRecord: 87,

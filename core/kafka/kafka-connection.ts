@@ -9,6 +9,7 @@ import { KafkaProtocolError } from './kafka-error.js';
 import { KafkaReader } from './kafka-reader.js';
 import { readRequestHeader } from './kafka-request-header.js';
 import { sealProduceRequest } from './produce-request.js';
+import type { KeyAnswer } from './key-answer.js';
 import type { DataKey } from './record-cipher.js';
 
 /** Counters of a Kafka inlet, shared by its connections. */
@@ -37,7 +38,7 @@ export interface KafkaConnectionHost {
   /** Encrypt only these top-level fields of JSON object values (`--encrypted-field`). */
   readonly encryptedFields?: readonly string[];
   /** Decryption: the data keys for these ids (id -> topic); a refused or unknown id is absent. */
-  readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, DataKey | undefined>>;
+  readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, KeyAnswer | undefined>>;
   /** Records why the inlet closed a connection or refused something (status `lastError`). */
   problem(why: string): void;
 }

@@ -7,6 +7,7 @@ import { TcpInlet, type OutletRouteProvider } from '../portal/tcp-inlet.js';
 import { formatHostPort, parseHostPort } from '../transport/host-port.js';
 import type { Endpoint } from './broker-endpoints.js';
 import { KafkaConnection, type KafkaConnectionHost, type KafkaInletCounters } from './kafka-connection.js';
+import type { KeyAnswer } from './key-answer.js';
 import type { DataKey } from './record-cipher.js';
 
 /** Default bound on one Kafka frame the inlet reads (requests and responses): 64 MiB. */
@@ -30,7 +31,7 @@ export interface KafkaInletOptions {
   /** With `keyFor`: encrypt only these top-level fields of JSON object values (other values whole). */
   readonly encryptedFields?: readonly string[];
   /** Decryption of fetched values: the data keys for ids (id -> topic). Absent: values pass as they are. */
-  readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, DataKey | undefined>>;
+  readonly keys?: (ids: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, KeyAnswer | undefined>>;
   readonly logger?: Logger;
 }
 

@@ -5,6 +5,7 @@ import type { Worker, WorkerContext } from '../node/worker.js';
 import type { PeerInfo } from '../routing/message.js';
 import type { Logger } from '../logger.js';
 import type { DataKey } from './record-cipher.js';
+import { KEY_REFUSED, type KeyAnswer } from './key-answer.js';
 
 /** The worker address of a node's data key service. */
 export const KEY_SERVICE_ADDRESS = 'kafka_keys';
@@ -69,15 +70,19 @@ export class KeyClient {
 
   constructor(private readonly node: Node, private readonly options: KeyClientOptions) {}
 
-  /** Resolves `ids` (id -> topic); refused or unreachable ids are absent. */
-  async keys(ids: ReadonlyMap<string, string>): Promise<ReadonlyMap<string, DataKey | undefined>> {
-    const out = new Map<string, DataKey | undefined>();
+  /**
+   * Resolves `ids` (id -> topic) to keys, or to why there is none: `refused` (the producer's
+   * node said no; remembered for `refusalMs`) or `unreachable` (no route, no channel, no
+   * answer in time: asked again next time).
+   */
+  async keys(ids: ReadonlyMap<string, string>): Promise<ReadonlyMap<string, KeyAnswer>> {
+    const out = new Map<string, KeyAnswer>();
     const missing: [string, string][] = [];
     const now = Date.now();
     for (const [id, topic] of ids) {
       const key = this.cache.get(id) ?? this.options.own?.(id);
       if (key !== undefined) out.set(id, key);
-      else if ((this.refused.get(id) ?? 0) > now) out.set(id, undefined);
+      else if ((this.refused.get(id) ?? 0) > now) out.set(id, KEY_REFUSED);
       else missing.push([id, topic]);
     }
     if (missing.length === 0) return out;
@@ -86,7 +91,9 @@ export class KeyClient {
     try {
       route = await this.options.route({ signal });
     } catch (error) {
+      const why = `no route to its key service: ${(error as Error).message}`;
       this.options.logger.warn({ err: (error as Error).message }, 'kafka inlet cannot reach the producer node for data keys');
+      for (const [id] of missing) out.set(id, { kind: 'unreachable', why });
       return out;
     }
     await Promise.all(missing.map(async ([id, topic]) => {
@@ -100,8 +107,10 @@ export class KeyClient {
           return;
         }
         this.refused.set(id, Date.now() + (this.options.refusalMs ?? 10_000));
-        this.options.logger.warn({ keyId: id, topic }, 'the producer node refused a kafka data key: its policy does not let this node consume the topic');
+        out.set(id, KEY_REFUSED);
+        this.options.logger.warn({ keyId: id, topic }, 'the producer node refused a kafka data key: its policy does not let this node consume the topic, or it does not hold the key');
       } catch (error) {
+        out.set(id, { kind: 'unreachable', why: `no answer from its key service: ${(error as Error).message}` });
         this.options.logger.warn({ keyId: id, err: (error as Error).message }, 'kafka data key request failed');
       }
     }));

@@ -169,6 +169,10 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     expect(values.filter((v) => v.includes(MARKER))).toEqual([]);
     const denials = await s.json<{ denials: { resource: { type: string; name: string }; reason: string }[] }>('bank', ['policy', 'denials']);
     expect(denials.denials.some((d) => d.resource.type === 'kafka-consume' && d.resource.name === TOPIC && /team/.test(d.reason))).toBe(true);
+    // The inlet says the producer's node refused the key (not the broker, not an unreachable node).
+    const shown = await s.json<{ status: { refusedPartitions: number; lastError?: string } }>('analysis', ['kafka-inlet', 'show', '--at', 'rogue', rogueInlet]);
+    expect(shown.status.refusedPartitions).toBeGreaterThanOrEqual(1);
+    expect(shown.status.lastError).toMatch(/^topic payments\.orders: data key [0-9a-f]{32}: refused by the producer's node \(its kafka-consume policy does not let this node consume the topic/);
   }, 60_000);
 
   it('a member whose credential does not satisfy the kafka-produce policy cannot write to the topic through its inlet: authorization error, nothing lands, its other topics still work on the same connection', async () => {
