@@ -43,6 +43,12 @@ describe('node projects', () => {
     recordProject(home, await project('other', { route: d, node: 'n2' }));
     expect(recordServedRoutes(home, 'other', [a])).toMatchObject({ route: d, routes: [d, a] });
     expect(recordServedRoutes(home, 'other', [])).toMatchObject({ route: d, routes: [d, a] });
+    // A member over WebSocket keeps to it: no TCP replica routes are added.
+    const ws = '/dns/proxy.example/tcp/443/wss/path/bank';
+    recordProject(home, await project('proxied', { route: ws, wsRoute: ws, node: 'n3' }));
+    const proxied = recordServedRoutes(home, 'proxied', [a, b]);
+    expect(proxied.route).toBe(ws);
+    expect(proxied.routes).toBeUndefined();
   });
 
   it('a node belongs to one project: a second one is refused, the same one again is fine', async () => {

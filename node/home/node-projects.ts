@@ -66,8 +66,8 @@ export function recordProjectRoutes(home: Home, project: string, routes: readonl
  * the ticket is tried on failover and a removed one is no longer. The record's `route`
  * stays first to try unless it was a replica route the project no longer serves; then the
  * answering replica's route takes its place. A `route` that was never a replica route
- * (another address of the project) is kept. Writes only when something changed; returns
- * the record as it is now.
+ * (another address of the project) is kept. A record whose `route` is its WebSocket or UDP
+ * route is left alone. Writes only when something changed; returns the record as it is now.
  */
 export function recordServedRoutes(home: Home, project: string, served: readonly string[]): ProjectRecord {
   const current = readProject(home, project);
@@ -78,7 +78,9 @@ export function recordServedRoutes(home: Home, project: string, served: readonly
 
 function servedRoutesRecord(record: ProjectRecord, served: readonly string[]): ProjectRecord {
   const unique = [...new Set(served)];
-  if (unique.length === 0) return record;
+  // A member that reaches the project over WebSocket or UDP chose that transport (a proxy, a
+  // firewall): replica routes are TCP routes it does not use (as with its ticket's).
+  if (unique.length === 0 || record.route === record.wsRoute || record.route === record.udpRoute) return record;
   const { routes: old, ...rest } = record;
   const wasReplica = old === undefined ? unique.length > 1 || unique[0] === record.route : old.includes(record.route);
   const route = unique.includes(record.route) || !wasReplica ? record.route : unique[0]!;
