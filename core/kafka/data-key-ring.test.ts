@@ -24,4 +24,29 @@ describe('DataKeyRing', () => {
     expect(restored.get(a2.id)?.secret.equals(a2.secret)).toBe(true);
     expect(restored.get(a1.id)).toBeUndefined();
   });
+
+  it('follows the periods an inlet asks for (rotation per call, retention per key) and lists keys without their bytes', () => {
+    let now = 1_000_000;
+    const ring = new DataKeyRing({ rotationMs: 60_000, retentionMs: 600_000, clock: () => now });
+    const fast = { rotationMs: 1000, retentionMs: 3000 };
+    const k1 = ring.keyFor('t', fast);
+    now += 500;
+    expect(ring.keyFor('t', fast)).toBe(k1);
+    now += 600;
+    const k2 = ring.keyFor('t', fast);
+    expect(k2.id).not.toBe(k1.id);
+    // Another inlet with the default rotation seals with the same current key.
+    expect(ring.keyFor('t')).toBe(k2);
+    expect(ring.info().map((k) => [k.id, k.topic, k.createdAt, k.expiresAt, k.current])).toEqual([
+      [k2.id, 't', 1_001_100, 1_004_100, true], [k1.id, 't', 1_000_000, 1_003_000, false],
+    ]);
+    expect(JSON.stringify(ring.info())).not.toContain(k1.secret.toString('base64'));
+    now += 2000;
+    expect(ring.get(k1.id)).toBeUndefined();
+    expect(ring.get(k2.id)).toBe(k2);
+    const restored = new DataKeyRing({ rotationMs: 60_000, retentionMs: 600_000, clock: () => now, saved: ring.keys() });
+    expect(restored.info().map((k) => k.id)).toEqual([k2.id]);
+    now += 1001;
+    expect(restored.get(k2.id)).toBeUndefined();
+  });
 });

@@ -19,10 +19,30 @@ export const DEFAULT_KEY_ROTATION_MS = 3_600_000;
 /** Default time a data key is kept: 7 days. */
 export const DEFAULT_KEY_RETENTION_MS = 7 * 86_400_000;
 
+/** Rotation and retention one producer (an inlet) asks for, in ms; the ring's defaults where absent. */
+export interface KeyPeriods {
+  readonly rotationMs?: number;
+  readonly retentionMs?: number;
+}
+
+/** What `kafka-inlet show` lists of a key: never its bytes. */
+export interface DataKeyInfo {
+  readonly id: string;
+  readonly topic: string;
+  readonly createdAt: number;
+  /** When it stops being kept (ms since the epoch). */
+  readonly expiresAt: number;
+  /** True while it is its topic's current key (new records are sealed with it). */
+  readonly current: boolean;
+}
+
 /**
  * A producer node's data keys: one current AES-256 key per topic, replaced every
  * `rotationMs`, earlier ones kept for `retentionMs` so that consumers can still decrypt
- * records written with them. Key ids are 16 random bytes (hex).
+ * records written with them. An inlet may ask for its own periods ({@link KeyPeriods}): a
+ * topic's current key is replaced once it is older than the rotation of the inlet sealing
+ * with it, and each key is kept for the retention of the inlet that made it. Key ids are
+ * 16 random bytes (hex).
  */
 export class DataKeyRing {
   private readonly byId = new Map<string, DataKey>();
@@ -37,7 +57,7 @@ export class DataKeyRing {
     this.clock = options.clock ?? Date.now;
     const now = this.clock();
     for (const key of options.saved ?? []) {
-      if (now - key.createdAt > this.retentionMs) continue;
+      if (now - key.createdAt > this.retentionOf(key)) continue;
       this.byId.set(key.id, key);
       const cur = this.current.get(key.topic);
       if (cur === undefined || cur.createdAt < key.createdAt) this.current.set(key.topic, key);
@@ -45,11 +65,14 @@ export class DataKeyRing {
   }
 
   /** The current key of `topic`, made (or rotated) now when there is none younger than the rotation period. */
-  keyFor(topic: string): DataKey {
+  keyFor(topic: string, periods: KeyPeriods = {}): DataKey {
     const now = this.clock();
     const cur = this.current.get(topic);
-    if (cur !== undefined && now - cur.createdAt < this.rotationMs) return cur;
-    const key: DataKey = { id: randomBytes(16).toString('hex'), topic, secret: randomBytes(32), createdAt: now };
+    if (cur !== undefined && now - cur.createdAt < (periods.rotationMs ?? this.rotationMs) && this.byId.has(cur.id)) return cur;
+    const key: DataKey = {
+      id: randomBytes(16).toString('hex'), topic, secret: randomBytes(32), createdAt: now,
+      ...(periods.retentionMs !== undefined ? { retentionMs: periods.retentionMs } : {}),
+    };
     this.current.set(topic, key);
     this.byId.set(key.id, key);
     this.prune(now);
@@ -60,8 +83,21 @@ export class DataKeyRing {
   /** A key by id, unless unknown or past retention. */
   get(id: string): DataKey | undefined {
     const key = this.byId.get(id);
-    if (key === undefined || this.clock() - key.createdAt > this.retentionMs) return undefined;
+    if (key === undefined || this.clock() - key.createdAt > this.retentionOf(key)) return undefined;
     return key;
+  }
+
+  /** Ids, topics and times of the keys kept (never their bytes), newest first; of `topics` only when given. */
+  info(topics?: ReadonlySet<string>): DataKeyInfo[] {
+    const now = this.clock();
+    return this.keys()
+      .filter((k) => (topics === undefined || topics.has(k.topic)) && now - k.createdAt <= this.retentionOf(k))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((k) => ({ id: k.id, topic: k.topic, createdAt: k.createdAt, expiresAt: k.createdAt + this.retentionOf(k), current: this.current.get(k.topic) === k }));
+  }
+
+  private retentionOf(key: DataKey): number {
+    return key.retentionMs ?? this.retentionMs;
   }
 
   /** Every key kept. */
@@ -70,6 +106,6 @@ export class DataKeyRing {
   }
 
   private prune(now: number): void {
-    for (const [id, key] of this.byId) if (now - key.createdAt > this.retentionMs) this.byId.delete(id);
+    for (const [id, key] of this.byId) if (now - key.createdAt > this.retentionOf(key)) this.byId.delete(id);
   }
 }

@@ -17,6 +17,8 @@ export interface DataKey {
   readonly secret: Buffer;
   /** When it was made (ms since the epoch). */
   readonly createdAt: number;
+  /** How long it is kept after `createdAt`, in ms, when not the ring's default (`--key-retention`). */
+  readonly retentionMs?: number;
 }
 
 /** The record header listing the JSON fields encrypted one by one (`--encrypted-field`), comma-separated. */

@@ -103,7 +103,8 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     await s.ok('bank', ['relay', 'create', 'kafka']);
     await s.ok('bank', ['policy', 'create', '--resource-type', 'kafka-consume', '--expression', 'resource.topic.startsWith("payments.") ? subject.team == "analytics" : true']);
     await s.ok('bank', ['kafka-inlet', 'create', '--from', producerInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--allow', 'subject.component == "db"']);
-    await s.ok('bank', ['kafka-inlet', 'create', '--from', fieldsInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--encrypted-field', 'card', '--encrypted-field', 'holder']);
+    await s.ok('bank', ['kafka-inlet', 'create', '--from', fieldsInlet, '--to', `/ip4/127.0.0.1/tcp/${bankPort}/service/api`, '--encrypted-field', 'card', '--encrypted-field', 'holder',
+      '--key-rotation', '2s', '--key-retention', '1h']);
 
     // Analysis Corp: two consumer nodes, the analytics team's and a marketing one.
     await s.ok('analysis', ['project', 'enroll', analysisTicket]);
@@ -237,6 +238,34 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     expect(disk.includes('4111-0000')).toBe(false);
     expect(disk.includes('holder-')).toBe(false);
     expect(disk.includes('"amount":105')).toBe(true);
+  }, 60_000);
+
+  it('kafka-inlet show lists the node\'s data keys, ids and ages, never their bytes; --key-rotation replaces a topic\'s key on schedule', async () => {
+    type Shown = { keyRotationSeconds?: number; keyRetentionSeconds?: number; keys: { id: string; topic: string; ageSeconds: number; current: boolean; expiresAt: string }[] };
+    const before = await s.json<Shown>('bank', ['kafka-inlet', 'show', fieldsInlet]);
+    expect([before.keyRotationSeconds, before.keyRetentionSeconds]).toEqual([2, 3600]);
+    const first = before.keys.filter((k) => k.topic === 'cards.orders');
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), current: true });
+    expect(first[0]!.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(first[0]!.expiresAt)).toBeGreaterThan(Date.now() + 3_000_000);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const producer = client(fieldsInlet, 'rotation').producer();
+    await producer.connect();
+    await producer.send({ topic: 'cards.orders', messages: [{ value: JSON.stringify({ card: 'after rotation' }) }] });
+    await producer.disconnect();
+    const after = await s.json<Shown>('bank', ['kafka-inlet', 'show', fieldsInlet]);
+    const card = after.keys.filter((k) => k.topic === 'cards.orders');
+    expect(card.map((k) => k.id).sort()).toEqual([first[0]!.id, card.find((k) => k.current)!.id].sort());
+    expect(card.filter((k) => k.current)).toHaveLength(1);
+    expect(card.find((k) => k.current)!.id).not.toBe(first[0]!.id);
+    const secrets = (JSON.parse(readFileSync(join(s.homes.bank, 'nodes', 'bank', 'kafka-keys.json'), 'utf8')) as { keys: { secret: string }[] }).keys.map((k) => k.secret);
+    expect(secrets.length).toBeGreaterThanOrEqual(2);
+    const text = JSON.stringify(after) + await s.ok('bank', ['kafka-inlet', 'show', fieldsInlet]);
+    for (const secret of secrets) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(Buffer.from(secret, 'base64').toString('hex'));
+    }
   }, 60_000);
 
   it('a compressed batch produced through the inlet is refused with a clear error; nothing reaches the broker', async () => {

@@ -39,12 +39,29 @@ export interface KafkaInletRecord {
   readonly encryptedFields?: readonly string[];
   /** Most bytes of one Kafka frame the inlet reads. */
   readonly maxFrameBytes?: number;
+  /** A topic's data key is replaced once it is this old when this inlet seals with it (`--key-rotation`; default 1 h). */
+  readonly keyRotationSeconds?: number;
+  /** Keys this inlet makes are kept this long (`--key-retention`; default 7 days). */
+  readonly keyRetentionSeconds?: number;
   readonly createdAt: string;
+}
+
+/** One data key of the inlet's node, as `kafka-inlet show` lists it (never its bytes). */
+export interface KafkaKeyView {
+  readonly id: string;
+  readonly topic: string;
+  readonly createdAt: string;
+  readonly ageSeconds: number;
+  readonly expiresAt: string;
+  /** Its topic's current key: new records are sealed with it. */
+  readonly current: boolean;
 }
 
 /** What the `kafka-inlet.*` methods report about an inlet. */
 export interface KafkaInletView extends KafkaInletRecord {
   readonly name: string;
+  /** The node's data keys (with `encrypt`), newest first. */
+  readonly keys?: readonly KafkaKeyView[];
   readonly status?: WithIsoTimes<KafkaInletStatus, 'lastErrorAt'>;
   readonly error?: string;
 }

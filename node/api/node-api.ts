@@ -81,6 +81,7 @@ export const NODE_API = {
   'kafka-inlet.create': method(schema({
     from: NAME, via: optional(NAME), to: optional(ROUTE), outlet: optional(NAME), allow: optional(EXPRESSION),
     encrypt: optional(field.boolean()), encryptedFields: optional(field.stringList()), maxFrameBytes: optional(field.integer({ min: 1024, max: 1024 * 1024 * 1024 })),
+    keyRotationSeconds: optional(field.integer({ min: 1, max: 31_536_000 })), keyRetentionSeconds: optional(field.integer({ min: 1, max: 31_536_000 })),
   }, { exactlyOne: [['via', 'to']] }), returns<KafkaInletView>()),
   'kafka-inlet.list': method(NO_PARAMS, returns<KafkaInletList>()),
   'kafka-inlet.show': method(schema({ name: NAME }), returns<KafkaInletView>()),

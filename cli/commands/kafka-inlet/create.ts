@@ -22,6 +22,8 @@ export default class KafkaInletCreate extends BaseCommand {
     outlet: Flags.string({ description: 'Kafka outlet address on the far node', default: 'kafka' }),
     'encrypted-field': Flags.string({ description: 'encrypt only this top-level field of JSON object values (repeatable; other values are encrypted whole)', multiple: true }),
     encrypt: Flags.boolean({ description: 'encrypt produced record values and decrypt fetched ones', default: true, allowNo: true }),
+    'key-rotation': Flags.string({ description: 'replace a topic\'s data key once it is this old when this inlet seals with it, e.g. 30m, 1h, 1d (default 1h)' }),
+    'key-retention': Flags.string({ description: 'keep the data keys this inlet makes this long, so older records stay readable, e.g. 7d (default 7d, Kafka\'s default retention)' }),
     'max-frame-bytes': Flags.integer({ description: 'largest Kafka request or response the inlet reads (default 64 MiB)', min: 1024 }),
   };
 
@@ -35,15 +37,30 @@ export default class KafkaInletCreate extends BaseCommand {
       ...(flags.via !== undefined ? { via: flags.via } : {}), ...(flags.to !== undefined ? { to: flags.to } : {}),
       ...(flags.allow !== undefined ? { allow: flags.allow } : {}),
       ...(flags['max-frame-bytes'] !== undefined ? { maxFrameBytes: flags['max-frame-bytes'] } : {}),
+      ...(flags['key-rotation'] !== undefined ? { keyRotationSeconds: keyPeriodSeconds('--key-rotation', flags['key-rotation']) } : {}),
+      ...(flags['key-retention'] !== undefined ? { keyRetentionSeconds: keyPeriodSeconds('--key-retention', flags['key-retention']) } : {}),
     });
     this.log(`Created Kafka inlet ${inlet.listen} on node ${name}.`);
     this.log(fields([
       [inlet.via !== undefined ? 'via' : 'to', inlet.via ?? inlet.to ?? '-'], ['outlet', inlet.outlet],
       ['records', !inlet.encrypt ? 'passed as they are (--no-encrypt)' : inlet.encryptedFields ? `JSON fields ${inlet.encryptedFields.join(', ')} encrypted end to end (other values whole)` : 'values encrypted end to end'],
       ['allow', inlet.allow ?? '(node policy for kafka-inlet)'],
+      ['data keys', inlet.encrypt ? `replaced every ${inlet.keyRotationSeconds ?? 3600} s, kept ${inlet.keyRetentionSeconds ?? 604_800} s` : '-'],
     ]));
     const warnings = inlet.allow !== undefined ? await attributeWarnings(home, name, inlet.allow) : [];
     if (!this.jsonEnabled()) printWarnings(warnings);
     return { node: name, ...inlet, ...(warnings.length > 0 ? { warnings } : {}) };
   }
+}
+
+const PERIOD_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Parses a key period (`90s`, `30m`, `1h`, `7d`, or whole seconds) into seconds, at most 365 days. */
+function keyPeriodSeconds(flag: string, text: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  const seconds = m ? Number(m[1]) * PERIOD_UNITS[m[2] ?? 's']! : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 365 * 86_400) {
+    throw new InvalidInputError('cli', `${flag} '${text}': a duration of 1 s to 365 d, e.g. 90s, 30m, 1h, 7d`);
+  }
+  return seconds;
 }

@@ -24,6 +24,8 @@ export default class KafkaInletShow extends BaseCommand {
       ['records encrypted', String(s?.sealedRecords ?? 0)],
       ['refused', s ? `${s.refusedProduce} produce requests, ${s.refusedPartitions} fetched partitions, ${s.malformed} connections closed for bad frames` : '-'],
       ['last error', i.error ?? (s?.lastError === undefined ? '-' : `${s.lastError} (at ${s.lastErrorAt})`)],
+      ['data keys', !i.encrypt ? '-' : `replaced every ${i.keyRotationSeconds ?? 3600} s, kept ${i.keyRetentionSeconds ?? 604_800} s; ${i.keys?.length ?? 0} held by this node`],
+      ...(i.keys ?? []).map((k): [string, string] => [`  ${k.id}`, `${k.topic}, ${k.ageSeconds} s old${k.current ? ' (current)' : ''}, kept until ${k.expiresAt}`]),
     ]));
     return { node: name, ...i };
   }

@@ -2,7 +2,7 @@ import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
 import { KafkaInlet, type KafkaTarget } from '../../../core/kafka/kafka-inlet.js';
 import { brokerOutletAddress } from '../../../core/kafka/kafka-outlet.js';
 import { KEY_SERVICE_ADDRESS, KeyClient } from '../../../core/kafka/key-exchange.js';
-import type { DataKeyRing } from '../../../core/kafka/data-key-ring.js';
+import { DEFAULT_KEY_RETENTION_MS, DEFAULT_KEY_ROTATION_MS, type DataKeyRing, type KeyPeriods } from '../../../core/kafka/data-key-ring.js';
 import type { OutletRoute } from '../../../core/portal/tcp-inlet.js';
 import { assertRelayName } from '../../../core/relay/relay-message.js';
 import { local, LOCAL } from '../../../core/routing/address.js';
@@ -25,6 +25,14 @@ function readRecords(ctx: DaemonContext): KafkaInletRecord[] {
   const section = ctx.config.section(KAFKA_INLETS_SECTION) as { inlets?: unknown } | undefined;
   if (!section || !Array.isArray(section.inlets)) return [];
   return section.inlets.filter((o): o is KafkaInletRecord => typeof o === 'object' && o !== null && typeof (o as KafkaInletRecord).listen === 'string' && typeof (o as KafkaInletRecord).outlet === 'string');
+}
+
+/** The key periods an inlet record asks for (the ring's defaults where it gives none). */
+function periodsOf(record: KafkaInletRecord): KeyPeriods {
+  return {
+    ...(record.keyRotationSeconds !== undefined ? { rotationMs: record.keyRotationSeconds * 1000 } : {}),
+    ...(record.keyRetentionSeconds !== undefined ? { retentionMs: record.keyRetentionSeconds * 1000 } : {}),
+  };
 }
 
 /**
@@ -66,7 +74,7 @@ export const kafkaInletsService: DaemonService = {
         authorizeOutlet: (peer) => !revokedPeerCheck(ctx, { type: 'kafka-inlet', name: policyName() }, 'connect')(peer)
           && ctx.policy.authorize({ type: 'kafka-inlet', name: policyName() }, 'connect', peer),
         ...(entry.record.maxFrameBytes !== undefined ? { maxFrameBytes: entry.record.maxFrameBytes } : {}),
-        ...(entry.record.encrypt ? { keyFor: (topic: string) => ring.keyFor(topic), keys: (ids: ReadonlyMap<string, string>) => keys.keys(ids) } : {}),
+        ...(entry.record.encrypt ? { keyFor: (topic: string) => ring.keyFor(topic, periodsOf(entry.record)), keys: (ids: ReadonlyMap<string, string>) => keys.keys(ids) } : {}),
         ...(entry.record.encrypt && entry.record.encryptedFields !== undefined ? { encryptedFields: entry.record.encryptedFields } : {}),
       });
       await inlet.start();
@@ -76,7 +84,14 @@ export const kafkaInletsService: DaemonService = {
     const inlets = table.entries;
     const view = (name: string): KafkaInletView => {
       const entry = table.get(name);
-      return { name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}) };
+      const now = Date.now();
+      const keyViews = entry.record.encrypt ? ring.info().map((k) => ({
+        id: k.id, topic: k.topic, createdAt: new Date(k.createdAt).toISOString(), ageSeconds: Math.floor((now - k.createdAt) / 1000), expiresAt: new Date(k.expiresAt).toISOString(), current: k.current,
+      })) : undefined;
+      return {
+        name, ...entry.record, ...(entry.inlet ? { status: withIsoTimes(entry.inlet.status(), ['lastErrorAt']) } : {}), ...(entry.error ? { error: entry.error } : {}),
+        ...(keyViews !== undefined ? { keys: keyViews } : {}),
+      };
     };
     await table.restore(readRecords(ctx), (record) => ({ record }));
 
@@ -91,6 +106,11 @@ export const kafkaInletsService: DaemonService = {
         if (last?.type !== LOCAL || last.value !== 'api') throw new InvalidInputError('cli', 'kafka-inlet --to must be a route to the outlet node\'s secure channel listener, ending at /service/api');
       }
       table.assertFree(from);
+      const { keyRotationSeconds, keyRetentionSeconds } = params;
+      if ((keyRotationSeconds !== undefined || keyRetentionSeconds !== undefined) && params.encrypt === false) throw new InvalidInputError('cli', '--key-rotation and --key-retention need encryption (drop --no-encrypt)');
+      const rotation = keyRotationSeconds ?? DEFAULT_KEY_ROTATION_MS / 1000;
+      const retention = keyRetentionSeconds ?? DEFAULT_KEY_RETENTION_MS / 1000;
+      if (retention < rotation) throw new InvalidInputError('cli', `--key-retention (${retention} s) must be at least --key-rotation (${rotation} s): records sealed with a key must stay readable while it is current`);
       const fields = params.encryptedFields;
       if (fields !== undefined) {
         if (params.encrypt === false) throw new InvalidInputError('cli', '--encrypted-field needs encryption (drop --no-encrypt)');
@@ -108,7 +128,9 @@ export const kafkaInletsService: DaemonService = {
         record: {
           listen: from, outlet, ...(via !== undefined ? { via } : { to: to! }), encrypt: params.encrypt ?? true,
           ...(fields !== undefined && fields.length > 0 ? { encryptedFields: fields } : {}),
-          ...(params.maxFrameBytes !== undefined ? { maxFrameBytes: params.maxFrameBytes } : {}), createdAt: new Date().toISOString(),
+          ...(params.maxFrameBytes !== undefined ? { maxFrameBytes: params.maxFrameBytes } : {}),
+          ...(keyRotationSeconds !== undefined ? { keyRotationSeconds } : {}), ...(keyRetentionSeconds !== undefined ? { keyRetentionSeconds } : {}),
+          createdAt: new Date().toISOString(),
         },
       };
       const listen = await table.create(entry, allow, signal);

@@ -14,15 +14,18 @@ function keyFile(ctx: DaemonContext): string {
 
 function load(file: string): DataKey[] {
   if (!existsSync(file)) return [];
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys?: { id: string; topic: string; secret: string; createdAt: number }[] };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys?: { id: string; topic: string; secret: string; createdAt: number; retentionMs?: unknown }[] };
   return (parsed.keys ?? []).filter((k) => typeof k.id === 'string' && /^[0-9a-f]{32}$/.test(k.id) && typeof k.topic === 'string' && typeof k.secret === 'string' && typeof k.createdAt === 'number')
-    .map((k) => ({ id: k.id, topic: k.topic, secret: Buffer.from(k.secret, 'base64'), createdAt: k.createdAt }))
+    .map((k) => ({
+      id: k.id, topic: k.topic, secret: Buffer.from(k.secret, 'base64'), createdAt: k.createdAt,
+      ...(typeof k.retentionMs === 'number' && k.retentionMs > 0 ? { retentionMs: k.retentionMs } : {}),
+    }))
     .filter((k) => k.secret.length === 32);
 }
 
 function save(file: string, keys: readonly DataKey[]): void {
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: 1, keys: keys.map((k) => ({ id: k.id, topic: k.topic, secret: k.secret.toString('base64'), createdAt: k.createdAt })) }), { mode: 0o600 });
+  writeFileSync(tmp, JSON.stringify({ version: 1, keys: keys.map((k) => ({ id: k.id, topic: k.topic, secret: k.secret.toString('base64'), createdAt: k.createdAt, ...(k.retentionMs !== undefined ? { retentionMs: k.retentionMs } : {}) })) }), { mode: 0o600 });
   renameSync(tmp, file);
 }
 
