@@ -30,7 +30,7 @@ const MAX_WAITING = 1024;
  * The Produce check of a Kafka outlet. Each portal session of the outlet connects, through
  * {@link connect}, to a loopback listener of the guard instead of the broker; the guard
  * pairs the accepted connection with the session's origin (by the client socket's local
- * port, which the session registers once connected), connects to the broker, and runs a
+ * address and port, which the session registers once connected), connects to the broker, and runs a
  * {@link ProduceGuardConnection} between them with the session peer's decisions. A loopback
  * connection that no session registered (another local process) is never forwarded and is
  * closed after `pairTimeoutMs`.
@@ -39,8 +39,9 @@ export class ProduceGuard {
   readonly counters: ProduceGuardCounters = { refusedPartitions: 0, refusedRequests: 0, malformed: 0 };
   private server: Server | undefined;
   private port = 0;
-  private readonly expected = new Map<number, Expected>();
-  private readonly waiting = new Map<number, Socket>();
+  /** By the session socket's local `ADDRESS:PORT` (the accepted socket's remote one). */
+  private readonly expected = new Map<string, Expected>();
+  private readonly waiting = new Map<string, Socket>();
   private readonly live = new Set<ProduceGuardConnection>();
 
   constructor(private readonly options: ProduceGuardOptions) {}
@@ -76,29 +77,29 @@ export class ProduceGuard {
   readonly connect = (target: HostPort, origin: MessageOrigin | undefined): Socket => {
     const socket = connect({ host: '127.0.0.1', port: this.port, allowHalfOpen: true });
     socket.once('connect', () => {
-      const port = socket.localPort;
-      if (port === undefined) return;
-      const early = this.waiting.get(port);
+      if (socket.localPort === undefined) return;
+      const key = `${socket.localAddress}:${socket.localPort}`;
+      const early = this.waiting.get(key);
       if (early !== undefined) {
-        this.waiting.delete(port);
+        this.waiting.delete(key);
         this.pair(early, { target, origin });
       } else {
-        this.expected.set(port, { target, origin });
-        socket.once('close', () => this.expected.delete(port));
+        this.expected.set(key, { target, origin });
+        socket.once('close', () => this.expected.delete(key));
       }
     });
     return socket;
   };
 
   private accepted(socket: Socket): void {
-    const port = socket.remotePort;
-    if (port === undefined || this.server === undefined) {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (socket.remotePort === undefined || this.server === undefined) {
       socket.destroy();
       return;
     }
-    const expected = this.expected.get(port);
+    const expected = this.expected.get(key);
     if (expected !== undefined) {
-      this.expected.delete(port);
+      this.expected.delete(key);
       this.pair(socket, expected);
       return;
     }
@@ -106,15 +107,15 @@ export class ProduceGuard {
       socket.destroy();
       return;
     }
-    this.waiting.set(port, socket);
+    this.waiting.set(key, socket);
     const timer = setTimeout(() => {
-      if (this.waiting.get(port) === socket) this.waiting.delete(port);
+      if (this.waiting.get(key) === socket) this.waiting.delete(key);
       socket.destroy();
     }, this.options.pairTimeoutMs ?? 10_000);
     timer.unref();
     socket.once('close', () => {
       clearTimeout(timer);
-      if (this.waiting.get(port) === socket) this.waiting.delete(port);
+      if (this.waiting.get(key) === socket) this.waiting.delete(key);
     });
   }
 
