@@ -23,7 +23,7 @@ import { getVault } from '../node/home/vault-registry.js';
 import { AUTHORITY_SECTION, routeForListener, routeForUdpListener, routeForWsListener, validateDatabaseUrl, type AuthoritySection } from '../node/home/project-node.js';
 import { WS } from '../core/routing/address.js';
 import { parseRoute } from '../core/routing/route.js';
-import { assertNodeJoinsOnlyOne, forgetProject, recordProject } from '../node/home/node-projects.js';
+import { assertNodeJoinsOnlyOne, assertProjectHasNoOtherNode, forgetProject, recordProject } from '../node/home/node-projects.js';
 import { projectNames, readProject, type ProjectRecord } from '../node/home/project-registry.js';
 
 /** What prepareProject made: the admin, the node it acts through, and the project's authority. */
@@ -229,6 +229,7 @@ export async function enrollWithTicket(
   let joined: MembershipView;
   try {
     assertNodeJoinsOnlyOne(home, nodeName, ticket.projectName);
+    assertProjectHasNoOtherNode(home, existing, nodeName);
     if (!home.hasNode(nodeName) && nodeName !== (home.defaultNode() ?? DEFAULT_NODE_NAME)) {
       createNode(home, nodeName);
       setConfiguredNodeIdentity(home, nodeName, identity.name);

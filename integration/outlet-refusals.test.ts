@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callControl } from '../core/api/control-client.js';
 import { assertBuilt } from './support/cli.js';
-import { freePort, Scenario, waitFor, type Actor } from './support/scenario.js';
+import { freePort, Scenario, waitFor, type ScenarioActor } from './support/scenario.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -185,7 +185,7 @@ describe('outlet refusals explained at the inlet', () => {
     const [adminNode, bankNode, analysisNode] = await Promise.all((['admin', 'bank', 'analysis'] as const).map((a) => s.defaultNode(a)));
     const analysisId = (await s.json<{ identifier: string }>('analysis', ['identity', 'show'])).identifier;
     // Commands that build their own output (the others print a node API result, scanned below).
-    const commands: Record<Actor, string[][]> = {
+    const commands: Record<ScenarioActor, string[][]> = {
       admin: [
         ['status'], ['node', 'list'], ['project', 'show'], ['vault', 'list'], ['audit', 'show', '--limit', '50'], ['node', 'logs', adminNode!, '-n', '5'],
       ],
@@ -205,7 +205,7 @@ describe('outlet refusals explained at the inlet', () => {
       }
     };
     // Two commands at a time per home: the machine is shared.
-    await Promise.all((Object.keys(commands) as Actor[]).map(async (actor) => {
+    await Promise.all((Object.keys(commands) as ScenarioActor[]).map(async (actor) => {
       const list = commands[actor];
       for (let i = 0; i < list.length; i += 2) {
         await Promise.all(list.slice(i, i + 2).map(async (args) => {
@@ -217,8 +217,8 @@ describe('outlet refusals explained at the inlet', () => {
       }
     }));
     // Every read-only node API method, on each node.
-    const at = (actor: Actor, node: string) => ({ path: join(s.homes[actor], 'nodes', node, 'control.sock'), name: node });
-    const calls: Array<[Actor, string, string, Record<string, unknown>]> = [
+    const at = (actor: ScenarioActor, node: string) => ({ path: join(s.homes[actor], 'nodes', node, 'control.sock'), name: node });
+    const calls: Array<[ScenarioActor, string, string, Record<string, unknown>]> = [
       ['admin', adminNode!, 'project.member.list', {}], ['admin', adminNode!, 'project.member.show', { identifier: analysisId }],
       ['admin', adminNode!, 'project.ticket', { attributes: { component: 'x' } }], ['admin', adminNode!, 'project.audit.show', { limit: 50 }],
       ['admin', 'bank', 'authority.info', {}], ['admin', 'bank', 'revocations.show', {}], ['admin', 'bank', 'node.info', {}], ['admin', adminNode!, 'policy.list', {}], ['admin', adminNode!, 'policy.denials', {}],

@@ -109,10 +109,16 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     // Analysis Corp: two consumer nodes, the analytics team's and a marketing one.
     await s.ok('analysis', ['project', 'enroll', analysisTicket]);
     await s.ok('analysis', ['kafka-inlet', 'create', '--from', consumerInlet, '--via', 'kafka', '--allow', 'subject.component == "db"']);
+    // The marketing node joins from a home of its own: a home keeps one member node per project.
     await s.ok('analysis', ['identity', 'create', 'rogue']);
     await s.ok('analysis', ['node', 'create', 'rogue', '--identity', 'rogue']);
-    await s.ok('analysis', ['project', 'enroll', rogueTicket, '--node', 'rogue', '--identity', 'rogue']);
-    await s.ok('analysis', ['kafka-inlet', 'create', '--at', 'rogue', '--from', rogueInlet, '--via', 'kafka', '--allow', 'subject.component == "db"']);
+    const second = await s.run('analysis', ['project', 'enroll', rogueTicket, '--node', 'rogue', '--identity', 'rogue']);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/node '\w+' is already the member of project 'bank'.*one member node per project/);
+    await s.ok('marketing', ['identity', 'create', 'rogue']);
+    await s.ok('marketing', ['node', 'create', 'rogue', '--identity', 'rogue']);
+    await s.ok('marketing', ['project', 'enroll', rogueTicket, '--node', 'rogue', '--identity', 'rogue']);
+    await s.ok('marketing', ['kafka-inlet', 'create', '--at', 'rogue', '--from', rogueInlet, '--via', 'kafka', '--allow', 'subject.component == "db"']);
   }, 150_000);
 
   afterAll(async () => {
@@ -171,7 +177,7 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     const denials = await s.json<{ denials: { resource: { type: string; name: string }; reason: string }[] }>('bank', ['policy', 'denials']);
     expect(denials.denials.some((d) => d.resource.type === 'kafka-consume' && d.resource.name === TOPIC && /team/.test(d.reason))).toBe(true);
     // The inlet says the producer's node refused the key (not the broker, not an unreachable node).
-    const shown = await s.json<{ status: { refusedPartitions: number; lastError?: string } }>('analysis', ['kafka-inlet', 'show', '--at', 'rogue', rogueInlet]);
+    const shown = await s.json<{ status: { refusedPartitions: number; lastError?: string } }>('marketing', ['kafka-inlet', 'show', '--at', 'rogue', rogueInlet]);
     expect(shown.status.refusedPartitions).toBeGreaterThanOrEqual(1);
     expect(shown.status.lastError).toMatch(/^topic payments\.orders: data key [0-9a-f]{32}: refused by the producer's node \(its kafka-consume policy does not let this node consume the topic/);
   }, 60_000);
@@ -331,17 +337,19 @@ describe.skipIf(kafkaJars() === undefined && !kafkaRequired)('Kafka portals: a p
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'payments.restart', numPartitions: 1 }], waitForLeaders: true });
     const total = async (topic: string): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    // Bank's node (the outlet, the producer's inlets) and the marketing node (an inlet through the relay).
-    // (The analytics node shares its home's project record with the marketing node, enrolled last, so it stays up.)
+    // Bank's node (the outlet, the producer's inlets), the analytics node (the consumer's inlet) and the marketing node (an inlet through the relay).
+    const analytics = await s.defaultNode('analysis');
     await s.ok('bank', ['node', 'stop', 'bank']);
-    await s.ok('analysis', ['node', 'stop', 'rogue']);
+    await s.ok('analysis', ['node', 'stop', analytics]);
+    await s.ok('marketing', ['node', 'stop', 'rogue']);
     await s.ok('bank', ['node', 'start', 'bank']);
-    await s.ok('analysis', ['node', 'start', 'rogue']);
+    await s.ok('analysis', ['node', 'start', analytics]);
+    await s.ok('marketing', ['node', 'start', 'rogue']);
     const outlets = await s.json<{ outlets: { address: string; produceAllow?: string; status: { running: boolean } }[] }>('bank', ['kafka-outlet', 'list']);
     expect(outlets.outlets.map((o) => [o.address, o.produceAllow, o.status.running])).toEqual([['kafka', PRODUCE_POLICY, true]]);
     const bankInlets = await s.json<{ inlets: { name: string; encryptedFields?: string[]; status?: { running: boolean } }[] }>('bank', ['kafka-inlet', 'list']);
     expect(bankInlets.inlets.map((i) => [i.name, i.status?.running, i.encryptedFields]).sort()).toEqual([[fieldsInlet, true, ['card', 'holder']], [producerInlet, true, undefined]].sort());
-    const rogueInlets = await s.json<{ inlets: { name: string; status?: { running: boolean } }[] }>('analysis', ['kafka-inlet', 'list', '--at', 'rogue']);
+    const rogueInlets = await s.json<{ inlets: { name: string; status?: { running: boolean } }[] }>('marketing', ['kafka-inlet', 'list', '--at', 'rogue']);
     expect(rogueInlets.inlets.map((i) => [i.name, i.status?.running])).toEqual([[rogueInlet, true]]);
 
     const producer = client(producerInlet, 'after-restart').producer({ allowAutoTopicCreation: false });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,17 @@ import { freePort } from './free-port.js';
 
 export { freePort };
 
-/** The three actors of the Bank Corp / Analysis Corp scenario, one home each. */
-export type Actor = 'admin' | 'bank' | 'analysis';
+/** The three actors of the Bank Corp / Analysis Corp scenario, in setup order, one home each. */
+export const ACTORS = ['admin', 'bank', 'analysis'] as const;
 
-/** Every actor, in setup order. */
-export const ACTORS: readonly Actor[] = ['admin', 'bank', 'analysis'];
+/** An actor of the scenario. */
+export type ScenarioActor = (typeof ACTORS)[number];
+
+/** Whose home a command runs in: a scenario actor, or 'marketing' (a second member of Analysis Corp, from a home of its own). */
+export type Actor = ScenarioActor | 'marketing';
+
+/** Every home a scenario makes; the 'marketing' one stays empty unless a test uses it. */
+const HOMES: readonly Actor[] = [...ACTORS, 'marketing'];
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 20_000, intervalMs = 250 } = {}): Promise<T> {
@@ -62,7 +68,7 @@ export class Scenario {
     this.root = root;
     this.env = env;
     const homes = {} as Record<Actor, string>;
-    for (const a of ACTORS) {
+    for (const a of HOMES) {
       homes[a] = join(root, a);
       mkdirSync(homes[a], { mode: 0o700 });
     }
@@ -120,7 +126,8 @@ export class Scenario {
   /** Stops and deletes every node of every home, kills what is left, removes the folder. */
   async cleanup(): Promise<void> {
     this.notePids();
-    await Promise.all(ACTORS.map((a) => cleanupHome(this.homes[a], [...this.seenPids])));
+    // A home no command ever used (still empty) has nothing to stop.
+    await Promise.all(HOMES.filter((a) => readdirSync(this.homes[a]).length > 0).map((a) => cleanupHome(this.homes[a], [...this.seenPids])));
     for (const pid of this.seenPids) {
       if (alive(pid)) {
         try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
@@ -130,7 +137,7 @@ export class Scenario {
   }
 
   private notePids(): void {
-    for (const a of ACTORS) for (const pid of recordedPids(this.homes[a])) this.seenPids.add(pid);
+    for (const a of HOMES) for (const pid of recordedPids(this.homes[a])) this.seenPids.add(pid);
   }
 }
 
@@ -139,7 +146,7 @@ export interface ScenarioSetup {
   readonly projectPort: number;
   readonly inletPort: number;
   /** Default node names of the three homes (the admin's runs the admin identity). */
-  readonly nodes: Readonly<Record<Actor, string>>;
+  readonly nodes: Readonly<Record<ScenarioActor, string>>;
   /** The project node (authority and relay service) in the admin's home: named after the project. */
   readonly projectNode: string;
   /** Milliseconds each step took, by step name. */

@@ -8,7 +8,7 @@ import { issueAs } from './credential-issuer.js';
 import { Home } from './home.js';
 import { createIdentityRecord, loadIdentity } from './identity-registry.js';
 import { setConfiguredTrust } from './node-security-config.js';
-import { forgetProject, nodeTrust, projectsOfNode, recordCredential, recordMembership, recordProject, recordServedRoutes } from './node-projects.js';
+import { assertProjectHasNoOtherNode, forgetProject, nodeTrust, projectsOfNode, recordCredential, recordMembership, recordProject, recordServedRoutes } from './node-projects.js';
 import { projectCredential, readProject, type ProjectRecord } from './project-registry.js';
 
 describe('node projects', () => {
@@ -62,6 +62,16 @@ describe('node projects', () => {
     forgetProject(home, 'bank');
     recordMembership(home, 'other', 'member', 'n1');
     expect(projectsOfNode(home, 'n1').map((p) => p.name)).toEqual(['other']);
+  });
+
+  it('a home keeps one member node per project: a second node is refused while the first exists', async () => {
+    const bank = recordProject(home, await project('bank', { node: 'n1' }));
+    expect(() => assertProjectHasNoOtherNode(home, bank, 'n2')).toThrow(/node 'n1' is already the member of project 'bank'.*one member node per project.*SYMBOLON_HOME/);
+    expect(() => assertProjectHasNoOtherNode(home, bank, 'n1')).not.toThrow();
+    expect(() => assertProjectHasNoOtherNode(home, undefined, 'n2')).not.toThrow();
+    // A record naming a node that no longer exists may be taken over.
+    expect(() => assertProjectHasNoOtherNode(home, { ...bank, node: 'gone' }, 'n2')).not.toThrow();
+    expect(projectsOfNode(home, 'n1').map((p) => p.name)).toEqual(['bank']);
   });
 
   it('trusts its own project only, plus the projects its `trust` setting names (not own)', async () => {

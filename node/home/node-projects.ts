@@ -27,6 +27,17 @@ export function assertNodeJoinsOnlyOne(home: Home, node: string, project: string
   }
 }
 
+/**
+ * Throws InvalidInputError when this home already joined project `existing` with another
+ * node that still exists: a home keeps one member node per project (the record holds that
+ * node's route, role and credential), so enrolling a second node would silently take the
+ * project away from the first one (it would no longer trust the authority after a restart).
+ */
+export function assertProjectHasNoOtherNode(home: Home, existing: ProjectRecord | undefined, node: string): void {
+  if (existing?.node === undefined || existing.node === node || !home.hasNode(existing.node)) return;
+  throw new InvalidInputError('cli', `this home's node '${existing.node}' is already the member of project '${existing.name}': a home keeps one member node per project; enroll node '${node}' from a home of its own (SYMBOLON_HOME=DIR), or delete node '${existing.node}' first`);
+}
+
 /** Records a project this home joins (`project create`, `project enroll`): one project per node. */
 export function recordProject(home: Home, record: ProjectRecord): ProjectRecord {
   if (record.node !== undefined) assertNodeJoinsOnlyOne(home, record.node, record.name);
