@@ -29,6 +29,8 @@ export const AUTHORITY_SQLITE_FILE = 'authority.sqlite';
 
 /** How often a project node re-reads revocations from its store (changes by other replicas). */
 const REVOCATION_RESYNC_MS = 3_000;
+/** How long after a signing key's withdrawal the project node closes the channels its credentials opened (the asking admin's reply goes out first; members apply it within 10 s anyway). */
+const WITHDRAWAL_REPLY_GRACE_MS = 1_000;
 
 /**
  * The project node's authority: runs when the node's configuration has an `authority`
@@ -132,7 +134,14 @@ export const authorityService: DaemonService = {
       syncRevocations().catch((err: unknown) => ctx.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot apply revocations'));
     };
     ctx.onStop(project.authority.onRevocation(runSync));
-    ctx.onStop(project.authority.onSignerWithdrawn(runSync));
+    // A withdrawal closes the channels of peers whose credential the key signed, the admin
+    // who asked for it among them: applied a moment later, so that admin gets its answer.
+    const withdrawalTimers = new Set<NodeJS.Timeout>();
+    ctx.onStop(project.authority.onSignerWithdrawn(() => {
+      const timer = setTimeout(() => { withdrawalTimers.delete(timer); runSync(); }, WITHDRAWAL_REPLY_GRACE_MS);
+      withdrawalTimers.add(timer);
+    }));
+    ctx.onStop(() => { for (const timer of withdrawalTimers) clearTimeout(timer); });
     ctx.onStop(revocations.onRevoked((identifiers, authority) => {
       if (authority !== authorityId || relay === undefined) return;
       const service = relay;
