@@ -28,6 +28,9 @@ import { InvalidInputError, TimeoutError } from '../../core/errors.js';
 import { createBenchMember } from './bench-identity.js';
 import { inletAuthorizeOutlet, outletAccessControl, relayAuthorizer } from './bench-policies.js';
 import type { BenchMember } from './bench-identity.js';
+
+/** Sessions one peer may hold at a bench outlet (the product's default is 256 per peer). */
+const BENCH_MAX_SESSIONS_PER_PEER = 20_000;
 import type { RpcHandlers } from './child-rpc.js';
 
 /** Trust material the parent hands a node: the authority and this node's credential. */
@@ -119,7 +122,9 @@ export function portalNodeHandlers(name: string): { handlers: RpcHandlers; clean
     /** An outlet; with `policy`, guarded by the scenario's CEL policy, else open to anyone. */
     outlet: async (args: { target: string; address?: string; policy?: boolean }) => {
       const incoming = args.policy ? outletAccessControl(name, authorities) : allowAll;
-      const outlet = new TcpOutlet(node, { target: args.target, incoming, ...windowOption(), ...(args.address ? { address: args.address } : {}) });
+      // All of a bench's sessions come from one peer (the idle row opens up to 10,000): the
+      // per-peer session cap, a defence against one member exhausting the outlet, is lifted here.
+      const outlet = new TcpOutlet(node, { target: args.target, incoming, maxSessionsPerPeer: BENCH_MAX_SESSIONS_PER_PEER, ...windowOption(), ...(args.address ? { address: args.address } : {}) });
       await outlet.start();
       outlets.push(outlet);
       stoppers.push(() => outlet.stop());
